@@ -1,0 +1,90 @@
+import { paginationQuerySchema, replayRequestSchema } from '../core/api-schemas';
+import { HttpError } from '../core/errors';
+import { newId } from '../core/ids';
+import { inlineData } from '../core/messages';
+import type { DeliveryStatus, StoredEvent } from '../core/model';
+import type { DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
+import { requireScope } from '../http/authenticator';
+import { principalOf } from '../http/middleware';
+import { readJsonBody, validate } from '../http/request-body';
+import { json } from '../http/responses';
+import type { Route, RouteRequest } from '../http/router';
+import { deliveryView, eventView } from './views';
+
+export interface EventRouteDeps {
+  events: EventStore;
+  subscriptions: SubscriptionStore;
+  deliveries: DeliveryStore;
+  fanout: FanoutPublisher;
+  maxBodyBytes: number;
+}
+
+/** The delivery summary of `GET /v1/events/{id}` reads at most this many subscriptions' records. */
+export const SUMMARY_SUBSCRIPTION_LIMIT = 1000;
+const SUMMARY_PAGE = 100;
+
+const notFound = () => new HttpError(404, 'not_found', 'no such event');
+
+export const eventRoutes = (deps: EventRouteDeps): Route[] => {
+  const existing = async (tenantId: string, id: string): Promise<StoredEvent> => {
+    const event = await deps.events.getEvent(tenantId, id);
+    if (event === undefined) throw notFound();
+    return event;
+  };
+
+  const get = async ({ context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'read');
+    const event = await existing(principal.tenantId, params.id!);
+    const counts: Partial<Record<DeliveryStatus, number>> = {};
+    let cursor: string | undefined;
+    let scanned = 0;
+    do {
+      const page = await deps.subscriptions.list(principal.tenantId, { limit: SUMMARY_PAGE, ...(cursor ? { cursor } : {}) });
+      const records = await deps.deliveries.getForEvent(principal.tenantId, event.id, page.items.map((s) => s.id));
+      for (const record of records) counts[record.status] = (counts[record.status] ?? 0) + 1;
+      scanned += page.items.length;
+      cursor = page.cursor;
+    } while (cursor !== undefined && scanned < SUMMARY_SUBSCRIPTION_LIMIT);
+    return json(200, { ...eventView(event), deliveries: { ...counts, complete: cursor === undefined } });
+  };
+
+  const deliveries = async ({ event: request, context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'read');
+    const query = validate(paginationQuerySchema, request.queryStringParameters ?? {}, 'query');
+    const event = await existing(principal.tenantId, params.id!);
+    // Records are keyed by subscription; a page walks a page of the tenant's subscriptions.
+    const page = await deps.subscriptions.list(principal.tenantId, query);
+    const records = await deps.deliveries.getForEvent(principal.tenantId, event.id, page.items.map((s) => s.id));
+    return json(200, { items: records.map(deliveryView), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  };
+
+  const replay = async ({ event: request, context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'events:write');
+    const body = request.body ? readJsonBody(request, replayRequestSchema, deps.maxBodyBytes) : {};
+    const event = await existing(principal.tenantId, params.id!);
+    if (body.subscriptionId !== undefined && (await deps.subscriptions.get(principal.tenantId, body.subscriptionId)) === undefined) {
+      throw new HttpError(404, 'not_found', 'no such subscription');
+    }
+    const run = newId('run');
+    await deps.fanout.publishFanout({
+      v: 1,
+      tenantId: event.tenantId,
+      eventId: event.id,
+      eventType: event.type,
+      createdAt: event.createdAt,
+      run,
+      ...inlineData(event.data),
+      ...(body.subscriptionId === undefined ? {} : { subscriptionId: body.subscriptionId }),
+    });
+    return json(202, { eventId: event.id, replayId: run, ...(body.subscriptionId ? { subscriptionId: body.subscriptionId } : {}) });
+  };
+
+  return [
+    { method: 'GET', path: '/v1/events/{id}', handler: get },
+    { method: 'GET', path: '/v1/events/{id}/deliveries', handler: deliveries },
+    { method: 'POST', path: '/v1/events/{id}/replay', handler: replay },
+  ];
+};

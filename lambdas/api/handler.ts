@@ -1,0 +1,75 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
+import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
+import { DynamoEventStore } from '../aws/dynamo-event-store';
+import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { createLogger } from '../aws/observability';
+import { SqsPublisher } from '../aws/sqs-publisher';
+import {
+  parseApiKeyCacheSeconds,
+  parseDeliveryPolicy,
+  parseMaxBodyBytes,
+  parseSecretGraceSeconds,
+  requireString,
+} from '../core/config';
+import { ENV } from '../core/env-names';
+import { HttpError } from '../core/errors';
+import { Authenticator } from '../http/authenticator';
+import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
+import { json, type HttpResult } from '../http/responses';
+import { Router } from '../http/router';
+import { eventRoutes } from './event-routes';
+import { subscriptionRoutes } from './subscription-routes';
+
+const env = process.env;
+const config = {
+  eventsTable: requireString(env, ENV.eventsTable),
+  subscriptionsTable: requireString(env, ENV.subscriptionsTable),
+  deliveriesTable: requireString(env, ENV.deliveriesTable),
+  apiKeysTable: requireString(env, ENV.apiKeysTable),
+  fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
+  targetPolicy: parseDeliveryPolicy(env).targetPolicy,
+  maxBodyBytes: parseMaxBodyBytes(env),
+  apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
+  secretGraceSeconds: parseSecretGraceSeconds(env),
+};
+
+const dynamo = createDynamoClient();
+const sqs = createSqsClient();
+const logger = createLogger('api');
+const subscriptions = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
+const deliveries = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
+const events = new DynamoEventStore(dynamo, config.eventsTable);
+const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds);
+
+const publishedElsewhere = async (): Promise<HttpResult> => {
+  // POST /v1/events has its own integration; reaching it here means the route table is off.
+  throw new HttpError(404, 'not_found', 'events are published through POST /v1/events');
+};
+
+const router = new Router([
+  { method: 'GET', path: '/health', public: true, handler: async () => json(200, { status: 'ok' }) },
+  { method: 'POST', path: '/v1/events', handler: publishedElsewhere },
+  ...subscriptionRoutes({
+    subscriptions,
+    deliveries,
+    targetPolicy: config.targetPolicy,
+    secretGraceSeconds: config.secretGraceSeconds,
+    maxBodyBytes: config.maxBodyBytes,
+    now: Date.now,
+  }),
+  ...eventRoutes({
+    events,
+    subscriptions,
+    deliveries,
+    fanout: new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl }),
+    maxBodyBytes: config.maxBodyBytes,
+  }),
+]);
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
+  .use(httpErrors(logger))
+  .use(authentication(authenticator, (event) => router.isPublic(event)))
+  .handler((event, context) => router.handle(event, context));

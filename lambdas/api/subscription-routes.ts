@@ -1,0 +1,145 @@
+import {
+  createSubscriptionRequestSchema,
+  subscriptionDeliveriesQuerySchema,
+  paginationQuerySchema,
+  updateSubscriptionRequestSchema,
+} from '../core/api-schemas';
+import { HttpError } from '../core/errors';
+import { newId } from '../core/ids';
+import type { Subscription } from '../core/model';
+import type { DeliveryStore, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import { generateSecret } from '../core/signing';
+import { checkTargetUrl, type TargetPolicy } from '../core/ssrf';
+import { requireScope } from '../http/authenticator';
+import { principalOf } from '../http/middleware';
+import { readJsonBody, validate } from '../http/request-body';
+import { json, noContent } from '../http/responses';
+import type { Route, RouteRequest } from '../http/router';
+import { deliveryView, subscriptionView } from './views';
+
+export interface SubscriptionRouteDeps {
+  subscriptions: SubscriptionStore;
+  deliveries: DeliveryStore;
+  targetPolicy: TargetPolicy;
+  secretGraceSeconds: number;
+  maxBodyBytes: number;
+  now: () => number;
+}
+
+const notFound = () => new HttpError(404, 'not_found', 'no such subscription');
+
+const checkUrl = (url: string, policy: TargetPolicy): void => {
+  const check = checkTargetUrl(url, policy);
+  if (!check.ok) throw new HttpError(422, 'url_not_allowed', check.message);
+};
+
+export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
+  const existing = async (tenantId: string, id: string): Promise<Subscription> => {
+    const subscription = await deps.subscriptions.get(tenantId, id);
+    if (subscription === undefined) throw notFound();
+    return subscription;
+  };
+
+  const create = async ({ event, context }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'subscriptions:write');
+    const body = readJsonBody(event, createSubscriptionRequestSchema, deps.maxBodyBytes);
+    checkUrl(body.url, deps.targetPolicy);
+    const now = new Date(deps.now()).toISOString();
+    const secret = generateSecret();
+    const subscription: Subscription = {
+      tenantId: principal.tenantId,
+      id: newId('sub'),
+      url: body.url,
+      eventTypes: body.eventTypes,
+      ...(body.description === undefined ? {} : { description: body.description }),
+      headers: body.headers ?? {},
+      ...(body.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: body.rateLimitPerSecond }),
+      enabled: true,
+      secrets: { current: secret },
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await deps.subscriptions.create(subscription);
+    return json(201, subscriptionView(subscription, secret));
+  };
+
+  const list = async ({ event, context }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'read');
+    const query = validate(paginationQuerySchema, event.queryStringParameters ?? {}, 'query');
+    const page = await deps.subscriptions.list(principal.tenantId, query);
+    return json(200, { items: page.items.map((s) => subscriptionView(s)), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  };
+
+  const get = async ({ context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'read');
+    return json(200, subscriptionView(await existing(principal.tenantId, params.id!)));
+  };
+
+  const update = async ({ event, context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'subscriptions:write');
+    const body = readJsonBody(event, updateSubscriptionRequestSchema, deps.maxBodyBytes);
+    if (body.url !== undefined) checkUrl(body.url, deps.targetPolicy);
+    const now = new Date(deps.now()).toISOString();
+    const changes: SubscriptionChanges = { ...body, updatedAt: now };
+    if (body.enabled === true) Object.assign(changes, { disabledReason: null, disabledAt: null });
+    if (body.enabled === false) Object.assign(changes, { disabledReason: 'disabled_by_user', disabledAt: now });
+    const updated = await deps.subscriptions.update(principal.tenantId, params.id!, changes);
+    if (updated === undefined) throw notFound();
+    return json(200, subscriptionView(updated));
+  };
+
+  const remove = async ({ context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'subscriptions:write');
+    if (!(await deps.subscriptions.delete(principal.tenantId, params.id!))) throw notFound();
+    return noContent();
+  };
+
+  const rotateSecret = async ({ context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'subscriptions:write');
+    const current = await existing(principal.tenantId, params.id!);
+    const nowMs = deps.now();
+    const secret = generateSecret();
+    const updated = await deps.subscriptions.update(principal.tenantId, current.id, {
+      secrets: {
+        current: secret,
+        previous: current.secrets.current,
+        previousExpiresAt: new Date(nowMs + deps.secretGraceSeconds * 1000).toISOString(),
+      },
+      updatedAt: new Date(nowMs).toISOString(),
+    });
+    if (updated === undefined) throw notFound();
+    return json(200, subscriptionView(updated, secret));
+  };
+
+  const deliveries = async ({ event, context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'read');
+    const query = validate(subscriptionDeliveriesQuerySchema, event.queryStringParameters ?? {}, 'query');
+    await existing(principal.tenantId, params.id!);
+    const page = await deps.deliveries.listBySubscription(principal.tenantId, params.id!, {
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.since === undefined ? {} : { since: Date.parse(query.since) }),
+      ...(query.until === undefined ? {} : { until: Date.parse(query.until) }),
+    });
+    return json(200, { items: page.items.map(deliveryView), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  };
+
+  return [
+    { method: 'POST', path: '/v1/subscriptions', handler: create },
+    { method: 'GET', path: '/v1/subscriptions', handler: list },
+    { method: 'GET', path: '/v1/subscriptions/{id}', handler: get },
+    { method: 'PATCH', path: '/v1/subscriptions/{id}', handler: update },
+    { method: 'DELETE', path: '/v1/subscriptions/{id}', handler: remove },
+    { method: 'POST', path: '/v1/subscriptions/{id}/rotate-secret', handler: rotateSecret },
+    { method: 'GET', path: '/v1/subscriptions/{id}/deliveries', handler: deliveries },
+  ];
+};

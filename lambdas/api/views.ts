@@ -1,0 +1,38 @@
+import type { SubscriptionResponse } from '../core/api-schemas';
+import type { DeliveryRecord, StoredEvent, Subscription } from '../core/model';
+
+/** What clients see of a subscription: never its secrets, except the one just created. */
+export const subscriptionView = (subscription: Subscription, secret?: string): SubscriptionResponse => ({
+  id: subscription.id,
+  url: subscription.url,
+  eventTypes: subscription.eventTypes,
+  ...(subscription.description === undefined ? {} : { description: subscription.description }),
+  headers: subscription.headers,
+  ...(subscription.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: subscription.rateLimitPerSecond }),
+  enabled: subscription.enabled,
+  ...(subscription.disabledReason === undefined ? {} : { disabledReason: subscription.disabledReason }),
+  ...(subscription.disabledAt === undefined ? {} : { disabledAt: subscription.disabledAt }),
+  createdAt: subscription.createdAt,
+  updatedAt: subscription.updatedAt,
+  ...(secret === undefined ? {} : { secret }),
+});
+
+export const deliveryView = (record: DeliveryRecord) => ({
+  eventId: record.eventId,
+  subscriptionId: record.subscriptionId,
+  eventType: record.eventType,
+  status: record.status,
+  attempts: record.attempts,
+  ...(record.lastAttemptAt === undefined ? {} : { lastAttemptAt: record.lastAttemptAt }),
+  ...(record.nextAttemptAt === undefined || record.status !== 'retrying' ? {} : { nextAttemptAt: record.nextAttemptAt }),
+  attemptLog: record.history,
+  createdAt: record.createdAt,
+  updatedAt: record.updatedAt,
+});
+
+export const eventView = (event: StoredEvent) => ({
+  id: event.id,
+  type: event.type,
+  createdAt: event.createdAt,
+  data: event.data,
+});

@@ -1,0 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * SDK clients, created once per execution environment by the handlers. Endpoints come from the
+ * SDK's own environment (`AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_DYNAMODB`) so the same code
+ * reaches the emulators locally. Queue URLs are used as returned and never as endpoints: that is
+ * a no-op on AWS and keeps emulators whose queue hosts do not resolve working.
+ */
+export const createSqsClient = (): SQSClient => new SQSClient({ useQueueUrlAsEndpoint: false });
+
+export const createDynamoClient = (): DynamoDBClient => new DynamoDBClient({});

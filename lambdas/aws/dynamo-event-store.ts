@@ -1,0 +1,91 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
+import { TABLE_KEYS } from '../core/env-names';
+import type { IdempotencyRecord, StoredEvent } from '../core/model';
+import type { ClaimResult, EventStore } from '../core/ports';
+import { fromItem, isConditionFailure, toItem } from './dynamo-support';
+
+const { partitionKey: PK } = TABLE_KEYS;
+
+const eventKey = (tenantId: string, eventId: string) => `${tenantId}#${eventId}`;
+/** Keys are hashed: they are client-chosen strings of any length and content. */
+const idempotencyKey = (tenantId: string, key: string) =>
+  `${tenantId}#idem#${createHash('sha256').update(key).digest('base64url')}`;
+
+interface EventItem extends Omit<StoredEvent, 'data'> {
+  /** JSON text: DynamoDB maps limit nesting to 32 levels and numbers to 38 digits; JSON has neither limit. */
+  dataJson: string;
+}
+
+/** Events and idempotency claims share one table, told apart by their partition keys. */
+export class DynamoEventStore implements EventStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async putEvent(event: StoredEvent): Promise<void> {
+    const { data, ...rest } = event;
+    const item: EventItem & { [PK]: string } = { [PK]: eventKey(event.tenantId, event.id), ...rest, dataJson: JSON.stringify(data) };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(item),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: eventKey(tenantId, eventId) }), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const { dataJson, ...rest } = fromItem<EventItem & { [PK]: string }>(Item);
+    // TTL deletion lags by up to days (and never happens in emulators): expiry is checked here.
+    if (rest.expiresAt <= Math.floor(this.now() / 1000)) return undefined;
+    const { [PK]: _key, ...event } = rest;
+    return { ...event, data: JSON.parse(dataJson) as unknown };
+  }
+
+  async claimIdempotencyKey(record: IdempotencyRecord, nowSeconds: number): Promise<ClaimResult> {
+    const key = idempotencyKey(record.tenantId, record.key);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: key, ...record }),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+          ExpressionAttributeNames: { '#pk': PK, '#expiresAt': TABLE_KEYS.ttlAttribute },
+          ExpressionAttributeValues: toItem({ ':now': nowSeconds }),
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: key }), ConsistentRead: true }),
+    );
+    if (Item === undefined) return this.claimIdempotencyKey(record, nowSeconds);
+    const { [PK]: _key, ...existing } = fromItem<IdempotencyRecord & { [PK]: string }>(Item);
+    return { claimed: false, existing };
+  }
+
+  async markHandedOver(tenantId: string, key: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: toItem({ [PK]: idempotencyKey(tenantId, key) }),
+        UpdateExpression: 'SET handedOver = :true',
+        ExpressionAttributeValues: toItem({ ':true': true }),
+      }),
+    );
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS } from '../core/env-names';
+import type { Subscription } from '../core/model';
+import type { Page, PageRequest, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+
+type SubscriptionItem = Subscription & { [PK]: string; [SK]: string };
+
+const keyOf = (tenantId: string, id: string) => toItem({ [PK]: tenantId, [SK]: id });
+
+const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
+  const { [PK]: _pk, [SK]: _sk, ...subscription } = fromItem<SubscriptionItem>(item);
+  return subscription;
+};
+
+/** Subscriptions keyed by tenant, so fan-out pages through one tenant's set with one query per page. */
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(subscription: Subscription): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
+  }
+
+  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(tenantId, id), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : toSubscription(Item);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<Subscription>> {
+    const startAfter = decodeCursor(page.cursor);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :tenant',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: toItem({ ':tenant': tenantId }),
+        ConsistentRead: true,
+        Limit: page.limit,
+        ...(startAfter === undefined ? {} : { ExclusiveStartKey: keyOf(tenantId, startAfter) }),
+      }),
+    );
+    const cursor = encodeCursor(result.LastEvaluatedKey, SK);
+    return { items: (result.Items ?? []).map(toSubscription), ...(cursor === undefined ? {} : { cursor }) };
+  }
+
+  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+    const names: Record<string, string> = { '#pk': PK, '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1 };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    Object.entries(changes).forEach(([field, value], index) => {
+      if (value === undefined) return;
+      names[`#f${index}`] = field;
+      if (value === null) {
+        removes.push(`#f${index}`);
+      } else {
+        values[`:v${index}`] = value;
+        sets.push(`#f${index} = :v${index}`);
+      }
+    });
+    const expression =
+      `SET ${[...sets, '#version = #version + :one'].join(', ')}` + (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : '');
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(tenantId, id),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: toItem(values),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes === undefined ? undefined : toSubscription(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(tenantId, id),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { InvalidCursorError } from '../core/errors';
+
+export type Item = Record<string, AttributeValue>;
+
+export const toItem = (value: object): Item =>
+  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+
+export const fromItem = <T>(item: Item): T => unmarshall(item) as T;
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+/**
+ * Cursors are opaque to clients: the sort key where the next page starts, encoded. Only the sort
+ * key is carried; the partition key always comes from the caller's own tenant, so a cursor cannot
+ * reach another tenant's data.
+ */
+export const encodeCursor = (lastKey: Item | undefined, sortKey: string): string | undefined => {
+  const value = lastKey?.[sortKey]?.S;
+  return value === undefined ? undefined : Buffer.from(value, 'utf8').toString('base64url');
+};
+
+export const decodeCursor = (cursor: string | undefined): string | undefined => {
+  if (cursor === undefined) return undefined;
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_#-]{1,200}$/.test(value)) throw new InvalidCursorError('cursor is not valid');
+  return value;
+};
+
+export const nowSecondsOf = (ms: number): number => Math.floor(ms / 1000);

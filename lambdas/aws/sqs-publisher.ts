@@ -1,0 +1,93 @@
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DeliveryMessage, FanoutMessage } from '../core/messages';
+import type { DeliveryPublisher, FanoutPublisher } from '../core/ports';
+
+export const MAX_BATCH_ENTRIES = 10;
+/** SendMessageBatch carries at most 1 MiB in all; keep room for the request's own framing. */
+export const MAX_BATCH_BYTES = 1024 * 1024 - 16 * 1024;
+const MAX_ROUNDS = 4;
+
+export class BatchSendError extends Error {
+  override name = 'BatchSendError';
+  constructor(
+    message: string,
+    readonly failedIds: string[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Packs bodies into as few SendMessageBatch calls as the limits allow: ten entries per call,
+ * fewer only where the 1 MiB request limit forces it.
+ */
+export const packBatches = (bodies: readonly string[]): string[][] => {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body);
+    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+};
+
+export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: { fanoutQueueUrl?: string; deliveryQueueUrl?: string },
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async publishFanout(message: FanoutMessage): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: required(this.queues.fanoutQueueUrl, 'fan-out'), MessageBody: JSON.stringify(message) }),
+    );
+  }
+
+  async publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void> {
+    const queueUrl = required(this.queues.deliveryQueueUrl, 'delivery');
+    for (const batch of packBatches(messages.map((message) => JSON.stringify(message)))) {
+      await this.sendBatch(queueUrl, batch);
+    }
+  }
+
+  /** Sends one batch; a partial failure re-sends only the failed entries, never the delivered ones. */
+  private async sendBatch(queueUrl: string, bodies: string[]): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = bodies.map((body, index) => ({ Id: String(index), MessageBody: body }));
+    for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+      if (round > 0) await this.sleep(100 * 2 ** round);
+      const result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      const failed = result.Failed ?? [];
+      const permanent = failed.filter((entry) => entry.SenderFault);
+      if (permanent.length > 0) {
+        throw new BatchSendError(
+          `SQS refused ${permanent.length} message(s): ${permanent.map((e) => e.Code).join(', ')}`,
+          permanent.map((e) => e.Id ?? ''),
+        );
+      }
+      const failedIds = new Set(failed.map((entry) => entry.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
+    }
+    if (pending.length > 0) {
+      throw new BatchSendError(`${pending.length} message(s) still failing after ${MAX_ROUNDS} rounds`, pending.map((e) => e.Id!));
+    }
+  }
+}
+
+const required = (url: string | undefined, name: string): string => {
+  if (url === undefined) throw new Error(`the ${name} queue URL is not configured for this function`);
+  return url;
+};

@@ -1,0 +1,23 @@
+/** Event types are dot-separated words of `[A-Za-z0-9_.-]`, 1..128 characters. */
+const EVENT_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+export const MAX_EVENT_TYPE_LENGTH = 128;
+
+export const isValidEventType = (type: string): boolean =>
+  type.length >= 1 && type.length <= MAX_EVENT_TYPE_LENGTH && EVENT_TYPE.test(type);
+
+/** A filter is an exact type, a prefix wildcard (`order.*`) or `*`. */
+export const isValidEventTypeFilter = (filter: string): boolean => {
+  if (filter === '*') return true;
+  if (filter.endsWith('.*')) return isValidEventType(filter.slice(0, -2));
+  return isValidEventType(filter);
+};
+
+export const filterMatches = (filter: string, type: string): boolean => {
+  if (filter === '*') return true;
+  if (filter.endsWith('.*')) return type.startsWith(filter.slice(0, -1));
+  return filter === type;
+};
+
+export const anyFilterMatches = (filters: readonly string[], type: string): boolean =>
+  filters.some((filter) => filterMatches(filter, type));

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Queue messages carry ids and small metadata, versioned and validated when read. The event's
+ * data rides along when it is small; otherwise the consumer reads it from the event store.
+ */
+export const INLINE_DATA_LIMIT_BYTES = 60 * 1024;
+
+const common = {
+  v: z.literal(1),
+  tenantId: z.string().min(1),
+  eventId: z.string().min(1),
+  eventType: z.string().min(1),
+  createdAt: z.string().min(1),
+  run: z.string().min(1),
+  data: z.unknown().optional(),
+  hasData: z.boolean(),
+};
+
+export const fanoutMessageSchema = z.strictObject({
+  ...common,
+  /** A replay to one subscription only. */
+  subscriptionId: z.string().min(1).optional(),
+  /** Where a large fan-out continues, when one invocation handed over part of it. */
+  cursor: z.string().min(1).optional(),
+});
+export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
+
+export const deliveryMessageSchema = z.strictObject({
+  ...common,
+  subscriptionId: z.string().min(1),
+  /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
+  subscriptionVersion: z.number().int().nonnegative(),
+});
+export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+
+export class MalformedMessageError extends Error {
+  override name = 'MalformedMessageError';
+}
+
+export const parseMessage = <T>(schema: z.ZodType<T>, body: string): T => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedMessageError('message body is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new MalformedMessageError(`message does not match schema: ${parsed.error.message}`);
+  return parsed.data;
+};
+
+/** Data inline when its JSON is small enough, so most consumers need no event-store read. */
+export const inlineData = (data: unknown): { data?: unknown; hasData: boolean } =>
+  Buffer.byteLength(JSON.stringify(data) ?? 'null') <= INLINE_DATA_LIMIT_BYTES
+    ? { data, hasData: true }
+    : { hasData: false };

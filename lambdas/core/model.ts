@@ -1,0 +1,87 @@
+/** The records of DESIGN section 7, as the core sees them (storage layout is the stores' business). */
+
+export interface SubscriptionSecrets {
+  current: string;
+  /** The secret before the last rotation; it keeps signing until `previousExpiresAt`. */
+  previous?: string;
+  previousExpiresAt?: string;
+}
+
+export interface Subscription {
+  tenantId: string;
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description?: string;
+  headers: Record<string, string>;
+  rateLimitPerSecond?: number;
+  enabled: boolean;
+  disabledReason?: string;
+  disabledAt?: string;
+  secrets: SubscriptionSecrets;
+  /** Bumped on every change; caches of subscriptions compare it to stay exact. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StoredEvent {
+  tenantId: string;
+  id: string;
+  type: string;
+  data: unknown;
+  createdAt: string;
+  /** Epoch seconds: the end of the replay window. */
+  expiresAt: number;
+}
+
+export interface IdempotencyRecord {
+  tenantId: string;
+  key: string;
+  bodyHash: string;
+  eventId: string;
+  type: string;
+  createdAt: string;
+  /** False until the event has been handed to fan-out; a repeat hands it over then. */
+  handedOver: boolean;
+  expiresAt: number;
+}
+
+/** `exhausted`: no attempt will follow, because the schedule ran out or the failure is permanent. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'retrying' | 'exhausted' | 'skipped';
+
+export interface AttemptLog {
+  attempt: number;
+  at: string;
+  outcome: 'delivered' | 'failed';
+  statusCode?: number;
+  durationMs: number;
+  reason?: string;
+  error?: string;
+  responseSnippet?: string;
+  nextAttemptAt?: string;
+}
+
+export interface DeliveryRecord {
+  tenantId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  /** Which hand-over this is: the event id for the first, a new id for every replay. */
+  run: string;
+  status: DeliveryStatus;
+  /** Attempts made in this run: the source of truth for the retry schedule. */
+  attempts: number;
+  lastAttemptAt?: string;
+  nextAttemptAt?: string;
+  /** The most recent attempts, newest last, capped. */
+  history: AttemptLog[];
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: number;
+}
+
+/** Attempts kept per delivery record: enough for a full schedule plus a replay. */
+export const MAX_HISTORY = 20;
+/** The first bytes of a failed response are kept for the log; successes keep none. */
+export const RESPONSE_SNIPPET_BYTES = 1024;

@@ -1,0 +1,99 @@
+import type { ApiKeyRecord } from './api-keys';
+import type { DeliveryMessage, FanoutMessage } from './messages';
+import type { DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
+
+/** What the core needs from the outside world. The AWS adapters implement these. */
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
+
+export interface EventStore {
+  /** Stores a new event; storing the same id twice is a no-op. */
+  putEvent(event: StoredEvent): Promise<void>;
+  getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
+  /** Atomically claims an idempotency key (or finds who holds it). Expired claims are re-claimable. */
+  claimIdempotencyKey(record: IdempotencyRecord, nowSeconds: number): Promise<ClaimResult>;
+  markHandedOver(tenantId: string, key: string): Promise<void>;
+}
+
+export interface SubscriptionChanges {
+  url?: string;
+  eventTypes?: string[];
+  description?: string | null;
+  headers?: Record<string, string>;
+  rateLimitPerSecond?: number | null;
+  enabled?: boolean;
+  disabledReason?: string | null;
+  disabledAt?: string | null;
+  secrets?: Subscription['secrets'];
+  updatedAt: string;
+}
+
+export interface SubscriptionStore {
+  create(subscription: Subscription): Promise<void>;
+  /** Strongly consistent: a change acknowledged to a client is seen by the next read. */
+  get(tenantId: string, id: string): Promise<Subscription | undefined>;
+  list(tenantId: string, page: PageRequest): Promise<Page<Subscription>>;
+  /** Applies the changes and bumps the version; undefined when there is no such subscription. */
+  update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+export type RecordAttemptResult = 'recorded' | 'conflict';
+
+export interface DeliveryListQuery extends PageRequest {
+  status?: DeliveryStatus;
+  since?: number;
+  until?: number;
+}
+
+export interface DeliveryStore {
+  get(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | undefined>;
+  /**
+   * Writes the record if the stored one is still what the caller based its decision on: absent,
+   * an older run, or the same run with `previousAttempts` attempts. Otherwise 'conflict'.
+   */
+  recordAttempt(record: DeliveryRecord, previousAttempts: number): Promise<RecordAttemptResult>;
+  listBySubscription(tenantId: string, subscriptionId: string, query: DeliveryListQuery): Promise<Page<DeliveryRecord>>;
+  getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]>;
+}
+
+export interface ApiKeyStore {
+  get(keyId: string): Promise<ApiKeyRecord | undefined>;
+  put(record: ApiKeyRecord): Promise<void>;
+}
+
+export interface FanoutPublisher {
+  publishFanout(message: FanoutMessage): Promise<void>;
+}
+
+export interface DeliveryPublisher {
+  /** Sends every message, retrying the entries a batch call reports as failed; throws if any is left. */
+  publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Sends one attempt: never throws for anything the receiver or the network did. */
+export interface WebhookSender {
+  send(request: WebhookRequest): Promise<import('./outcome').AttemptResult>;
+}

@@ -1,0 +1,204 @@
+import type { DeliveryMessage } from '../core/messages';
+import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
+import { MAX_HISTORY } from '../core/model';
+import { classifyAttempt, type AttemptResult, type Outcome } from '../core/outcome';
+import type { DeliveryStore, EventStore, SubscriptionChanges, WebhookSender } from '../core/ports';
+import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
+import { webhookBody, webhookHeaders } from './webhook-request';
+
+export interface DeliverDeps {
+  subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
+  disableSubscription(tenantId: string, id: string, changes: SubscriptionChanges): Promise<void>;
+  deliveries: DeliveryStore;
+  events: EventStore;
+  sender: WebhookSender;
+  retrySchedule: readonly number[];
+  timeoutMs: number;
+  deliveryLogRetentionDays: number;
+  now: () => number;
+  random: () => number;
+}
+
+export interface Receipt {
+  /** How often SQS has handed this message out, this time included. */
+  receiveCount: number;
+  /** When this receive happened (ms); visibility changes are bounded from it. */
+  receivedAt: number;
+  signal?: AbortSignal;
+}
+
+/** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
+export type Decision =
+  | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog }
+  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog };
+
+const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'exhausted', 'skipped']);
+/** A message that reappears this close to its due time is attempted rather than hidden again. */
+const DUE_SLACK_MS = 1000;
+
+/**
+ * One delivery message: decide from the delivery record whether an attempt is due, make it,
+ * classify it, record it (the record's attempt count is the source of truth), and say when the
+ * message should come back, if ever.
+ */
+export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps): Promise<Decision> => {
+  const nowMs = deps.now();
+  const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId, message.subscriptionVersion);
+  if (subscription === undefined) return { action: 'done', status: 'subscription_gone' };
+
+  // A first receive of a first run cannot have a record yet: skip the read on the common path.
+  const existing =
+    receipt.receiveCount > 1 || message.run !== message.eventId
+      ? await deps.deliveries.get(message.tenantId, message.subscriptionId, message.eventId)
+      : undefined;
+  const previous = existing !== undefined && existing.run === message.run ? existing : undefined;
+  if (existing !== undefined && existing.run > message.run) return { action: 'done', status: 'duplicate' };
+  if (previous !== undefined && FINAL_STATUSES.has(previous.status)) return { action: 'done', status: 'duplicate' };
+  if (previous?.nextAttemptAt !== undefined) {
+    const waitMs = Date.parse(previous.nextAttemptAt) - nowMs;
+    if (waitMs > DUE_SLACK_MS) return deferUntilDue(waitMs, receipt, nowMs);
+  }
+  const previousAttempts = previous?.attempts ?? 0;
+
+  if (!subscription.enabled) {
+    const record = baseRecord(message, previous, nowMs, deps);
+    return commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, deps);
+  }
+
+  const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
+  if (!message.hasData && data === undefined) return { action: 'done', status: 'event_gone' };
+
+  const attemptNumber = previousAttempts + 1;
+  const sentAt = deps.now();
+  const body = webhookBody(message, data);
+  const result = await deps.sender.send({
+    url: subscription.url,
+    headers: webhookHeaders(subscription, message.eventId, body, sentAt),
+    body,
+    timeoutMs: deps.timeoutMs,
+    ...(receipt.signal ? { signal: receipt.signal } : {}),
+  });
+  const outcome = classifyAttempt(result);
+  const finishedAt = deps.now();
+  const plan = planNext(outcome, result, attemptNumber, finishedAt, receipt, deps);
+  const attempt = attemptLog(attemptNumber, sentAt, result, outcome, plan.nextAttemptAt);
+
+  const record: DeliveryRecord = {
+    ...baseRecord(message, previous, finishedAt, deps),
+    status: plan.status,
+    attempts: attemptNumber,
+    lastAttemptAt: attempt.at,
+    history: [...(previous?.history ?? []), attempt].slice(-MAX_HISTORY),
+    ...(plan.nextAttemptAt ? { nextAttemptAt: plan.nextAttemptAt } : {}),
+  };
+  if (outcome.action === 'disable') {
+    const at = new Date(finishedAt).toISOString();
+    await deps.disableSubscription(message.tenantId, message.subscriptionId, {
+      enabled: false,
+      disabledReason: 'endpoint_gone',
+      disabledAt: at,
+      updatedAt: at,
+    });
+  }
+  return commit(record, previousAttempts, { ...plan.decision, attempt }, message, deps);
+};
+
+interface Plan {
+  status: DeliveryStatus;
+  nextAttemptAt?: string;
+  decision: Decision;
+}
+
+const planNext = (
+  outcome: Outcome,
+  result: AttemptResult,
+  attemptNumber: number,
+  nowMs: number,
+  receipt: Receipt,
+  deps: DeliverDeps,
+): Plan => {
+  if (outcome.action === 'delivered') return { status: 'delivered', decision: { action: 'done', status: 'delivered' } };
+  if (outcome.action !== 'retry') return { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
+  const scheduled = retryDelaySeconds(deps.retrySchedule, attemptNumber, deps.random);
+  if (scheduled === undefined) return { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
+  const retryAfter =
+    outcome.throttled && result.kind === 'response' ? parseRetryAfter(result.retryAfter, nowMs) : undefined;
+  const delaySeconds = withRetryAfter(scheduled, retryAfter);
+  return {
+    status: 'retrying',
+    nextAttemptAt: new Date(nowMs + delaySeconds * 1000).toISOString(),
+    decision: {
+      action: 'retry_later',
+      visibilitySeconds: visibilityTimeoutSeconds(delaySeconds, (nowMs - receipt.receivedAt) / 1000),
+    },
+  };
+};
+
+const deferUntilDue = (waitMs: number, receipt: Receipt, nowMs: number): Decision => ({
+  action: 'retry_later',
+  visibilitySeconds: Math.max(1, visibilityTimeoutSeconds(waitMs / 1000, (nowMs - receipt.receivedAt) / 1000)),
+});
+
+const baseRecord = (
+  message: DeliveryMessage,
+  previous: DeliveryRecord | undefined,
+  nowMs: number,
+  deps: DeliverDeps,
+): DeliveryRecord => ({
+  tenantId: message.tenantId,
+  eventId: message.eventId,
+  subscriptionId: message.subscriptionId,
+  eventType: message.eventType,
+  run: message.run,
+  status: 'pending',
+  attempts: previous?.attempts ?? 0,
+  history: previous?.history ?? [],
+  createdAt: previous?.createdAt ?? new Date(nowMs).toISOString(),
+  updatedAt: new Date(nowMs).toISOString(),
+  expiresAt: Math.floor(nowMs / 1000) + deps.deliveryLogRetentionDays * 86400,
+});
+
+const attemptLog = (
+  attempt: number,
+  sentAt: number,
+  result: AttemptResult,
+  outcome: Outcome,
+  nextAttemptAt: string | undefined,
+): AttemptLog => {
+  const log: AttemptLog = {
+    attempt,
+    at: new Date(sentAt).toISOString(),
+    outcome: outcome.action === 'delivered' ? 'delivered' : 'failed',
+    durationMs: result.durationMs,
+  };
+  if (outcome.action !== 'delivered') log.reason = outcome.reason;
+  if (result.kind === 'response') {
+    log.statusCode = result.statusCode;
+    if (outcome.action !== 'delivered' && result.bodySnippet) log.responseSnippet = result.bodySnippet;
+  } else {
+    log.error = result.message;
+  }
+  if (nextAttemptAt !== undefined) log.nextAttemptAt = nextAttemptAt;
+  return log;
+};
+
+/**
+ * Records the attempt conditionally. A conflict means another receive of the same message got
+ * there first: follow what it recorded instead of overwriting it.
+ */
+const commit = async (
+  record: DeliveryRecord,
+  previousAttempts: number,
+  decision: Decision,
+  message: DeliveryMessage,
+  deps: DeliverDeps,
+): Promise<Decision> => {
+  const result = await deps.deliveries.recordAttempt(record, previousAttempts);
+  if (result === 'recorded') return decision;
+  const winner = await deps.deliveries.get(message.tenantId, message.subscriptionId, message.eventId);
+  if (winner === undefined || winner.run > message.run || FINAL_STATUSES.has(winner.status)) {
+    return { action: 'done', status: 'duplicate' };
+  }
+  const dueIn = winner.nextAttemptAt === undefined ? 0 : Date.parse(winner.nextAttemptAt) - deps.now();
+  return { action: 'retry_later', visibilitySeconds: Math.max(1, Math.ceil(dueIn / 1000)) };
+};

@@ -1,0 +1,89 @@
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
+import { DynamoEventStore } from '../aws/dynamo-event-store';
+import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { NodeHttpSender } from '../aws/http-sender';
+import { createLogger } from '../aws/observability';
+import { processSqsBatch } from '../aws/sqs-batch';
+import { SqsQueueOps } from '../aws/sqs-queue-ops';
+import { parseDeliveryPolicy, parseRetention, requireString } from '../core/config';
+import { ENV } from '../core/env-names';
+import { deliveryMessageSchema, MalformedMessageError, parseMessage } from '../core/messages';
+import { deliver, type DeliverDeps } from './deliver';
+import { SubscriptionCache } from './subscription-cache';
+
+const env = process.env;
+const config = {
+  deliveriesTable: requireString(env, ENV.deliveriesTable),
+  subscriptionsTable: requireString(env, ENV.subscriptionsTable),
+  eventsTable: requireString(env, ENV.eventsTable),
+  deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
+  deliveryDlqUrl: requireString(env, ENV.deliveryDlqUrl),
+  ...parseDeliveryPolicy(env),
+  ...parseRetention(env),
+};
+
+/** How long a cached subscription may hide a later disable or deletion from delivery. */
+const SUBSCRIPTION_CACHE_MS = 30_000;
+
+const dynamo = createDynamoClient();
+const sqs = createSqsClient();
+const logger = createLogger('delivery');
+const queueOps = new SqsQueueOps(sqs);
+const subscriptionStore = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
+const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
+const deps: DeliverDeps = {
+  subscriptions: cache,
+  disableSubscription: async (tenantId, id, changes) => {
+    await subscriptionStore.update(tenantId, id, changes);
+    cache.forget(tenantId, id);
+  },
+  deliveries: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
+  events: new DynamoEventStore(dynamo, config.eventsTable),
+  sender: new NodeHttpSender(config.targetPolicy),
+  retrySchedule: config.retrySchedule,
+  timeoutMs: config.timeoutMs,
+  deliveryLogRetentionDays: config.deliveryLogRetentionDays,
+  now: Date.now,
+  random: Math.random,
+};
+
+/** Thrown after the message's visibility was set, so the batch reports it and SQS keeps it. */
+class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+}
+
+const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal): Promise<void> => {
+  let message;
+  try {
+    message = parseMessage(deliveryMessageSchema, record.body);
+  } catch (error) {
+    if (!(error instanceof MalformedMessageError)) throw error;
+    logger.error('malformed delivery message moved to the dead-letter queue', { messageId: record.messageId, reason: error.message });
+    await queueOps.sendToDeadLetterQueue(config.deliveryDlqUrl, record.body, error.message);
+    return;
+  }
+  const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
+  const decision = await deliver(message, receipt, deps);
+  logger.info('delivery', {
+    tenantId: message.tenantId,
+    eventId: message.eventId,
+    subscriptionId: message.subscriptionId,
+    action: decision.action,
+    ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds }),
+    ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
+  });
+  if (decision.action === 'retry_later') {
+    await queueOps.changeVisibility(config.deliveryQueueUrl, record.receiptHandle, decision.visibilitySeconds);
+    throw new RetryLaterError(`retry in ${decision.visibilitySeconds} s`);
+  }
+};
+
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 }).handler(
+  (event, context, { signal }) => {
+    const receivedAt = Date.now();
+    return processSqsBatch(event, context, (record) => handleRecord(record, receivedAt, signal));
+  },
+);

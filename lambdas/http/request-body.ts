@@ -1,0 +1,63 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { HttpError } from '../core/errors';
+
+/** Deeper JSON than this is refused: nothing legitimate needs it, and it costs stack to walk. */
+export const MAX_JSON_DEPTH = 32;
+
+export const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+};
+
+const jsonDepth = (value: unknown): number => {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) max = depth;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return max;
+};
+
+/**
+ * Reads a JSON request body: 415 if it is not declared JSON, 413 if too large, 400 if it does not
+ * parse or nests too deep, 422 if it breaks the schema.
+ */
+export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>, maxBytes: number): T => {
+  const contentType = header(event, 'content-type');
+  if (contentType === undefined || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
+    throw new HttpError(415, 'unsupported_media_type', 'the request body must be JSON (content-type: application/json)');
+  }
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new HttpError(413, 'payload_too_large', `the request body must be at most ${maxBytes} bytes`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the request body is not valid JSON');
+  }
+  if (jsonDepth(parsed) > MAX_JSON_DEPTH) {
+    throw new HttpError(400, 'json_too_deep', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return validate(schema, parsed);
+};
+
+export const validate = <T>(schema: z.ZodType<T>, value: unknown, what = 'request body'): T => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+  throw new HttpError(422, 'validation_failed', `the ${what} is invalid: ${issues}`);
+};

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { PublishEventRequest, PublishEventResponse } from '../core/api-schemas';
+import { HttpError } from '../core/errors';
+import { newId } from '../core/ids';
+import { inlineData } from '../core/messages';
+import type { IdempotencyRecord, StoredEvent } from '../core/model';
+import type { EventStore, FanoutPublisher } from '../core/ports';
+
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+/**
+ * A claim younger than this that has not been handed over may belong to a request still in
+ * flight; handing it over again could deliver twice, so the repeat is told to come back.
+ */
+export const IN_FLIGHT_SECONDS = 15;
+
+export interface AcceptEventDeps {
+  events: EventStore;
+  fanout: FanoutPublisher;
+  now: () => number;
+  eventRetentionDays: number;
+}
+
+export interface AcceptEventInput {
+  tenantId: string;
+  request: PublishEventRequest;
+  /** From the `Idempotency-Key` header; the body's `idempotencyKey` is the fallback. */
+  headerIdempotencyKey?: string;
+}
+
+const bodyHash = ({ type, data }: PublishEventRequest): string =>
+  createHash('sha256').update(JSON.stringify({ type, data })).digest('base64url');
+
+const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): PublishEventResponse => ({
+  id: event.id,
+  type: event.type,
+  createdAt: event.createdAt,
+});
+
+/**
+ * Stores the event, then hands it to fan-out. The common case (no idempotency key) is one write
+ * and one send. With a key, the claim is written first so that a repeat after any failure finds
+ * it and finishes the hand-over: nothing accepted is lost and nothing is handed over twice.
+ */
+export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<PublishEventResponse> => {
+  const { tenantId, request } = input;
+  const key = resolveIdempotencyKey(input);
+  const nowMs = deps.now();
+  const event: StoredEvent = {
+    tenantId,
+    id: newId('evt', nowMs),
+    type: request.type,
+    data: request.data,
+    createdAt: new Date(nowMs).toISOString(),
+    expiresAt: Math.floor(nowMs / 1000) + deps.eventRetentionDays * 86400,
+  };
+
+  if (key === undefined) {
+    await deps.events.putEvent(event);
+    await handOver(event, deps);
+    return responseOf(event);
+  }
+
+  const claim: IdempotencyRecord = {
+    tenantId,
+    key,
+    bodyHash: bodyHash(request),
+    eventId: event.id,
+    type: event.type,
+    createdAt: event.createdAt,
+    handedOver: false,
+    expiresAt: Math.floor(nowMs / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
+  };
+  const result = await deps.events.claimIdempotencyKey(claim, Math.floor(nowMs / 1000));
+  if (result.claimed) {
+    await deps.events.putEvent(event);
+    await handOver(event, deps);
+    await deps.events.markHandedOver(tenantId, key);
+    return responseOf(event);
+  }
+
+  const existing = result.existing;
+  if (existing.bodyHash !== claim.bodyHash) {
+    throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was already used with a different body');
+  }
+  const original = responseOf({ id: existing.eventId, type: existing.type, createdAt: existing.createdAt });
+  if (existing.handedOver) return original;
+  if (nowMs - Date.parse(existing.createdAt) < IN_FLIGHT_SECONDS * 1000) {
+    throw new HttpError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', {
+      'retry-after': String(IN_FLIGHT_SECONDS),
+    });
+  }
+  // The first request stopped between its writes: the body is the same, so finish its work.
+  const recovered: StoredEvent = { ...event, id: existing.eventId, createdAt: existing.createdAt };
+  await deps.events.putEvent(recovered);
+  await handOver(recovered, deps);
+  await deps.events.markHandedOver(tenantId, key);
+  return original;
+};
+
+const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInput): string | undefined => {
+  const bodyKey = request.idempotencyKey;
+  if (headerIdempotencyKey !== undefined && bodyKey !== undefined && headerIdempotencyKey !== bodyKey) {
+    throw new HttpError(
+      422,
+      'idempotency_key_mismatch',
+      'the Idempotency-Key header and the idempotencyKey field differ; send one of them',
+    );
+  }
+  return headerIdempotencyKey ?? bodyKey;
+};
+
+const handOver = (event: StoredEvent, deps: AcceptEventDeps): Promise<void> =>
+  deps.fanout.publishFanout({
+    v: 1,
+    tenantId: event.tenantId,
+    eventId: event.id,
+    eventType: event.type,
+    createdAt: event.createdAt,
+    run: event.id,
+    ...inlineData(event.data),
+  });

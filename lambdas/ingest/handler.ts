@@ -1,0 +1,52 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
+import { DynamoEventStore } from '../aws/dynamo-event-store';
+import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { createLogger } from '../aws/observability';
+import { SqsPublisher } from '../aws/sqs-publisher';
+import { idempotencyKeySchema, publishEventRequestSchema } from '../core/api-schemas';
+import { parseApiKeyCacheSeconds, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
+import { ENV } from '../core/env-names';
+import { Authenticator, requireScope } from '../http/authenticator';
+import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
+import { header, readJsonBody, validate } from '../http/request-body';
+import { json, type HttpResult } from '../http/responses';
+import { acceptEvent } from './accept-event';
+
+const env = process.env;
+const config = {
+  eventsTable: requireString(env, ENV.eventsTable),
+  apiKeysTable: requireString(env, ENV.apiKeysTable),
+  fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
+  maxBodyBytes: parseMaxBodyBytes(env),
+  apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
+  ...parseRetention(env),
+};
+
+const dynamo = createDynamoClient();
+const sqs = createSqsClient();
+const logger = createLogger('ingest');
+const events = new DynamoEventStore(dynamo, config.eventsTable);
+const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
+const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds);
+
+/** `POST /v1/events`: validate, store, hand over to fan-out, answer 202. */
+const publishEvent = async (event: APIGatewayProxyEventV2, context: AuthenticatedContext): Promise<HttpResult> => {
+  const principal = principalOf(context);
+  requireScope(principal, 'events:write');
+  const request = readJsonBody(event, publishEventRequestSchema, config.maxBodyBytes);
+  const rawKey = header(event, 'idempotency-key');
+  const headerIdempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
+  const accepted = await acceptEvent(
+    { tenantId: principal.tenantId, request, ...(headerIdempotencyKey === undefined ? {} : { headerIdempotencyKey }) },
+    { events, fanout: publisher, now: Date.now, eventRetentionDays: config.eventRetentionDays },
+  );
+  logger.info('event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
+  return json(202, accepted);
+};
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
+  .use(httpErrors(logger))
+  .use(authentication(authenticator))
+  .handler(publishEvent);

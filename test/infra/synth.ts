@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { WebhookFanout, type WebhookFanoutProps } from '../../lib/webhook-fanout';
+import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
+
+// The built-in CloudFormation validation costs seconds per synth and proves nothing these tests check.
+process.env.CDK_VALIDATION = 'false';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
+function projectContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
+export interface TestAppOptions {
+  /** Bundle the functions with esbuild; off by default, it is the slow part of a synth. */
+  readonly bundle?: boolean;
+  /** Where to write the cloud assembly. */
+  readonly outdir?: string;
+}
+
+export function createTestApp(options: TestAppOptions = {}): App {
+  return new App({
+    outdir: options.outdir,
+    context: {
+      ...projectContext(),
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+}
+
+export interface SynthResult {
+  readonly stack: WebhookFanoutStack;
+  readonly fanout: WebhookFanout;
+  readonly template: Template;
+}
+
+/** Synthesizes the project's stack, without bundling. */
+export function synthStack(props?: WebhookFanoutProps): SynthResult {
+  const stack = new WebhookFanoutStack(createTestApp(), 'WebhookFanout', { fanout: props });
+  return { stack, fanout: stack.fanout, template: Template.fromStack(stack) };
+}
+
+/** Builds a bare construct in a fresh stack; for validation tests, which throw before any synth. */
+export function buildConstruct(props?: WebhookFanoutProps, stack = new Stack(createTestApp(), 'Test')): WebhookFanout {
+  return new WebhookFanout(stack, 'WebhookFanout', props);
+}
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+}
+
+export interface PolicyStatement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+export function logicalId(stack: Stack, construct: IConstruct): string {
+  const element = construct.node.defaultChild;
+  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return stack.getLogicalId(element);
+}
+
+export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {
+  return template.findResources(type) as Record<string, CfnResource>;
+}
+
+export function resource(template: Template, id: string): CfnResource {
+  const found = (template.toJSON() as { Resources: Record<string, CfnResource> }).Resources[id];
+  if (!found) throw new Error(`no resource ${id} in the template`);
+  return found;
+}
+
+export function actionsOf(statement: PolicyStatement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** Statements of the identity policies attached to a role (inline policies included). */
+export function statementsOfRole(template: Template, roleId: string): PolicyStatement[] {
+  const fromPolicies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+  const inline = (resource(template, roleId).Properties.Policies ?? []) as {
+    PolicyDocument: { Statement: PolicyStatement[] };
+  }[];
+  return [...fromPolicies, ...inline.flatMap((policy) => policy.PolicyDocument.Statement)];
+}
+
+/** Allowed actions of a role whose statement resources mention the given logical id. */
+export function allowedActionsOn(template: Template, roleId: string, targetId: string): string[] {
+  return statementsOfRole(template, roleId)
+    .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes(`"${targetId}"`))
+    .flatMap(actionsOf);
+}

@@ -9,6 +9,7 @@ export default defineConfig({
     pool: 'forks',
     env: {
       CDK_VALIDATION: 'false',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },
 });

@@ -1,0 +1,181 @@
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { lambdaContext, withTimeout } from './lambda-context';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+export interface SqsEventSourceOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsHandler;
+  functionName: string;
+  timeoutMs: number;
+  batchSize: number;
+  maxBatchingWindowSeconds?: number;
+  reportBatchItemFailures: boolean;
+  maxConcurrency: number;
+  /** Long-poll wait per receive; short keeps shutdown quick. */
+  waitTimeSeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface PollResult {
+  received: number;
+  deleted: number;
+  /** Messages left on the queue: reported failures, or the whole batch after an error. */
+  retained: number;
+  error?: unknown;
+}
+
+const SQS_MAX_RECEIVE = 10;
+
+const toMessageAttributes = (attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes =>
+  Object.fromEntries(
+      Object.entries(attributes ?? {}).map(([name, value]) => [
+        name,
+        {
+          dataType: value.DataType ?? 'String',
+          ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+          ...(value.BinaryValue === undefined ? {} : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+  );
+
+const toRecord = (message: Message, queueArn: string): SQSRecord => ({
+  messageId: message.MessageId!,
+  receiptHandle: message.ReceiptHandle!,
+  body: message.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+    SenderId: message.Attributes?.SenderId ?? 'local',
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  },
+  messageAttributes: toMessageAttributes(message.MessageAttributes),
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: 'us-east-1',
+});
+
+/**
+ * Which messages to delete after an invocation, by Lambda's rules: all of them on success; with
+ * ReportBatchItemFailures all but the listed ones; none when the function failed or its failure
+ * report is invalid (a missing, empty or unknown itemIdentifier fails the whole batch).
+ */
+export const messagesToDelete = (
+  records: readonly SQSRecord[],
+  response: SQSBatchResponse | void,
+  reportBatchItemFailures: boolean,
+): SQSRecord[] => {
+  if (!reportBatchItemFailures || response === undefined || response === null) return [...records];
+  const failures = (response as Partial<SQSBatchResponse>).batchItemFailures;
+  if (failures === undefined || failures === null) return [...records];
+  if (!Array.isArray(failures)) return [];
+  const ids = new Set(records.map((r) => r.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || id === '' || !ids.has(id)) return [];
+    failed.add(id);
+  }
+  return records.filter((r) => !failed.has(r.messageId));
+};
+
+/**
+ * Polls a queue and invokes a handler with Lambda's SQS event source semantics: batch size,
+ * batching window, partial batch responses, maximum concurrency and the function timeout.
+ */
+export class SqsEventSource {
+  private running = false;
+  private readonly workers: Promise<void>[] = [];
+
+  constructor(private readonly options: SqsEventSourceOptions) {}
+
+  /** Receives one batch (if any), invokes the handler once, deletes what Lambda would delete. */
+  async pollOnce(waitTimeSeconds = 0): Promise<PollResult> {
+    const records = await this.receiveBatch(waitTimeSeconds);
+    if (records.length === 0) return { received: 0, deleted: 0, retained: 0 };
+    const { handler, functionName, timeoutMs, reportBatchItemFailures } = this.options;
+    let response: SQSBatchResponse | void;
+    try {
+      response = await withTimeout(
+        handler({ Records: records }, lambdaContext(functionName, timeoutMs)),
+        timeoutMs,
+        functionName,
+      );
+    } catch (error) {
+      this.options.onError?.(error);
+      return { received: records.length, deleted: 0, retained: records.length, error };
+    }
+    const toDelete = messagesToDelete(records, response, reportBatchItemFailures);
+    await this.delete(toDelete);
+    return { received: records.length, deleted: toDelete.length, retained: records.length - toDelete.length };
+  }
+
+  private async receiveBatch(waitTimeSeconds: number): Promise<SQSRecord[]> {
+    const { batchSize, maxBatchingWindowSeconds = 0 } = this.options;
+    const records: SQSRecord[] = [];
+    const windowEnds = Date.now() + maxBatchingWindowSeconds * 1000;
+    let wait = waitTimeSeconds;
+    do {
+      const { Messages = [] } = await this.options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.queueUrl,
+          MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - records.length),
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      records.push(...Messages.map((m) => toRecord(m, this.options.queueArn)));
+      if (Messages.length === 0 && records.length === 0) return records;
+      wait = 0;
+    } while (records.length < batchSize && Date.now() < windowEnds);
+    return records;
+  }
+
+  private async delete(records: readonly SQSRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += SQS_MAX_RECEIVE) {
+      const chunk = records.slice(i, i + SQS_MAX_RECEIVE);
+      await this.options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: chunk.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
+  }
+
+  /** Starts `maxConcurrency` pollers, each invoking one batch at a time, like Lambda's pollers. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (let i = 0; i < this.options.maxConcurrency; i++) this.workers.push(this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.workers.splice(0));
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollOnce(this.options.waitTimeSeconds ?? 1);
+      } catch (error) {
+        this.options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+}

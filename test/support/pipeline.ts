@@ -1,0 +1,135 @@
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
+import type { Scope } from '../../lambdas/core/api-keys';
+import { SCOPES } from '../../lambdas/core/api-keys';
+import { issueApiKey } from '../../cli/issue-api-key';
+import { apiGatewayEvent } from '../../local/apigw-event';
+import { lambdaContext } from '../../local/lambda-context';
+import { SqsEventSource, type PollResult } from '../../local/sqs-event-source';
+import { createStackResources, localClients, localEnvironment, type StackResources } from './emulators';
+
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, unknown>; body?: string }>;
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const FUNCTIONS = ['IngestFunction', 'ApiFunction', 'FanoutFunction', 'DeliveryFunction'] as const;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Record<string, unknown>;
+  body: T;
+}
+
+/**
+ * The real handlers, wired to tables and queues created in the emulators from the synthesized
+ * template, invoked the way API Gateway and the SQS event sources invoke them. Queues are polled
+ * step by step so tests decide when each stage runs.
+ */
+export interface Pipeline {
+  resources: StackResources;
+  env: Record<string, string>;
+  call<T = any>(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  createKey(tenantId: string, scopes?: Scope[]): Promise<string>;
+  fanout: SqsEventSource;
+  delivery: SqsEventSource;
+  queueUrl(kind: 'fanout' | 'fanoutDlq' | 'delivery' | 'deliveryDlq'): string;
+  /** Polls fan-out then delivery until both queues hand out nothing (in-flight retries aside). */
+  drain(options?: { until?: () => boolean; timeoutMs?: number }): Promise<PollResult[]>;
+}
+
+/**
+ * Sets the functions' environment (as the template gives it, plus `overrides`), then imports the
+ * handlers. Call once per test file: handlers parse their configuration at import, as on Lambda.
+ */
+export const startPipeline = async (overrides: Record<string, string> = {}): Promise<Pipeline> => {
+  const resources = await createStackResources();
+  const env: Record<string, string> = { ...localEnvironment() };
+  for (const name of FUNCTIONS) Object.assign(env, resources.envForFunction(name));
+  // Handlers log at INFO on AWS; tests keep quiet unless asked (TEST_LOG_LEVEL=INFO).
+  env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'WARN';
+  Object.assign(env, overrides);
+  Object.assign(process.env, env);
+
+  const ingest = (await import('../../lambdas/ingest/handler')).handler as unknown as HttpHandler;
+  const api = (await import('../../lambdas/api/handler')).handler as unknown as HttpHandler;
+  const fanoutHandler = (await import('../../lambdas/fanout/handler')).handler as unknown as SqsHandler;
+  const deliveryHandler = (await import('../../lambdas/delivery/handler')).handler as unknown as SqsHandler;
+  const { sqs, dynamo } = localClients();
+
+  const sourceFor = (functionName: string, handler: SqsHandler): SqsEventSource => {
+    const mapping = resources.eventSources.find((source) => source.function.constructPath?.includes(functionName));
+    if (mapping === undefined) throw new Error(`no event source for ${functionName}`);
+    const queue = resources.queue(mapping.queueLogicalId);
+    return new SqsEventSource({
+      sqs,
+      queueUrl: queue.queueUrl,
+      queueArn: queue.queueArn,
+      handler,
+      functionName,
+      timeoutMs: mapping.function.timeoutSeconds * 1000,
+      batchSize: mapping.batchSize,
+      maxBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
+      reportBatchItemFailures: mapping.reportBatchItemFailures,
+      maxConcurrency: mapping.maximumConcurrency ?? 1,
+    });
+  };
+  const fanout = sourceFor('FanoutFunction', fanoutHandler);
+  const delivery = sourceFor('DeliveryFunction', deliveryHandler);
+
+  const queueUrls = {
+    fanout: env.FANOUT_QUEUE_URL!,
+    fanoutDlq: env.FANOUT_DLQ_URL!,
+    delivery: env.DELIVERY_QUEUE_URL!,
+    deliveryDlq: env.DELIVERY_DLQ_URL!,
+  };
+
+  const call: Pipeline['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let body: Buffer | undefined;
+    if (options.body !== undefined) {
+      body = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+      headers['content-type'] ??= 'application/json';
+    }
+    const event = apiGatewayEvent({ method, url: path, headers, ...(body ? { body } : {}) });
+    const handler = method.toUpperCase() === 'POST' && event.rawPath === '/v1/events' ? ingest : api;
+    const result = await handler(event, lambdaContext('http', 10_000));
+    return {
+      status: result.statusCode,
+      headers: result.headers ?? {},
+      body: result.body ? JSON.parse(result.body) : undefined,
+    };
+  };
+
+  const drain: Pipeline['drain'] = async ({ until, timeoutMs = 20_000 } = {}) => {
+    const results: PollResult[] = [];
+    const deadline = Date.now() + timeoutMs;
+    let idleRounds = 0;
+    while (Date.now() < deadline) {
+      const fanned = await fanout.pollOnce(0);
+      const delivered = await delivery.pollOnce(0);
+      results.push(fanned, delivered);
+      if (until?.()) return results;
+      if (fanned.received + delivered.received === 0) {
+        idleRounds += 1;
+        if (until === undefined && idleRounds >= 3) return results;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } else {
+        idleRounds = 0;
+      }
+    }
+    if (until !== undefined) throw new Error('the pipeline did not reach the expected state in time');
+    return results;
+  };
+
+  return {
+    resources,
+    env,
+    call,
+    createKey: async (tenantId, scopes = [...SCOPES]) =>
+      (await issueApiKey(new DynamoApiKeyStore(dynamo, env.API_KEYS_TABLE!), { tenantId, scopes })).key,
+    fanout,
+    delivery,
+    queueUrl: (kind) => queueUrls[kind],
+    drain,
+  };
+};

@@ -46,7 +46,10 @@ export const parseMessage = <T>(schema: z.ZodType<T>, body: string): T => {
     throw new MalformedMessageError('message body is not JSON');
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new MalformedMessageError(`message does not match schema: ${parsed.error.message}`);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new MalformedMessageError(`message does not match the schema: ${issues.join('; ')}`);
+  }
   return parsed.data;
 };
 

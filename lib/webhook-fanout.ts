@@ -17,6 +17,9 @@ import { Construct } from 'constructs';
 import ipaddr from 'ipaddr.js';
 import { DEFAULTS, ENV, TABLE_KEYS } from '../lambdas/core/env-names';
 
+/** Template metadata key holding each function's handler source, relative to the project root. */
+export const HANDLER_SOURCE_METADATA = 'webhook-fanout:handler-source';
+
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const KIB = 1024;
@@ -377,9 +380,10 @@ export class WebhookFanout extends Construct {
       'description' | 'timeout' | 'memorySize' | 'environment' | 'vpc' | 'vpcSubnets'
     >,
   ): NodejsFunction {
-    return new NodejsFunction(this, id, {
+    const entry = path.join('lambdas', name, 'handler.ts');
+    const fn = new NodejsFunction(this, id, {
       ...options,
-      entry: path.join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, entry),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -397,6 +401,9 @@ export class WebhookFanout extends Construct {
         externalModules: [],
       },
     });
+    // The local runtime runs the handler source named here, so the template stays its one source of truth.
+    (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_SOURCE_METADATA, entry.split(path.sep).join('/'));
+    return fn;
   }
 
   private wireIngest(): void {

@@ -48,7 +48,7 @@ const clientFailingEntries = (failIds: readonly string[]): { client: SQSClient; 
       if (calls.length > 1) return next(args);
       const dropped = input.Entries.filter((e) => failIds.includes(e.Id!));
       const kept = input.Entries.filter((e) => !failIds.includes(e.Id!));
-      const result = await next({ ...args, input: { ...input, Entries: kept } });
+      const result = await next({ ...args, input: { ...(input as SendMessageBatchCommandInput), Entries: kept } });
       const output = result.output as SendMessageBatchCommandOutput;
       output.Failed = [
         ...(output.Failed ?? []),

@@ -1,0 +1,68 @@
+import { type App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { WebhookFanoutStack } from './webhook-fanout-stack';
+import type { WebhookFanoutProps } from './webhook-fanout';
+
+/** The construct id of the stack, so its template is always cdk.out/WebhookFanout.template.json. */
+export const STACK_ID = 'WebhookFanout';
+
+/**
+ * Adds the product's stack to an app, configured from the app's context (cdk.json or `-c key=value`):
+ * `stackName`, `retrySchedule` (seconds, e.g. "5,300,1800"), `deliveryTimeoutSeconds`,
+ * `removalPolicy` ("retain", the default, or "destroy" for throw-away stacks). `cdk synth` and the local
+ * runtime both build the app through here, so they always describe the same stack.
+ */
+export function addWebhookFanoutStack(app: App): WebhookFanoutStack {
+  const context = contextReader(app);
+  return new WebhookFanoutStack(app, STACK_ID, {
+    stackName: context.string('stackName') ?? STACK_ID,
+    description: 'Serverless webhook fan-out: signed, retried, logged deliveries',
+    fanout: fanoutPropsFromContext(context),
+  });
+}
+
+type ContextReader = ReturnType<typeof contextReader>;
+
+function contextReader(app: App) {
+  return {
+    /** Context from the command line is a string, from cdk.json any JSON value: read both as text. */
+    string(key: string): string | undefined {
+      const value: unknown = app.node.tryGetContext(key);
+      if (value === undefined || value === null || value === '') return undefined;
+      return Array.isArray(value) ? value.join(',') : String(value);
+    },
+  };
+}
+
+function fanoutPropsFromContext(context: ContextReader): WebhookFanoutProps {
+  const stringContext = (key: string) => context.string(key);
+  const retrySchedule = stringContext('retrySchedule');
+  const deliveryTimeoutSeconds = stringContext('deliveryTimeoutSeconds');
+  const removalPolicy = stringContext('removalPolicy');
+  return {
+    retrySchedule: retrySchedule?.split(',').map((s) => Duration.seconds(numberContext('retrySchedule', s))),
+    deliveryTimeout:
+      deliveryTimeoutSeconds === undefined
+        ? undefined
+        : Duration.seconds(numberContext('deliveryTimeoutSeconds', deliveryTimeoutSeconds)),
+    removalPolicy: removalPolicy === undefined ? undefined : removalPolicyContext(removalPolicy),
+  };
+}
+
+function numberContext(key: string, text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new Error(`context ${key}: '${text}' is not a number`);
+  }
+  return value;
+}
+
+function removalPolicyContext(text: string): RemovalPolicy {
+  switch (text.toLowerCase()) {
+    case 'retain':
+      return RemovalPolicy.RETAIN;
+    case 'destroy':
+      return RemovalPolicy.DESTROY;
+    default:
+      throw new Error(`context removalPolicy: '${text}' must be 'retain' or 'destroy'`);
+  }
+}

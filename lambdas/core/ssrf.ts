@@ -42,6 +42,12 @@ export type UrlCheck =
   | { ok: false; reason: TargetRefusal; message: string };
 
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/**
+ * Only the well-known NAT64 prefix has one fixed place for the IPv4 address (the last 32 bits).
+ * The local-use 64:ff9b:1::/48 may be configured with any prefix length, which moves the embedded
+ * address, so it is not unwrapped and stays refused unless allowed.
+ */
+const WELL_KNOWN_NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
 
 const unwrapEmbeddedIPv4 = (address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 => {
   if (address.kind() === 'ipv4') return address;
@@ -49,7 +55,9 @@ const unwrapEmbeddedIPv4 = (address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | i
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
   const range = v6.range();
   const parts = v6.toByteArray();
-  if (range === 'rfc6052' || range === 'rfc6145') return ipaddr.fromByteArray(parts.slice(12));
+  if ((range === 'rfc6052' && inNetwork(v6, WELL_KNOWN_NAT64)) || range === 'rfc6145') {
+    return ipaddr.fromByteArray(parts.slice(12));
+  }
   if (range === '6to4') return ipaddr.fromByteArray(parts.slice(2, 6));
   if (range === 'teredo') return ipaddr.fromByteArray(parts.slice(12).map((b) => b ^ 0xff));
   return v6;

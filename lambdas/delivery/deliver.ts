@@ -62,7 +62,7 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
 
   if (!subscription.enabled) {
     const record = baseRecord(message, previous, nowMs, deps);
-    return commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, deps);
+    return commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, receipt, deps);
   }
 
   const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
@@ -100,7 +100,7 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
       updatedAt: at,
     });
   }
-  return commit(record, previousAttempts, { ...plan.decision, attempt }, message, deps);
+  return commit(record, previousAttempts, { ...plan.decision, attempt }, message, receipt, deps);
 };
 
 interface Plan {
@@ -191,6 +191,7 @@ const commit = async (
   previousAttempts: number,
   decision: Decision,
   message: DeliveryMessage,
+  receipt: Receipt,
   deps: DeliverDeps,
 ): Promise<Decision> => {
   const result = await deps.deliveries.recordAttempt(record, previousAttempts);
@@ -199,6 +200,8 @@ const commit = async (
   if (winner === undefined || winner.run > message.run || FINAL_STATUSES.has(winner.status)) {
     return { action: 'done', status: 'duplicate' };
   }
-  const dueIn = winner.nextAttemptAt === undefined ? 0 : Date.parse(winner.nextAttemptAt) - deps.now();
-  return { action: 'retry_later', visibilitySeconds: Math.max(1, Math.ceil(dueIn / 1000)) };
+  const nowMs = deps.now();
+  const dueIn = winner.nextAttemptAt === undefined ? 0 : Date.parse(winner.nextAttemptAt) - nowMs;
+  // The winner's wait can be a full jittered step (up to 12 h): cap it like any other deferral.
+  return deferUntilDue(dueIn, receipt, nowMs);
 };

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  deliveryMessageSchema,
+  fanoutMessageSchema,
+  INLINE_DATA_LIMIT_BYTES,
+  inlineData,
+  MalformedMessageError,
+  parseMessage,
+  type DeliveryMessage,
+  type FanoutMessage,
+} from '../../../lambdas/core/messages';
+
+const aFanoutMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
+  v: 1,
+  tenantId: 'tenant-1',
+  eventId: 'evt_01J00000000000000000000000',
+  eventType: 'order.created',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  run: 'evt_01J00000000000000000000000',
+  data: { orderId: 42 },
+  hasData: true,
+  ...overrides,
+});
+
+const aDeliveryMessage = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
+  ...aFanoutMessage(),
+  subscriptionId: 'sub_01J00000000000000000000000',
+  subscriptionVersion: 3,
+  ...overrides,
+});
+
+describe('Function: parseMessage', () => {
+  it('reads a valid delivery message', () => {
+    // Prepare
+    const message = aDeliveryMessage();
+
+    // Act
+    const parsed = parseMessage(deliveryMessageSchema, JSON.stringify(message));
+
+    // Assess
+    expect(parsed).toEqual(message);
+  });
+
+  it('reads a valid fan-out message, with and without its optional replay target and cursor', () => {
+    // Prepare
+    const plain = aFanoutMessage();
+    const continued = aFanoutMessage({ run: 'run_01J00000000000000000000000', subscriptionId: 'sub_1', cursor: 'abc' });
+
+    // Act & Assess
+    expect(parseMessage(fanoutMessageSchema, JSON.stringify(plain))).toEqual(plain);
+    expect(parseMessage(fanoutMessageSchema, JSON.stringify(continued))).toEqual(continued);
+  });
+
+  it('reads a message whose data is not inline', () => {
+    // Prepare
+    const { data: _data, ...message } = aDeliveryMessage({ hasData: false });
+
+    // Act
+    const parsed = parseMessage(deliveryMessageSchema, JSON.stringify(message));
+
+    // Assess
+    expect(parsed.hasData).toBe(false);
+    expect(parsed.data).toBeUndefined();
+  });
+
+  it.each([
+    ['not JSON', 'not json'],
+    ['empty', ''],
+    ['a JSON array', '[]'],
+    ['JSON null', 'null'],
+    ['version 2', JSON.stringify({ ...aDeliveryMessage(), v: 2 })],
+    ['without a version', JSON.stringify({ ...aDeliveryMessage(), v: undefined })],
+    ['the version as a string', JSON.stringify({ ...aDeliveryMessage(), v: '1' })],
+    ['without subscriptionId', JSON.stringify({ ...aDeliveryMessage(), subscriptionId: undefined })],
+    ['without tenantId', JSON.stringify({ ...aDeliveryMessage(), tenantId: undefined })],
+    ['with an empty eventId', JSON.stringify({ ...aDeliveryMessage(), eventId: '' })],
+    ['without hasData', JSON.stringify({ ...aDeliveryMessage(), hasData: undefined })],
+    ['with a negative subscriptionVersion', JSON.stringify({ ...aDeliveryMessage(), subscriptionVersion: -1 })],
+    ['with a fractional subscriptionVersion', JSON.stringify({ ...aDeliveryMessage(), subscriptionVersion: 1.5 })],
+    ['with an extra field', JSON.stringify({ ...aDeliveryMessage(), extra: true })],
+    ['with a fan-out cursor', JSON.stringify({ ...aDeliveryMessage(), cursor: 'abc' })],
+  ])('refuses a delivery message that is %s', (_label, body) => {
+    // Act
+    const parse = () => parseMessage(deliveryMessageSchema, body);
+
+    // Assess
+    expect(parse).toThrow(MalformedMessageError);
+  });
+
+  it('refuses a fan-out message with an extra field or without a run', () => {
+    // Prepare
+    const extra = JSON.stringify({ ...aFanoutMessage(), subscriptionVersion: 1 });
+    const { run: _run, ...withoutRun } = aFanoutMessage();
+
+    // Act & Assess
+    expect(() => parseMessage(fanoutMessageSchema, extra)).toThrow(MalformedMessageError);
+    expect(() => parseMessage(fanoutMessageSchema, JSON.stringify(withoutRun))).toThrow(MalformedMessageError);
+  });
+
+  it('says what was wrong', () => {
+    // Act & Assess
+    expect(() => parseMessage(deliveryMessageSchema, '{')).toThrow('not JSON');
+    expect(() => parseMessage(deliveryMessageSchema, '{}')).toThrow(/does not match the schema.*tenantId/);
+  });
+
+  it('throws only MalformedMessageError, whatever the body', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (body) => {
+        try {
+          parseMessage(deliveryMessageSchema, body);
+        } catch (error) {
+          expect(error).toBeInstanceOf(MalformedMessageError);
+        }
+      }),
+    );
+  });
+});
+
+describe('Function: inlineData', () => {
+  it('keeps small data inline', () => {
+    expect(inlineData({ a: 1 })).toEqual({ data: { a: 1 }, hasData: true });
+  });
+
+  it('keeps null and falsy data inline', () => {
+    expect(inlineData(null)).toEqual({ data: null, hasData: true });
+    expect(inlineData(0)).toEqual({ data: 0, hasData: true });
+    expect(inlineData('')).toEqual({ data: '', hasData: true });
+  });
+
+  it('keeps data of exactly the limit inline and leaves one byte more out', () => {
+    // Prepare: a JSON string's size is its characters plus two quotes
+    const atLimit = 'x'.repeat(INLINE_DATA_LIMIT_BYTES - 2);
+    const overLimit = 'x'.repeat(INLINE_DATA_LIMIT_BYTES - 1);
+
+    // Act & Assess
+    expect(inlineData(atLimit)).toEqual({ data: atLimit, hasData: true });
+    expect(inlineData(overLimit)).toEqual({ hasData: false });
+  });
+
+  it('measures bytes, not characters', () => {
+    // Prepare: 'é' is two bytes in UTF-8
+    const wide = 'é'.repeat(INLINE_DATA_LIMIT_BYTES / 2);
+
+    // Act & Assess
+    expect(inlineData(wide)).toEqual({ hasData: false });
+  });
+
+  it('leaves the data out exactly when its JSON is over the limit, and the message stays well under 256 KiB', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 * INLINE_DATA_LIMIT_BYTES }), (size) => {
+        // Prepare
+        const data = { blob: 'a'.repeat(size) };
+
+        // Act
+        const result = inlineData(data);
+
+        // Assess
+        const bytes = Buffer.byteLength(JSON.stringify(data));
+        expect(result.hasData).toBe(bytes <= INLINE_DATA_LIMIT_BYTES);
+        expect(Buffer.byteLength(JSON.stringify(aDeliveryMessage(result)))).toBeLessThan(64 * 1024);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

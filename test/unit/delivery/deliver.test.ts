@@ -1,0 +1,475 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../../lambdas/core/env-names';
+import type { DeliveryMessage } from '../../../lambdas/core/messages';
+import { MAX_HISTORY, type DeliveryRecord, type Subscription } from '../../../lambdas/core/model';
+import type { SubscriptionChanges } from '../../../lambdas/core/ports';
+import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from '../../../lambdas/core/retry-policy';
+import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
+import {
+  aSubscription,
+  InMemoryDeliveryStore,
+  InMemoryEventStore,
+  InMemorySubscriptionStore,
+  response,
+  ScriptedSender,
+  transportError,
+} from '../fakes';
+import type { AttemptResult } from '../../../lambdas/core/outcome';
+
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
+const RANDOM = 0.25;
+const TENANT = 'tenant-1';
+const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
+const SUBSCRIPTION_ID = 'sub_01JNKQ0000000000000000000B';
+
+const aMessage = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
+  v: 1,
+  tenantId: TENANT,
+  eventId: EVENT_ID,
+  eventType: 'order.created',
+  createdAt: '2026-03-01T11:59:59.000Z',
+  run: EVENT_ID,
+  data: { orderId: 42 },
+  hasData: true,
+  subscriptionId: SUBSCRIPTION_ID,
+  subscriptionVersion: 1,
+  ...overrides,
+});
+
+const aRecord = (overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
+  tenantId: TENANT,
+  eventId: EVENT_ID,
+  subscriptionId: SUBSCRIPTION_ID,
+  eventType: 'order.created',
+  run: EVENT_ID,
+  status: 'retrying',
+  attempts: 1,
+  history: [],
+  createdAt: '2026-03-01T11:59:59.000Z',
+  updatedAt: '2026-03-01T11:59:59.000Z',
+  expiresAt: Math.floor(NOW / 1000) + 30 * 86400,
+  ...overrides,
+});
+
+const firstReceipt = (overrides: Partial<Receipt> = {}): Receipt => ({ receiveCount: 1, receivedAt: NOW, ...overrides });
+const laterReceipt = (overrides: Partial<Receipt> = {}): Receipt => ({ receiveCount: 2, receivedAt: NOW, ...overrides });
+
+const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subscription>; now?: number } = {}) => {
+  const subscriptions = new InMemorySubscriptionStore([
+    aSubscription({ tenantId: TENANT, id: SUBSCRIPTION_ID, secrets: { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, ...options.subscription }),
+  ]);
+  const deliveries = new InMemoryDeliveryStore();
+  const events = new InMemoryEventStore();
+  const sender = new ScriptedSender(options.script ?? []);
+  const disabled: Array<{ tenantId: string; id: string; changes: SubscriptionChanges }> = [];
+  const deps: DeliverDeps = {
+    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
+    disableSubscription: async (tenantId, id, changes) => {
+      disabled.push({ tenantId, id, changes });
+      await subscriptions.update(tenantId, id, changes);
+    },
+    deliveries,
+    events,
+    sender,
+    retrySchedule: SCHEDULE,
+    timeoutMs: 15_000,
+    deliveryLogRetentionDays: 30,
+    now: () => options.now ?? NOW,
+    random: () => RANDOM,
+  };
+  const stored = () => deliveries.stored(TENANT, SUBSCRIPTION_ID, EVENT_ID);
+  return { deps, subscriptions, deliveries, events, sender, disabled, stored };
+};
+
+describe('Function: deliver', () => {
+  it('delivers on a 2xx: done/delivered, one record write, a signed request', async () => {
+    // Prepare
+    const { deps, deliveries, sender, stored } = setUp({ script: [response(200)] });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'delivered', attempt: { attempt: 1, outcome: 'delivered', statusCode: 200 } });
+    expect(deliveries.calls.recordAttempt).toBe(1);
+    expect(stored()).toMatchObject({ status: 'delivered', attempts: 1, run: EVENT_ID });
+    expect(stored()?.nextAttemptAt).toBeUndefined();
+    expect(stored()?.history).toHaveLength(1);
+    expect(sender.requests).toHaveLength(1);
+    const [request] = sender.requests;
+    expect(request!.url).toBe('https://receiver.example.com/hooks');
+    expect(request!.timeoutMs).toBe(15_000);
+    expect(JSON.parse(request!.body)).toEqual({ type: 'order.created', timestamp: '2026-03-01T11:59:59.000Z', data: { orderId: 42 } });
+    expect(request!.headers['webhook-id']).toBe(EVENT_ID);
+    expect(request!.headers['webhook-timestamp']).toBe(String(NOW / 1000));
+  });
+
+  it('signs the request so the reference library verifies it', async () => {
+    // Prepare: a real clock, because the reference verifier checks the timestamp against now
+    const now = Date.now();
+    const { deps, sender } = setUp({ script: [response(204)], now });
+
+    // Act
+    await deliver(aMessage(), firstReceipt({ receivedAt: now }), deps);
+
+    // Assess
+    const [request] = sender.requests;
+    expect(() => new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').verify(request!.body, request!.headers)).not.toThrow();
+  });
+
+  it('retries a 500 later: visibility is the jittered first delay, the record says retrying after 1 attempt', async () => {
+    // Prepare
+    const { deps, stored } = setUp({ script: [response(500, { bodySnippet: 'oops' })] });
+    const expectedDelay = retryDelaySeconds(SCHEDULE, 1, () => RANDOM)!;
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+    expect(stored()).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      nextAttemptAt: new Date(NOW + expectedDelay * 1000).toISOString(),
+    });
+    expect(stored()?.history[0]).toMatchObject({ outcome: 'failed', reason: 'server_error', statusCode: 500, responseSnippet: 'oops' });
+  });
+
+  it('counts attempts from the record: a failed second attempt waits the second jittered delay', async () => {
+    // Prepare
+    const { deps, deliveries, stored } = setUp({ script: [response(503)] });
+    deliveries.seed(aRecord({ attempts: 1, nextAttemptAt: new Date(NOW - 1000).toISOString() }));
+    const expectedDelay = retryDelaySeconds(SCHEDULE, 2, () => RANDOM)!;
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt({ receiveCount: 5 }), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+    expect(stored()).toMatchObject({ status: 'retrying', attempts: 2 });
+  });
+
+  it('records exhausted and deletes the message when the last attempt fails', async () => {
+    // Prepare
+    const { deps, deliveries, stored } = setUp({ script: [transportError('timeout')] });
+    deliveries.seed(aRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW).toISOString() }));
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt({ receiveCount: 9 }), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'exhausted', attempt: { attempt: SCHEDULE.length + 1, reason: 'timeout' } });
+    expect(stored()).toMatchObject({ status: 'exhausted', attempts: SCHEDULE.length + 1 });
+    expect(stored()?.nextAttemptAt).toBeUndefined();
+  });
+
+  it('disables the subscription on a 410 and records exhausted', async () => {
+    // Prepare
+    const { deps, disabled, subscriptions, stored } = setUp({ script: [response(410)] });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
+    expect(disabled).toEqual([
+      {
+        tenantId: TENANT,
+        id: SUBSCRIPTION_ID,
+        changes: expect.objectContaining({ enabled: false, disabledReason: 'endpoint_gone' }),
+      },
+    ]);
+    expect((await subscriptions.get(TENANT, SUBSCRIPTION_ID))?.enabled).toBe(false);
+    expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
+    expect(stored()?.history[0]?.reason).toBe('gone');
+  });
+
+  it('fails permanently, without disabling, when the target is refused by the SSRF guard', async () => {
+    // Prepare
+    const { deps, disabled, stored } = setUp({ script: [transportError('blocked_target')] });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
+    expect(disabled).toHaveLength(0);
+    expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
+  });
+
+  it('follows a 429 Retry-After longer than the schedule', async () => {
+    // Prepare
+    const { deps, stored } = setUp({ script: [response(429, { retryAfter: '3600' })] });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: 3600 });
+    expect(stored()?.nextAttemptAt).toBe(new Date(NOW + 3600_000).toISOString());
+  });
+
+  it('caps a huge Retry-After at its bound', async () => {
+    // Prepare
+    const { deps } = setUp({ script: [response(503, { retryAfter: String(30 * 86400) })] });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: MAX_RETRY_AFTER_SECONDS });
+  });
+
+  it('keeps the schedule when a Retry-After is shorter, or comes with a non-throttling status', async () => {
+    // Prepare
+    const shorter = setUp({ script: [response(429, { retryAfter: '1' })] });
+    const on500 = setUp({ script: [response(500, { retryAfter: '3600' })] });
+    const expectedDelay = retryDelaySeconds(SCHEDULE, 1, () => RANDOM)!;
+
+    // Act
+    const shorterDecision = await deliver(aMessage(), firstReceipt(), shorter.deps);
+    const on500Decision = await deliver(aMessage(), firstReceipt(), on500.deps);
+
+    // Assess
+    expect(shorterDecision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+    expect(on500Decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+  });
+
+  it('caps the visibility below 12 h minus the time since the receive, keeping the full delay in the record', async () => {
+    // Prepare: a 36000 s step with +20% jitter is 43200 s, beyond what SQS allows
+    const { deps, deliveries, stored } = setUp({ script: [response(500)] });
+    deps.random = () => 0.999999;
+    deliveries.seed(aRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
+    const receivedAt = NOW - 20_000;
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt({ receivedAt }), deps);
+
+    // Assess
+    expect(decision.action).toBe('retry_later');
+    if (decision.action !== 'retry_later') return;
+    expect(decision.visibilitySeconds + 20).toBeLessThan(MAX_VISIBILITY_SECONDS);
+    expect(Date.parse(stored()!.nextAttemptAt!) - NOW).toBe(43_200_000);
+  });
+
+  it('defers without sending when the record says the next attempt is not due yet', async () => {
+    // Prepare
+    const { deps, deliveries, sender } = setUp();
+    deliveries.seed(aRecord({ attempts: 3, nextAttemptAt: new Date(NOW + 600_000).toISOString() }));
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+    // Assess
+    expect(decision).toEqual({ action: 'retry_later', visibilitySeconds: 600 });
+    expect(sender.requests).toHaveLength(0);
+    expect(deliveries.calls.recordAttempt).toBe(0);
+  });
+
+  it('defers a message that came back early after a capped visibility, again within the 12 h window', async () => {
+    // Prepare
+    const { deps, deliveries, sender } = setUp();
+    deliveries.seed(aRecord({ attempts: 6, nextAttemptAt: new Date(NOW + 50_000_000).toISOString() }));
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt({ receivedAt: NOW - 5000 }), deps);
+
+    // Assess
+    expect(decision.action).toBe('retry_later');
+    if (decision.action !== 'retry_later') return;
+    expect(decision.visibilitySeconds + 5).toBeLessThan(MAX_VISIBILITY_SECONDS);
+    expect(sender.requests).toHaveLength(0);
+  });
+
+  it('attempts a message that is due within the slack instead of hiding it for a moment', async () => {
+    // Prepare
+    const { deps, deliveries, sender } = setUp({ script: [response(200)] });
+    deliveries.seed(aRecord({ attempts: 1, nextAttemptAt: new Date(NOW + 500).toISOString() }));
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'delivered' });
+    expect(sender.requests).toHaveLength(1);
+  });
+
+  it.each(['delivered', 'exhausted', 'skipped'] as const)(
+    'answers done/duplicate without sending for a redelivered message whose record is %s',
+    async (status) => {
+      // Prepare
+      const { deps, deliveries, sender } = setUp();
+      deliveries.seed(aRecord({ status, attempts: 1 }));
+
+      // Act
+      const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+      // Assess
+      expect(decision).toEqual({ action: 'done', status: 'duplicate' });
+      expect(sender.requests).toHaveLength(0);
+      expect(deliveries.calls.recordAttempt).toBe(0);
+    },
+  );
+
+  it('answers done/duplicate without sending when a newer run (a replay) owns the record', async () => {
+    // Prepare
+    const { deps, deliveries, sender } = setUp();
+    deliveries.seed(aRecord({ run: 'run_01JNKQ0000000000000000000C', status: 'retrying', attempts: 1 }));
+
+    // Act
+    const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+    // Assess
+    expect(decision).toEqual({ action: 'done', status: 'duplicate' });
+    expect(sender.requests).toHaveLength(0);
+  });
+
+  it('starts a replay at attempt 1 over an exhausted earlier run', async () => {
+    // Prepare
+    const { deps, deliveries, stored } = setUp({ script: [response(200)] });
+    deliveries.seed(aRecord({ status: 'exhausted', attempts: 8 }));
+    const run = 'run_01JNKQ0000000000000000000D';
+
+    // Act
+    const decision = await deliver(aMessage({ run }), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'delivered', attempt: { attempt: 1 } });
+    expect(stored()).toMatchObject({ run, status: 'delivered', attempts: 1 });
+  });
+
+  it('skips without sending when the subscription is disabled, and records skipped', async () => {
+    // Prepare
+    const { deps, sender, stored } = setUp({ subscription: { enabled: false } });
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toEqual({ action: 'done', status: 'skipped' });
+    expect(sender.requests).toHaveLength(0);
+    expect(stored()).toMatchObject({ status: 'skipped', attempts: 0 });
+  });
+
+  it('answers subscription_gone without sending or writing when the subscription was deleted', async () => {
+    // Prepare
+    const { deps, subscriptions, sender, deliveries } = setUp();
+    await subscriptions.delete(TENANT, SUBSCRIPTION_ID);
+
+    // Act
+    const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toEqual({ action: 'done', status: 'subscription_gone' });
+    expect(sender.requests).toHaveLength(0);
+    expect(deliveries.calls.recordAttempt).toBe(0);
+  });
+
+  it('reads data that did not ride inline from the event store', async () => {
+    // Prepare
+    const { deps, events, sender } = setUp({ script: [response(200)] });
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: { big: true }, createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
+    const { data: _data, ...message } = aMessage({ hasData: false });
+
+    // Act
+    await deliver(message, firstReceipt(), deps);
+
+    // Assess
+    expect(JSON.parse(sender.requests[0]!.body).data).toEqual({ big: true });
+  });
+
+  it('answers event_gone without sending when non-inline data has expired from the event store', async () => {
+    // Prepare
+    const { deps, sender } = setUp();
+    const { data: _data, ...message } = aMessage({ hasData: false });
+
+    // Act
+    const decision = await deliver(message, firstReceipt(), deps);
+
+    // Assess
+    expect(decision).toEqual({ action: 'done', status: 'event_gone' });
+    expect(sender.requests).toHaveLength(0);
+  });
+
+  it('keeps at most MAX_HISTORY attempts in the record, newest last', async () => {
+    // Prepare
+    const { deps, deliveries, stored } = setUp({ script: [response(200)] });
+    const history = Array.from({ length: MAX_HISTORY }, (_, i) => ({
+      attempt: i + 1,
+      at: new Date(NOW - 1000).toISOString(),
+      outcome: 'failed' as const,
+      durationMs: 1,
+    }));
+    deps.retrySchedule = Array.from({ length: 30 }, () => 1);
+    deliveries.seed(aRecord({ attempts: MAX_HISTORY, history, nextAttemptAt: new Date(NOW).toISOString() }));
+
+    // Act
+    await deliver(aMessage(), laterReceipt(), deps);
+
+    // Assess
+    expect(stored()?.history).toHaveLength(MAX_HISTORY);
+    expect(stored()?.history.at(-1)).toMatchObject({ attempt: MAX_HISTORY + 1, outcome: 'delivered' });
+  });
+
+  describe('when another receive records first (conflict)', () => {
+    it('follows a winner that delivered: done/duplicate', async () => {
+      // Prepare
+      const { deps, deliveries, stored } = setUp({ script: [response(500)] });
+      deliveries.beforeRecordAttempt = () => deliveries.seed(aRecord({ status: 'delivered', attempts: 1 }));
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toEqual({ action: 'done', status: 'duplicate' });
+      expect(deliveries.calls.conflicts).toBe(1);
+      expect(stored()).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+
+    it("follows a retrying winner: comes back when the winner's next attempt is due", async () => {
+      // Prepare
+      const { deps, deliveries, stored } = setUp({ script: [response(500)] });
+      deliveries.beforeRecordAttempt = () =>
+        deliveries.seed(aRecord({ status: 'retrying', attempts: 1, nextAttemptAt: new Date(NOW + 120_000).toISOString() }));
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toEqual({ action: 'retry_later', visibilitySeconds: 120 });
+      expect(stored()?.nextAttemptAt).toBe(new Date(NOW + 120_000).toISOString());
+    });
+
+    it("keeps the visibility below 12 h minus the time since the receive when the winner's next attempt is far away", async () => {
+      // Prepare: the winner waits a 36000 s step with +20% jitter
+      const { deps, deliveries } = setUp({ script: [response(500)] });
+      deliveries.seed(aRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
+      deliveries.beforeRecordAttempt = () =>
+        deliveries.seed(aRecord({ status: 'retrying', attempts: 6, nextAttemptAt: new Date(NOW + 43_200_000).toISOString() }));
+      const receivedAt = NOW - 30_000;
+
+      // Act
+      const decision = await deliver(aMessage(), laterReceipt({ receivedAt }), deps);
+
+      // Assess
+      expect(decision.action).toBe('retry_later');
+      if (decision.action !== 'retry_later') return;
+      expect(decision.visibilitySeconds).toBeGreaterThan(0);
+      expect(decision.visibilitySeconds + 30).toBeLessThan(MAX_VISIBILITY_SECONDS);
+    });
+
+    it('answers done/duplicate when a replay took the record over', async () => {
+      // Prepare
+      const { deps, deliveries } = setUp({ script: [response(200)] });
+      deliveries.beforeRecordAttempt = () => deliveries.seed(aRecord({ run: 'run_01JNKQ0000000000000000000E', status: 'retrying' }));
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toEqual({ action: 'done', status: 'duplicate' });
+    });
+  });
+});

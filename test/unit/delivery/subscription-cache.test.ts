@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { SubscriptionCache } from '../../../lambdas/delivery/subscription-cache';
+import { aSubscription, InMemorySubscriptionStore } from '../fakes';
+
+const TENANT = 'tenant-1';
+const ID = 'sub_1';
+const MAX_AGE_MS = 30_000;
+
+const setUp = () => {
+  const store = new InMemorySubscriptionStore([aSubscription({ tenantId: TENANT, id: ID, version: 3 })]);
+  const clock = { now: 1_000_000 };
+  const cache = new SubscriptionCache(store, MAX_AGE_MS, () => clock.now);
+  return { store, clock, cache };
+};
+
+describe('Class: SubscriptionCache', () => {
+  describe('Method: get', () => {
+    it('serves a fresh entry at or above the asked version from memory', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      await cache.get(TENANT, ID, 3);
+
+      // Act
+      clock.now += MAX_AGE_MS - 1;
+      const subscription = await cache.get(TENANT, ID, 2);
+
+      // Assess
+      expect(subscription?.version).toBe(3);
+      expect(store.calls.get).toBe(1);
+    });
+
+    it('re-reads when a message names a newer version than the cached one', async () => {
+      // Prepare
+      const { store, cache } = setUp();
+      await cache.get(TENANT, ID, 3);
+      await store.update(TENANT, ID, { enabled: false, updatedAt: '2026-01-02T00:00:00.000Z' });
+
+      // Act
+      const subscription = await cache.get(TENANT, ID, 4);
+
+      // Assess
+      expect(subscription).toMatchObject({ version: 4, enabled: false });
+      expect(store.calls.get).toBe(2);
+    });
+
+    it('re-reads once the entry is older than maxAgeMs', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      await cache.get(TENANT, ID, 3);
+
+      // Act
+      clock.now += MAX_AGE_MS;
+      await cache.get(TENANT, ID, 3);
+
+      // Assess
+      expect(store.calls.get).toBe(2);
+    });
+
+    it('does not cache a missing subscription, so a later create is seen at once', async () => {
+      // Prepare
+      const { store, cache } = setUp();
+      const missing = await cache.get(TENANT, 'sub_new', 0);
+      await store.create(aSubscription({ tenantId: TENANT, id: 'sub_new', version: 1 }));
+
+      // Act
+      const found = await cache.get(TENANT, 'sub_new', 1);
+
+      // Assess
+      expect(missing).toBeUndefined();
+      expect(found?.id).toBe('sub_new');
+    });
+  });
+
+  describe('Method: forget', () => {
+    it('makes the next get read the store', async () => {
+      // Prepare
+      const { store, cache } = setUp();
+      await cache.get(TENANT, ID, 3);
+
+      // Act
+      cache.forget(TENANT, ID);
+      await cache.get(TENANT, ID, 3);
+
+      // Assess
+      expect(store.calls.get).toBe(2);
+    });
+  });
+});

@@ -1,0 +1,255 @@
+import type { ApiKeyRecord } from '../../lambdas/core/api-keys';
+import type { DeliveryMessage, FanoutMessage } from '../../lambdas/core/messages';
+import type { DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
+import type { AttemptResult } from '../../lambdas/core/outcome';
+import type {
+  ApiKeyStore,
+  ClaimResult,
+  DeliveryListQuery,
+  DeliveryPublisher,
+  DeliveryStore,
+  EventStore,
+  FanoutPublisher,
+  Page,
+  PageRequest,
+  RecordAttemptResult,
+  SubscriptionChanges,
+  SubscriptionStore,
+  WebhookRequest,
+  WebhookSender,
+} from '../../lambdas/core/ports';
+
+/**
+ * Small in-memory implementations of the ports in lambdas/core/ports.ts. They copy what they store
+ * and hand out, so a test cannot pass because the code under test mutated a shared object.
+ */
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class InMemoryEventStore implements EventStore {
+  readonly events = new Map<string, StoredEvent>();
+  readonly claims = new Map<string, IdempotencyRecord>();
+  readonly calls = { putEvent: 0, getEvent: 0, claimIdempotencyKey: 0, markHandedOver: 0 };
+
+  async putEvent(event: StoredEvent): Promise<void> {
+    this.calls.putEvent++;
+    const key = `${event.tenantId}#${event.id}`;
+    if (!this.events.has(key)) this.events.set(key, copy(event));
+  }
+
+  async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
+    this.calls.getEvent++;
+    const event = this.events.get(`${tenantId}#${eventId}`);
+    return event === undefined ? undefined : copy(event);
+  }
+
+  async claimIdempotencyKey(record: IdempotencyRecord, nowSeconds: number): Promise<ClaimResult> {
+    this.calls.claimIdempotencyKey++;
+    const key = `${record.tenantId}#${record.key}`;
+    const existing = this.claims.get(key);
+    if (existing !== undefined && existing.expiresAt > nowSeconds) return { claimed: false, existing: copy(existing) };
+    this.claims.set(key, copy(record));
+    return { claimed: true };
+  }
+
+  async markHandedOver(tenantId: string, key: string): Promise<void> {
+    this.calls.markHandedOver++;
+    const claim = this.claims.get(`${tenantId}#${key}`);
+    if (claim !== undefined) claim.handedOver = true;
+  }
+}
+
+/** Pages by position; the cursor is the index of the next item, as a string. */
+export class InMemorySubscriptionStore implements SubscriptionStore {
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly calls = { get: 0, list: 0, update: 0 };
+
+  constructor(initial: readonly Subscription[] = []) {
+    for (const subscription of initial) this.subscriptions.set(this.key(subscription.tenantId, subscription.id), copy(subscription));
+  }
+
+  private key(tenantId: string, id: string): string {
+    return `${tenantId}#${id}`;
+  }
+
+  async create(subscription: Subscription): Promise<void> {
+    this.subscriptions.set(this.key(subscription.tenantId, subscription.id), copy(subscription));
+  }
+
+  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+    this.calls.get++;
+    const subscription = this.subscriptions.get(this.key(tenantId, id));
+    return subscription === undefined ? undefined : copy(subscription);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<Subscription>> {
+    this.calls.list++;
+    const all = [...this.subscriptions.values()]
+      .filter((s) => s.tenantId === tenantId)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    const items = all.slice(start, start + page.limit).map(copy);
+    const next = start + page.limit;
+    return next < all.length ? { items, cursor: String(next) } : { items };
+  }
+
+  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+    this.calls.update++;
+    const existing = this.subscriptions.get(this.key(tenantId, id));
+    if (existing === undefined) return undefined;
+    const updated: Subscription = { ...existing, version: existing.version + 1, updatedAt: changes.updatedAt };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null) delete (updated as unknown as Record<string, unknown>)[name];
+      else if (value !== undefined) (updated as unknown as Record<string, unknown>)[name] = copy(value);
+    }
+    this.subscriptions.set(this.key(tenantId, id), updated);
+    return copy(updated);
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    return this.subscriptions.delete(this.key(tenantId, id));
+  }
+}
+
+/**
+ * Honours the recordAttempt condition of ports.ts: the write succeeds when no record exists, the
+ * stored one is of an older run, or it is of the same run with `previousAttempts` attempts.
+ * `beforeRecordAttempt` lets a test slip a concurrent writer in between read and write.
+ */
+export class InMemoryDeliveryStore implements DeliveryStore {
+  readonly records = new Map<string, DeliveryRecord>();
+  readonly calls = { get: 0, recordAttempt: 0, recorded: 0, conflicts: 0 };
+  beforeRecordAttempt?: (record: DeliveryRecord) => void;
+
+  private key(tenantId: string, subscriptionId: string, eventId: string): string {
+    return `${tenantId}#${subscriptionId}#${eventId}`;
+  }
+
+  /** Puts a record directly, as if an earlier receive had written it. */
+  seed(record: DeliveryRecord): void {
+    this.records.set(this.key(record.tenantId, record.subscriptionId, record.eventId), copy(record));
+  }
+
+  stored(tenantId: string, subscriptionId: string, eventId: string): DeliveryRecord | undefined {
+    return this.records.get(this.key(tenantId, subscriptionId, eventId));
+  }
+
+  async get(tenantId: string, subscriptionId: string, eventId: string): Promise<DeliveryRecord | undefined> {
+    this.calls.get++;
+    const record = this.stored(tenantId, subscriptionId, eventId);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  async recordAttempt(record: DeliveryRecord, previousAttempts: number): Promise<RecordAttemptResult> {
+    this.calls.recordAttempt++;
+    this.beforeRecordAttempt?.(record);
+    const key = this.key(record.tenantId, record.subscriptionId, record.eventId);
+    const stored = this.records.get(key);
+    const writable =
+      stored === undefined || stored.run < record.run || (stored.run === record.run && stored.attempts === previousAttempts);
+    if (!writable) {
+      this.calls.conflicts++;
+      return 'conflict';
+    }
+    this.records.set(key, copy(record));
+    this.calls.recorded++;
+    return 'recorded';
+  }
+
+  async listBySubscription(tenantId: string, subscriptionId: string, query: DeliveryListQuery): Promise<Page<DeliveryRecord>> {
+    const items = [...this.records.values()]
+      .filter((r) => r.tenantId === tenantId && r.subscriptionId === subscriptionId)
+      .filter((r) => query.status === undefined || r.status === query.status)
+      .slice(0, query.limit)
+      .map(copy);
+    return { items };
+  }
+
+  async getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]> {
+    return subscriptionIds.flatMap((id) => {
+      const record = this.stored(tenantId, id, eventId);
+      return record === undefined ? [] : [copy(record)];
+    });
+  }
+}
+
+export class InMemoryApiKeyStore implements ApiKeyStore {
+  readonly records = new Map<string, ApiKeyRecord>();
+  reads = 0;
+
+  async get(keyId: string): Promise<ApiKeyRecord | undefined> {
+    this.reads++;
+    const record = this.records.get(keyId);
+    return record === undefined ? undefined : copy(record);
+  }
+
+  async put(record: ApiKeyRecord): Promise<void> {
+    this.records.set(record.keyId, copy(record));
+  }
+}
+
+export class RecordingFanoutPublisher implements FanoutPublisher {
+  readonly messages: FanoutMessage[] = [];
+  /** How many of the next sends fail, as a queue outage would. */
+  failNext = 0;
+
+  async publishFanout(message: FanoutMessage): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('RecordingFanoutPublisher: simulated send failure');
+    }
+    this.messages.push(copy(message));
+  }
+}
+
+export class RecordingDeliveryPublisher implements DeliveryPublisher {
+  /** One entry per publishDeliveries call. */
+  readonly calls: DeliveryMessage[][] = [];
+
+  get messages(): DeliveryMessage[] {
+    return this.calls.flat();
+  }
+
+  async publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void> {
+    this.calls.push(messages.map(copy));
+  }
+}
+
+/** Answers each send with the next scripted result; running out of script is a test error. */
+export class ScriptedSender implements WebhookSender {
+  readonly requests: WebhookRequest[] = [];
+
+  constructor(private readonly script: AttemptResult[] = []) {}
+
+  async send(request: WebhookRequest): Promise<AttemptResult> {
+    this.requests.push(request);
+    const next = this.script.shift();
+    if (next === undefined) throw new Error('ScriptedSender: no scripted result left for this send');
+    return next;
+  }
+}
+
+export const response = (statusCode: number, extra: Partial<Extract<AttemptResult, { kind: 'response' }>> = {}): AttemptResult => ({
+  kind: 'response',
+  statusCode,
+  durationMs: 12,
+  ...extra,
+});
+
+export const transportError = (
+  error: Extract<AttemptResult, { kind: 'error' }>['error'],
+  message = `${error} failure`,
+): AttemptResult => ({ kind: 'error', error, message, durationMs: 7 });
+
+export const aSubscription = (overrides: Partial<Subscription> = {}): Subscription => ({
+  tenantId: 'tenant-1',
+  id: 'sub_01HZZZZZZZZZZZZZZZZZZZZZZZ',
+  url: 'https://receiver.example.com/hooks',
+  eventTypes: ['order.*'],
+  headers: {},
+  enabled: true,
+  secrets: { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+  version: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...overrides,
+});

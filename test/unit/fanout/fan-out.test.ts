@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import type { FanoutMessage } from '../../../lambdas/core/messages';
+import type { Subscription } from '../../../lambdas/core/model';
+import { fanOut, type FanOutDeps } from '../../../lambdas/fanout/fan-out';
+import {
+  aSubscription,
+  InMemoryEventStore,
+  InMemorySubscriptionStore,
+  RecordingDeliveryPublisher,
+  RecordingFanoutPublisher,
+} from '../fakes';
+
+const TENANT = 'tenant-1';
+const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
+
+const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
+  v: 1,
+  tenantId: TENANT,
+  eventId: EVENT_ID,
+  eventType: 'order.created',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  run: EVENT_ID,
+  data: { orderId: 1 },
+  hasData: true,
+  ...overrides,
+});
+
+const sub = (n: number, overrides: Partial<Subscription> = {}): Subscription =>
+  aSubscription({ tenantId: TENANT, id: `sub_${String(n).padStart(4, '0')}`, version: n + 10, ...overrides });
+
+const setUp = (subscriptions: Subscription[], options: { pageSize?: number; maxPagesPerInvocation?: number } = {}) => {
+  const store = new InMemorySubscriptionStore(subscriptions);
+  const events = new InMemoryEventStore();
+  const deliveries = new RecordingDeliveryPublisher();
+  const fanout = new RecordingFanoutPublisher();
+  const deps: FanOutDeps = {
+    subscriptions: store,
+    events,
+    deliveries,
+    fanout,
+    pageSize: options.pageSize ?? 100,
+    maxPagesPerInvocation: options.maxPagesPerInvocation ?? 10,
+  };
+  return { deps, store, events, deliveries, fanout };
+};
+
+describe('Function: fanOut', () => {
+  it('sends one delivery message to each matching, enabled subscription and none to the others', async () => {
+    // Prepare
+    const { deps, deliveries } = setUp([
+      sub(1, { eventTypes: ['order.*'] }),
+      sub(2, { eventTypes: ['*'] }),
+      sub(3, { eventTypes: ['order.created'] }),
+      sub(4, { eventTypes: ['order.cancelled'] }),
+      sub(5, { eventTypes: ['orders.*'] }),
+      sub(6, { eventTypes: ['*'], enabled: false }),
+      sub(7, { eventTypes: ['invoice.paid', 'order.created'] }),
+      aSubscription({ tenantId: 'tenant-2', id: 'sub_other', eventTypes: ['*'] }),
+    ]);
+
+    // Act
+    const result = await fanOut(aMessage(), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 4 });
+    expect(deliveries.messages.map((m) => m.subscriptionId).sort()).toEqual(['sub_0001', 'sub_0002', 'sub_0003', 'sub_0007']);
+  });
+
+  it('carries the run, event id, type, data and the subscription version into each delivery message', async () => {
+    // Prepare
+    const run = 'run_01JNKQ0000000000000000000Z';
+    const { deps, deliveries } = setUp([sub(1)]);
+
+    // Act
+    await fanOut(aMessage({ run }), deps);
+
+    // Assess
+    expect(deliveries.messages).toEqual([
+      {
+        v: 1,
+        tenantId: TENANT,
+        eventId: EVENT_ID,
+        eventType: 'order.created',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        run,
+        subscriptionId: 'sub_0001',
+        subscriptionVersion: 11,
+        data: { orderId: 1 },
+        hasData: true,
+      },
+    ]);
+  });
+
+  it('sends nothing and finishes when nothing matches', async () => {
+    // Prepare
+    const { deps, deliveries, fanout } = setUp([sub(1, { eventTypes: ['user.*'] })]);
+
+    // Act
+    const result = await fanOut(aMessage(), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 0 });
+    expect(deliveries.messages).toHaveLength(0);
+    expect(fanout.messages).toHaveLength(0);
+  });
+
+  it('pages through every subscription within one invocation when the pages fit', async () => {
+    // Prepare
+    const { deps, deliveries, store } = setUp(Array.from({ length: 25 }, (_, i) => sub(i)), { pageSize: 10 });
+
+    // Act
+    const result = await fanOut(aMessage(), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 25 });
+    expect(store.calls.list).toBe(3);
+    expect(new Set(deliveries.messages.map((m) => m.subscriptionId)).size).toBe(25);
+  });
+
+  it('hands the rest to a continuation message after maxPagesPerInvocation, which then finishes the job', async () => {
+    // Prepare
+    const { deps, deliveries, fanout } = setUp(Array.from({ length: 25 }, (_, i) => sub(i)), { pageSize: 5, maxPagesPerInvocation: 2 });
+    const message = aMessage();
+
+    // Act
+    const first = await fanOut(message, deps);
+    const continuations: FanoutMessage[] = [];
+    let result = first;
+    while (result.status === 'continued') {
+      const next = fanout.messages.at(-1)!;
+      continuations.push(next);
+      result = await fanOut(next, deps);
+    }
+
+    // Assess
+    expect(first).toEqual({ status: 'continued', deliveries: 10, cursor: expect.any(String) });
+    expect(continuations).toHaveLength(2);
+    expect(continuations[0]).toEqual({ ...message, cursor: first.status === 'continued' ? first.cursor : '' });
+    expect(result).toEqual({ status: 'done', deliveries: 5 });
+    const ids = deliveries.messages.map((m) => m.subscriptionId);
+    expect(ids).toHaveLength(25);
+    expect(new Set(ids).size).toBe(25);
+  });
+
+  it('replays to one subscription only, whatever the others are subscribed to', async () => {
+    // Prepare
+    const run = 'run_01JNKQ0000000000000000000Y';
+    const { deps, deliveries, store } = setUp([sub(1), sub(2), sub(3)]);
+
+    // Act
+    const result = await fanOut(aMessage({ run, subscriptionId: 'sub_0002' }), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 1 });
+    expect(deliveries.messages).toEqual([expect.objectContaining({ subscriptionId: 'sub_0002', run, subscriptionVersion: 12 })]);
+    expect(store.calls.list).toBe(0);
+  });
+
+  it('replays to nothing when the named subscription is disabled or gone', async () => {
+    // Prepare
+    const { deps, deliveries } = setUp([sub(1, { enabled: false })]);
+
+    // Act
+    const disabled = await fanOut(aMessage({ subscriptionId: 'sub_0001' }), deps);
+    const gone = await fanOut(aMessage({ subscriptionId: 'sub_9999' }), deps);
+
+    // Assess
+    expect(disabled).toEqual({ status: 'done', deliveries: 0 });
+    expect(gone).toEqual({ status: 'done', deliveries: 0 });
+    expect(deliveries.messages).toHaveLength(0);
+  });
+
+  it('leaves large data in the event store: delivery messages say hasData false', async () => {
+    // Prepare
+    const { deps, deliveries, events } = setUp([sub(1)]);
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: 'big', createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 0 });
+    const { data: _data, ...message } = aMessage({ hasData: false });
+
+    // Act
+    const result = await fanOut(message, deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 1 });
+    expect(deliveries.messages[0]?.hasData).toBe(false);
+    expect(deliveries.messages[0]).not.toHaveProperty('data');
+  });
+
+  it('answers event_gone without sending when non-inline data has expired', async () => {
+    // Prepare
+    const { deps, deliveries } = setUp([sub(1)]);
+    const { data: _data, ...message } = aMessage({ hasData: false });
+
+    // Act
+    const result = await fanOut(message, deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'event_gone' });
+    expect(deliveries.messages).toHaveLength(0);
+  });
+});

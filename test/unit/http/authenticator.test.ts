@@ -1,0 +1,206 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { generateApiKey, parseApiKey, type Scope } from '../../../lambdas/core/api-keys';
+import { HttpError } from '../../../lambdas/core/errors';
+import { Authenticator, requireScope, type Principal } from '../../../lambdas/http/authenticator';
+import { InMemoryApiKeyStore } from '../fakes';
+
+const CACHE_SECONDS = 30;
+
+const setUp = async (options: { scopes?: Scope[]; revokedAt?: string } = {}) => {
+  const store = new InMemoryApiKeyStore();
+  const { key, keyId, hash } = generateApiKey();
+  await store.put({
+    keyId,
+    tenantId: 'tenant-1',
+    scopes: options.scopes ?? ['events:write', 'read'],
+    hash,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    ...(options.revokedAt === undefined ? {} : { revokedAt: options.revokedAt }),
+  });
+  const clock = { now: 1_000_000 };
+  const authenticator = new Authenticator(store, CACHE_SECONDS, () => clock.now);
+  return { store, key, keyId, clock, authenticator };
+};
+
+const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+};
+
+describe('Class: Authenticator', () => {
+  describe('Method: authenticate', () => {
+    it('turns a valid key into its principal', async () => {
+      // Prepare
+      const { authenticator, key, keyId } = await setUp();
+
+      // Act
+      const principal = await authenticator.authenticate(`Bearer ${key}`);
+
+      // Assess
+      expect(principal).toEqual({ tenantId: 'tenant-1', keyId, scopes: ['events:write', 'read'] });
+    });
+
+    it('accepts the scheme in any case and surrounding whitespace', async () => {
+      // Prepare
+      const { authenticator, key } = await setUp();
+
+      // Act
+      const principal = await authenticator.authenticate(`bearer   ${key}  `);
+
+      // Assess
+      expect(principal.tenantId).toBe('tenant-1');
+    });
+
+    it('answers 401 with a Bearer challenge when the header is missing', async () => {
+      // Prepare
+      const { authenticator, store } = await setUp();
+
+      // Act
+      const error = await rejectionOf(authenticator.authenticate(undefined));
+
+      // Assess
+      expect(error.statusCode).toBe(401);
+      expect(error.code).toBe('unauthorized');
+      expect(error.headers['www-authenticate']).toBe('Bearer');
+      expect(store.reads).toBe(0);
+    });
+
+    it('answers 401 for a malformed key without reading the store', async () => {
+      // Prepare
+      const { authenticator, store, key } = await setUp();
+      const malformed = [
+        '',
+        'Bearer',
+        'Bearer ',
+        'Basic dXNlcjpwYXNz',
+        `Token ${key}`,
+        `Bearer ${key.slice(0, -1)}`,
+        `Bearer ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`,
+        `Bearer ${key} extra`,
+        'Bearer wfk_not-a-key',
+      ];
+
+      // Act
+      const errors = await Promise.all(malformed.map((header) => rejectionOf(authenticator.authenticate(header))));
+
+      // Assess
+      for (const error of errors) expect(error.statusCode).toBe(401);
+      expect(store.reads).toBe(0);
+    });
+
+    it('answers 401 for a revoked key', async () => {
+      // Prepare
+      const { authenticator, key } = await setUp({ revokedAt: '2026-02-01T00:00:00.000Z' });
+
+      // Act
+      const error = await rejectionOf(authenticator.authenticate(`Bearer ${key}`));
+
+      // Assess
+      expect(error.statusCode).toBe(401);
+    });
+
+    it('answers 401 for an unknown key id', async () => {
+      // Prepare
+      const { authenticator, store } = await setUp();
+      const stranger = generateApiKey();
+
+      // Act
+      const error = await rejectionOf(authenticator.authenticate(`Bearer ${stranger.key}`));
+
+      // Assess
+      expect(error.statusCode).toBe(401);
+      expect(store.reads).toBe(1);
+    });
+
+    it('answers 401 for a well-formed key with the right id and a wrong secret', async () => {
+      // Prepare: the same id with another secret and a checksum that holds, so only the hash can refuse it
+      const { authenticator, store, key, keyId } = await setUp();
+      const body = `${key.slice(0, 31)}${randomBytes(32).toString('base64url')}`;
+      const forged = body + createHash('sha256').update(body).digest('base64url').slice(0, 6);
+      expect(parseApiKey(forged)).toEqual({ keyId });
+
+      // Act
+      const error = await rejectionOf(authenticator.authenticate(`Bearer ${forged}`));
+
+      // Assess
+      expect(error.statusCode).toBe(401);
+      expect(error.message).toContain('not valid');
+      expect(store.reads).toBe(1);
+    });
+
+    it('serves a second look-up within cacheSeconds from memory', async () => {
+      // Prepare
+      const { authenticator, store, key, clock } = await setUp();
+      await authenticator.authenticate(`Bearer ${key}`);
+
+      // Act
+      clock.now += (CACHE_SECONDS - 1) * 1000;
+      const principal = await authenticator.authenticate(`Bearer ${key}`);
+
+      // Assess
+      expect(principal.tenantId).toBe('tenant-1');
+      expect(store.reads).toBe(1);
+    });
+
+    it('reads the store again once the cache entry expired, and so sees a revocation', async () => {
+      // Prepare
+      const { authenticator, store, key, keyId, clock } = await setUp();
+      await authenticator.authenticate(`Bearer ${key}`);
+      const stored = (await store.get(keyId))!;
+      await store.put({ ...stored, revokedAt: '2026-02-01T00:00:00.000Z' });
+      const readsBefore = store.reads;
+
+      // Act
+      const stillCached = await authenticator.authenticate(`Bearer ${key}`);
+      clock.now += CACHE_SECONDS * 1000;
+      const error = await rejectionOf(authenticator.authenticate(`Bearer ${key}`));
+
+      // Assess
+      expect(stillCached.tenantId).toBe('tenant-1');
+      expect(error.statusCode).toBe(401);
+      expect(store.reads).toBe(readsBefore + 1);
+    });
+
+    it('reads the store every time when cacheSeconds is 0', async () => {
+      // Prepare
+      const { store, key } = await setUp();
+      const authenticator = new Authenticator(store, 0, () => 5);
+
+      // Act
+      await authenticator.authenticate(`Bearer ${key}`);
+      await authenticator.authenticate(`Bearer ${key}`);
+
+      // Assess
+      expect(store.reads).toBe(2);
+    });
+  });
+});
+
+describe('Function: requireScope', () => {
+  const principal: Principal = { tenantId: 't', keyId: 'key_1', scopes: ['read'] };
+
+  it('lets a principal with the scope through', () => {
+    expect(() => requireScope(principal, 'read')).not.toThrow();
+  });
+
+  it('answers 403 naming the missing scope', () => {
+    // Act
+    let caught: unknown;
+    try {
+      requireScope(principal, 'events:write');
+    } catch (error) {
+      caught = error;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(HttpError);
+    expect((caught as HttpError).statusCode).toBe(403);
+    expect((caught as HttpError).code).toBe('forbidden');
+    expect((caught as HttpError).message).toContain('events:write');
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../lambdas/core/errors';
+import { isId } from '../../../lambdas/core/ids';
+import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
+import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/ingest/accept-event';
+import { InMemoryEventStore, RecordingFanoutPublisher } from '../fakes';
+
+const TENANT = 'tenant-1';
+/** Ids are monotonic per process, so this clock only moves forward across tests. */
+let clock = Date.parse('2027-06-01T00:00:00.000Z');
+
+const setUp = () => {
+  clock += 3600_000;
+  const time = { now: clock };
+  const events = new InMemoryEventStore();
+  const fanout = new RecordingFanoutPublisher();
+  const deps: AcceptEventDeps = { events, fanout, now: () => time.now, eventRetentionDays: 30 };
+  return { time, events, fanout, deps };
+};
+
+const input = (overrides: Partial<AcceptEventInput> = {}, request: Partial<AcceptEventInput['request']> = {}): AcceptEventInput => ({
+  tenantId: TENANT,
+  request: { type: 'order.created', data: { orderId: 1 }, ...request },
+  ...overrides,
+});
+
+const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+};
+
+describe('Function: acceptEvent', () => {
+  it('without a key, stores the event once and hands it to fan-out once', async () => {
+    // Prepare
+    const { deps, events, fanout, time } = setUp();
+
+    // Act
+    const result = await acceptEvent(input(), deps);
+
+    // Assess
+    expect(isId('evt', result.id)).toBe(true);
+    expect(result).toEqual({ id: result.id, type: 'order.created', createdAt: new Date(time.now).toISOString() });
+    expect(events.calls.putEvent).toBe(1);
+    expect(events.calls.claimIdempotencyKey).toBe(0);
+    expect(fanout.messages).toEqual([
+      {
+        v: 1,
+        tenantId: TENANT,
+        eventId: result.id,
+        eventType: 'order.created',
+        createdAt: result.createdAt,
+        run: result.id,
+        data: { orderId: 1 },
+        hasData: true,
+      },
+    ]);
+    const stored = await events.getEvent(TENANT, result.id);
+    expect(stored).toMatchObject({ type: 'order.created', data: { orderId: 1 }, expiresAt: Math.floor(time.now / 1000) + 30 * 86400 });
+  });
+
+  it('leaves large data out of the fan-out message', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+
+    // Act
+    await acceptEvent(input({}, { data: 'x'.repeat(INLINE_DATA_LIMIT_BYTES) }), deps);
+
+    // Assess
+    expect(fanout.messages[0]?.hasData).toBe(false);
+    expect(fanout.messages[0]).not.toHaveProperty('data');
+  });
+
+  it('with a key, answers a repeat with the same body with the original response and publishes nothing more', async () => {
+    // Prepare
+    const { deps, events, fanout, time } = setUp();
+    const first = await acceptEvent(input({ headerIdempotencyKey: 'k-1' }), deps);
+    time.now += 60_000;
+
+    // Act
+    const repeat = await acceptEvent(input({ headerIdempotencyKey: 'k-1' }), deps);
+
+    // Assess
+    expect(repeat).toEqual(first);
+    expect(fanout.messages).toHaveLength(1);
+    expect(events.calls.putEvent).toBe(1);
+    expect(events.claims.get(`${TENANT}#k-1`)).toMatchObject({ handedOver: true, eventId: first.id, expiresAt: Math.floor((time.now - 60_000) / 1000) + IDEMPOTENCY_WINDOW_SECONDS });
+  });
+
+  it('treats the body idempotencyKey like the header', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+    const first = await acceptEvent(input({}, { idempotencyKey: 'k-body' }), deps);
+
+    // Act
+    const viaHeader = await acceptEvent(input({ headerIdempotencyKey: 'k-body' }), deps);
+
+    // Assess
+    expect(viaHeader).toEqual(first);
+    expect(fanout.messages).toHaveLength(1);
+  });
+
+  it('answers 409 idempotency_conflict for the same key with a different body', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+    await acceptEvent(input({ headerIdempotencyKey: 'k-2' }), deps);
+
+    // Act
+    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-2' }, { data: { orderId: 2 } }), deps));
+
+    // Assess
+    expect(error.statusCode).toBe(409);
+    expect(error.code).toBe('idempotency_conflict');
+    expect(fanout.messages).toHaveLength(1);
+  });
+
+  it('scopes keys to the tenant', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+    const mine = await acceptEvent(input({ headerIdempotencyKey: 'shared' }), deps);
+
+    // Act
+    const theirs = await acceptEvent(input({ tenantId: 'tenant-2', headerIdempotencyKey: 'shared' }), deps);
+
+    // Assess
+    expect(theirs.id).not.toBe(mine.id);
+    expect(fanout.messages).toHaveLength(2);
+  });
+
+  it('re-hands over, with the original id, a claim that was never handed over and is older than IN_FLIGHT_SECONDS', async () => {
+    // Prepare: the first request claims the key and stores the event, then fails to hand it over
+    const { deps, events, fanout, time } = setUp();
+    const firstAt = time.now;
+    fanout.failNext = 1;
+    await expect(acceptEvent(input({ headerIdempotencyKey: 'k-3' }), deps)).rejects.toThrow('simulated');
+    const originalId = events.claims.get(`${TENANT}#k-3`)!.eventId;
+    time.now = firstAt + IN_FLIGHT_SECONDS * 1000;
+
+    // Act
+    const result = await acceptEvent(input({ headerIdempotencyKey: 'k-3' }), deps);
+
+    // Assess
+    expect(result).toEqual({ id: originalId, type: 'order.created', createdAt: new Date(firstAt).toISOString() });
+    expect(fanout.messages).toHaveLength(1);
+    expect(fanout.messages[0]).toMatchObject({ eventId: originalId, run: originalId, createdAt: new Date(firstAt).toISOString() });
+    expect(await events.getEvent(TENANT, originalId)).toMatchObject({ id: originalId, data: { orderId: 1 } });
+    expect(events.claims.get(`${TENANT}#k-3`)?.handedOver).toBe(true);
+  });
+
+  it('answers 409 request_in_progress with retry-after for a claim younger than IN_FLIGHT_SECONDS', async () => {
+    // Prepare: a first request that claimed the key but has not handed the event over
+    const { deps, fanout, time } = setUp();
+    fanout.failNext = 1;
+    await expect(acceptEvent(input({ headerIdempotencyKey: 'k-4' }), deps)).rejects.toThrow('simulated');
+    time.now += IN_FLIGHT_SECONDS * 1000 - 1;
+
+    // Act
+    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-4' }), deps));
+
+    // Assess
+    expect(error.statusCode).toBe(409);
+    expect(error.code).toBe('request_in_progress');
+    expect(error.headers['retry-after']).toBe(String(IN_FLIGHT_SECONDS));
+    expect(fanout.messages).toHaveLength(0);
+  });
+
+  it('answers 409 idempotency_conflict, not a re-hand-over, for a stale claim with a different body', async () => {
+    // Prepare
+    const { deps, fanout, time } = setUp();
+    fanout.failNext = 1;
+    await expect(acceptEvent(input({ headerIdempotencyKey: 'k-6' }), deps)).rejects.toThrow('simulated');
+    time.now += IN_FLIGHT_SECONDS * 1000;
+
+    // Act
+    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-6' }, { type: 'order.cancelled' }), deps));
+
+    // Assess
+    expect(error.code).toBe('idempotency_conflict');
+    expect(fanout.messages).toHaveLength(0);
+  });
+
+  it('answers 422 when the header and body keys differ, before touching the store', async () => {
+    // Prepare
+    const { deps, events, fanout } = setUp();
+
+    // Act
+    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'a' }, { idempotencyKey: 'b' }), deps));
+
+    // Assess
+    expect(error.statusCode).toBe(422);
+    expect(error.code).toBe('idempotency_key_mismatch');
+    expect(events.calls.claimIdempotencyKey + events.calls.putEvent).toBe(0);
+    expect(fanout.messages).toHaveLength(0);
+  });
+
+  it('accepts the same key in header and body', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+
+    // Act
+    await acceptEvent(input({ headerIdempotencyKey: 'same' }, { idempotencyKey: 'same' }), deps);
+
+    // Assess
+    expect(fanout.messages).toHaveLength(1);
+  });
+
+  it('lets a key be used again once its claim expired', async () => {
+    // Prepare
+    const { deps, fanout, time } = setUp();
+    const first = await acceptEvent(input({ headerIdempotencyKey: 'k-5' }), deps);
+    time.now += IDEMPOTENCY_WINDOW_SECONDS * 1000;
+
+    // Act
+    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-5' }, { data: { orderId: 99 } }), deps);
+
+    // Assess
+    expect(second.id).not.toBe(first.id);
+    expect(fanout.messages).toHaveLength(2);
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
+import { addWebhookFanoutStack } from '../lib/app';
 import { WebhookFanoutStack, type WebhookFanoutStackProps } from '../lib/webhook-fanout-stack';
 import { asObject, isObject, type JsonObject } from './template';
 
@@ -41,7 +42,11 @@ export function synthTemplate(options: SynthTemplateOptions = {}): JsonObject {
         ...options.context,
       },
     });
-    const stack = new WebhookFanoutStack(app, options.stackId ?? LOCAL_STACK_ID, options.props);
+    // Without explicit props the app is built exactly as bin/app.ts builds it, context included.
+    const stack =
+      options.props === undefined && options.stackId === undefined
+        ? addWebhookFanoutStack(app)
+        : new WebhookFanoutStack(app, options.stackId ?? LOCAL_STACK_ID, options.props);
     const template: unknown = app.synth().getStackByName(stack.stackName).template;
     return asObject(template, '(synthesized)');
   } finally {

@@ -1,0 +1,48 @@
+import { parseApiKey } from '../lambdas/core/api-keys';
+import { ENV } from '../lambdas/core/env-names';
+
+/**
+ * The local runtime's configuration contract (environment variables, with local defaults). The
+ * names are part of the product's interface: tests and tools depend on them.
+ */
+export interface LocalConfig {
+  port: number;
+  apiKey?: string;
+  /** Values handed to every function, overriding what the template gives for AWS. */
+  functionOverrides: Record<string, string>;
+}
+
+export class LocalConfigError extends Error {
+  override name = 'LocalConfigError';
+}
+
+export const LOCAL_DEFAULTS = {
+  port: 3000,
+  allowedPrivateNetworks: '127.0.0.0/8,::1/128',
+  allowHttp: 'true',
+} as const;
+
+export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
+  const rawPort = env.PORT ?? String(LOCAL_DEFAULTS.port);
+  const port = Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LocalConfigError(`PORT must be a port number from 0 to 65535, got "${rawPort}"`);
+  }
+  const apiKey = env.LOCAL_API_KEY === '' ? undefined : env.LOCAL_API_KEY;
+  if (apiKey !== undefined && parseApiKey(apiKey) === undefined) {
+    throw new LocalConfigError(
+      'LOCAL_API_KEY is not a webhook-fanout API key (wfk_...); unset it to get a generated one, ' +
+        'or make one with `npm run webhook-fanout -- keys generate`',
+    );
+  }
+  // Loopback and plain http are what a laptop needs; schedule and timeout come from the template
+  // (the construct's values) unless set here.
+  const functionOverrides: Record<string, string> = {
+    [ENV.allowedPrivateNetworks]: env[ENV.allowedPrivateNetworks] ?? LOCAL_DEFAULTS.allowedPrivateNetworks,
+    [ENV.allowHttp]: env[ENV.allowHttp] ?? LOCAL_DEFAULTS.allowHttp,
+  };
+  for (const name of [ENV.retrySchedule, ENV.timeoutMs]) {
+    if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;
+  }
+  return { port, ...(apiKey === undefined ? {} : { apiKey }), functionOverrides };
+};

@@ -1,0 +1,45 @@
+import { LocalConfigError, readLocalConfig } from './local-config';
+import { PortInUseError } from './http-server';
+import { startLocalRuntime } from './runtime';
+
+/**
+ * `npm start`: the whole pipeline on this machine. Prints `API key: <key>` and
+ * `Listening on http://127.0.0.1:<port>`, then one line per delivery attempt; Ctrl-C stops it all.
+ */
+const main = async (): Promise<void> => {
+  // The SDK's notice about future Node.js versions says nothing about this pipeline.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const config = readLocalConfig(process.env);
+  const started = Date.now();
+  process.stderr.write('Starting the local pipeline (synth, emulators, functions)...\n');
+  const runtime = await startLocalRuntime({
+    config,
+    log: (line) => process.stdout.write(line + '\n'),
+    notice: (line) => process.stderr.write(line + '\n'),
+  });
+  process.stdout.write(`API key: ${runtime.apiKey}\n`);
+  process.stdout.write(`Listening on http://127.0.0.1:${runtime.port}\n`);
+  process.stderr.write(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${runtime.emulators.dynamoKind}). Ctrl-C to stop.\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping...\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof LocalConfigError || error instanceof PortInUseError) {
+    process.stderr.write(`error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`error: the local pipeline could not start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { issueApiKey } from '../cli/issue-api-key';
+import { DynamoApiKeyStore } from '../lambdas/aws/dynamo-api-key-store';
+import { hashApiKey, parseApiKey, SCOPES } from '../lambdas/core/api-keys';
+import { ENV } from '../lambdas/core/env-names';
+import { HANDLER_SOURCE_METADATA } from '../lib/webhook-fanout';
+import { awsClientConfig, localAwsEnvironment, sqsClientConfig, startEmulators, type Emulators } from './emulators';
+import { FunctionHost } from './function-host';
+import { httpRoutesOf } from './http-routes';
+import { startHttpServer } from './http-server';
+import type { LocalConfig } from './local-config';
+import { lineFormatter } from './log-lines';
+import { SqsEventSource } from './sqs-event-source';
+import { readTemplate, type JsonObject } from './template';
+import { eventSourceMappings, functionEnvironment, functionsOf } from './template-functions';
+import { createTemplateResources } from './template-resources';
+import { synthTemplate } from './template-synth';
+
+const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+export const LOCAL_TENANT = 'local';
+
+export interface LocalRuntime {
+  port: number;
+  apiKey: string;
+  emulators: Emulators;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: LocalConfig;
+  /** Where readable lines go (delivery attempts, errors). */
+  log: (line: string) => void;
+  /** Where the runtime's own notices go. */
+  notice: (line: string) => void;
+  template?: JsonObject;
+}
+
+export class MissingHandlerSourceError extends Error {
+  override name = 'MissingHandlerSourceError';
+}
+
+/**
+ * The whole pipeline on one machine, driven by the synthesized template: its tables and queues
+ * are created in the emulators, its functions run from source in worker threads with the
+ * environment the template gives them, its HTTP API routes are served, and its SQS event
+ * sources are polled with Lambda's semantics.
+ */
+export const startLocalRuntime = async ({ config, log, notice, template = synthTemplate() }: StartOptions): Promise<LocalRuntime> => {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const emulators = await startEmulators({ log: notice });
+    stops.push(() => emulators.stop());
+    const sqs = new SQSClient(sqsClientConfig(emulators.sqsEndpoint));
+    const dynamo = new DynamoDBClient(awsClientConfig(emulators.dynamoEndpoint));
+    const resources = await createTemplateResources(template, { sqs, dynamo, namePrefix: 'local' });
+
+    const awsEnvironment = localAwsEnvironment(emulators);
+    const hosts = new Map<string, FunctionHost>();
+    for (const fn of functionsOf(template)) {
+      const source = readTemplate(template).resources.get(fn.logicalId)?.metadata[HANDLER_SOURCE_METADATA];
+      if (typeof source !== 'string') {
+        throw new MissingHandlerSourceError(`function ${fn.logicalId} has no ${HANDLER_SOURCE_METADATA} metadata`);
+      }
+      const functionName = fn.constructPath?.split('/').at(-2) ?? fn.logicalId;
+      const host = new FunctionHost({
+        functionName,
+        handlerSource: resolve(PROJECT_ROOT, source),
+        handlerExport: fn.handler?.split('.').at(-1) ?? 'handler',
+        memoryMb: fn.memoryMb,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        environment: {
+          ...(process.env as Record<string, string>),
+          ...functionEnvironment(template, fn.logicalId, resources),
+          ...awsEnvironment,
+          AWS_LAMBDA_FUNCTION_NAME: functionName,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...config.functionOverrides,
+        },
+      });
+      host.stdout.on('data', lineFormatter(functionName, log));
+      host.stderr.on('data', lineFormatter(functionName, log));
+      stops.push(() => host.stop());
+      hosts.set(fn.logicalId, host);
+    }
+    await Promise.all([...hosts.values()].map((host) => host.ready));
+
+    const apiKey = await ensureLocalKey(dynamo, template, resources, hosts, config.apiKey);
+
+    const sources = eventSourceMappings(template)
+      .filter((mapping) => mapping.enabled)
+      .map((mapping) => {
+        const queue = resources.queue(mapping.queueLogicalId);
+        const host = hosts.get(mapping.functionLogicalId)!;
+        return new SqsEventSource({
+          sqs,
+          queueUrl: queue.queueUrl,
+          queueArn: queue.queueArn,
+          handler: (event) => host.invoke(event),
+          functionName: host.name,
+          timeoutMs: mapping.function.timeoutSeconds * 1000,
+          batchSize: mapping.batchSize,
+          maxBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
+          reportBatchItemFailures: mapping.reportBatchItemFailures,
+          maxConcurrency: Math.min(mapping.maximumConcurrency ?? 5, 5),
+          waitTimeSeconds: 1,
+          onError: (error) => log(`${host.name}: invocation failed: ${(error as Error).message}`),
+        });
+      });
+    for (const source of sources) {
+      source.start();
+      stops.push(() => source.stop());
+    }
+
+    const routes = httpRoutesOf(template);
+    const { server, port } = await startHttpServer(
+      routes,
+      (functionLogicalId, event) => hosts.get(functionLogicalId)!.invoke(event),
+      config.port,
+    );
+    stops.push(() => closeServer(server));
+    return { port, apiKey, emulators, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+const closeServer = (server: Server) =>
+  new Promise<void>((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  });
+
+/** Stores the local tenant's key (the given one, or a new one) in the API keys table the template declares. */
+const ensureLocalKey = async (
+  dynamo: DynamoDBClient,
+  template: JsonObject,
+  resources: Awaited<ReturnType<typeof createTemplateResources>>,
+  hosts: Map<string, FunctionHost>,
+  given: string | undefined,
+): Promise<string> => {
+  const apiFunction = [...hosts.keys()].find((id) => functionEnvironment(template, id, resources)[ENV.apiKeysTable] !== undefined);
+  const table = apiFunction === undefined ? undefined : functionEnvironment(template, apiFunction, resources)[ENV.apiKeysTable];
+  if (table === undefined) throw new Error(`no function of the template has ${ENV.apiKeysTable}`);
+  const store = new DynamoApiKeyStore(dynamo, table);
+  if (given === undefined) return (await issueApiKey(store, { tenantId: LOCAL_TENANT, scopes: [...SCOPES] })).key;
+  await store.put({
+    keyId: parseApiKey(given)!.keyId,
+    tenantId: LOCAL_TENANT,
+    scopes: [...SCOPES],
+    hash: hashApiKey(given),
+    createdAt: new Date().toISOString(),
+  });
+  return given;
+};

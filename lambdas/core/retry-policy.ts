@@ -18,7 +18,7 @@ export class InvalidRetryScheduleError extends Error {
 export const parseRetrySchedule = (value: string): number[] => {
   const parts = value.split(',').map((part) => part.trim());
   const delays = parts.map(Number);
-  if (parts.length === 0 || parts.some((part) => part === '') || delays.some((d) => !Number.isInteger(d) || d < 0)) {
+  if (parts.some((part) => !/^\d+$/.test(part))) {
     throw new InvalidRetryScheduleError(
       `retry schedule "${value}" must be a comma-separated list of whole seconds, e.g. "5,300,1800"`,
     );
@@ -52,6 +52,9 @@ export const withRetryAfter = (scheduledSeconds: number, retryAfterSeconds: numb
     ? scheduledSeconds
     : Math.max(scheduledSeconds, Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS));
 
+/** IMF-fixdate, the HTTP-date form servers send: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 /**
  * `Retry-After` is either delta-seconds or an HTTP-date. Anything else is ignored rather than
  * trusted.
@@ -60,8 +63,9 @@ export const parseRetryAfter = (header: string | undefined, nowMs: number): numb
   if (header === undefined) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (!HTTP_DATE.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
-  if (Number.isNaN(date) || !/[a-z]/i.test(trimmed)) return undefined;
+  if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - nowMs) / 1000));
 };
 

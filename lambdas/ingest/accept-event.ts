@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PublishEventRequest, PublishEventResponse } from '../core/api-schemas';
+import { canonicalJson } from '../core/canonical-json';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
 import { inlineData } from '../core/messages';
@@ -28,7 +29,7 @@ export interface AcceptEventInput {
 }
 
 const bodyHash = ({ type, data }: PublishEventRequest): string =>
-  createHash('sha256').update(JSON.stringify({ type, data })).digest('base64url');
+  createHash('sha256').update(canonicalJson({ type, data })).digest('base64url');
 
 const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): PublishEventResponse => ({
   id: event.id,
@@ -39,7 +40,9 @@ const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): Publ
 /**
  * Stores the event, then hands it to fan-out. The common case (no idempotency key) is one write
  * and one send. With a key, the claim is written first so that a repeat after any failure finds
- * it and finishes the hand-over: nothing accepted is lost and nothing is handed over twice.
+ * it and finishes the hand-over: nothing accepted is lost. A repeat while the first request is
+ * still in flight is told to retry; one after a crash between the hand-over and its mark hands over
+ * again, and delivery deduplicates by the delivery record (at least once, same `webhook-id`).
  */
 export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<PublishEventResponse> => {
   const { tenantId, request } = input;

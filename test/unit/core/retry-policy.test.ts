@@ -31,7 +31,7 @@ describe('Function: parseRetrySchedule', () => {
     expect(parseRetrySchedule(value)).toEqual(expected);
   });
 
-  it.each(['', ' ', '5,,300', '5,', ',5', '5;300', 'five', '1.5', '-5', '5,-1', 'NaN', 'Infinity', '5 300'])(
+  it.each(['', ' ', '5,,300', '5,', ',5', '5;300', 'five', '1.5', '-5', '5,-1', 'NaN', 'Infinity', '5 300', '1e3', '0x10', '5.0', '-0'])(
     'refuses %j and names the value in the error',
     (value) => {
       // Act
@@ -195,7 +195,7 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', now)).toBe(0);
   });
 
-  it.each([undefined, '', 'soon', 'abc', '-5', '1.5', '12abc', '2026-03-02', 'NaN'])('ignores %j', (header) => {
+  it.each([undefined, '', 'soon', 'abc', '-5', '1.5', '12abc', '2026-03-02', 'NaN', 'a 1', 'x 2099', 'Sunday 2030'])('ignores %j', (header) => {
     expect(parseRetryAfter(header, now)).toBeUndefined();
   });
 

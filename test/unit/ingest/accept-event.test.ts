@@ -62,6 +62,19 @@ describe('Function: acceptEvent', () => {
     expect(stored).toMatchObject({ type: 'order.created', data: { orderId: 1 }, expiresAt: Math.floor(time.now / 1000) + 30 * 86400 });
   });
 
+  it('treats a repeat whose data differs only in key order as the same request', async () => {
+    // Prepare
+    const { deps, fanout } = setUp();
+    const first = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { data: { a: 1, b: { c: 2, d: 3 } } }), deps);
+
+    // Act
+    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { data: { b: { d: 3, c: 2 }, a: 1 } }), deps);
+
+    // Assess
+    expect(second).toEqual(first);
+    expect(fanout.messages).toHaveLength(1);
+  });
+
   it('leaves large data out of the fan-out message', async () => {
     // Prepare
     const { deps, fanout } = setUp();

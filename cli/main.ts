@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { DynamoApiKeyStore } from '../lambdas/aws/dynamo-api-key-store';
 import { createDynamoClient } from '../lambdas/aws/clients';
-import { SCOPES } from '../lambdas/core/api-keys';
+import { generateApiKey, SCOPES } from '../lambdas/core/api-keys';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../lib/stack-outputs';
 import { issueApiKey, parseScopes } from './issue-api-key';
 import { stackOutput } from './stack-resources';
@@ -47,6 +47,12 @@ export const buildProgram = (out: (line: string) => void = (line) => process.std
         out(`key id:  ${created.keyId}  tenant: ${created.tenantId}  scopes: ${created.scopes.join(',')}`);
         out('Store it now: it is shown only once.');
       }
+    });
+  keys
+    .command('generate')
+    .description('print a new, well-formed API key without storing it (e.g. for LOCAL_API_KEY)')
+    .action(() => {
+      out(generateApiKey().key);
     });
   return program;
 };

@@ -39,8 +39,11 @@ export const formatLogLine = (line: string, functionName: string): string | unde
       return `${at} ${deliveryLine(fields)}`;
     case 'event accepted':
       return `${at} accepted  ${fields.eventId} ${fields.type} (tenant ${fields.tenantId})`;
-    case 'fan-out':
-      return `${at} fan-out   ${fields.eventId}: ${fields.deliveries ?? 0} deliveries${fields.status === 'continued' ? ', continuing' : ''}`;
+    case 'fan-out':     {
+      const count = Number(fields.deliveries ?? 0);
+      const continuing = fields.status === 'continued' ? ', continuing' : '';
+      return `${at} fan-out   ${fields.eventId}: ${count} ${count === 1 ? 'delivery' : 'deliveries'}${continuing}`;
+    }
     default: {
       const level = String(fields.level ?? 'INFO');
       const extra = fields.error ? ` ${JSON.stringify(fields.error)}` : fields.reason ? ` (${fields.reason})` : '';

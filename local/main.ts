@@ -19,6 +19,7 @@ const main = async (): Promise<void> => {
   });
   process.stdout.write(`API key: ${runtime.apiKey}\n`);
   process.stdout.write(`Listening on http://127.0.0.1:${runtime.port}\n`);
+  process.stderr.write(`Emulators: SQS ${runtime.emulators.sqsEndpoint}, DynamoDB ${runtime.emulators.dynamoEndpoint}\n`);
   process.stderr.write(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${runtime.emulators.dynamoKind}). Ctrl-C to stop.\n`);
 
   let stopping = false;

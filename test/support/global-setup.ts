@@ -15,6 +15,7 @@ declare module 'vitest' {
  * giving their tables and queues unique name prefixes.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
   const emulators = await startEmulators({ log: (line) => console.warn(line) });
   if (process.env.EMULATORS_VERBOSE === 'true') {

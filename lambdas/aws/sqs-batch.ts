@@ -1,5 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { MalformedMessageError, parseMessage } from '../core/messages';
+import type { SqsQueueOps } from './sqs-queue-ops';
 
 /**
  * Runs `handleRecord` on every record of an SQS batch concurrently and reports the ones that threw
@@ -16,3 +20,29 @@ export const processSqsBatch = (
     processInParallel: true,
     throwOnFullBatchFailure: false,
   });
+
+export interface DeadLetterTarget {
+  queueOps: SqsQueueOps;
+  deadLetterQueueUrl: string;
+  logger: Logger;
+}
+
+/**
+ * The record's message, or undefined when it can never be processed: such a message is moved to
+ * the dead-letter queue with the reason at once (and then deleted as handled), instead of cycling
+ * through receives until the redrive policy moves it.
+ */
+export const parseOrDeadLetter = async <T>(
+  record: SQSRecord,
+  schema: z.ZodType<T>,
+  target: DeadLetterTarget,
+): Promise<T | undefined> => {
+  try {
+    return parseMessage(schema, record.body);
+  } catch (error) {
+    if (!(error instanceof MalformedMessageError)) throw error;
+    target.logger.error('malformed message moved to the dead-letter queue', { messageId: record.messageId, reason: error.message });
+    await target.queueOps.sendToDeadLetterQueue(target.deadLetterQueueUrl, record.body, error.message);
+    return undefined;
+  }
+};

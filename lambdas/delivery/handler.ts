@@ -6,11 +6,11 @@ import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createLogger } from '../aws/observability';
-import { processSqsBatch } from '../aws/sqs-batch';
+import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { parseDeliveryPolicy, parseRetention, requireString } from '../core/config';
 import { ENV } from '../core/env-names';
-import { deliveryMessageSchema, MalformedMessageError, parseMessage } from '../core/messages';
+import { deliveryMessageSchema } from '../core/messages';
 import { deliver, type DeliverDeps } from './deliver';
 import { SubscriptionCache } from './subscription-cache';
 
@@ -32,6 +32,7 @@ const dynamo = createDynamoClient();
 const sqs = createSqsClient();
 const logger = createLogger('delivery');
 const queueOps = new SqsQueueOps(sqs);
+const deadLetter = { queueOps, deadLetterQueueUrl: config.deliveryDlqUrl, logger };
 const subscriptionStore = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
 const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
 const deps: DeliverDeps = {
@@ -56,15 +57,8 @@ class RetryLaterError extends Error {
 }
 
 const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal): Promise<void> => {
-  let message;
-  try {
-    message = parseMessage(deliveryMessageSchema, record.body);
-  } catch (error) {
-    if (!(error instanceof MalformedMessageError)) throw error;
-    logger.error('malformed delivery message moved to the dead-letter queue', { messageId: record.messageId, reason: error.message });
-    await queueOps.sendToDeadLetterQueue(config.deliveryDlqUrl, record.body, error.message);
-    return;
-  }
+  const message = await parseOrDeadLetter(record, deliveryMessageSchema, deadLetter);
+  if (message === undefined) return;
   const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
   const decision = await deliver(message, receipt, deps);
   logger.info('delivery', {

@@ -4,12 +4,12 @@ import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { createLogger } from '../aws/observability';
-import { processSqsBatch } from '../aws/sqs-batch';
+import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { requireString } from '../core/config';
 import { ENV } from '../core/env-names';
-import { fanoutMessageSchema, MalformedMessageError, parseMessage } from '../core/messages';
+import { fanoutMessageSchema } from '../core/messages';
 import { fanOut } from './fan-out';
 
 const env = process.env;
@@ -24,7 +24,6 @@ const config = {
 const dynamo = createDynamoClient();
 const sqs = createSqsClient();
 const logger = createLogger('fanout');
-const queueOps = new SqsQueueOps(sqs);
 const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl, deliveryQueueUrl: config.deliveryQueueUrl });
 const deps = {
   subscriptions: new DynamoSubscriptionStore(dynamo, config.subscriptionsTable),
@@ -35,16 +34,11 @@ const deps = {
   maxPagesPerInvocation: 20,
 };
 
+const deadLetter = { queueOps: new SqsQueueOps(sqs), deadLetterQueueUrl: config.fanoutDlqUrl, logger };
+
 const handleRecord = async (record: SQSRecord): Promise<void> => {
-  let message;
-  try {
-    message = parseMessage(fanoutMessageSchema, record.body);
-  } catch (error) {
-    if (!(error instanceof MalformedMessageError)) throw error;
-    logger.error('malformed fan-out message moved to the dead-letter queue', { messageId: record.messageId, reason: error.message });
-    await queueOps.sendToDeadLetterQueue(config.fanoutDlqUrl, record.body, error.message);
-    return;
-  }
+  const message = await parseOrDeadLetter(record, fanoutMessageSchema, deadLetter);
+  if (message === undefined) return;
   const result = await fanOut(message, deps);
   logger.info('fan-out', { tenantId: message.tenantId, eventId: message.eventId, run: message.run, ...result });
 };

@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Receiver } from '../support/receiver';
+import { Receiver, ReceiverPool, type Responder } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 describe('Delivery outcomes against the emulators', () => {
   let pipeline: Pipeline;
   let key: string;
-  const receivers: Receiver[] = [];
-
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const started = await Receiver.start(...args);
-    receivers.push(started);
-    return started;
-  };
+  const receivers = new ReceiverPool();
+  const receiver = (responder?: Responder) => receivers.start(responder);
 
   const subscribe = async (url: string, eventTypes = ['*']) => {
     const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } });
@@ -41,9 +36,7 @@ describe('Delivery outcomes against the emulators', () => {
     key = await pipeline.createKey('outcomes');
   });
 
-  afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
-  });
+  afterAll(receivers.closeAll);
 
   it('retries a failing receiver at the scheduled delays and records it exhausted after the last attempt', async () => {
     // Prepare

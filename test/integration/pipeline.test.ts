@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Receiver } from '../support/receiver';
+import { Receiver, ReceiverPool, type Responder } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
@@ -7,13 +7,8 @@ const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NET
 describe('Pipeline: ingest -> fan-out -> delivery against the emulators', () => {
   let pipeline: Pipeline;
   let key: string;
-  const receivers: Receiver[] = [];
-
-  const receiver = async (...args: Parameters<typeof Receiver.start>) => {
-    const started = await Receiver.start(...args);
-    receivers.push(started);
-    return started;
-  };
+  const receivers = new ReceiverPool();
+  const receiver = (responder?: Responder) => receivers.start(responder);
 
   const subscribe = async (url: string, eventTypes: string[]) => {
     const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } });
@@ -26,9 +21,7 @@ describe('Pipeline: ingest -> fan-out -> delivery against the emulators', () => 
     key = await pipeline.createKey('acme');
   });
 
-  afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
-  });
+  afterAll(receivers.closeAll);
 
   it('delivers a signed event to exactly the three matching subscriptions', async () => {
     // Prepare

@@ -1,7 +1,6 @@
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
   type SendMessageBatchCommandInput,
@@ -12,7 +11,7 @@ import { SqsPublisher } from '../../lambdas/aws/sqs-publisher';
 import type { DeliveryMessage } from '../../lambdas/core/messages';
 import { sqsClientConfig } from '../../local/emulators';
 import { localEndpoints } from '../support/emulators';
-import { Receiver } from '../support/receiver';
+import { ReceiverPool } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 const visibleMessages = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
@@ -64,16 +63,14 @@ const clientFailingEntries = (failIds: readonly string[]): { client: SQSClient; 
 describe('Queue faults against the emulators', () => {
   let pipeline: Pipeline;
   let key: string;
-  const receivers: Receiver[] = [];
+  const receivers = new ReceiverPool();
 
   beforeAll(async () => {
     pipeline = await startPipeline({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' });
     key = await pipeline.createKey('faults');
   });
 
-  afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
-  });
+  afterAll(receivers.closeAll);
 
   describe('Class: SqsPublisher', () => {
     it('re-sends only the entries a partial SendMessageBatch failure reports, so nothing is lost or doubled', async () => {
@@ -110,8 +107,7 @@ describe('Queue faults against the emulators', () => {
     it('moves a malformed message to its dead-letter queue and delivers the rest of the batch', async () => {
       // Prepare
       const { sqs } = { sqs: new SQSClient(sqsClientConfig(localEndpoints().sqsEndpoint)) };
-      const target = await Receiver.start();
-      receivers.push(target);
+      const target = await receivers.start();
       const created = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url: target.url, eventTypes: ['poison.test'] } });
       await pipeline.call('POST', '/v1/events', { key, body: { type: 'poison.test', data: { n: 1 } } });
       await pipeline.fanout.pollOnce(0);

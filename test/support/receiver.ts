@@ -75,3 +75,18 @@ export class Receiver {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
+
+/** Receivers started by one test file, closed together when it ends. */
+export class ReceiverPool {
+  private readonly started: Receiver[] = [];
+
+  async start(responder?: Responder): Promise<Receiver> {
+    const receiver = await Receiver.start(responder);
+    this.started.push(receiver);
+    return receiver;
+  }
+
+  closeAll = async (): Promise<void> => {
+    await Promise.all(this.started.splice(0).map((receiver) => receiver.close()));
+  };
+}

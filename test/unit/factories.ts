@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { expect } from 'vitest';
+import { HttpError } from '../../lambdas/core/errors';
 import type { AuthenticatedContext } from '../../lambdas/http/middleware';
 
 /** An HTTP API (payload 2.0) event with only what the code under test reads filled in. */
@@ -47,3 +49,13 @@ export const lambdaContext = (): AuthenticatedContext => ({
   fail: () => undefined,
   succeed: () => undefined,
 });
+
+/** The HttpError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+};

@@ -4,6 +4,7 @@ import { generateApiKey, parseApiKey, type Scope } from '../../../lambdas/core/a
 import { HttpError } from '../../../lambdas/core/errors';
 import { Authenticator, requireScope, type Principal } from '../../../lambdas/http/authenticator';
 import { InMemoryApiKeyStore } from '../fakes';
+import { rejectionOf } from '../factories';
 
 const CACHE_SECONDS = 30;
 
@@ -21,15 +22,6 @@ const setUp = async (options: { scopes?: Scope[]; revokedAt?: string } = {}) => 
   const clock = { now: 1_000_000 };
   const authenticator = new Authenticator(store, CACHE_SECONDS, () => clock.now);
   return { store, key, keyId, clock, authenticator };
-};
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
 };
 
 describe('Class: Authenticator', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../lambdas/core/errors';
 import { json } from '../../../lambdas/http/responses';
 import { Router, type Route, type RouteRequest } from '../../../lambdas/http/router';
 import { apiEvent, lambdaContext } from '../factories';
+import { rejectionOf } from '../factories';
 
 const echo = (name: string) => async ({ params }: RouteRequest) => json(200, { route: name, params });
 
@@ -20,15 +20,6 @@ const routes: Route[] = [
 const call = async (router: Router, method: string, path: string) => {
   const result = await router.handle(apiEvent({ method, path }), lambdaContext());
   return { statusCode: result.statusCode, body: JSON.parse(result.body as string) as { route: string; params: Record<string, string> } };
-};
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
 };
 
 describe('Class: Router', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../lambdas/core/errors';
 import { isId } from '../../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
 import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/ingest/accept-event';
 import { InMemoryEventStore, RecordingFanoutPublisher } from '../fakes';
+import { rejectionOf } from '../factories';
 
 const TENANT = 'tenant-1';
 /** Ids are monotonic per process, so this clock only moves forward across tests. */
@@ -23,15 +23,6 @@ const input = (overrides: Partial<AcceptEventInput> = {}, request: Partial<Accep
   request: { type: 'order.created', data: { orderId: 1 }, ...request },
   ...overrides,
 });
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
-};
 
 describe('Function: acceptEvent', () => {
   it('without a key, stores the event once and hands it to fan-out once', async () => {

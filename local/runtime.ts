@@ -109,7 +109,8 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
           batchSize: mapping.batchSize,
           maxBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
           reportBatchItemFailures: mapping.reportBatchItemFailures,
-          maxConcurrency: Math.min(mapping.maximumConcurrency ?? 5, 5),
+          // Without a ScalingConfig Lambda scales on its own; locally that is bounded at 10.
+          maxConcurrency: mapping.maximumConcurrency ?? 10,
           waitTimeSeconds: 1,
           onError: (error) => log(`${host.name}: invocation failed: ${(error as Error).message}`),
         });

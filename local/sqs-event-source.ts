@@ -35,6 +35,7 @@ export interface PollResult {
 }
 
 const SQS_MAX_RECEIVE = 10;
+const IDLE_RECEIVES_BEFORE_SCALING_IN = 3;
 
 const toMessageAttributes = (attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes =>
   Object.fromEntries(
@@ -97,7 +98,8 @@ export const messagesToDelete = (
  */
 export class SqsEventSource {
   private running = false;
-  private readonly workers: Promise<void>[] = [];
+  private readonly pollers = new Set<Promise<void>>();
+  private activePollers = 0;
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -156,26 +158,51 @@ export class SqsEventSource {
     }
   }
 
-  /** Starts `maxConcurrency` pollers, each invoking one batch at a time, like Lambda's pollers. */
+  /**
+   * Starts polling. Like Lambda's pollers, it scales with the backlog: one poller to begin with,
+   * another each time a poller finds messages (up to `maxConcurrency` invocations at once), and
+   * back down to one after a few empty receives.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (let i = 0; i < this.options.maxConcurrency; i++) this.workers.push(this.loop());
+    this.addPoller();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.allSettled(this.workers.splice(0));
+    while (this.pollers.size > 0) await Promise.allSettled([...this.pollers]);
   }
 
-  private async loop(): Promise<void> {
+  /** Pollers running now: how many invocations can be in flight at once. */
+  get concurrency(): number {
+    return this.activePollers;
+  }
+
+  private addPoller(): void {
+    this.activePollers += 1;
+    const poller: Promise<void> = this.poll().finally(() => this.pollers.delete(poller));
+    this.pollers.add(poller);
+  }
+
+  private async poll(): Promise<void> {
+    let emptyReceives = 0;
     while (this.running) {
       try {
-        await this.pollOnce(this.options.waitTimeSeconds ?? 1);
+        const result = await this.pollOnce(this.options.waitTimeSeconds ?? 1);
+        if (result.received > 0) {
+          emptyReceives = 0;
+          if (this.activePollers < this.options.maxConcurrency) this.addPoller();
+        } else if (this.activePollers > 1 && ++emptyReceives >= IDLE_RECEIVES_BEFORE_SCALING_IN) {
+          // Checked and decremented in one step, so the last poller always stays to watch the queue.
+          this.activePollers -= 1;
+          return;
+        }
       } catch (error) {
         this.options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+    this.activePollers -= 1;
   }
 }

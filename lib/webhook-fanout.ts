@@ -120,6 +120,12 @@ export interface WebhookFanoutProps {
    */
   readonly apiKeyCacheTtl?: Duration;
   /**
+   * An endpoint whose every attempt has failed for this long is disabled (reason `failing_too_long`),
+   * and a `webhook.subscription.disabled` event is published; 1 minute to 365 days.
+   * @default Duration.days(5)
+   */
+  readonly disableFailingEndpointsAfter?: Duration;
+  /**
    * CIDRs the SSRF guard lets deliveries reach. Must not overlap loopback or link-local
    * (127.0.0.0/8, ::1/128, 169.254.0.0/16, fe80::/10, nor 0.0.0.0/8 and ::/128), and needs `vpc`.
    * @default - none: private, loopback and link-local targets are refused
@@ -444,6 +450,8 @@ export class WebhookFanout extends Construct {
     const fn = this.fanoutFunction;
     this.subscriptionsTable.grantReadData(fn);
     this.eventsTable.grantReadData(fn);
+    // Recoveries page through a subscription's delivery records.
+    this.deliveriesTable.grantReadData(fn);
     // Large subscriber sets are paged: the function enqueues a continuation of itself.
     this.fanoutQueue.grantSendMessages(fn);
     this.deliveryQueue.grantSendMessages(fn);
@@ -454,6 +462,7 @@ export class WebhookFanout extends Construct {
     this.addEnvironment(fn, {
       [ENV.eventsTable]: this.eventsTable.tableName,
       [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
+      [ENV.deliveriesTable]: this.deliveriesTable.tableName,
       [ENV.fanoutQueueUrl]: this.fanoutQueue.queueUrl,
       [ENV.fanoutDlqUrl]: this.fanoutDeadLetterQueue.queueUrl,
       [ENV.deliveryQueueUrl]: this.deliveryQueue.queueUrl,
@@ -463,9 +472,12 @@ export class WebhookFanout extends Construct {
   private wireDelivery(batchSize: number, maxConcurrency: number): void {
     const fn = this.deliveryFunction;
     this.deliveriesTable.grantReadWriteData(fn);
-    // A 410 Gone disables the subscription.
+    // A 410 Gone, or failing for too long, disables the subscription.
     this.subscriptionsTable.grantReadWriteData(fn);
-    this.eventsTable.grantReadData(fn);
+    // Operational events (webhook.delivery.exhausted, webhook.subscription.disabled) are published
+    // like any other: stored, then handed to fan-out.
+    this.eventsTable.grantReadWriteData(fn);
+    this.fanoutQueue.grantSendMessages(fn);
     this.deliveryDeadLetterQueue.grantSendMessages(fn);
     // The event source grants consume rights, ChangeMessageVisibility (the retry mechanism) included.
     fn.addEventSource(
@@ -483,6 +495,7 @@ export class WebhookFanout extends Construct {
       [ENV.deliveriesTable]: this.deliveriesTable.tableName,
       [ENV.deliveryQueueUrl]: this.deliveryQueue.queueUrl,
       [ENV.deliveryDlqUrl]: this.deliveryDeadLetterQueue.queueUrl,
+      [ENV.fanoutQueueUrl]: this.fanoutQueue.queueUrl,
     });
   }
 
@@ -685,6 +698,11 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     props.apiKeyCacheTtl ?? Duration.seconds(DEFAULTS.apiKeyCacheSeconds),
   );
   requireRange('apiKeyCacheTtl (seconds)', apiKeyCacheSeconds, 0, 3600);
+  const disableFailingAfterSeconds = wholeSeconds(
+    'disableFailingEndpointsAfter',
+    props.disableFailingEndpointsAfter ?? Duration.seconds(DEFAULTS.disableFailingAfterSeconds),
+  );
+  requireRange('disableFailingEndpointsAfter (seconds)', disableFailingAfterSeconds, 60, 365 * 86400);
 
   const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
   if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
@@ -718,6 +736,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [ENV.deliveryLogRetentionDays]: String(deliveryLogRetentionDays),
       [ENV.secretGraceSeconds]: String(secretGraceSeconds),
       [ENV.apiKeyCacheSeconds]: String(apiKeyCacheSeconds),
+      [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
       POWERTOOLS_SERVICE_NAME: 'webhook-fanout',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     },

@@ -49,12 +49,15 @@ const publishedElsewhere = async (): Promise<HttpResult> => {
   throw new HttpError(404, 'not_found', 'events are published through POST /v1/events');
 };
 
+const fanout = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
+
 const router = new Router([
   { method: 'GET', path: '/health', public: true, handler: async () => json(200, { status: 'ok' }) },
   { method: 'POST', path: '/v1/events', handler: publishedElsewhere },
   ...subscriptionRoutes({
     subscriptions,
     deliveries,
+    fanout,
     targetPolicy: config.targetPolicy,
     secretGraceSeconds: config.secretGraceSeconds,
     maxBodyBytes: config.maxBodyBytes,
@@ -64,7 +67,7 @@ const router = new Router([
     events,
     subscriptions,
     deliveries,
-    fanout: new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl }),
+    fanout,
     maxBodyBytes: config.maxBodyBytes,
   }),
 ]);

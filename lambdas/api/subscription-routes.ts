@@ -2,12 +2,13 @@ import {
   createSubscriptionRequestSchema,
   subscriptionDeliveriesQuerySchema,
   paginationQuerySchema,
+  recoverRequestSchema,
   updateSubscriptionRequestSchema,
 } from '../core/api-schemas';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Subscription } from '../core/model';
-import type { DeliveryStore, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import type { DeliveryStore, FanoutPublisher, SubscriptionChanges, SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
 import { checkTargetUrl, type TargetPolicy } from '../core/ssrf';
 import { requireScope } from '../http/authenticator';
@@ -20,6 +21,7 @@ import { deliveryView, subscriptionView } from './views';
 export interface SubscriptionRouteDeps {
   subscriptions: SubscriptionStore;
   deliveries: DeliveryStore;
+  fanout: FanoutPublisher;
   targetPolicy: TargetPolicy;
   secretGraceSeconds: number;
   maxBodyBytes: number;
@@ -133,8 +135,31 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     return json(200, { items: page.items.map(deliveryView), ...(page.cursor ? { cursor: page.cursor } : {}) });
   };
 
+  const recoverFailed = async ({ event, context, params }: RouteRequest) => {
+    const principal = principalOf(context);
+    requireScope(principal, 'subscriptions:write');
+    const body = readJsonBody(event, recoverRequestSchema, deps.maxBodyBytes);
+    const subscription = await existing(principal.tenantId, params.id!);
+    if (!subscription.enabled) {
+      throw new HttpError(409, 'subscription_disabled', 're-enable the subscription (PATCH {"enabled": true}) before recovering');
+    }
+    const run = newId('run');
+    const until = body.until === undefined ? deps.now() : Date.parse(body.until);
+    await deps.fanout.publishFanout({
+      v: 1,
+      kind: 'recover',
+      tenantId: principal.tenantId,
+      subscriptionId: subscription.id,
+      since: Date.parse(body.since),
+      until,
+      run,
+    });
+    return json(202, { subscriptionId: subscription.id, recoveryId: run, since: body.since, until: new Date(until).toISOString() });
+  };
+
   return [
     { method: 'POST', path: '/v1/subscriptions', handler: create },
+    { method: 'POST', path: '/v1/subscriptions/{id}/recover', handler: recoverFailed },
     { method: 'GET', path: '/v1/subscriptions', handler: list },
     { method: 'GET', path: '/v1/subscriptions/{id}', handler: get },
     { method: 'PATCH', path: '/v1/subscriptions/{id}', handler: update },

@@ -12,6 +12,7 @@ export const subscriptionView = (subscription: Subscription, secret?: string): S
   enabled: subscription.enabled,
   ...(subscription.disabledReason === undefined ? {} : { disabledReason: subscription.disabledReason }),
   ...(subscription.disabledAt === undefined ? {} : { disabledAt: subscription.disabledAt }),
+  ...(subscription.failingSince === undefined ? {} : { failingSince: subscription.failingSince }),
   createdAt: subscription.createdAt,
   updatedAt: subscription.updatedAt,
   ...(secret === undefined ? {} : { secret }),

@@ -1,7 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { RESPONSE_SNIPPET_BYTES } from '../core/model';
 import type { AttemptResult, TransportErrorKind } from '../core/outcome';
 import type { WebhookRequest, WebhookSender } from '../core/ports';
@@ -10,6 +11,9 @@ import { checkTargetUrl, isAddressAllowed, type TargetPolicy } from '../core/ssr
 /** Bodies beyond this are not read to the end: the connection is dropped instead of reused. */
 const MAX_DRAIN_BYTES = 64 * 1024;
 const MAX_CONNECT_MS = 5_000;
+const ABORTED_MESSAGE = 'the function is about to time out';
+/** How writing to a pooled connection the receiver already closed fails. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 class BlockedTargetError extends Error {
   override name = 'BlockedTargetError';
@@ -17,16 +21,25 @@ class BlockedTargetError extends Error {
 }
 
 /**
+ * The one form of `dns.lookup` the checking lookup calls (every address of a name). Narrower than
+ * `typeof dns.lookup`, whose overloads a stand-in resolver could only satisfy through casts.
+ */
+export type Resolver = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
  * A `lookup` for the HTTP agent that resolves every address of the host, refuses the request if
  * any of them is not allowed, and hands the socket the address it checked: no second lookup can
  * rebind the name to an internal address.
  */
 export const checkingLookup =
-  (policy: TargetPolicy, resolve: typeof dnsLookup = dnsLookup): LookupFunction =>
+  (policy: TargetPolicy, resolve: Resolver = dnsLookup): LookupFunction =>
   (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, list) => {
       if (error) return callback(error, '', 0);
-      const list = addresses as unknown as LookupAddress[];
       const refused = list.find((entry) => !isAddressAllowed(entry.address, policy));
       if (list.length === 0 || refused !== undefined) {
         const blocked = new BlockedTargetError(`${hostname} resolves to ${refused?.address ?? 'nothing'}, which is not allowed`);
@@ -41,8 +54,23 @@ const errorKind = (error: NodeJS.ErrnoException): TransportErrorKind => {
   if (error instanceof BlockedTargetError) return 'blocked_target';
   const code = error.code ?? '';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return 'dns';
+  // OpenSSL record-layer failures (such as a plain-http port answering the ClientHello) reach
+  // Node as a bare EPROTO; nothing else on a TCP socket produces it.
+  if (code === 'EPROTO') return 'tls';
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return 'tls';
   return 'connection';
+};
+
+/**
+ * At most `max` bytes of `bytes` as UTF-8 text, cut before a character rather than through it:
+ * a cut character would decode to U+FFFD and push the snippet past its cap.
+ */
+const utf8Prefix = (bytes: Buffer, max: number): string => {
+  // A StringDecoder that is never ended drops a trailing incomplete character instead of
+  // replacing it; the second pass covers invalid bytes, each of which decodes to 3 bytes.
+  const text = new StringDecoder('utf8').write(bytes);
+  const encoded = Buffer.from(text, 'utf8');
+  return encoded.length <= max ? text : new StringDecoder('utf8').write(encoded.subarray(0, max));
 };
 
 class AttemptTimeoutError extends Error {
@@ -75,13 +103,25 @@ export class NodeHttpSender implements WebhookSender {
       const error = check.reason === 'address_not_allowed' ? 'blocked_target' : 'invalid_target';
       return Promise.resolve({ kind: 'error', error, message: check.message, durationMs: 0 });
     }
+    if (request.signal?.aborted) {
+      // An 'abort' listener never fires for a signal that has already fired: without this the
+      // attempt would hold the dying invocation for its whole timeout.
+      return Promise.resolve({ kind: 'error', error: 'timeout', message: ABORTED_MESSAGE, durationMs: 0 });
+    }
     const url = check.url;
     const isHttps = url.protocol === 'https:';
     const body = Buffer.from(request.body);
+    const options: http.RequestOptions = {
+      method: 'POST',
+      agent: isHttps ? this.httpsAgent : this.httpAgent,
+      headers: { ...request.headers, 'content-length': String(body.length) },
+    };
 
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       let timedOut = false;
+      let current: http.ClientRequest | undefined;
+      let connectTimer: NodeJS.Timeout | undefined;
       const finish = (result: AttemptResult) => {
         if (settled) return;
         settled = true;
@@ -97,61 +137,79 @@ export class NodeHttpSender implements WebhookSender {
           message: error.message.slice(0, 300),
           durationMs: elapsed(),
         });
-
-      const req = (isHttps ? https : http).request(url, {
-        method: 'POST',
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
-        headers: { ...request.headers, 'content-length': String(body.length) },
-      });
       const abortWith = (message: string) => {
         timedOut = true;
-        req.destroy(new AttemptTimeoutError(message));
+        current?.destroy(new AttemptTimeoutError(message));
       };
       const totalTimer = setTimeout(() => abortWith(`no complete answer within ${request.timeoutMs} ms`), request.timeoutMs);
-      const connectTimer = setTimeout(
-        () => abortWith('connection not established in time'),
-        Math.min(MAX_CONNECT_MS, request.timeoutMs),
-      );
-      const onAbort = () => abortWith('the function is about to time out');
+      const onAbort = () => abortWith(ABORTED_MESSAGE);
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
-      req.on('socket', (socket) => {
-        if (!socket.connecting) clearTimeout(connectTimer);
-        else socket.once('connect', () => clearTimeout(connectTimer));
-      });
-      req.on('error', fail);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let read = 0;
-        const respond = () =>
-          finish({
-            kind: 'response',
-            statusCode: res.statusCode ?? 0,
-            durationMs: elapsed(),
-            ...(typeof res.headers['retry-after'] === 'string' ? { retryAfter: res.headers['retry-after'] } : {}),
-            ...(kept > 0 ? { bodySnippet: Buffer.concat(chunks).toString('utf8') } : {}),
+      const attempt = (mayRetryPooledSocket: boolean) => {
+        let req: http.ClientRequest;
+        try {
+          req = (isHttps ? https : http).request(url, options);
+        } catch (error) {
+          // Only a request Node refuses to build throws (a header it will not send): no retry can
+          // fix that, so it is a target that cannot be called rather than an exception.
+          const message = error instanceof Error ? error.message : String(error);
+          return finish({ kind: 'error', error: 'invalid_target', message: message.slice(0, 300), durationMs: elapsed() });
+        }
+        current = req;
+        clearTimeout(connectTimer);
+        connectTimer = setTimeout(() => abortWith('connection not established in time'), Math.min(MAX_CONNECT_MS, request.timeoutMs));
+        let answered = false;
+
+        req.on('socket', (socket) => {
+          if (!socket.connecting) clearTimeout(connectTimer);
+          else socket.once('connect', () => clearTimeout(connectTimer));
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          // A pooled connection the receiver closed while idle fails as soon as it is written to,
+          // before any answer: the receiver has not seen this request, so one new connection is
+          // tried. A new connection that fails is the receiver's answer.
+          if (mayRetryPooledSocket && req.reusedSocket && !answered && !timedOut && STALE_SOCKET_CODES.has(error.code ?? '')) {
+            return attempt(false);
+          }
+          fail(error);
+        });
+        req.on('response', (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          let read = 0;
+          const respond = () =>
+            finish({
+              kind: 'response',
+              statusCode: res.statusCode ?? 0,
+              durationMs: elapsed(),
+              ...(typeof res.headers['retry-after'] === 'string' ? { retryAfter: res.headers['retry-after'] } : {}),
+              ...(kept > 0 ? { bodySnippet: utf8Prefix(Buffer.concat(chunks), RESPONSE_SNIPPET_BYTES) } : {}),
+            });
+          res.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (kept < RESPONSE_SNIPPET_BYTES) {
+              const part = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - kept);
+              chunks.push(part);
+              kept += part.length;
+            }
+            if (read > MAX_DRAIN_BYTES) {
+              // The status is known; the rest of a huge body is not worth the wait or the memory.
+              respond();
+              res.destroy();
+            }
           });
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (kept < RESPONSE_SNIPPET_BYTES) {
-            const part = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - kept);
-            chunks.push(part);
-            kept += part.length;
-          }
-          if (read > MAX_DRAIN_BYTES) {
-            // The status is known; the rest of a huge body is not worth the wait or the memory.
-            respond();
-            res.destroy();
-          }
+          res.on('end', respond);
+          res.on('error', fail);
+          res.on('close', () => {
+            // A body the receiver broke off is not an answer: whether it processed the event is
+            // unknown, and a retry is safe because receivers deduplicate on webhook-id.
+            if (!res.complete) fail(Object.assign(new Error('response ended early'), { code: 'ECONNRESET' }));
+          });
         });
-        res.on('end', respond);
-        res.on('error', fail);
-        res.on('close', () => {
-          if (!res.complete) fail(Object.assign(new Error('response ended early'), { code: 'ECONNRESET' }));
-        });
-      });
-      req.end(body);
+        req.end(body);
+      };
+      attempt(true);
     });
   }
 }

@@ -4,7 +4,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, FanoutMessage } from '../core/messages';
+import type { DeliveryMessage, FanoutQueueMessage } from '../core/messages';
 import type { DeliveryPublisher, FanoutPublisher } from '../core/ports';
 
 export const MAX_BATCH_ENTRIES = 10;
@@ -51,7 +51,7 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  async publishFanout(message: FanoutMessage): Promise<void> {
+  async publishFanout(message: FanoutQueueMessage): Promise<void> {
     await this.client.send(
       new SendMessageCommand({ QueueUrl: required(this.queues.fanoutQueueUrl, 'fan-out'), MessageBody: JSON.stringify(message) }),
     );

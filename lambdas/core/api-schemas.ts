@@ -103,12 +103,24 @@ export const subscriptionResponseSchema = z.object({
   enabled: z.boolean(),
   disabledReason: z.string().optional(),
   disabledAt: z.string().optional(),
+  /** Since when every attempt has failed; absent while the endpoint is healthy. */
+  failingSince: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Present only in the answers to create and rotate-secret. */
   secret: z.string().optional(),
 });
 export type SubscriptionResponse = z.infer<typeof subscriptionResponseSchema>;
+
+export const recoverRequestSchema = z
+  .strictObject({
+    since: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((body) => body.until === undefined || Date.parse(body.until) > Date.parse(body.since), {
+    message: 'until must be after since',
+    path: ['until'],
+  });
 
 export const replayRequestSchema = z.strictObject({ subscriptionId: z.string().min(1).optional() });
 

@@ -77,3 +77,6 @@ export const parseApiKeyCacheSeconds = (env: Env): number =>
 
 export const parseSecretGraceSeconds = (env: Env): number =>
   optionalInteger(env, ENV.secretGraceSeconds, DEFAULTS.secretGraceSeconds, 0, 30 * 86400);
+
+export const parseDisableFailingAfterSeconds = (env: Env): number =>
+  optionalInteger(env, ENV.disableFailingAfterSeconds, DEFAULTS.disableFailingAfterSeconds, 60, 365 * 86400);

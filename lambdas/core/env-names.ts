@@ -20,6 +20,7 @@ export const ENV = {
   deliveryLogRetentionDays: 'DELIVERY_LOG_RETENTION_DAYS',
   secretGraceSeconds: 'SECRET_ROTATION_GRACE_SECONDS',
   apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
+  disableFailingAfterSeconds: 'ENDPOINT_DISABLE_AFTER_SECONDS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -34,6 +35,8 @@ export const DEFAULTS = {
   deliveryLogRetentionDays: 30,
   secretGraceSeconds: 24 * 3600,
   apiKeyCacheSeconds: 30,
+  /** An endpoint failing without a single success for this long is disabled. */
+  disableFailingAfterSeconds: 5 * 86400,
 } as const;
 
 /** Key attribute names of the tables; the construct creates them and the stores read them. */

@@ -21,3 +21,12 @@ export const filterMatches = (filter: string, type: string): boolean => {
 
 export const anyFilterMatches = (filters: readonly string[], type: string): boolean =>
   filters.some((filter) => filterMatches(filter, type));
+
+/** Types the product publishes itself, about the tenant's own subscriptions and deliveries. */
+export const OPERATIONAL_EVENT_PREFIX = 'webhook.';
+export const OPERATIONAL_EVENT_TYPES = {
+  subscriptionDisabled: 'webhook.subscription.disabled',
+  deliveryExhausted: 'webhook.delivery.exhausted',
+} as const;
+
+export const isOperationalEventType = (type: string): boolean => type.startsWith(OPERATIONAL_EVENT_PREFIX);

@@ -26,6 +26,26 @@ export const fanoutMessageSchema = z.strictObject({
 });
 export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
 
+/**
+ * A recovery: re-send a subscription's exhausted deliveries of events accepted in [since, until]
+ * (epoch ms). Fan-out pages through the delivery records, so an API call never waits on the count.
+ */
+export const recoverMessageSchema = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal('recover'),
+  tenantId: z.string().min(1),
+  subscriptionId: z.string().min(1),
+  since: z.number().int().nonnegative(),
+  until: z.number().int().nonnegative(),
+  run: z.string().min(1),
+  cursor: z.string().min(1).optional(),
+});
+export type RecoverMessage = z.infer<typeof recoverMessageSchema>;
+
+/** Everything the fan-out queue carries: an event to fan out, or a recovery. */
+export const fanoutQueueMessageSchema = z.union([fanoutMessageSchema, recoverMessageSchema]);
+export type FanoutQueueMessage = z.infer<typeof fanoutQueueMessageSchema>;
+
 export const deliveryMessageSchema = z.strictObject({
   ...common,
   subscriptionId: z.string().min(1),

@@ -18,6 +18,8 @@ export interface Subscription {
   enabled: boolean;
   disabledReason?: string;
   disabledAt?: string;
+  /** When the current run of failed attempts began; absent while the endpoint is healthy. */
+  failingSince?: string;
   secrets: SubscriptionSecrets;
   /** Bumped on every change; caches of subscriptions compare it to stay exact. */
   version: number;

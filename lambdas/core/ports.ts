@@ -1,5 +1,5 @@
 import type { ApiKeyRecord } from './api-keys';
-import type { DeliveryMessage, FanoutMessage } from './messages';
+import type { DeliveryMessage, FanoutQueueMessage } from './messages';
 import type { DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
 
 /** What the core needs from the outside world. The AWS adapters implement these. */
@@ -34,6 +34,7 @@ export interface SubscriptionChanges {
   enabled?: boolean;
   disabledReason?: string | null;
   disabledAt?: string | null;
+  failingSince?: string | null;
   secrets?: Subscription['secrets'];
   updatedAt: string;
 }
@@ -46,6 +47,11 @@ export interface SubscriptionStore {
   /** Applies the changes and bumps the version; undefined when there is no such subscription. */
   update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
   delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Starts (a time) or ends (null) the subscription's failing period, only if that changes it, and
+   * bumps no version: health is not configuration. Undefined when nothing changed.
+   */
+  setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined>;
 }
 
 export type RecordAttemptResult = 'recorded' | 'conflict';
@@ -73,7 +79,7 @@ export interface ApiKeyStore {
 }
 
 export interface FanoutPublisher {
-  publishFanout(message: FanoutMessage): Promise<void>;
+  publishFanout(message: FanoutQueueMessage): Promise<void>;
 }
 
 export interface DeliveryPublisher {

@@ -2,13 +2,17 @@ import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
 import { MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type AttemptResult, type Outcome } from '../core/outcome';
-import type { DeliveryStore, EventStore, SubscriptionChanges, WebhookSender } from '../core/ports';
+import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
+import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
+import type { EndpointHealth } from './endpoint-health';
+import type { OperationalEvents } from './operational-events';
 import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
 import { webhookBody, webhookHeaders } from './webhook-request';
 
 export interface DeliverDeps {
   subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
-  disableSubscription(tenantId: string, id: string, changes: SubscriptionChanges): Promise<void>;
+  health: EndpointHealth;
+  operationalEvents: OperationalEvents;
   deliveries: DeliveryStore;
   events: EventStore;
   sender: WebhookSender;
@@ -31,6 +35,8 @@ export interface Receipt {
 export type Decision =
   | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog }
   | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog };
+
+const EXHAUSTED: Plan = { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
 
 const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'exhausted', 'skipped']);
 /** A message that reappears this close to its due time is attempted rather than hidden again. */
@@ -62,7 +68,8 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
 
   if (!subscription.enabled) {
     const record = baseRecord(message, previous, nowMs, deps);
-    return commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, receipt, deps);
+    const skipped = await commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, receipt, deps);
+    return skipped.decision;
   }
 
   const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
@@ -80,7 +87,11 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   });
   const outcome = classifyAttempt(result);
   const finishedAt = deps.now();
-  const plan = planNext(outcome, result, attemptNumber, finishedAt, receipt, deps);
+  const health = outcome.action === 'delivered' ? 'delivered' : outcome.action === 'disable' ? 'gone' : 'failed';
+  const disabledReason = await deps.health.afterAttempt(subscription, health, finishedAt);
+  const scheduled = planNext(outcome, result, attemptNumber, finishedAt, receipt, deps);
+  // A subscription disabled now gets no further attempts: this delivery ends here, recoverable later.
+  const plan = disabledReason !== undefined && scheduled.status === 'retrying' ? EXHAUSTED : scheduled;
   const attempt = attemptLog(attemptNumber, sentAt, result, outcome, plan.nextAttemptAt);
 
   const record: DeliveryRecord = {
@@ -91,16 +102,34 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     history: [...(previous?.history ?? []), attempt].slice(-MAX_HISTORY),
     ...(plan.nextAttemptAt ? { nextAttemptAt: plan.nextAttemptAt } : {}),
   };
-  if (outcome.action === 'disable') {
-    const at = new Date(finishedAt).toISOString();
-    await deps.disableSubscription(message.tenantId, message.subscriptionId, {
-      enabled: false,
-      disabledReason: 'endpoint_gone',
-      disabledAt: at,
-      updatedAt: at,
-    });
+  const { decision, recorded } = await commit(record, previousAttempts, { ...plan.decision, attempt }, message, receipt, deps);
+  if (recorded) {
+    if (disabledReason !== undefined) {
+      await deps.operationalEvents.emit(
+        message.tenantId,
+        OPERATIONAL_EVENT_TYPES.subscriptionDisabled,
+        { subscriptionId: subscription.id, url: subscription.url, reason: disabledReason, disabledAt: new Date(finishedAt).toISOString() },
+        `${subscription.id}:disabled:${subscription.version}`,
+      );
+    }
+    // Operational events never report on themselves, so a failing receiver of them cannot loop.
+    if (plan.status === 'exhausted' && !isOperationalEventType(message.eventType)) {
+      await deps.operationalEvents.emit(
+        message.tenantId,
+        OPERATIONAL_EVENT_TYPES.deliveryExhausted,
+        {
+          eventId: message.eventId,
+          eventType: message.eventType,
+          subscriptionId: subscription.id,
+          attempts: attemptNumber,
+          ...(attempt.statusCode === undefined ? {} : { lastStatusCode: attempt.statusCode }),
+          ...(attempt.reason === undefined ? {} : { reason: attempt.reason }),
+        },
+        `${message.eventId}:${subscription.id}:${message.run}:exhausted`,
+      );
+    }
   }
-  return commit(record, previousAttempts, { ...plan.decision, attempt }, message, receipt, deps);
+  return decision;
 };
 
 interface Plan {
@@ -193,15 +222,15 @@ const commit = async (
   message: DeliveryMessage,
   receipt: Receipt,
   deps: DeliverDeps,
-): Promise<Decision> => {
+): Promise<{ decision: Decision; recorded: boolean }> => {
   const result = await deps.deliveries.recordAttempt(record, previousAttempts);
-  if (result === 'recorded') return decision;
+  if (result === 'recorded') return { decision, recorded: true };
   const winner = await deps.deliveries.get(message.tenantId, message.subscriptionId, message.eventId);
   if (winner === undefined || winner.run > message.run || FINAL_STATUSES.has(winner.status)) {
-    return { action: 'done', status: 'duplicate' };
+    return { decision: { action: 'done', status: 'duplicate' }, recorded: false };
   }
   const nowMs = deps.now();
   const dueIn = winner.nextAttemptAt === undefined ? 0 : Date.parse(winner.nextAttemptAt) - nowMs;
   // The winner's wait can be a full jittered step (up to 12 h): cap it like any other deferral.
-  return deferUntilDue(dueIn, receipt, nowMs);
+  return { decision: deferUntilDue(dueIn, receipt, nowMs), recorded: false };
 };

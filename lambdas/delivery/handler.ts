@@ -7,11 +7,14 @@ import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createLogger } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
+import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
-import { parseDeliveryPolicy, parseRetention, requireString } from '../core/config';
+import { parseDeliveryPolicy, parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
 import { ENV } from '../core/env-names';
 import { deliveryMessageSchema } from '../core/messages';
 import { deliver, type DeliverDeps } from './deliver';
+import { EndpointHealthTracker } from './endpoint-health';
+import { operationalEventsVia } from './operational-events';
 import { SubscriptionCache } from './subscription-cache';
 
 const env = process.env;
@@ -21,6 +24,8 @@ const config = {
   eventsTable: requireString(env, ENV.eventsTable),
   deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
   deliveryDlqUrl: requireString(env, ENV.deliveryDlqUrl),
+  fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
+  disableFailingAfterSeconds: parseDisableFailingAfterSeconds(env),
   ...parseDeliveryPolicy(env),
   ...parseRetention(env),
 };
@@ -35,14 +40,21 @@ const queueOps = new SqsQueueOps(sqs);
 const deadLetter = { queueOps, deadLetterQueueUrl: config.deliveryDlqUrl, logger };
 const subscriptionStore = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
 const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
+const events = new DynamoEventStore(dynamo, config.eventsTable);
 const deps: DeliverDeps = {
   subscriptions: cache,
-  disableSubscription: async (tenantId, id, changes) => {
-    await subscriptionStore.update(tenantId, id, changes);
-    cache.forget(tenantId, id);
-  },
+  health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
+  operationalEvents: operationalEventsVia(
+    {
+      events,
+      fanout: new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl }),
+      now: Date.now,
+      eventRetentionDays: config.eventRetentionDays,
+    },
+    (error) => logger.error('operational event not published', { error }),
+  ),
   deliveries: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
-  events: new DynamoEventStore(dynamo, config.eventsTable),
+  events,
   sender: new NodeHttpSender(config.targetPolicy),
   retrySchedule: config.retrySchedule,
   timeoutMs: config.timeoutMs,

@@ -36,7 +36,8 @@ export class SubscriptionCache {
     return subscription;
   }
 
-  forget(tenantId: string, id: string): void {
-    this.entries.delete(`${tenantId}#${id}`);
+  /** Takes a subscription this environment just wrote, so the next read sees the change. */
+  remember(subscription: Subscription): void {
+    this.entries.set(`${subscription.tenantId}#${subscription.id}`, { subscription, fetchedAt: this.now() });
   }
 }

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { createLogger } from '../aws/observability';
@@ -9,13 +10,15 @@ import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { requireString } from '../core/config';
 import { ENV } from '../core/env-names';
-import { fanoutMessageSchema } from '../core/messages';
+import { fanoutQueueMessageSchema } from '../core/messages';
 import { fanOut } from './fan-out';
+import { recover } from './recover';
 
 const env = process.env;
 const config = {
   subscriptionsTable: requireString(env, ENV.subscriptionsTable),
   eventsTable: requireString(env, ENV.eventsTable),
+  deliveriesTable: requireString(env, ENV.deliveriesTable),
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
   fanoutDlqUrl: requireString(env, ENV.fanoutDlqUrl),
   deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
@@ -29,6 +32,7 @@ const deps = {
   subscriptions: new DynamoSubscriptionStore(dynamo, config.subscriptionsTable),
   events: new DynamoEventStore(dynamo, config.eventsTable),
   deliveries: publisher,
+  deliveryLog: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
   fanout: publisher,
   pageSize: 500,
   maxPagesPerInvocation: 20,
@@ -37,8 +41,13 @@ const deps = {
 const deadLetter = { queueOps: new SqsQueueOps(sqs), deadLetterQueueUrl: config.fanoutDlqUrl, logger };
 
 const handleRecord = async (record: SQSRecord): Promise<void> => {
-  const message = await parseOrDeadLetter(record, fanoutMessageSchema, deadLetter);
+  const message = await parseOrDeadLetter(record, fanoutQueueMessageSchema, deadLetter);
   if (message === undefined) return;
+  if ('kind' in message) {
+    const result = await recover(message, deps);
+    logger.info('recover', { tenantId: message.tenantId, subscriptionId: message.subscriptionId, run: message.run, ...result });
+    return;
+  }
   const result = await fanOut(message, deps);
   logger.info('fan-out', { tenantId: message.tenantId, eventId: message.eventId, run: message.run, ...result });
 };

@@ -8,6 +8,8 @@ import { SqsPublisher } from '../aws/sqs-publisher';
 import { idempotencyKeySchema, publishEventRequestSchema } from '../core/api-schemas';
 import { parseApiKeyCacheSeconds, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
 import { ENV } from '../core/env-names';
+import { HttpError } from '../core/errors';
+import { isOperationalEventType, OPERATIONAL_EVENT_PREFIX } from '../core/event-types';
 import { Authenticator, requireScope } from '../http/authenticator';
 import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
 import { header, readJsonBody, validate } from '../http/request-body';
@@ -36,6 +38,9 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
   const principal = principalOf(context);
   requireScope(principal, 'events:write');
   const request = readJsonBody(event, publishEventRequestSchema, config.maxBodyBytes);
+  if (isOperationalEventType(request.type)) {
+    throw new HttpError(422, 'reserved_event_type', `types starting with "${OPERATIONAL_EVENT_PREFIX}" are published by the service itself`);
+  }
   const rawKey = header(event, 'idempotency-key');
   const headerIdempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
   const accepted = await acceptEvent(

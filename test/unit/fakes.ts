@@ -108,6 +108,16 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   async delete(tenantId: string, id: string): Promise<boolean> {
     return this.subscriptions.delete(this.key(tenantId, id));
   }
+
+  async setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
+    const existing = this.subscriptions.get(this.key(tenantId, id));
+    if (existing === undefined || (since === null) === (existing.failingSince === undefined)) return undefined;
+    const updated: Subscription = { ...existing };
+    if (since === null) delete updated.failingSince;
+    else updated.failingSince = since;
+    this.subscriptions.set(this.key(tenantId, id), updated);
+    return copy(updated);
+  }
 }
 
 /**

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../lambdas/core/env-names';
 import type { DeliveryMessage } from '../../../lambdas/core/messages';
 import { MAX_HISTORY, type DeliveryRecord, type Subscription } from '../../../lambdas/core/model';
-import type { SubscriptionChanges } from '../../../lambdas/core/ports';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from '../../../lambdas/core/retry-policy';
 import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
+import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aSubscription,
   InMemoryDeliveryStore,
@@ -18,6 +18,7 @@ import {
 import type { AttemptResult } from '../../../lambdas/core/outcome';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+const DISABLE_AFTER_MS = 5 * 86400 * 1000;
 const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
 const RANDOM = 0.25;
 const TENANT = 'tenant-1';
@@ -63,13 +64,12 @@ const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subsc
   const deliveries = new InMemoryDeliveryStore();
   const events = new InMemoryEventStore();
   const sender = new ScriptedSender(options.script ?? []);
-  const disabled: Array<{ tenantId: string; id: string; changes: SubscriptionChanges }> = [];
+  const emitted: Array<{ tenantId: string; type: string; data: Record<string, unknown>; dedupKey: string }> = [];
+  const disabled = () => emitted.filter((e) => e.type === 'webhook.subscription.disabled');
   const deps: DeliverDeps = {
     subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
-    disableSubscription: async (tenantId, id, changes) => {
-      disabled.push({ tenantId, id, changes });
-      await subscriptions.update(tenantId, id, changes);
-    },
+    health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
+    operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
     deliveries,
     events,
     sender,
@@ -80,7 +80,7 @@ const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subsc
     random: () => RANDOM,
   };
   const stored = () => deliveries.stored(TENANT, SUBSCRIPTION_ID, EVENT_ID);
-  return { deps, subscriptions, deliveries, events, sender, disabled, stored };
+  return { deps, subscriptions, deliveries, events, sender, disabled, emitted, stored };
 };
 
 describe('Function: deliver', () => {
@@ -174,14 +174,10 @@ describe('Function: deliver', () => {
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
-    expect(disabled).toEqual([
-      {
-        tenantId: TENANT,
-        id: SUBSCRIPTION_ID,
-        changes: expect.objectContaining({ enabled: false, disabledReason: 'endpoint_gone' }),
-      },
+    expect(disabled()).toEqual([
+      expect.objectContaining({ tenantId: TENANT, data: expect.objectContaining({ subscriptionId: SUBSCRIPTION_ID, reason: 'endpoint_gone' }) }),
     ]);
-    expect((await subscriptions.get(TENANT, SUBSCRIPTION_ID))?.enabled).toBe(false);
+    expect(await subscriptions.get(TENANT, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'endpoint_gone' });
     expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
     expect(stored()?.history[0]?.reason).toBe('gone');
   });
@@ -195,7 +191,7 @@ describe('Function: deliver', () => {
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
-    expect(disabled).toHaveLength(0);
+    expect(disabled()).toHaveLength(0);
     expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
   });
 
@@ -470,6 +466,55 @@ describe('Function: deliver', () => {
 
       // Assess
       expect(decision).toEqual({ action: 'done', status: 'duplicate' });
+    });
+  });
+
+  describe('operational events', () => {
+    it('publishes webhook.delivery.exhausted once the last attempt fails', async () => {
+      // Prepare
+      const { deps, emitted } = setUp({ script: [response(500)] });
+      const lastAttempt = aRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW - 1000).toISOString() });
+      await deps.deliveries.recordAttempt(lastAttempt, 0);
+
+      // Act
+      const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+      // Assess
+      expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
+      expect(emitted).toEqual([
+        expect.objectContaining({
+          type: 'webhook.delivery.exhausted',
+          data: expect.objectContaining({ eventId: EVENT_ID, subscriptionId: SUBSCRIPTION_ID, attempts: SCHEDULE.length + 1, lastStatusCode: 500 }),
+        }),
+      ]);
+    });
+
+    it('never reports the exhaustion of an operational event, so a failing receiver of them cannot loop', async () => {
+      // Prepare
+      const { deps, emitted } = setUp({ script: [transportError('blocked_target')] });
+
+      // Act
+      await deliver(aMessage({ eventType: 'webhook.delivery.exhausted' }), firstReceipt(), deps);
+
+      // Assess
+      expect(emitted).toEqual([]);
+    });
+
+    it('disables an endpoint failing for the whole period, ends the delivery and reports both', async () => {
+      // Prepare
+      const { deps, emitted, subscriptions, stored } = setUp({
+        script: [response(500)],
+        subscription: { failingSince: new Date(NOW - DISABLE_AFTER_MS).toISOString() },
+      });
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
+      expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
+      expect(await subscriptions.get(TENANT, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'failing_too_long' });
+      expect(emitted.map((e) => e.type)).toEqual(['webhook.subscription.disabled', 'webhook.delivery.exhausted']);
     });
   });
 });

@@ -71,18 +71,19 @@ describe('Class: SubscriptionCache', () => {
     });
   });
 
-  describe('Method: forget', () => {
-    it('makes the next get read the store', async () => {
+  describe('Method: remember', () => {
+    it('serves a subscription this environment just wrote without reading the store', async () => {
       // Prepare
       const { store, cache } = setUp();
-      await cache.get(TENANT, ID, 3);
+      const current = (await cache.get(TENANT, ID, 3))!;
 
       // Act
-      cache.forget(TENANT, ID);
-      await cache.get(TENANT, ID, 3);
+      cache.remember({ ...current, enabled: false, version: current.version + 1 });
+      const next = await cache.get(TENANT, ID, current.version + 1);
 
       // Assess
-      expect(store.calls.get).toBe(2);
+      expect(next?.enabled).toBe(false);
+      expect(store.calls.get).toBe(1);
     });
   });
 });

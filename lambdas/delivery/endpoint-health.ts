@@ -1,0 +1,70 @@
+import type { Subscription } from '../core/model';
+import type { SubscriptionStore } from '../core/ports';
+
+export type DisabledReason = 'endpoint_gone' | 'failing_too_long';
+
+export type HealthAction =
+  | { kind: 'none' }
+  | { kind: 'mark_failing' }
+  | { kind: 'clear_failing' }
+  | { kind: 'disable'; reason: DisabledReason };
+
+/**
+ * What one attempt means for the endpoint's health: 410 disables at once; the first failure
+ * starts a failing period and a success ends it; failing without a break for `disableAfterMs`
+ * disables. Only these transitions write, so a healthy endpoint costs nothing here.
+ */
+export const healthAction = (
+  subscription: Pick<Subscription, 'failingSince'>,
+  result: 'delivered' | 'failed' | 'gone',
+  nowMs: number,
+  disableAfterMs: number,
+): HealthAction => {
+  if (result === 'gone') return { kind: 'disable', reason: 'endpoint_gone' };
+  if (result === 'delivered') return subscription.failingSince === undefined ? { kind: 'none' } : { kind: 'clear_failing' };
+  if (subscription.failingSince === undefined) return { kind: 'mark_failing' };
+  return nowMs - Date.parse(subscription.failingSince) >= disableAfterMs
+    ? { kind: 'disable', reason: 'failing_too_long' }
+    : { kind: 'none' };
+};
+
+export interface EndpointHealth {
+  /** Applies the attempt's consequence; returns the reason when it disabled the subscription now. */
+  afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number): Promise<DisabledReason | undefined>;
+}
+
+export class EndpointHealthTracker implements EndpointHealth {
+  constructor(
+    private readonly store: Pick<SubscriptionStore, 'update' | 'setFailingSince'>,
+    private readonly disableAfterMs: number,
+    /** Told about every change written, so a cache of subscriptions stays current. */
+    private readonly onChange: (subscription: Subscription) => void = () => undefined,
+  ) {}
+
+  async afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number) {
+    const action = healthAction(subscription, result, nowMs, this.disableAfterMs);
+    const at = new Date(nowMs).toISOString();
+    let changed: Subscription | undefined;
+    switch (action.kind) {
+      case 'none':
+        return undefined;
+      case 'mark_failing':
+        changed = await this.store.setFailingSince(subscription.tenantId, subscription.id, at);
+        break;
+      case 'clear_failing':
+        changed = await this.store.setFailingSince(subscription.tenantId, subscription.id, null);
+        break;
+      case 'disable':
+        changed = await this.store.update(subscription.tenantId, subscription.id, {
+          enabled: false,
+          disabledReason: action.reason,
+          disabledAt: at,
+          failingSince: null,
+          updatedAt: at,
+        });
+        break;
+    }
+    if (changed !== undefined) this.onChange(changed);
+    return action.kind === 'disable' && changed !== undefined ? action.reason : undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { EndpointHealthTracker, healthAction } from '../../../lambdas/delivery/endpoint-health';
+import { aSubscription, InMemorySubscriptionStore } from '../fakes';
+
+const NOW = Date.parse('2026-03-10T00:00:00.000Z');
+const FIVE_DAYS = 5 * 86400 * 1000;
+
+describe('Function: healthAction', () => {
+  it.each([
+    [{}, 'gone', { kind: 'disable', reason: 'endpoint_gone' }],
+    [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'gone', { kind: 'disable', reason: 'endpoint_gone' }],
+    [{}, 'delivered', { kind: 'none' }],
+    [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'delivered', { kind: 'clear_failing' }],
+    [{}, 'failed', { kind: 'mark_failing' }],
+    [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'failed', { kind: 'none' }],
+    [{ failingSince: '2026-03-05T00:00:00.000Z' }, 'failed', { kind: 'disable', reason: 'failing_too_long' }],
+  ] as const)('for %j and a %s attempt decides %j', (subscription, result, expected) => {
+    expect(healthAction(subscription, result, NOW, FIVE_DAYS)).toEqual(expected);
+  });
+});
+
+describe('Class: EndpointHealthTracker', () => {
+  const setUp = (overrides = {}) => {
+    const subscription = aSubscription(overrides);
+    const store = new InMemorySubscriptionStore([subscription]);
+    const changed: string[] = [];
+    const tracker = new EndpointHealthTracker(store, FIVE_DAYS, (s) => changed.push(s.failingSince ?? (s.enabled ? 'healthy' : 'disabled')));
+    return { subscription, store, tracker, changed };
+  };
+
+  it('starts a failing period on the first failure and ends it on the next success', async () => {
+    // Prepare
+    const { subscription, store, tracker, changed } = setUp();
+
+    // Act
+    await tracker.afterAttempt(subscription, 'failed', NOW);
+    const failing = (await store.get(subscription.tenantId, subscription.id))!;
+    await tracker.afterAttempt(failing, 'delivered', NOW + 1000);
+
+    // Assess
+    expect(failing.failingSince).toBe(new Date(NOW).toISOString());
+    expect((await store.get(subscription.tenantId, subscription.id))?.failingSince).toBeUndefined();
+    expect(changed).toEqual([new Date(NOW).toISOString(), 'healthy']);
+  });
+
+  it('disables an endpoint that has failed without a break for the whole period, with the reason and time', async () => {
+    // Prepare
+    const { subscription, store, tracker } = setUp({ failingSince: new Date(NOW - FIVE_DAYS).toISOString() });
+
+    // Act
+    const reason = await tracker.afterAttempt(subscription, 'failed', NOW);
+
+    // Assess
+    expect(reason).toBe('failing_too_long');
+    expect(await store.get(subscription.tenantId, subscription.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'failing_too_long',
+      disabledAt: new Date(NOW).toISOString(),
+    });
+  });
+
+  it('writes nothing for a healthy endpoint that delivers', async () => {
+    // Prepare
+    const { subscription, store, tracker } = setUp();
+
+    // Act
+    const reason = await tracker.afterAttempt(subscription, 'delivered', NOW);
+
+    // Assess
+    expect(reason).toBeUndefined();
+    expect(store.calls.update).toBe(0);
+  });
+});

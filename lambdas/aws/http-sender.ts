@@ -80,7 +80,8 @@ class AttemptTimeoutError extends Error {
 /**
  * The webhook HTTP client: `node:http(s)` with keep-alive agents that live as long as the
  * execution environment, a connect timeout and a total timeout that also covers a receiver
- * trickling its answer, no redirects, and a capped read of the response body.
+ * trickling its answer, no redirects, a capped read of the response body, and one retry on a new
+ * connection when a pooled one turns out to have been closed by the receiver.
  */
 export class NodeHttpSender implements WebhookSender {
   private readonly httpAgent: http.Agent;

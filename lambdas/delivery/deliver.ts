@@ -4,6 +4,7 @@ import { MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type AttemptResult, type Outcome } from '../core/outcome';
 import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
+import type { RateLimiter } from '../core/rate-limit';
 import type { EndpointHealth } from './endpoint-health';
 import type { OperationalEvents } from './operational-events';
 import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
@@ -12,6 +13,7 @@ import { webhookBody, webhookHeaders } from './webhook-request';
 export interface DeliverDeps {
   subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
   health: EndpointHealth;
+  rateLimiter: RateLimiter;
   operationalEvents: OperationalEvents;
   deliveries: DeliveryStore;
   events: EventStore;
@@ -34,7 +36,7 @@ export interface Receipt {
 /** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
 export type Decision =
   | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog }
-  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog };
+  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: 'rate_limited' };
 
 const EXHAUSTED: Plan = { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
 
@@ -70,6 +72,12 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     const record = baseRecord(message, previous, nowMs, deps);
     const skipped = await commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, receipt, deps);
     return skipped.decision;
+  }
+
+  if (subscription.rateLimitPerSecond !== undefined) {
+    const rate = await deps.rateLimiter.acquire(message.tenantId, subscription.id, subscription.rateLimitPerSecond, nowMs);
+    // Over the limit is a deferral, not a failure: no attempt is counted and nothing is recorded.
+    if (!rate.allowed) return { ...deferUntilDue(rate.retryInSeconds * 1000, receipt, nowMs), deferred: 'rate_limited' };
   }
 
   const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
@@ -163,7 +171,9 @@ const planNext = (
   };
 };
 
-const deferUntilDue = (waitMs: number, receipt: Receipt, nowMs: number): Decision => ({
+type RetryLater = Extract<Decision, { action: 'retry_later' }>;
+
+const deferUntilDue = (waitMs: number, receipt: Receipt, nowMs: number): RetryLater => ({
   action: 'retry_later',
   visibilitySeconds: Math.max(1, visibilityTimeoutSeconds(waitMs / 1000, (nowMs - receipt.receivedAt) / 1000)),
 });

@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
+import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createLogger } from '../aws/observability';
@@ -54,6 +55,7 @@ const deps: DeliverDeps = {
     (error) => logger.error('operational event not published', { error }),
   ),
   deliveries: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
+  rateLimiter: new DynamoRateLimiter(dynamo, config.deliveriesTable),
   events,
   sender: new NodeHttpSender(config.targetPolicy),
   retrySchedule: config.retrySchedule,
@@ -78,7 +80,7 @@ const handleRecord = async (record: SQSRecord, receivedAt: number, signal: Abort
     eventId: message.eventId,
     subscriptionId: message.subscriptionId,
     action: decision.action,
-    ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds }),
+    ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
     ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
   });
   if (decision.action === 'retry_later') {

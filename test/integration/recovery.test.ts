@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Receiver, ReceiverPool, type Responder } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
-describe('Recovery and operational events against the emulators', () => {
+describe('Recovery, operational events and rate limits against the emulators', () => {
   let pipeline: Pipeline;
   let key: string;
   const receivers = new ReceiverPool();
@@ -125,5 +125,33 @@ describe('Recovery and operational events against the emulators', () => {
     expect(recovery.status).toBe(409);
     expect(recovery.body.error.code).toBe('subscription_disabled');
     expect(badWindow.status).toBe(422);
+  });
+
+  it('holds a subscription to its rate across the batch without spending attempts', async () => {
+    // Prepare
+    const target = await receiver();
+    const created = await pipeline.call('POST', '/v1/subscriptions', {
+      key,
+      body: { url: target.url, eventTypes: ['tick'], rateLimitPerSecond: 2 },
+    });
+    const events: string[] = [];
+
+    // Act
+    for (let i = 0; i < 8; i++) events.push((await pipeline.call('POST', '/v1/events', { key, body: { type: 'tick', data: { i } } })).body.id);
+    await pipeline.drain({ until: () => target.requests.length >= 8, timeoutMs: 30_000 });
+
+    // Assess
+    const perSecond = new Map<number, number>();
+    for (const request of target.requests) {
+      const second = Math.floor(request.receivedAt / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    // The limit is counted when an attempt starts; one may land just across a second boundary.
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(3);
+    expect(perSecond.size).toBeGreaterThanOrEqual(3);
+    const log = await pipeline.call('GET', `/v1/subscriptions/${created.body.id}/deliveries?limit=100`, { key });
+    expect(log.body.items.map((d: { attempts: number; status: string }) => [d.status, d.attempts])).toEqual(
+      events.map(() => ['delivered', 1]),
+    );
   });
 });

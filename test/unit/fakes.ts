@@ -18,6 +18,7 @@ import type {
   WebhookRequest,
   WebhookSender,
 } from '../../lambdas/core/ports';
+import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas/core/rate-limit';
 
 /**
  * Small in-memory implementations of the ports in lambdas/core/ports.ts. They copy what they store
@@ -263,3 +264,17 @@ export const aSubscription = (overrides: Partial<Subscription> = {}): Subscripti
   updatedAt: '2026-01-01T00:00:00.000Z',
   ...overrides,
 });
+
+/** Per-second counters in memory, with the same decision rule as the DynamoDB limiter. */
+export class InMemoryRateLimiter implements RateLimiter {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async acquire(tenantId: string, subscriptionId: string, limitPerSecond: number): Promise<RateDecision> {
+    const key = `${tenantId}#${subscriptionId}#${Math.floor(this.now() / 1000)}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return rateDecision(count, limitPerSecond, 0);
+  }
+}

@@ -10,6 +10,7 @@ import {
   aSubscription,
   InMemoryDeliveryStore,
   InMemoryEventStore,
+  InMemoryRateLimiter,
   InMemorySubscriptionStore,
   response,
   ScriptedSender,
@@ -69,6 +70,7 @@ const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subsc
   const deps: DeliverDeps = {
     subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
     health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
+    rateLimiter: new InMemoryRateLimiter(() => options.now ?? NOW),
     operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
     deliveries,
     events,
@@ -515,6 +517,23 @@ describe('Function: deliver', () => {
       expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
       expect(await subscriptions.get(TENANT, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'failing_too_long' });
       expect(emitted.map((e) => e.type)).toEqual(['webhook.subscription.disabled', 'webhook.delivery.exhausted']);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('defers a delivery over the subscription limit without sending, recording or counting an attempt', async () => {
+      // Prepare
+      const { deps, sender, deliveries } = setUp({ script: [response(200), response(200)], subscription: { rateLimitPerSecond: 1 } });
+      await deliver(aMessage(), firstReceipt(), deps);
+
+      // Act
+      const decision = await deliver(aMessage({ eventId: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2', run: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2' }), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toMatchObject({ action: 'retry_later', deferred: 'rate_limited' });
+      expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeGreaterThanOrEqual(1);
+      expect(sender.requests).toHaveLength(1);
+      expect(deliveries.calls.recordAttempt).toBe(1);
     });
   });
 });

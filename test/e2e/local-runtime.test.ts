@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../lambdas/core/api-keys';
+import { Receiver } from '../support/receiver';
+import { call, startRuntime, waitFor, waitForResponse, type StartedRuntime } from './local-runtime-process';
+
+/**
+ * `npm start` end to end: one runtime for this file, started as a user starts it, and only HTTP
+ * between the test and the runtime; the subscribers are real HTTP servers on 127.0.0.1.
+ */
+describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
+  let runtime: StartedRuntime;
+  const receivers: Receiver[] = [];
+
+  const api = (method: string, path: string, options: { body?: unknown; key?: string | null } = {}) =>
+    call(runtime.baseUrl, method, path, {
+      ...(options.key === null ? {} : { key: options.key ?? runtime.apiKey }),
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+
+  const receiver = async () => {
+    const started = await Receiver.start();
+    receivers.push(started);
+    return started;
+  };
+
+  const subscribe = async (url: string, eventTypes: string[]) => {
+    const response = await api('POST', '/v1/subscriptions', { body: { url, eventTypes } });
+    expect(response.status, response.text).toBe(201);
+    return response.body as { id: string; secret: string };
+  };
+
+  beforeAll(async () => {
+    runtime = await startRuntime();
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    if (runtime === undefined) return; // it did not start: beforeAll has failed the file already
+    const exit = await runtime.process.stop();
+    expect(exit, runtime.process.describe()).toEqual({ code: 0, signal: null, forced: false });
+  });
+
+  it('prints the two start lines: a working API key and the URL it listens on', () => {
+    // Assess
+    expect(runtime.apiKey).toMatch(/^wfk_[0-9A-Z]{26}_[A-Za-z0-9_-]{49}$/);
+    expect(runtime.baseUrl).toBe(`http://127.0.0.1:${runtime.process.port}`);
+    expect(runtime.process.stdout.match(/^API key: /gm)).toHaveLength(1);
+    expect(runtime.process.stdout.match(/^Listening on /gm)).toHaveLength(1);
+  });
+
+  it('answers GET /health with 200 and no key', async () => {
+    // Act
+    const response = await api('GET', '/health', { key: null });
+
+    // Assess
+    expect(response.status).toBe(200);
+  });
+
+  it('accepts the printed key and refuses a missing, mistyped or unknown key with 401', async () => {
+    // Prepare
+    const lastChar = runtime.apiKey.at(-1);
+    const mistyped = `${runtime.apiKey.slice(0, -1)}${lastChar === 'x' ? 'y' : 'x'}`;
+    const unknown = generateApiKey().key; // well-formed, checksum and all, but never stored
+
+    // Act
+    const withKey = await api('GET', '/v1/subscriptions');
+    const withoutKey = await api('GET', '/v1/subscriptions', { key: null });
+    const withMistypedKey = await api('GET', '/v1/subscriptions', { key: mistyped });
+    const withUnknownKey = await api('GET', '/v1/subscriptions', { key: unknown });
+
+    // Assess
+    expect(withKey.status, withKey.text).toBe(200);
+    expect(withKey.body).toMatchObject({ items: expect.any(Array) });
+    for (const refused of [withoutKey, withMistypedKey, withUnknownKey]) {
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    }
+  });
+
+  it('delivers a published event, signed, exactly once to each of the three matching subscriptions and to no other', async () => {
+    // Prepare
+    const [exact, prefix, everything, otherType, otherPrefix] = await Promise.all([
+      receiver(),
+      receiver(),
+      receiver(),
+      receiver(),
+      receiver(),
+    ]);
+    const matching = [
+      { target: exact, subscription: await subscribe(exact.url, ['order.created']) },
+      { target: prefix, subscription: await subscribe(prefix.url, ['order.*']) },
+      { target: everything, subscription: await subscribe(everything.url, ['*']) },
+    ];
+    await subscribe(otherType.url, ['order.cancelled']);
+    await subscribe(otherPrefix.url, ['invoice.*']);
+    const data = { orderId: 42, total: '9.99', lines: [{ sku: 'A-1', quantity: 2 }] };
+
+    // Act
+    const published = await api('POST', '/v1/events', { body: { type: 'order.created', data } });
+    expect(published.status, published.text).toBe(202);
+    const eventId = published.body.id as string;
+    await waitFor(() => matching.every(({ target }) => target.requests.length >= 1), {
+      description: 'one request at each matching receiver',
+    });
+    const deliveries = await waitForResponse(
+      () => api('GET', `/v1/events/${eventId}/deliveries`),
+      (response) =>
+        response.status === 200 &&
+        response.body.items.length === 3 &&
+        response.body.items.every((item: { status: string }) => item.status === 'delivered'),
+      { description: 'three delivered records' },
+    );
+
+    // Assess
+    expect(published.body).toEqual({ id: expect.stringMatching(/^evt_[0-9A-Z]{26}$/), type: 'order.created', createdAt: expect.any(String) });
+    for (const { target, subscription } of matching) {
+      expect(target.requests).toHaveLength(1);
+      const request = target.requests[0]!;
+      expect(request.method).toBe('POST');
+      expect(request.headers['webhook-id']).toBe(eventId);
+      expect(request.headers['content-type']).toBe('application/json');
+      expect(Receiver.verify(request, subscription.secret)).toEqual({
+        type: 'order.created',
+        timestamp: published.body.createdAt,
+        data,
+      });
+      expect(Object.keys(JSON.parse(request.body) as object).sort()).toEqual(['data', 'timestamp', 'type']);
+    }
+    expect(otherType.requests).toHaveLength(0);
+    expect(otherPrefix.requests).toHaveLength(0);
+    expect(deliveries.body.items.map((item: { subscriptionId: string }) => item.subscriptionId).sort()).toEqual(
+      matching.map(({ subscription }) => subscription.id).sort(),
+    );
+    expect(deliveries.body.items.map((item: { attempts: number }) => item.attempts)).toEqual([1, 1, 1]);
+  });
+
+  it('prints a readable line on stdout for each delivery attempt, naming the event and the subscription', async () => {
+    // Prepare
+    const target = await receiver();
+    const subscription = await subscribe(target.url, ['shipment.sent']);
+
+    // Act
+    const published = await api('POST', '/v1/events', { body: { type: 'shipment.sent', data: { parcel: 'P-7' } } });
+    expect(published.status, published.text).toBe(202);
+    const eventId = published.body.id as string;
+    const line = await waitFor(
+      () => runtime.process.stdout.split('\n').find((candidate) => candidate.includes(eventId) && candidate.includes(subscription.id)),
+      { description: () => `a delivery line for ${eventId}\n${runtime.process.stdout}` },
+    );
+
+    // Assess
+    expect(line).toMatch(/^\d\d:\d\d:\d\d delivered\s/);
+    expect(line).toContain(`${eventId} -> ${subscription.id}`);
+    expect(line).toContain('HTTP 200');
+    expect(line).toContain('(attempt 1)');
+    expect(line).not.toMatch(/^\s*\{/); // readable, not the functions' JSON log
+    expect(target.requests).toHaveLength(1);
+  });
+});

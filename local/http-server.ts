@@ -79,3 +79,13 @@ export const startHttpServer = async (routes: readonly HttpRoute[], invoke: Invo
   });
   return { server, port: (server.address() as AddressInfo).port };
 };
+
+/** Fails fast, before anything else starts, when the port is taken (0 always succeeds). */
+export const assertPortFree = async (port: number): Promise<void> => {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+};

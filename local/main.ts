@@ -1,5 +1,5 @@
 import { LocalConfigError, readLocalConfig } from './local-config';
-import { PortInUseError } from './http-server';
+import { assertPortFree, PortInUseError } from './http-server';
 import { startLocalRuntime } from './runtime';
 
 /**
@@ -10,6 +10,7 @@ const main = async (): Promise<void> => {
   // The SDK's notice about future Node.js versions says nothing about this pipeline.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config = readLocalConfig(process.env);
+  await assertPortFree(config.port);
   const started = Date.now();
   process.stderr.write('Starting the local pipeline (synth, emulators, functions)...\n');
   const runtime = await startLocalRuntime({

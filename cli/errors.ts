@@ -1,0 +1,8 @@
+/**
+ * An error as one line for the terminal: its message, or its code or name when the message is
+ * empty (some network errors come that way), with line breaks folded.
+ */
+export const oneLine = (error: unknown): string => {
+  const { message, code, name } = (error ?? {}) as { message?: string; code?: string; name?: string };
+  return (message || code || name || String(error)).replace(/\s*\n\s*/g, ' ');
+};

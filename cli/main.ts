@@ -92,6 +92,38 @@ export const buildProgram = (
       }
     });
   keys
+    .command('list')
+    .description("list API keys (never the keys themselves): id, tenant, scopes, created, revoked")
+    .option('--tenant <tenant>', 'only this tenant')
+    .addOption(new Option('--stack <name>', 'the deployed stack to find the table in').default(DEFAULT_STACK_NAME))
+    .option('--table <name>', 'the API keys table, instead of reading it from the stack outputs')
+    .option('--json', 'print JSON instead of text')
+    .action(async (options: { tenant?: string; json?: boolean } & Target) => {
+      const store = new DynamoApiKeyStore(createDynamoClient(), await apiKeysTable(options));
+      const listed = (await store.list(options.tenant)).map(({ hash: _hash, ...visible }) => visible);
+      if (options.json) {
+        out(JSON.stringify(listed));
+        return;
+      }
+      if (listed.length === 0) out('no API keys');
+      for (const key of listed) {
+        const state = key.revokedAt === undefined ? 'active' : `revoked ${key.revokedAt}`;
+        out(`${key.keyId}  ${key.tenantId}  ${key.scopes.join(',')}  created ${key.createdAt}  ${state}`);
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key; functions stop accepting it within their key cache time (30 s by default)')
+    .argument('<keyId>', 'the key id (key_...), as `keys list` shows it')
+    .addOption(new Option('--stack <name>', 'the deployed stack to find the table in').default(DEFAULT_STACK_NAME))
+    .option('--table <name>', 'the API keys table, instead of reading it from the stack outputs')
+    .option('--json', 'print JSON instead of text')
+    .action(async (keyId: string, options: { json?: boolean } & Target) => {
+      const store = new DynamoApiKeyStore(createDynamoClient(), await apiKeysTable(options));
+      if (!(await store.revoke(keyId, new Date().toISOString()))) throw new Error(`no API key ${keyId}`);
+      out(options.json ? JSON.stringify({ keyId, revoked: true }) : `revoked ${keyId}`);
+    });
+  keys
     .command('generate')
     .description('print a new, well-formed API key without storing it (e.g. for LOCAL_API_KEY)')
     .action(() => {

@@ -8,6 +8,8 @@ import { ENV } from '../lambdas/core/env-names';
 export interface LocalConfig {
   port: number;
   apiKey?: string;
+  /** More tenants' keys, from `LOCAL_API_KEYS=tenantA:keyA,tenantB:keyB`. */
+  extraKeys: Array<{ tenantId: string; key: string }>;
   /** Values handed to every function, overriding what the template gives for AWS. */
   functionOverrides: Record<string, string>;
 }
@@ -35,6 +37,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
         'or make one with `npm run webhook-fanout -- keys generate`',
     );
   }
+  const extraKeys = parseExtraKeys(env.LOCAL_API_KEYS ?? '');
   // Loopback and plain http are what a laptop needs; schedule and timeout come from the template
   // (the construct's values) unless set here.
   const functionOverrides: Record<string, string> = {
@@ -44,5 +47,25 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   for (const name of [ENV.retrySchedule, ENV.timeoutMs]) {
     if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;
   }
-  return { port, ...(apiKey === undefined ? {} : { apiKey }), functionOverrides };
+  return { port, ...(apiKey === undefined ? {} : { apiKey }), extraKeys, functionOverrides };
 };
+
+const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
+
+const parseExtraKeys = (value: string): LocalConfig['extraKeys'] =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const separator = entry.indexOf(':');
+      const tenantId = entry.slice(0, separator);
+      const key = entry.slice(separator + 1);
+      if (separator < 1 || !TENANT.test(tenantId) || parseApiKey(key) === undefined) {
+        throw new LocalConfigError(
+          `LOCAL_API_KEYS entry "${entry.slice(0, 20)}..." must be <tenant>:<key>, the key made by ` +
+            '`npm run webhook-fanout -- keys generate`',
+        );
+      }
+      return { tenantId, key };
+    });

@@ -92,7 +92,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     }
     await Promise.all([...hosts.values()].map((host) => host.ready));
 
-    const apiKey = await ensureLocalKey(dynamo, template, resources, hosts, config.apiKey);
+    const apiKey = await ensureLocalKey(dynamo, template, resources, hosts, config);
 
     const sources = eventSourceMappings(template)
       .filter((mapping) => mapping.enabled)
@@ -140,25 +140,25 @@ const closeServer = (server: Server) =>
     server.close(() => done());
   });
 
-/** Stores the local tenant's key (the given one, or a new one) in the API keys table the template declares. */
+/**
+ * Stores the local tenant's key (the given one, or a new one) and any extra tenants' keys in the
+ * API keys table the template declares.
+ */
 const ensureLocalKey = async (
   dynamo: DynamoDBClient,
   template: JsonObject,
   resources: Awaited<ReturnType<typeof createTemplateResources>>,
   hosts: Map<string, FunctionHost>,
-  given: string | undefined,
+  config: LocalConfig,
 ): Promise<string> => {
   const apiFunction = [...hosts.keys()].find((id) => functionEnvironment(template, id, resources)[ENV.apiKeysTable] !== undefined);
   const table = apiFunction === undefined ? undefined : functionEnvironment(template, apiFunction, resources)[ENV.apiKeysTable];
   if (table === undefined) throw new Error(`no function of the template has ${ENV.apiKeysTable}`);
   const store = new DynamoApiKeyStore(dynamo, table);
-  if (given === undefined) return (await issueApiKey(store, { tenantId: LOCAL_TENANT, scopes: [...SCOPES] })).key;
-  await store.put({
-    keyId: parseApiKey(given)!.keyId,
-    tenantId: LOCAL_TENANT,
-    scopes: [...SCOPES],
-    hash: hashApiKey(given),
-    createdAt: new Date().toISOString(),
-  });
-  return given;
+  const storeKey = (tenantId: string, key: string) =>
+    store.put({ keyId: parseApiKey(key)!.keyId, tenantId, scopes: [...SCOPES], hash: hashApiKey(key), createdAt: new Date().toISOString() });
+  for (const { tenantId, key } of config.extraKeys) await storeKey(tenantId, key);
+  if (config.apiKey === undefined) return (await issueApiKey(store, { tenantId: LOCAL_TENANT, scopes: [...SCOPES] })).key;
+  await storeKey(LOCAL_TENANT, config.apiKey);
+  return config.apiKey;
 };

@@ -1,12 +1,17 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord } from '../core/api-keys';
 import { TABLE_KEYS } from '../core/env-names';
-import type { ApiKeyStore } from '../core/ports';
-import { fromItem, toItem } from './dynamo-support';
+import type { ApiKeyAdminStore } from '../core/ports';
+import { fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
 
 const { partitionKey: PK } = TABLE_KEYS;
 
-export class DynamoApiKeyStore implements ApiKeyStore {
+const toRecord = (item: Item): ApiKeyRecord => {
+  const { [PK]: _pk, ...record } = fromItem<ApiKeyRecord & { [PK]: string }>(item);
+  return record;
+};
+
+export class DynamoApiKeyStore implements ApiKeyAdminStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -16,9 +21,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: keyId }), ConsistentRead: true }),
     );
-    if (Item === undefined) return undefined;
-    const { [PK]: _pk, ...record } = fromItem<ApiKeyRecord & { [PK]: string }>(Item);
-    return record;
+    return Item === undefined ? undefined : toRecord(Item);
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
@@ -30,5 +33,49 @@ export class DynamoApiKeyStore implements ApiKeyStore {
         ExpressionAttributeNames: { '#pk': PK },
       }),
     );
+  }
+
+  /** A scan: the table holds one small item per key, and only operators list them. */
+  async list(tenantId?: string): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const result = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          ...(tenantId === undefined
+            ? {}
+            : {
+                FilterExpression: '#tenant = :tenant',
+                ExpressionAttributeNames: { '#tenant': 'tenantId' },
+                ExpressionAttributeValues: toItem({ ':tenant': tenantId }),
+              }),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      records.push(...(result.Items ?? []).map(toRecord));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return records.sort((a, b) => a.keyId.localeCompare(b.keyId));
+  }
+
+  async revoke(keyId: string, revokedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: toItem({ [PK]: keyId }),
+          UpdateExpression: 'SET #revokedAt = if_not_exists(#revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
+          ExpressionAttributeValues: toItem({ ':at': revokedAt }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 }

@@ -78,6 +78,14 @@ export interface ApiKeyStore {
   put(record: ApiKeyRecord): Promise<void>;
 }
 
+/** What operators do with keys, beside what the functions need. */
+export interface ApiKeyAdminStore extends ApiKeyStore {
+  /** Every key (of one tenant, when given), hashes included: for operator tools only. */
+  list(tenantId?: string): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when there is no such key. */
+  revoke(keyId: string, revokedAt: string): Promise<boolean>;
+}
+
 export interface FanoutPublisher {
   publishFanout(message: FanoutQueueMessage): Promise<void>;
 }

@@ -42,18 +42,29 @@ describe('Local runtime (npm start): start-up contract and clean shutdown', () =
     return runtime;
   };
 
-  it('uses LOCAL_API_KEY as the local key: the printed key is that key and it works; SIGTERM then stops everything', async () => {
+  it('uses LOCAL_API_KEY as the local key and LOCAL_API_KEYS for other tenants, kept apart; SIGTERM then stops everything', async () => {
     // Prepare
     const { key } = generateApiKey();
+    const acmeKey = generateApiKey().key;
+    const globexKey = generateApiKey().key;
 
     // Act
-    const runtime = track(await startRuntime({ LOCAL_API_KEY: key }));
+    const runtime = track(await startRuntime({ LOCAL_API_KEY: key, LOCAL_API_KEYS: `acme:${acmeKey},globex:${globexKey}` }));
     const dynamoPort = Number(new URL(runtime.dynamoEndpoint).port);
     const dynamoWhileRunning = dynamoDbLocalProcesses(dynamoPort);
     const listed = await call(runtime.baseUrl, 'GET', '/v1/subscriptions', { key });
+    const acmeSubscription = await call<{ id: string }>(runtime.baseUrl, 'POST', '/v1/subscriptions', {
+      key: acmeKey,
+      body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['*'] },
+    });
+    const fromGlobex = await call(runtime.baseUrl, 'GET', `/v1/subscriptions/${acmeSubscription.body.id}`, { key: globexKey });
+    const fromLocal = await call<{ items: unknown[] }>(runtime.baseUrl, 'GET', '/v1/subscriptions', { key });
     const exit = await runtime.process.stop();
 
     // Assess
+    expect(acmeSubscription.status, acmeSubscription.text).toBe(201);
+    expect(fromGlobex.status).toBe(404);
+    expect(fromLocal.body.items).toEqual([]);
     expect(runtime.apiKey).toBe(key);
     expect(runtime.process.stdout).toContain(`API key: ${key}\n`);
     expect(listed.status, listed.text).toBe(200);

@@ -15,7 +15,8 @@ describe('CLI: webhook-fanout keys', () => {
   let pipeline: Pipeline;
 
   beforeAll(async () => {
-    pipeline = await startPipeline();
+    // No key cache, so a revocation shows at once (deployed: within API_KEY_CACHE_SECONDS, 30 s).
+    pipeline = await startPipeline({ API_KEY_CACHE_SECONDS: '0' });
   });
 
   it('creates a key in the API keys table that the API then accepts, printing it once', async () => {
@@ -57,5 +58,34 @@ describe('CLI: webhook-fanout keys', () => {
     const generated = await cli(['keys', 'generate'], {});
     expect(generated.code).toBe(0);
     expect(generated.stdout.trim()).toMatch(/^wfk_[0-9A-Z]{26}_[A-Za-z0-9_-]{49}$/);
+  });
+
+  it('lists keys without the keys or their hashes, and revokes one so the API refuses it', async () => {
+    // Prepare
+    const table = pipeline.env.API_KEYS_TABLE!;
+    const created = JSON.parse((await cli(['keys', 'create', '--tenant', 'revoker', '--table', table, '--json'], pipeline.env)).stdout) as {
+      key: string;
+      keyId: string;
+    };
+    expect((await pipeline.call('GET', '/v1/subscriptions', { key: created.key })).status).toBe(200);
+
+    // Act
+    const listed = await cli(['keys', 'list', '--tenant', 'revoker', '--table', table, '--json'], pipeline.env);
+    const revoked = await cli(['keys', 'revoke', created.keyId, '--table', table], pipeline.env);
+    const unknown = await cli(['keys', 'revoke', 'key_01HZZZZZZZZZZZZZZZZZZZZZZZ', '--table', table], pipeline.env);
+    const afterwards = await cli(['keys', 'list', '--tenant', 'revoker', '--table', table], pipeline.env);
+
+    // Assess
+    expect(listed.code).toBe(0);
+    const keys = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(keys).toEqual([expect.objectContaining({ keyId: created.keyId, tenantId: 'revoker', scopes: expect.any(Array) })]);
+    expect(listed.stdout).not.toContain(created.key);
+    expect(keys[0]).not.toHaveProperty('hash');
+    expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${created.keyId}\n` });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no API key');
+    expect(afterwards.stdout).toContain('revoked 20');
+    const refused = await pipeline.call('GET', '/v1/subscriptions', { key: created.key });
+    expect(refused.status).toBe(401);
   });
 });

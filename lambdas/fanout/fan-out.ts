@@ -2,6 +2,7 @@ import { anyFilterMatches } from '../core/event-types';
 import type { DeliveryMessage, FanoutMessage } from '../core/messages';
 import type { Subscription } from '../core/model';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
+import { publishPaged, type PagedResult } from './paged-publish';
 
 export interface FanOutDeps {
   subscriptions: SubscriptionStore;
@@ -14,10 +15,7 @@ export interface FanOutDeps {
   maxPagesPerInvocation: number;
 }
 
-export type FanOutResult =
-  | { status: 'done'; deliveries: number }
-  | { status: 'continued'; deliveries: number; cursor: string }
-  | { status: 'event_gone' };
+export type FanOutResult = PagedResult | { status: 'event_gone' };
 
 /**
  * Turns one event into one delivery message per matching, enabled subscription. A large set is
@@ -35,18 +33,17 @@ export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<
     return { status: 'done', deliveries: targets.length };
   }
 
-  let cursor = message.cursor;
-  let deliveries = 0;
-  for (let page = 0; page < deps.maxPagesPerInvocation; page++) {
-    const result = await deps.subscriptions.list(message.tenantId, { limit: deps.pageSize, cursor });
-    const matching = result.items.filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType));
-    await deps.deliveries.publishDeliveries(matching.map((s) => deliveryMessage(message, payload, s)));
-    deliveries += matching.length;
-    cursor = result.cursor;
-    if (cursor === undefined) return { status: 'done', deliveries };
-  }
-  await deps.fanout.publishFanout({ ...message, cursor: cursor! });
-  return { status: 'continued', deliveries, cursor: cursor! };
+  return publishPaged({
+    cursor: message.cursor,
+    maxPages: deps.maxPagesPerInvocation,
+    fetchPage: (cursor) => deps.subscriptions.list(message.tenantId, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
+    messagesOf: (subscriptions) =>
+      subscriptions
+        .filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType))
+        .map((s) => deliveryMessage(message, payload, s)),
+    publish: (messages) => deps.deliveries.publishDeliveries(messages),
+    continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),
+  });
 };
 
 type Payload = Pick<DeliveryMessage, 'data' | 'hasData'>;

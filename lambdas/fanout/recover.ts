@@ -1,5 +1,6 @@
 import { inlineData, type DeliveryMessage, type RecoverMessage } from '../core/messages';
 import type { DeliveryPublisher, DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
+import { publishPaged, type PagedResult } from './paged-publish';
 
 export interface RecoverDeps {
   subscriptions: Pick<SubscriptionStore, 'get'>;
@@ -11,10 +12,7 @@ export interface RecoverDeps {
   maxPagesPerInvocation: number;
 }
 
-export type RecoverResult =
-  | { status: 'done'; deliveries: number }
-  | { status: 'continued'; deliveries: number; cursor: string }
-  | { status: 'subscription_unavailable' };
+export type RecoverResult = PagedResult | { status: 'subscription_unavailable' };
 
 /**
  * Re-sends a subscription's exhausted deliveries in a time window, under a new run so each gets a
@@ -25,37 +23,37 @@ export const recover = async (message: RecoverMessage, deps: RecoverDeps): Promi
   const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId);
   if (subscription === undefined || !subscription.enabled) return { status: 'subscription_unavailable' };
 
-  let cursor = message.cursor;
-  let deliveries = 0;
-  for (let page = 0; page < deps.maxPagesPerInvocation; page++) {
-    const result = await deps.deliveryLog.listBySubscription(message.tenantId, message.subscriptionId, {
-      status: 'exhausted',
-      since: message.since,
-      until: message.until,
-      limit: deps.pageSize,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    const messages: DeliveryMessage[] = [];
-    for (const record of result.items) {
-      const event = await deps.events.getEvent(message.tenantId, record.eventId);
-      if (event === undefined) continue;
-      messages.push({
-        v: 1,
-        tenantId: message.tenantId,
-        eventId: event.id,
-        eventType: event.type,
-        createdAt: event.createdAt,
-        run: message.run,
-        subscriptionId: subscription.id,
-        subscriptionVersion: subscription.version,
-        ...inlineData(event.data),
-      });
-    }
-    await deps.deliveries.publishDeliveries(messages);
-    deliveries += messages.length;
-    cursor = result.cursor;
-    if (cursor === undefined) return { status: 'done', deliveries };
-  }
-  await deps.fanout.publishFanout({ ...message, cursor: cursor! });
-  return { status: 'continued', deliveries, cursor: cursor! };
+  return publishPaged({
+    cursor: message.cursor,
+    maxPages: deps.maxPagesPerInvocation,
+    fetchPage: (cursor) =>
+      deps.deliveryLog.listBySubscription(message.tenantId, message.subscriptionId, {
+        status: 'exhausted',
+        since: message.since,
+        until: message.until,
+        limit: deps.pageSize,
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    messagesOf: async (records) => {
+      const messages: DeliveryMessage[] = [];
+      for (const record of records) {
+        const event = await deps.events.getEvent(message.tenantId, record.eventId);
+        if (event === undefined) continue;
+        messages.push({
+          v: 1,
+          tenantId: message.tenantId,
+          eventId: event.id,
+          eventType: event.type,
+          createdAt: event.createdAt,
+          run: message.run,
+          subscriptionId: subscription.id,
+          subscriptionVersion: subscription.version,
+          ...inlineData(event.data),
+        });
+      }
+      return messages;
+    },
+    publish: (messages) => deps.deliveries.publishDeliveries(messages),
+    continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),
+  });
 };

@@ -75,6 +75,10 @@ export class DynamoEventStore implements EventStore {
     );
     if (Item === undefined) return this.claimIdempotencyKey(record, nowSeconds);
     const { [PK]: _key, ...existing } = fromItem<IdempotencyRecord & { [PK]: string }>(Item);
+    // The SDK re-sends a put whose answer was lost (a reset, a 500 after the write): the claim it
+    // then finds names this record's event id, a fresh ULID per request, so it is this call's own
+    // claim, not another request in flight.
+    if (existing.eventId === record.eventId) return { claimed: true };
     return { claimed: false, existing };
   }
 

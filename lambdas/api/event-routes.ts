@@ -1,6 +1,6 @@
 import { paginationQuerySchema, replayRequestSchema } from '../core/api-schemas';
 import { HttpError } from '../core/errors';
-import { newId } from '../core/ids';
+import { isId, newId } from '../core/ids';
 import { inlineData } from '../core/messages';
 import type { DeliveryStatus, StoredEvent } from '../core/model';
 import type { DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
@@ -27,6 +27,9 @@ const notFound = () => new HttpError(404, 'not_found', 'no such event');
 
 export const eventRoutes = (deps: EventRouteDeps): Route[] => {
   const existing = async (tenantId: string, id: string): Promise<StoredEvent> => {
+    // Only `evt_<ULID>` ids exist; anything else is a 404 without a read (a long one would exceed
+    // DynamoDB's key size and fail the request).
+    if (!isId('evt', id)) throw notFound();
     const event = await deps.events.getEvent(tenantId, id);
     if (event === undefined) throw notFound();
     return event;
@@ -65,7 +68,10 @@ export const eventRoutes = (deps: EventRouteDeps): Route[] => {
     requireScope(principal, 'events:write');
     const body = request.body ? readJsonBody(request, replayRequestSchema, deps.maxBodyBytes) : {};
     const event = await existing(principal.tenantId, params.id!);
-    if (body.subscriptionId !== undefined && (await deps.subscriptions.get(principal.tenantId, body.subscriptionId)) === undefined) {
+    if (
+      body.subscriptionId !== undefined &&
+      (!isId('sub', body.subscriptionId) || (await deps.subscriptions.get(principal.tenantId, body.subscriptionId)) === undefined)
+    ) {
       throw new HttpError(404, 'not_found', 'no such subscription');
     }
     const run = newId('run');

@@ -6,7 +6,7 @@ import {
   updateSubscriptionRequestSchema,
 } from '../core/api-schemas';
 import { HttpError } from '../core/errors';
-import { newId } from '../core/ids';
+import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
 import type { DeliveryStore, FanoutPublisher, SubscriptionChanges, SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
@@ -30,6 +30,15 @@ export interface SubscriptionRouteDeps {
 
 const notFound = () => new HttpError(404, 'not_found', 'no such subscription');
 
+/**
+ * Only ids this API hands out (`sub_<ULID>`) can name a subscription; anything else is a 404
+ * without a read (a long one would otherwise exceed DynamoDB's key size and fail the request).
+ */
+const requireSubscriptionId = (id: string): string => {
+  if (!isId('sub', id)) throw notFound();
+  return id;
+};
+
 const checkUrl = (url: string, policy: TargetPolicy): void => {
   const check = checkTargetUrl(url, policy);
   if (!check.ok) throw new HttpError(422, 'url_not_allowed', check.message);
@@ -37,7 +46,7 @@ const checkUrl = (url: string, policy: TargetPolicy): void => {
 
 export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
   const existing = async (tenantId: string, id: string): Promise<Subscription> => {
-    const subscription = await deps.subscriptions.get(tenantId, id);
+    const subscription = await deps.subscriptions.get(tenantId, requireSubscriptionId(id));
     if (subscription === undefined) throw notFound();
     return subscription;
   };
@@ -90,7 +99,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const changes: SubscriptionChanges = { ...body, updatedAt: now };
     if (body.enabled === true) Object.assign(changes, { disabledReason: null, disabledAt: null });
     if (body.enabled === false) Object.assign(changes, { disabledReason: 'disabled_by_user', disabledAt: now });
-    const updated = await deps.subscriptions.update(principal.tenantId, params.id!, changes);
+    const updated = await deps.subscriptions.update(principal.tenantId, requireSubscriptionId(params.id!), changes);
     if (updated === undefined) throw notFound();
     return json(200, subscriptionView(updated));
   };
@@ -98,7 +107,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
   const remove = async ({ context, params }: RouteRequest) => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
-    if (!(await deps.subscriptions.delete(principal.tenantId, params.id!))) throw notFound();
+    if (!(await deps.subscriptions.delete(principal.tenantId, requireSubscriptionId(params.id!)))) throw notFound();
     return noContent();
   };
 

@@ -63,6 +63,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
     const startAfter = decodeCursor(query.cursor);
     const from = idBoundary('evt', query.since ?? 0, 'lowest');
     const to = idBoundary('evt', query.until ?? 8.64e15, 'highest');
+    // DynamoDB refuses a BETWEEN whose bounds are reversed and a start key outside the range (a
+    // cursor from another window, or made up): newest first, one at or below `from` leaves
+    // nothing, and one above `to` leaves the whole window.
+    if (from > to || (startAfter !== undefined && startAfter <= from)) return { items: [] };
+    const exclusiveStart = startAfter !== undefined && startAfter <= to ? startAfter : undefined;
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -81,7 +86,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
         }),
         ScanIndexForward: false,
         Limit: query.limit,
-        ...(startAfter === undefined ? {} : { ExclusiveStartKey: keyOf(tenantId, subscriptionId, startAfter) }),
+        ...(exclusiveStart === undefined ? {} : { ExclusiveStartKey: keyOf(tenantId, subscriptionId, exclusiveStart) }),
       }),
     );
     const cursor = encodeCursor(result.LastEvaluatedKey, SK);

@@ -44,6 +44,19 @@ export const packBatches = (bodies: readonly string[]): string[][] => {
   return batches;
 };
 
+/**
+ * SQS takes only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a message body
+ * and refuses the whole message otherwise. JSON.stringify escapes control characters and lone
+ * surrogates but leaves U+FFFE and U+FFFF as they are, and event data may hold them; emulators
+ * that check UTF-16 units (fauxqs) also refuse surrogate pairs. Outside that range every unit is
+ * written as a \u escape: the same JSON value, in characters every queue accepts (at most 3x
+ * larger, which the 60 KiB inline-data limit leaves room for).
+ */
+const SQS_UNSAFE_UNITS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd]/g;
+
+export const toMessageBody = (message: unknown): string =>
+  JSON.stringify(message).replace(SQS_UNSAFE_UNITS, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
   constructor(
     private readonly client: SQSClient,
@@ -53,13 +66,13 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
 
   async publishFanout(message: FanoutQueueMessage): Promise<void> {
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: required(this.queues.fanoutQueueUrl, 'fan-out'), MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({ QueueUrl: required(this.queues.fanoutQueueUrl, 'fan-out'), MessageBody: toMessageBody(message) }),
     );
   }
 
   async publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void> {
     const queueUrl = required(this.queues.deliveryQueueUrl, 'delivery');
-    for (const batch of packBatches(messages.map((message) => JSON.stringify(message)))) {
+    for (const batch of packBatches(messages.map(toMessageBody))) {
       await this.sendBatch(queueUrl, batch);
     }
   }

@@ -148,18 +148,20 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, recoverRequestSchema, deps.maxBodyBytes);
+    const since = Date.parse(body.since);
+    const until = body.until === undefined ? deps.now() : Date.parse(body.until);
+    if (since > until) throw new HttpError(422, 'validation_failed', 'since must not be in the future');
     const subscription = await existing(principal.tenantId, params.id!);
     if (!subscription.enabled) {
       throw new HttpError(409, 'subscription_disabled', 're-enable the subscription (PATCH {"enabled": true}) before recovering');
     }
     const run = newId('run');
-    const until = body.until === undefined ? deps.now() : Date.parse(body.until);
     await deps.fanout.publishFanout({
       v: 1,
       kind: 'recover',
       tenantId: principal.tenantId,
       subscriptionId: subscription.id,
-      since: Date.parse(body.since),
+      since,
       until,
       run,
     });

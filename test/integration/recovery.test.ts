@@ -119,7 +119,13 @@ describe('Recovery, operational events and rate limits against the emulators', (
       body: { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' },
     });
 
+    const futureWindow = await pipeline.call('POST', `/v1/subscriptions/${subscription.id}/recover`, {
+      key,
+      body: { since: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+
     // Assess
+    expect(futureWindow.status).toBe(422);
     expect(reserved.status).toBe(422);
     expect(reserved.body.error.code).toBe('reserved_event_type');
     expect(recovery.status).toBe(409);

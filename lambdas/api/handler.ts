@@ -5,6 +5,7 @@ import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { systemHostResolver } from '../aws/host-resolver';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import {
@@ -59,6 +60,7 @@ const router = new Router([
     deliveries,
     fanout,
     targetPolicy: config.targetPolicy,
+    resolveHost: systemHostResolver(),
     secretGraceSeconds: config.secretGraceSeconds,
     maxBodyBytes: config.maxBodyBytes,
     now: Date.now,

@@ -8,9 +8,9 @@ import {
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
-import type { DeliveryStore, FanoutPublisher, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import type { DeliveryStore, FanoutPublisher, HostResolver, SubscriptionChanges, SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
-import { checkTargetUrl, type TargetPolicy } from '../core/ssrf';
+import { checkTargetUrl, isAddressAllowed, type TargetPolicy } from '../core/ssrf';
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
@@ -23,6 +23,7 @@ export interface SubscriptionRouteDeps {
   deliveries: DeliveryStore;
   fanout: FanoutPublisher;
   targetPolicy: TargetPolicy;
+  resolveHost: HostResolver;
   secretGraceSeconds: number;
   maxBodyBytes: number;
   now: () => number;
@@ -39,9 +40,19 @@ const requireSubscriptionId = (id: string): string => {
   return id;
 };
 
-const checkUrl = (url: string, policy: TargetPolicy): void => {
+/**
+ * The SSRF policy at creation: the URL itself, then every address its host resolves to now. A
+ * refusal is a 422 that says why; a name that does not resolve yet is accepted (every delivery
+ * resolves and checks again, and pins the connection to the checked address).
+ */
+const checkUrl = async (url: string, policy: TargetPolicy, resolveHost: HostResolver): Promise<void> => {
   const check = checkTargetUrl(url, policy);
   if (!check.ok) throw new HttpError(422, 'url_not_allowed', check.message);
+  if (check.literalAddress !== undefined) return;
+  const refused = (await resolveHost(check.hostname))?.find((address) => !isAddressAllowed(address, policy));
+  if (refused !== undefined) {
+    throw new HttpError(422, 'url_not_allowed', `${check.hostname} resolves to ${refused}, which is not a public address`);
+  }
 };
 
 export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
@@ -55,7 +66,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, createSubscriptionRequestSchema, deps.maxBodyBytes);
-    checkUrl(body.url, deps.targetPolicy);
+    await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const secret = generateSecret();
     const subscription: Subscription = {
@@ -94,7 +105,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, updateSubscriptionRequestSchema, deps.maxBodyBytes);
-    if (body.url !== undefined) checkUrl(body.url, deps.targetPolicy);
+    if (body.url !== undefined) await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const changes: SubscriptionChanges = { ...body, updatedAt: now };
     if (body.enabled === true) Object.assign(changes, { disabledReason: null, disabledAt: null });

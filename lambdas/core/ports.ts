@@ -111,3 +111,6 @@ export interface WebhookRequest {
 export interface WebhookSender {
   send(request: WebhookRequest): Promise<import('./outcome').AttemptResult>;
 }
+
+/** Resolves a host name to all its addresses; undefined when it does not resolve (now). */
+export type HostResolver = (hostname: string) => Promise<string[] | undefined>;

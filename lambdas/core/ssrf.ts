@@ -85,6 +85,14 @@ export const isAddressAllowed = (address: string, policy: Pick<TargetPolicy, 'al
   return effective.range() === 'unicast';
 };
 
+const LOOPBACK = '127.0.0.1';
+
+/** `localhost` and its subdomains, with or without the final dot, are loopback by definition (RFC 6761). */
+const isLocalhostName = (hostname: string): boolean => {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+};
+
 const literalAddressOf = (hostname: string): string | undefined => {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return ipaddr.isValid(bare) && (bare.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(bare)) ? bare : undefined;
@@ -112,7 +120,7 @@ export const checkTargetUrl = (raw: string, policy: TargetPolicy): UrlCheck => {
     return { ok: false, reason: 'credentials_in_url', message: 'url must not contain credentials' };
   }
   if (url.hostname === '') return { ok: false, reason: 'invalid_url', message: 'url must have a host' };
-  const literalAddress = literalAddressOf(url.hostname);
+  const literalAddress = literalAddressOf(url.hostname) ?? (isLocalhostName(url.hostname) ? LOOPBACK : undefined);
   if (literalAddress !== undefined && !isAddressAllowed(literalAddress, policy)) {
     return {
       ok: false,

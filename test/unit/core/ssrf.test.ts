@@ -215,6 +215,19 @@ describe('Function: parseCidrList', () => {
 });
 
 describe('Function: checkTargetUrl', () => {
+  it.each(['http://localhost/', 'http://LOCALHOST./', 'http://api.localhost/', 'https://a.b.localhost.:8443/x'])(
+    'treats %s as loopback, whatever DNS would say',
+    (url) => {
+      // Act
+      const refused = checkTargetUrl(url, { allowHttp: true, allowedNetworks: [] });
+      const allowed = checkTargetUrl(url, { allowHttp: true, allowedNetworks: parseCidrList('127.0.0.0/8') });
+
+      // Assess
+      expect(refused).toMatchObject({ ok: false, reason: 'address_not_allowed' });
+      expect(allowed).toMatchObject({ ok: true, literalAddress: '127.0.0.1' });
+    },
+  );
+
   it('accepts an https URL with a hostname and leaves the address check to the DNS stage', () => {
     // Act
     const result = checkTargetUrl('https://hooks.example.com/path?x=1', NONE);

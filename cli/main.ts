@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DynamoApiKeyStore } from '../lambdas/aws/dynamo-api-key-store';
 import { createDynamoClient, createSqsClient } from '../lambdas/aws/clients';
 import { generateApiKey, SCOPES } from '../lambdas/core/api-keys';
-import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../lib/stack-outputs';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputId } from '../lib/stack-outputs';
+import { readRuntimeState } from '../local/runtime-state';
 import {
   DEFAULT_LIST_MAX,
   DLQ_QUEUES,
@@ -25,8 +26,33 @@ interface Target {
   table?: string;
 }
 
+type OutputLookup = (stackName: string, outputId: StackOutputId) => Promise<string>;
+
+/**
+ * Where stack outputs come from: the deployed stack (CloudFormation, the operator's credentials),
+ * or with `--local` the running local pipeline, whose emulators then receive every call.
+ */
+let lookupOutput: OutputLookup = stackOutput;
+
+const useLocalRuntime = (): void => {
+  const state = readRuntimeState();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SQS: state.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: state.dynamoEndpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  delete process.env.AWS_PROFILE;
+  lookupOutput = async (_stack, outputId) => {
+    const value = state.outputs[outputId];
+    if (value === undefined) throw new Error(`the local pipeline has no output ${outputId}`);
+    return value;
+  };
+};
+
 const apiKeysTable = (target: Target): Promise<string> =>
-  target.table !== undefined ? Promise.resolve(target.table) : stackOutput(target.stack, STACK_OUTPUTS.apiKeysTableName);
+  target.table !== undefined ? Promise.resolve(target.table) : lookupOutput(target.stack, STACK_OUTPUTS.apiKeysTableName);
 
 /** `--max`: a whole number from 1 up; anything else is a usage error. */
 export const parsePositiveInt = (value: string): number => {
@@ -64,6 +90,10 @@ export const buildProgram = (
   const program = new Command('webhook-fanout')
     .description('Operate a webhook-fanout deployment with your own AWS credentials.')
     .showHelpAfterError()
+    .option('--local', 'work on the pipeline `npm start` runs on this machine instead of a deployed stack')
+    .hook('preAction', (command) => {
+      if (command.opts<{ local?: boolean }>().local) useLocalRuntime();
+    })
     .exitOverride();
 
   const keys = program.command('keys').description('manage API keys');
@@ -136,7 +166,7 @@ export const buildProgram = (
   dlqCommand(dlq, 'list', "show the messages in a queue's DLQ without consuming them")
     .option('--max <n>', 'show at most this many', parsePositiveInt, DEFAULT_LIST_MAX)
     .action(async (options: DlqOptions) => {
-      const { dlqUrl } = await resolveQueueUrls(options, false, stackOutput);
+      const { dlqUrl } = await resolveQueueUrls(options, false, lookupOutput);
       const listing = await listDeadLetters(createSqsClient(), dlqUrl, { max: options.max ?? DEFAULT_LIST_MAX });
       for (const warning of listing.warnings) err(`warning: ${warning}`);
       if (options.json) {
@@ -157,7 +187,7 @@ export const buildProgram = (
           exitCode: EXIT.usage,
         });
       }
-      const { dlqUrl, sourceUrl } = await resolveQueueUrls(options, true, stackOutput);
+      const { dlqUrl, sourceUrl } = await resolveQueueUrls(options, true, lookupOutput);
       const label = QUEUE_LABELS[options.queue];
       const result = await redriveDeadLetters(createSqsClient(), {
         dlqUrl,

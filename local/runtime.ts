@@ -19,6 +19,9 @@ import { readTemplate, type JsonObject } from './template';
 import { eventSourceMappings, functionEnvironment, functionsOf } from './template-functions';
 import { createTemplateResources } from './template-resources';
 import { synthTemplate } from './template-synth';
+import type { LocalResources } from './local-resources';
+import { removeRuntimeState, writeRuntimeState } from './runtime-state';
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
 
 const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 export const LOCAL_TENANT = 'local';
@@ -127,11 +130,31 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
       config.port,
     );
     stops.push(() => closeServer(server));
+    const apiUrl = `http://127.0.0.1:${port}`;
+    writeRuntimeState({
+      pid: process.pid,
+      apiUrl,
+      sqsEndpoint: emulators.sqsEndpoint,
+      dynamoEndpoint: emulators.dynamoEndpoint,
+      outputs: { ...resolvedOutputs(template, resources), [STACK_OUTPUTS.apiUrl]: apiUrl },
+    });
+    stops.push(async () => removeRuntimeState());
     return { port, apiKey, emulators, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+};
+
+/** The template's outputs whose values resolve to local resources (table names, queue URLs). */
+const resolvedOutputs = (template: JsonObject, resources: LocalResources): Record<string, string> => {
+  const outputs = (template.Outputs ?? {}) as Record<string, { Value?: unknown }>;
+  const resolved: Record<string, string> = {};
+  for (const [id, output] of Object.entries(outputs)) {
+    const value = resources.resolveValue(output.Value);
+    if (typeof value === 'string' && !value.startsWith('unresolved:')) resolved[id] = value;
+  }
+  return resolved;
 };
 
 const closeServer = (server: Server) =>

@@ -1,7 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/ports';
 
@@ -62,6 +63,8 @@ export class RuntimeProcess {
     readonly port: number,
     /** The value of MARKER_VARIABLE in this runtime's environment. */
     readonly marker: string,
+    /** Where this runtime writes its state for the CLI's --local (LOCAL_STATE_FILE). */
+    readonly stateFile: string,
   ) {
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.out += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.err += chunk));
@@ -85,13 +88,15 @@ export class RuntimeProcess {
     const childEnv: NodeJS.ProcessEnv = { ...process.env };
     for (const name of CONTRACT_VARIABLES) delete childEnv[name];
     const marker = randomUUID();
-    Object.assign(childEnv, { PORT: String(port), [MARKER_VARIABLE]: marker }, env);
+    // Each runtime keeps its state file apart, so runtimes of parallel files never clobber it.
+    const stateFile = join(tmpdir(), `webhook-fanout-e2e-${marker}.json`);
+    Object.assign(childEnv, { PORT: String(port), [MARKER_VARIABLE]: marker, LOCAL_STATE_FILE: stateFile }, env);
     const child = spawn(process.execPath, [TSX_CLI, ENTRY], {
       cwd: PROJECT_ROOT,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new RuntimeProcess(child, port, marker);
+    return new RuntimeProcess(child, port, marker, childEnv.LOCAL_STATE_FILE!);
   }
 
   get pid(): number | undefined {

@@ -17,6 +17,7 @@ import {
 } from '../core/config';
 import { ENV } from '../core/env-names';
 import { HttpError } from '../core/errors';
+import { buildOpenApiDocument } from '../core/openapi';
 import { Authenticator } from '../http/authenticator';
 import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
 import { json, type HttpResult } from '../http/responses';
@@ -54,6 +55,7 @@ const fanout = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
 
 const router = new Router([
   { method: 'GET', path: '/health', public: true, handler: async () => json(200, { status: 'ok' }) },
+  { method: 'GET', path: '/openapi.json', public: true, handler: async () => json(200, buildOpenApiDocument()) },
   { method: 'POST', path: '/v1/events', handler: publishedElsewhere },
   ...subscriptionRoutes({
     subscriptions,

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../lambdas/core/openapi';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 describe('HTTP API contract against the emulators', () => {
@@ -143,6 +144,19 @@ describe('HTTP API contract against the emulators', () => {
       expectError(await pipeline.call('GET', '/v1/subscriptions?limit=0', { key: acme }), 422, 'validation_failed');
       expectError(await pipeline.call('GET', '/v1/subscriptions?cursor=%25%25%25', { key: acme }), 400, 'invalid_cursor');
       expectError(await pipeline.call('GET', '/v1/events/evt_%ZZ', { key: acme }), 404, 'not_found');
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('answers GET /openapi.json without a key with the OpenAPI 3.1 document of the API', async () => {
+      // Act
+      const response = await pipeline.call('GET', '/openapi.json');
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(response.body.openapi).toMatch(/^3\.1\./);
+      expect(response.body).toEqual(buildOpenApiDocument());
     });
   });
 });

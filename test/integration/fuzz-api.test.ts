@@ -255,7 +255,8 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
     const method = request.method.toUpperCase();
     if (method === 'POST' && (response.status === 201 || response.status === 200)) {
       expect(response.body.secret, where).toMatch(/^whsec_[A-Za-z0-9+/=]{20,}$/);
-    } else {
+    } else if (!(method === 'GET' && /^\/openapi\.json\/?$/.test(normalizedPath(request.path)))) {
+      // The OpenAPI document shows the format of a secret with a made-up example; nothing else may.
       expect(shown.includes('whsec_'), where).toBe(false);
     }
     const path = normalizedPath(request.path);
@@ -263,9 +264,12 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
       expect(response.status, where).toBe(202);
       expect(response.body.id, where).toMatch(EVENT_ID);
     }
-    // Authentication comes first everywhere but the one public route.
+    // Authentication comes first everywhere but the public routes.
     if (method === 'GET' && /^\/health\/?$/.test(path)) {
       expect(response, where).toMatchObject({ status: 200, body: { status: 'ok' } });
+    } else if (method === 'GET' && /^\/openapi\.json\/?$/.test(path)) {
+      expect(response.status, where).toBe(200);
+      expect(response.body.openapi, where).toMatch(/^3\.1\./);
     } else if (request.auth.principal === 'invalid' || request.auth.principal === 'none') {
       expect(response.status, where).toBe(401);
       expect(response.body.error.code, where).toBe('unauthorized');
@@ -701,7 +705,11 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
             const path = normalizedPath(request.path);
             const first = path.split('/')[1] ?? '';
             const where = `${method} ${request.path.slice(0, 100)} -> ${response.status}`;
-            if (first !== 'v1' && first !== 'health') expect(response.status, where).toBe(404);
+            if (first !== 'v1' && first !== 'health' && !/^\/openapi\.json\/?$/.test(path)) expect(response.status, where).toBe(404);
+            if (/^\/openapi\.json\/?$/.test(path) && method.toUpperCase() !== 'GET') {
+              expect(response.status, where).toBe(405);
+              expect(response.headers.allow, where).toBe('GET');
+            }
             if (/^\/health\/?$/.test(path) && method.toUpperCase() !== 'GET') {
               expect(response.status, where).toBe(405);
               expect(response.headers.allow, where).toBe('GET');

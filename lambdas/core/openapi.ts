@@ -1,0 +1,640 @@
+import { z } from 'zod';
+import type { Scope } from './api-keys';
+import {
+  API_EXAMPLES,
+  attemptLogSchema,
+  createSubscriptionRequestSchema,
+  deliveryListResponseSchema,
+  deliveryResponseSchema,
+  deliveryStatusSchema,
+  errorResponseSchema,
+  eventResponseSchema,
+  healthResponseSchema,
+  idempotencyKeySchema,
+  paginationQuerySchema,
+  publishEventRequestSchema,
+  publishEventResponseSchema,
+  recoverRequestSchema,
+  recoverResponseSchema,
+  replayRequestSchema,
+  replayResponseSchema,
+  subscriptionDeliveriesQuerySchema,
+  subscriptionListResponseSchema,
+  subscriptionResponseSchema,
+  updateSubscriptionRequestSchema,
+} from './api-schemas';
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the zod schemas the handlers validate
+ * with (`z.toJSONSchema`, JSON Schema 2020-12). Built on the first `GET /openapi.json` and kept;
+ * `npm run openapi` writes it to docs/openapi.json, and a unit test keeps the two equal.
+ *
+ * Nothing here runs at import but constant tables: the api function pays for the conversion only
+ * when the document is asked for.
+ */
+
+/** The version of the API contract (not of the package): bump it with the contract. */
+export const API_VERSION = '1.0.0';
+
+/** Request bodies, converted as what the API accepts (zod's input type). */
+export const REQUEST_SCHEMAS = {
+  PublishEventRequest: publishEventRequestSchema,
+  CreateSubscriptionRequest: createSubscriptionRequestSchema,
+  UpdateSubscriptionRequest: updateSubscriptionRequestSchema,
+  RecoverRequest: recoverRequestSchema,
+  ReplayRequest: replayRequestSchema,
+} satisfies Record<string, z.ZodType>;
+
+/** The document itself, loosely: its full shape is the OpenAPI 3.1 specification's business. */
+export const openApiDocumentSchema = z
+  .looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.unknown()),
+  })
+  .meta({
+    description: 'This document.',
+    examples: [{ openapi: '3.1.0', info: { title: 'webhook-fanout', version: API_VERSION }, paths: {} }],
+  });
+
+/** Response bodies, converted as what the API sends (zod's output type). */
+export const RESPONSE_SCHEMAS = {
+  EventAccepted: publishEventResponseSchema,
+  Event: eventResponseSchema,
+  Subscription: subscriptionResponseSchema,
+  SubscriptionList: subscriptionListResponseSchema,
+  Delivery: deliveryResponseSchema,
+  DeliveryList: deliveryListResponseSchema,
+  DeliveryStatus: deliveryStatusSchema,
+  AttemptLog: attemptLogSchema,
+  ReplayAccepted: replayResponseSchema,
+  RecoveryAccepted: recoverResponseSchema,
+  Health: healthResponseSchema,
+  Error: errorResponseSchema,
+  OpenApiDocument: openApiDocumentSchema,
+} satisfies Record<string, z.ZodType>;
+
+type RequestName = keyof typeof REQUEST_SCHEMAS;
+type ResponseName = keyof typeof RESPONSE_SCHEMAS;
+
+/**
+ * Every error code the functions answer with, the status it comes with, when, and a message as an
+ * example (messages are for people and may change; codes are the contract).
+ */
+const ERRORS = {
+  invalid_json: { status: 400, when: 'the body is not JSON', message: 'the request body is not valid JSON' },
+  json_too_deep: { status: 400, when: 'the body nests deeper than 32 levels', message: 'the request body nests deeper than 32 levels' },
+  invalid_cursor: { status: 400, when: 'the cursor is not one this API handed out', message: 'the cursor is not one this API handed out' },
+  unauthorized: {
+    status: 401,
+    when: 'no API key, a malformed one, an unknown or a revoked one',
+    message: 'the API key is not valid',
+    headers: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string', const: 'Bearer' } } },
+  },
+  forbidden: { status: 403, when: 'the API key lacks the scope of the route', message: 'this API key lacks the "read" scope' },
+  not_found: { status: 404, when: "no such resource, or another tenant's", message: 'no such subscription' },
+  method_not_allowed: {
+    status: 405,
+    when: 'the path exists but not with this method',
+    message: 'PUT is not allowed here; use POST, GET',
+    headers: { Allow: { description: 'The methods the path has.', schema: { type: 'string' } } },
+  },
+  idempotency_conflict: {
+    status: 409,
+    when: 'the Idempotency-Key was used in the last 24 h with a different body',
+    message: 'this Idempotency-Key was already used with a different body',
+  },
+  request_in_progress: {
+    status: 409,
+    when: 'a request with this Idempotency-Key may still be running; retry after `Retry-After` seconds',
+    message: 'a request with this Idempotency-Key is still being processed',
+    headers: { 'Retry-After': { description: 'Seconds to wait (15), with `request_in_progress` only.', schema: { type: 'string' } } },
+  },
+  subscription_disabled: {
+    status: 409,
+    when: 'the subscription is disabled; re-enable it first',
+    message: 're-enable the subscription (PATCH {"enabled": true}) before recovering',
+  },
+  payload_too_large: { status: 413, when: 'the body is larger than the limit (256 KiB by default)', message: 'the request body must be at most 262144 bytes' },
+  unsupported_media_type: {
+    status: 415,
+    when: 'the body is not declared `application/json`',
+    message: 'the request body must be JSON (content-type: application/json)',
+  },
+  validation_failed: {
+    status: 422,
+    when: 'valid JSON, a query parameter or a header that breaks a rule; the message names the fields',
+    message: 'the request body is invalid: eventTypes: Too small: expected array to have >=1 items',
+  },
+  url_not_allowed: {
+    status: 422,
+    when: 'the URL, or an address its host resolves to, is refused by the network policy',
+    message: 'hooks.example.com resolves to 10.0.0.5, which is not a public address',
+  },
+  reserved_event_type: {
+    status: 422,
+    when: 'the type starts with "webhook.", which the service publishes itself',
+    message: 'types starting with "webhook." are published by the service itself',
+  },
+  idempotency_key_mismatch: {
+    status: 422,
+    when: 'the Idempotency-Key header and the idempotencyKey field differ',
+    message: 'the Idempotency-Key header and the idempotencyKey field differ; send one of them',
+  },
+} satisfies Record<string, { status: number; when: string; message: string; headers?: Record<string, unknown> }>;
+
+type ErrorCode = keyof typeof ERRORS;
+/** An error an operation can answer, optionally with words of its own. */
+type ErrorUse = ErrorCode | { code: ErrorCode; when?: string; message?: string };
+
+const JSON_BODY_ERRORS: ErrorUse[] = ['invalid_json', 'json_too_deep', 'payload_too_large', 'unsupported_media_type', 'validation_failed'];
+const PAGE_ERRORS: ErrorUse[] = ['invalid_cursor', { code: 'validation_failed', when: 'a query parameter is out of range' }];
+const NO_SUBSCRIPTION: ErrorUse = { code: 'not_found', when: "no such subscription, or another tenant's" };
+const NO_EVENT: ErrorUse = { code: 'not_found', when: "no such event (or past its retention), or another tenant's", message: 'no such event' };
+
+type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface OperationSpec {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: 'Events' | 'Subscriptions' | 'Service';
+  /** The scope the route requires; routes without one are public (no API key). */
+  scope?: Scope;
+  pathParameter?: 'SubscriptionId' | 'EventId';
+  query?: z.ZodObject;
+  idempotencyKeyHeader?: boolean;
+  body?: { schema: RequestName; optional?: boolean; example?: unknown };
+  success: { status: 200 | 201 | 202 | 204; description: string; schema?: ResponseName; example?: unknown };
+  errors: ErrorUse[];
+}
+
+const subscriptionExample = (RESPONSE_SCHEMAS.Subscription.meta()?.examples as Json[] | undefined)?.[0];
+
+/** Every route of the public API: the api function's router and the ingest function's one. */
+export const OPERATIONS: readonly OperationSpec[] = [
+  {
+    method: 'POST',
+    path: '/v1/events',
+    operationId: 'publishEvent',
+    summary: 'Publish an event',
+    description:
+      'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type. ' +
+      'With an Idempotency-Key (header or body field), a repeat within 24 h answers the original 202 and delivers nothing again.',
+    tag: 'Events',
+    scope: 'events:write',
+    idempotencyKeyHeader: true,
+    body: { schema: 'PublishEventRequest' },
+    success: { status: 202, description: 'Accepted: stored and handed to fan-out.', schema: 'EventAccepted' },
+    errors: [
+      ...JSON_BODY_ERRORS,
+      'reserved_event_type',
+      'idempotency_key_mismatch',
+      'idempotency_conflict',
+      'request_in_progress',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/v1/events/{id}',
+    operationId: 'getEvent',
+    summary: 'Get an event and a count of its deliveries',
+    tag: 'Events',
+    scope: 'read',
+    pathParameter: 'EventId',
+    success: { status: 200, description: 'The event.', schema: 'Event' },
+    errors: [NO_EVENT],
+  },
+  {
+    method: 'GET',
+    path: '/v1/events/{id}/deliveries',
+    operationId: 'listEventDeliveries',
+    summary: "List an event's delivery records",
+    description: 'One record per subscription that the event was delivered to; pages walk the tenant\'s subscriptions.',
+    tag: 'Events',
+    scope: 'read',
+    pathParameter: 'EventId',
+    query: paginationQuerySchema,
+    success: { status: 200, description: 'A page of delivery records.', schema: 'DeliveryList' },
+    errors: [...PAGE_ERRORS, NO_EVENT],
+  },
+  {
+    method: 'POST',
+    path: '/v1/events/{id}/replay',
+    operationId: 'replayEvent',
+    summary: 'Deliver an event again',
+    description: 'To every matching subscription, or to the one named. Each delivery starts a new run with a fresh retry schedule.',
+    tag: 'Events',
+    scope: 'events:write',
+    pathParameter: 'EventId',
+    body: { schema: 'ReplayRequest', optional: true },
+    success: { status: 202, description: 'Accepted: the replay was handed to fan-out.', schema: 'ReplayAccepted' },
+    errors: [...JSON_BODY_ERRORS, { code: 'not_found', when: "no such event, or no such subscription, or another tenant's", message: 'no such event' }],
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    operationId: 'createSubscription',
+    summary: 'Create a subscription',
+    description: 'The answer carries the signing secret; it is shown here and on rotation only.',
+    tag: 'Subscriptions',
+    scope: 'subscriptions:write',
+    body: { schema: 'CreateSubscriptionRequest' },
+    success: {
+      status: 201,
+      description: 'Created, with its signing secret.',
+      schema: 'Subscription',
+      example: { ...subscriptionExample, updatedAt: API_EXAMPLES.createdAt, secret: API_EXAMPLES.secret },
+    },
+    errors: [...JSON_BODY_ERRORS, 'url_not_allowed'],
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions',
+    operationId: 'listSubscriptions',
+    summary: 'List subscriptions',
+    tag: 'Subscriptions',
+    scope: 'read',
+    query: paginationQuerySchema,
+    success: { status: 200, description: 'A page of subscriptions.', schema: 'SubscriptionList' },
+    errors: PAGE_ERRORS,
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'getSubscription',
+    summary: 'Get a subscription',
+    description: 'Never its secret.',
+    tag: 'Subscriptions',
+    scope: 'read',
+    pathParameter: 'SubscriptionId',
+    success: { status: 200, description: 'The subscription.', schema: 'Subscription' },
+    errors: [NO_SUBSCRIPTION],
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'updateSubscription',
+    summary: 'Change a subscription',
+    description: 'Applies to every event accepted after the answer.',
+    tag: 'Subscriptions',
+    scope: 'subscriptions:write',
+    pathParameter: 'SubscriptionId',
+    body: { schema: 'UpdateSubscriptionRequest' },
+    success: {
+      status: 200,
+      description: 'The subscription as changed.',
+      schema: 'Subscription',
+      example: { ...subscriptionExample, eventTypes: ['order.*', 'refund.created'] },
+    },
+    errors: [...JSON_BODY_ERRORS, 'url_not_allowed', NO_SUBSCRIPTION],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'deleteSubscription',
+    summary: 'Delete a subscription',
+    tag: 'Subscriptions',
+    scope: 'subscriptions:write',
+    pathParameter: 'SubscriptionId',
+    success: { status: 204, description: 'Deleted.' },
+    errors: [NO_SUBSCRIPTION],
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/rotate-secret',
+    operationId: 'rotateSubscriptionSecret',
+    summary: 'Rotate the signing secret',
+    description: 'Deliveries are signed with both the new and the old secret for a grace period (24 h by default).',
+    tag: 'Subscriptions',
+    scope: 'subscriptions:write',
+    pathParameter: 'SubscriptionId',
+    success: {
+      status: 200,
+      description: 'The subscription with its new secret.',
+      schema: 'Subscription',
+      example: { ...subscriptionExample, secret: API_EXAMPLES.secret },
+    },
+    errors: [NO_SUBSCRIPTION],
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}/deliveries',
+    operationId: 'listSubscriptionDeliveries',
+    summary: "List a subscription's delivery records",
+    description: 'Newest event first.',
+    tag: 'Subscriptions',
+    scope: 'read',
+    pathParameter: 'SubscriptionId',
+    query: subscriptionDeliveriesQuerySchema,
+    success: { status: 200, description: 'A page of delivery records.', schema: 'DeliveryList' },
+    errors: [...PAGE_ERRORS, NO_SUBSCRIPTION],
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/recover',
+    operationId: 'recoverSubscriptionDeliveries',
+    summary: 'Re-send exhausted deliveries',
+    description: 'Re-sends every `exhausted` delivery to this subscription of the events accepted in the window, each with a fresh retry schedule.',
+    tag: 'Subscriptions',
+    scope: 'subscriptions:write',
+    pathParameter: 'SubscriptionId',
+    body: { schema: 'RecoverRequest' },
+    success: { status: 202, description: 'Accepted: the recovery was handed to fan-out.', schema: 'RecoveryAccepted' },
+    errors: [...JSON_BODY_ERRORS, NO_SUBSCRIPTION, 'subscription_disabled'],
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    operationId: 'getHealth',
+    summary: 'Liveness',
+    tag: 'Service',
+    success: { status: 200, description: 'The api function answers.', schema: 'Health' },
+    errors: [],
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI document',
+    tag: 'Service',
+    success: { status: 200, description: 'The OpenAPI 3.1 document of this API.', schema: 'OpenApiDocument' },
+    errors: [],
+  },
+];
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiOperation extends Json {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  security: Array<Record<string, string[]>>;
+  parameters?: Json[];
+  requestBody?: { required: boolean; content: Record<string, { schema: { $ref: string }; example: unknown }> };
+  responses: Record<string, Json>;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string } & Json;
+  tags: Json[];
+  paths: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'delete', OpenApiOperation>>>;
+  components: {
+    securitySchemes: Record<string, Json>;
+    parameters: Record<string, Json>;
+    examples: Record<string, Json>;
+    responses: Record<string, Json>;
+    schemas: Record<string, Json>;
+  };
+}
+
+const SCHEMA_REF = '#/components/schemas/';
+const ref = (name: string) => ({ $ref: `${SCHEMA_REF}${name}` });
+const SECURITY_SCHEME = 'apiKey';
+
+/**
+ * Tidies what zod emits for a document: no pattern beside `format: date-time` (zod's ISO regex is
+ * 400 characters saying the same), no safe-integer bounds on every integer, and responses without `additionalProperties: false`, so that a
+ * field added later does not break a client that validates strictly.
+ */
+const tidy =
+  (io: 'input' | 'output') =>
+  ({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonSchema: z.core.JSONSchema.BaseSchema }): void => {
+    if (jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+    if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+    if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+    const def = zodSchema._zod.def as { type: string; catchall?: unknown };
+    if (io === 'output' && def.type === 'object' && def.catchall === undefined && jsonSchema.additionalProperties === false) {
+      delete jsonSchema.additionalProperties;
+    }
+  };
+
+const convert = (schema: z.ZodType, io: 'input' | 'output'): Json => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, override: tidy(io) }) as Json;
+  return rest;
+};
+
+/** One registry per direction: every schema in it becomes a component, and references to it `$ref`s. */
+const componentSchemas = (schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> => {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const { schemas: converted } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io,
+    override: tidy(io),
+    uri: (id) => `${SCHEMA_REF}${id}`,
+  });
+  const result: Record<string, Json> = {};
+  for (const [id, schema] of Object.entries(converted)) {
+    if (!(id in schemas)) throw new Error(`openapi: zod extracted a shared schema "${id}"; register it as a component`);
+    const { $schema: _dialect, $id: _id, ...rest } = schema as Json;
+    result[id] = rest;
+  }
+  return result;
+};
+
+const firstExample = (schema: z.ZodType): unknown => {
+  const examples = schema.meta()?.examples;
+  if (!Array.isArray(examples) || examples.length === 0) throw new Error('openapi: a schema of a body has no example');
+  return examples[0];
+};
+
+const queryParameters = (query: z.ZodObject): Json[] =>
+  Object.entries(query.shape).map(([name, field]) => {
+    const { description, ...schema } = convert(field as z.ZodType, 'input');
+    return {
+      name,
+      in: 'query',
+      required: !(field as z.ZodType).safeParse(undefined).success,
+      ...(description === undefined ? {} : { description }),
+      schema,
+    };
+  });
+
+const errorExample = (code: ErrorCode, message: string) => ({ error: { code, message } });
+
+const errorUse = (use: ErrorUse) => {
+  const { code, when, message } = typeof use === 'string' ? { code: use } : use;
+  const known = ERRORS[code];
+  return { code, status: known.status, when: when ?? known.when, message: message ?? known.message, headers: 'headers' in known ? known.headers : undefined };
+};
+
+/** The responses of one status, named by the codes that come with it and an example of each. */
+const errorResponse = (uses: ReturnType<typeof errorUse>[]): Json => {
+  const headers = Object.assign({}, ...uses.map((use) => use.headers ?? {})) as Json;
+  return {
+    description: uses.map((use) => `\`${use.code}\`: ${use.when}.`).join(' '),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    content: {
+      'application/json': {
+        schema: ref('Error'),
+        examples: Object.fromEntries(
+          uses.map((use) => [
+            use.code,
+            use.message === ERRORS[use.code].message
+              ? { $ref: `#/components/examples/${use.code}` }
+              : { value: errorExample(use.code, use.message) },
+          ]),
+        ),
+      },
+    },
+  };
+};
+
+const TOO_MANY_REQUESTS = { $ref: '#/components/responses/TooManyRequests' };
+
+const operationObject = (spec: OperationSpec): OpenApiOperation => {
+  const parameters: Json[] = [
+    ...(spec.pathParameter === undefined ? [] : [{ $ref: `#/components/parameters/${spec.pathParameter}` }]),
+    ...(spec.idempotencyKeyHeader === true ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+    ...(spec.query === undefined ? [] : queryParameters(spec.query)),
+  ];
+  const errors = [
+    ...(spec.scope === undefined
+      ? []
+      : [errorUse('unauthorized'), errorUse({ code: 'forbidden', when: `the API key lacks the "${spec.scope}" scope`, message: `this API key lacks the "${spec.scope}" scope` })]),
+    ...spec.errors.map(errorUse),
+  ];
+  const byStatus = new Map<number, ReturnType<typeof errorUse>[]>();
+  for (const use of errors.sort((a, b) => a.status - b.status)) byStatus.set(use.status, [...(byStatus.get(use.status) ?? []), use]);
+  const { success } = spec;
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: [spec.tag],
+    security: spec.scope === undefined ? [] : [{ [SECURITY_SCHEME]: [spec.scope] }],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(spec.body === undefined
+      ? {}
+      : {
+          requestBody: {
+            required: spec.body.optional !== true,
+            content: {
+              'application/json': {
+                schema: ref(spec.body.schema),
+                example: spec.body.example ?? firstExample(REQUEST_SCHEMAS[spec.body.schema]),
+              },
+            },
+          },
+        }),
+    responses: {
+      [String(success.status)]: {
+        description: success.description,
+        ...(success.schema === undefined
+          ? {}
+          : {
+              content: {
+                'application/json': {
+                  schema: ref(success.schema),
+                  example: success.example ?? firstExample(RESPONSE_SCHEMAS[success.schema]),
+                },
+              },
+            }),
+      },
+      ...Object.fromEntries([...byStatus].map(([status, uses]) => [String(status), errorResponse(uses)])),
+      '429': TOO_MANY_REQUESTS,
+    },
+  };
+};
+
+const idParameter = (prefix: 'sub' | 'evt', example: string, what: string): Json => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: `The ${what} id, \`${prefix}_<ULID>\`; any other value is a 404.`,
+  schema: { type: 'string', pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$` },
+  example,
+});
+
+const build = (): OpenApiDocument => {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const spec of OPERATIONS) {
+    const item = (paths[spec.path] ??= {});
+    item[spec.method.toLowerCase() as Lowercase<HttpMethod>] = operationObject(spec);
+  }
+  const schemas = { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') };
+  const { description: idempotencyKeyDescription, ...idempotencyKeySchemaJson } = convert(idempotencyKeySchema, 'input');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'webhook-fanout',
+      version: API_VERSION,
+      description:
+        'Publish events; every enabled subscription whose filters match receives a signed webhook, retried on failure and logged. ' +
+        'Every route but `GET /health` and `GET /openapi.json` needs `Authorization: Bearer <api key>`, and the key a scope. ' +
+        'Errors are `{"error":{"code","message"}}`; branch on the code. A known path with a method it does not have answers 405 ' +
+        '`method_not_allowed` with an `Allow` header; an unknown path 404 `not_found`; a failure on our side 500 `internal_error`. ' +
+        'Responses may gain fields: ignore the ones you do not know.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    tags: [
+      { name: 'Events', description: 'Publish events, follow and replay their deliveries.' },
+      { name: 'Subscriptions', description: 'Where events go, and what happened to them there.' },
+      { name: 'Service', description: 'Unauthenticated.' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        [SECURITY_SCHEME]: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'wfk_<ULID>_<secret>',
+          description:
+            'An API key (`wfk_...`) issued by an operator (`webhook-fanout keys create`). It belongs to one tenant; the role names of each ' +
+            'operation are the scope it needs: `events:write`, `subscriptions:write` or `read`.',
+        },
+      },
+      parameters: {
+        SubscriptionId: idParameter('sub', API_EXAMPLES.subscriptionId, 'subscription'),
+        EventId: idParameter('evt', API_EXAMPLES.eventId, 'event'),
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: idempotencyKeyDescription,
+          schema: idempotencyKeySchemaJson,
+          example: 'order-1042-created',
+        },
+      },
+      examples: Object.fromEntries(
+        Object.entries(ERRORS).map(([code, { status, when, message }]) => [
+          code,
+          { summary: `${status}: ${when}`, value: errorExample(code as ErrorCode, message) },
+        ]),
+      ),
+      responses: {
+        MethodNotAllowed: errorResponse([errorUse('method_not_allowed')]),
+        TooManyRequests: {
+          description: "Above the stage throttle, API Gateway answers itself, with its own body (not the error shape). Retry after a short wait.",
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+              example: { message: 'Too Many Requests' },
+            },
+          },
+        },
+      },
+      schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    },
+  };
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+};
+
+let document: OpenApiDocument | undefined;
+
+/** The document, built on first use and frozen: every caller shares one. */
+export const buildOpenApiDocument = (): OpenApiDocument => (document ??= deepFreeze(build()));
+
+/** docs/openapi.json as `npm run openapi` writes it: two-space indents, a final newline. */
+export const renderOpenApiJson = (): string => `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;

@@ -4,6 +4,7 @@ import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cd
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -13,10 +14,20 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import ipaddr from 'ipaddr.js';
-import { DEFAULTS, ENV, TABLE_KEYS } from '../lambdas/core/env-names';
+import {
+  DEFAULTS,
+  ENV,
+  METRIC_DIMENSIONS,
+  METRIC_NAMES,
+  POWERTOOLS_ENV,
+  TABLE_KEYS,
+  type MetricName,
+} from '../lambdas/core/env-names';
+import type { FailureReason } from '../lambdas/core/outcome';
 
 /** Template metadata key holding each function's handler source, relative to the project root. */
 export const HANDLER_SOURCE_METADATA = 'webhook-fanout:handler-source';
@@ -39,6 +50,13 @@ const DELIVERY_MAX_RECEIVE_COUNT = 100;
 const MAX_RETRIES = DELIVERY_MAX_RECEIVE_COUNT / 2;
 const MAX_RETRY_JITTER = 1.2;
 const SQS_BATCH_SIZE_WITHOUT_WINDOW = 10;
+/** Period of the alarms that look at trends; the dead-letter alarms look at single minutes. */
+const ALARM_PERIOD = Duration.minutes(5);
+const DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD = Duration.minutes(5);
+const DEFAULT_API_SERVER_ERROR_RATE_PERCENT = 1;
+const DEFAULT_API_SERVER_ERROR_MIN_REQUESTS = 100;
+/** CloudWatch namespaces: these characters, and never AWS/ (reserved for AWS services). */
+const NAMESPACE_PATTERN = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
 
 /**
  * Ranges the SSRF guard must never open: on Lambda, loopback reaches the runtime API and link-local
@@ -178,7 +196,68 @@ export interface WebhookFanoutProps {
    * @default - 1000 requests per second, bursts of 2000
    */
   readonly apiThrottle?: WebhookFanoutApiThrottle;
+  /**
+   * CloudWatch namespace of the custom metrics (POWERTOOLS_METRICS_NAMESPACE). Two stacks in one
+   * account and region need two namespaces, or their metrics and alarms mix.
+   * @default 'WebhookFanout'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * Topic every alarm notifies, when it goes into ALARM and when it is OK again. A topic encrypted with
+   * a customer-managed key must let CloudWatch (cloudwatch.amazonaws.com) use that key.
+   * @default - the alarms notify no one; they show on the dashboard
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * The delivery lag alarm fires when the p99 of DeliveryLag (how late attempts start after they
+   * were due) stays above this for three 5-minute periods in a row; whole seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly deliveryLagAlarmThreshold?: Duration;
+  /**
+   * The API 5xx alarm fires when more than this percentage of requests got a 5xx in three
+   * 5-minute periods in a row; from 0 to below 100.
+   * @default 1
+   */
+  readonly apiServerErrorRateAlarmThreshold?: number;
+  /**
+   * Requests a 5-minute period needs before its 5xx rate counts, so 1 error of 3 requests does
+   * not page; a whole number from 1.
+   * @default 100
+   */
+  readonly apiServerErrorAlarmMinimumRequests?: number;
+  /**
+   * Errors (crashes and timeouts, not retried deliveries) of one function in a 5-minute period that
+   * count towards its errors alarm (2 such periods of 3); a whole number from 1.
+   * @default 1
+   */
+  readonly functionErrorsAlarmThreshold?: number;
+  /**
+   * Throttled invocations of all functions together in a 5-minute period that count towards the
+   * throttles alarm (2 such periods of 3); a whole number from 1.
+   * @default 1
+   */
+  readonly functionThrottlesAlarmThreshold?: number;
+  /**
+   * Level of the functions' logs: POWERTOOLS_LOG_LEVEL and Lambda's application log level, kept equal
+   * (Lambda's filter would otherwise override Powertools'). WARN and above are not offered: Lambda
+   * counts the metric lines, which carry no level, as INFO and would drop them.
+   * @default 'INFO'
+   */
+  readonly logLevel?: WebhookFanoutLogLevel;
+  /**
+   * Share of successful delivery attempts whose `delivery` log line is written at INFO, from 0 to 1;
+   * the others are written at DEBUG. On a healthy pipeline they are most of the delivery function's
+   * log lines, and the delivery log (DynamoDB) keeps every attempt anyway, so 0.01 is a good value
+   * in production. Failures, deferrals and exhaustion are always logged. 1 keeps one line per
+   * attempt, which the local runtime (`npm start`) prints.
+   * @default 1
+   */
+  readonly successLogSampleRate?: number;
 }
+
+/** Log levels the functions can run at; see `WebhookFanoutProps.logLevel`. */
+export type WebhookFanoutLogLevel = 'DEBUG' | 'INFO';
 
 /** A prop of `WebhookFanout` has a value that cannot be deployed or would break the pipeline. */
 export class WebhookFanoutPropsError extends Error {
@@ -224,17 +303,39 @@ export class WebhookFanout extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
   /** Access log of the API's default stage. */
   public readonly apiAccessLogGroup: logs.LogGroup;
-  /** API, queue and function health at a glance. */
+  /** A row per stage (API, ingest, fan-out, delivery, queues, functions) under the alarms' status. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** Any message in the fan-out dead-letter queue. */
+  public readonly fanoutDeadLetterQueueAlarm: cloudwatch.Alarm;
+  /** Any message in the delivery dead-letter queue. */
+  public readonly deliveryDeadLetterQueueAlarm: cloudwatch.Alarm;
+  /** Attempts start later than they were due (p99 of DeliveryLag above `deliveryLagAlarmThreshold`). */
+  public readonly deliveryLagAlarm: cloudwatch.Alarm;
+  /** The ingest function crashes or times out. */
+  public readonly ingestErrorsAlarm: cloudwatch.Alarm;
+  /** The api function crashes or times out. */
+  public readonly apiErrorsAlarm: cloudwatch.Alarm;
+  /** Fan-out failures: the fan-out function crashes or times out, so events wait to reach their subscribers. */
+  public readonly fanoutErrorsAlarm: cloudwatch.Alarm;
+  /** The delivery function crashes or times out (retried deliveries are not errors). */
+  public readonly deliveryErrorsAlarm: cloudwatch.Alarm;
+  /** Lambda throttles any of the functions. */
+  public readonly functionThrottlesAlarm: cloudwatch.Alarm;
+  /** More than `apiServerErrorRateAlarmThreshold` percent of API requests get a 5xx. */
+  public readonly apiServerErrorRateAlarm: cloudwatch.Alarm;
+  /** Every alarm above. */
+  public readonly alarms: cloudwatch.Alarm[];
 
   private readonly removalPolicy: RemovalPolicy;
   private readonly logRetention: logs.RetentionDays;
+  private readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: WebhookFanoutProps = {}) {
     super(scope, id);
     const config = resolveConfig(props);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.metricsNamespace = config.metricsNamespace;
 
     this.key =
       props.encryptionKey ??
@@ -263,7 +364,11 @@ export class WebhookFanout extends Construct {
       deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT },
     });
 
-    const shared = { memorySize: config.memorySize, environment: config.environment };
+    const shared = {
+      memorySize: config.memorySize,
+      environment: config.environment,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
+    };
 
     this.ingestFunction = this.createFunction('IngestFunction', 'ingest', {
       ...shared,
@@ -298,7 +403,144 @@ export class WebhookFanout extends Construct {
 
     this.apiAccessLogGroup = this.createLogGroup('ApiAccessLogGroup');
     this.httpApi = this.createHttpApi(config.apiRateLimit, config.apiBurstLimit);
-    this.dashboard = this.createDashboard();
+
+    this.fanoutDeadLetterQueueAlarm = this.deadLetterQueueAlarm('FanoutDeadLetterQueueAlarm', this.fanoutDeadLetterQueue, 'fan-out');
+    this.deliveryDeadLetterQueueAlarm = this.deadLetterQueueAlarm('DeliveryDeadLetterQueueAlarm', this.deliveryDeadLetterQueue, 'delivery');
+    this.deliveryLagAlarm = this.metricDeliveryLag({ period: ALARM_PERIOD }).createAlarm(this, 'DeliveryLagAlarm', {
+      alarmDescription:
+        `Delivery attempts start more than ${config.deliveryLagAlarmSeconds} s after they were due (p99, 15 minutes). ` +
+        'Runbook: docs/operations.md, "Delivery lag".',
+      threshold: config.deliveryLagAlarmSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.ingestErrorsAlarm = this.functionErrorsAlarm('IngestErrorsAlarm', this.ingestFunction, 'ingest', config.functionErrorsThreshold);
+    this.apiErrorsAlarm = this.functionErrorsAlarm('ApiErrorsAlarm', this.apiFunction, 'api', config.functionErrorsThreshold);
+    this.fanoutErrorsAlarm = this.functionErrorsAlarm('FanoutErrorsAlarm', this.fanoutFunction, 'fan-out', config.functionErrorsThreshold);
+    this.deliveryErrorsAlarm = this.functionErrorsAlarm('DeliveryErrorsAlarm', this.deliveryFunction, 'delivery', config.functionErrorsThreshold);
+    this.functionThrottlesAlarm = new cloudwatch.Alarm(this, 'FunctionThrottlesAlarm', {
+      metric: this.metricFunctionThrottles({ period: ALARM_PERIOD }),
+      alarmDescription: 'Lambda throttled invocations of the webhook fan-out functions. Runbook: docs/operations.md, "Function throttles".',
+      threshold: config.functionThrottlesThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.apiServerErrorRateAlarm = new cloudwatch.Alarm(this, 'ApiServerErrorRateAlarm', {
+      metric: this.metricApiServerErrorRate({ period: ALARM_PERIOD, minimumRequests: config.apiMinimumRequests }),
+      alarmDescription:
+        `More than ${config.apiServerErrorRatePercent}% of API requests got a 5xx, in periods of at least ` +
+        `${config.apiMinimumRequests} requests, for 15 minutes. Runbook: docs/operations.md, "API 5xx rate".`,
+      threshold: config.apiServerErrorRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [
+      this.fanoutDeadLetterQueueAlarm,
+      this.deliveryDeadLetterQueueAlarm,
+      this.deliveryLagAlarm,
+      this.apiServerErrorRateAlarm,
+      this.ingestErrorsAlarm,
+      this.apiErrorsAlarm,
+      this.fanoutErrorsAlarm,
+      this.deliveryErrorsAlarm,
+      this.functionThrottlesAlarm,
+    ];
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+    this.dashboard = this.createDashboard(config.deliveryLagAlarmSeconds, config.apiServerErrorRatePercent);
+  }
+
+  /** Events accepted by `POST /v1/events` (202 answers, idempotent repeats included); Sum. */
+  public metricEventsAccepted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.eventsAccepted, 'Sum', props);
+  }
+
+  /**
+   * Delivery messages fan-out sent, one value per fan-out message (a set of more than 10,000
+   * subscriptions adds one per continuation); Sum by default, Average and Maximum give the fan-out size.
+   */
+  public metricFanoutDeliveries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.fanoutDeliveries, 'Sum', props);
+  }
+
+  /** HTTP attempts made by the delivery function; Sum. */
+  public metricDeliveryAttempts(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveryAttempts, 'Sum', props);
+  }
+
+  /** Attempts answered with a 2xx; Sum. */
+  public metricDeliverySucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliverySucceeded, 'Sum', props);
+  }
+
+  /** Failed attempts for one reason (`server_error`, `timeout`, `throttled`, ...); Sum. */
+  public metricDeliveryFailed(reason: FailureReason, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveryFailed, 'Sum', props, { [METRIC_DIMENSIONS.reason]: reason });
+  }
+
+  /** Failed attempts, all reasons: attempts minus successes. */
+  public metricDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.MathExpression({
+      expression: 'attempts - succeeded',
+      label: 'Failed attempts',
+      period: props?.period,
+      usingMetrics: { attempts: this.metricDeliveryAttempts(props), succeeded: this.metricDeliverySucceeded(props) },
+    });
+  }
+
+  /** Percentage of attempts answered with a 2xx. */
+  public metricDeliverySuccessRate(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.MathExpression({
+      expression: '100 * succeeded / attempts',
+      label: 'Success rate (%)',
+      period: props?.period,
+      usingMetrics: { attempts: this.metricDeliveryAttempts(props), succeeded: this.metricDeliverySucceeded(props) },
+    });
+  }
+
+  /** Deliveries that ran out of attempts or failed for good (recorded `exhausted`); Sum. */
+  public metricDeliveriesExhausted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveriesExhausted, 'Sum', props);
+  }
+
+  /** Milliseconds per attempt, connect to last byte; p99 by default. */
+  public metricDeliveryLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveryLatency, 'p99', props);
+  }
+
+  /** Milliseconds from an event's acceptance to the 2xx of a delivery (first runs, not replays); p99 by default. */
+  public metricEndToEndLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.endToEndLatency, 'p99', props);
+  }
+
+  /**
+   * Seconds between when an attempt was due (the event's acceptance for a first attempt, the
+   * scheduled retry time after) and when it started, per attempt; rate-limited subscriptions, which
+   * wait by design, are left out. p99 by default.
+   */
+  public metricDeliveryLag(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveryLag, 'p99', props);
+  }
+
+  /** Subscriptions the delivery function disabled (410 Gone, or failing too long); Sum. */
+  public metricSubscriptionsDisabled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.subscriptionsDisabled, 'Sum', props);
+  }
+
+  /** Deliveries put off because their subscription was over its rate limit (not attempts); Sum. */
+  public metricRateLimitDeferrals(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.rateLimitDeferrals, 'Sum', props);
   }
 
   /** Messages waiting in both dead-letter queues; anything above zero is an incident. */
@@ -322,29 +564,132 @@ export class WebhookFanout extends Construct {
     return this.deliveryQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
   }
 
+  /** Fan-out messages waiting to be received. */
+  public metricFanoutQueueDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.fanoutQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
   /** Age of the oldest fan-out message; it ignores messages received three times or more. */
   public metricFanoutQueueAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.fanoutQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', ...props });
   }
 
+  /**
+   * Age of the oldest delivery message. Retries wait in the queue, so hours are normal here; it
+   * ignores messages received three times or more. DeliveryLag says whether attempts are late.
+   */
+  public metricDeliveryQueueAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deliveryQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', ...props });
+  }
+
   /** Errors of all four functions together. */
   public metricFunctionErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    return new cloudwatch.MathExpression({
-      expression: 'ingest + api + fanout + delivery',
-      label: 'Function errors',
-      period: props?.period,
-      usingMetrics: {
-        ingest: this.ingestFunction.metricErrors(props),
-        api: this.apiFunction.metricErrors(props),
-        fanout: this.fanoutFunction.metricErrors(props),
-        delivery: this.deliveryFunction.metricErrors(props),
-      },
-    });
+    return this.sumOverFunctions('Function errors', (fn) => fn.metricErrors(props), props);
+  }
+
+  /** Throttled invocations of all four functions together. */
+  public metricFunctionThrottles(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.sumOverFunctions('Function throttles', (fn) => fn.metricThrottles(props), props);
+  }
+
+  /** Requests the HTTP API received; Sum. */
+  public metricApiRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.httpApi.metricCount({ statistic: 'Sum', ...props });
+  }
+
+  /** 4xx answers of the HTTP API: bad keys, bad input, the stage throttle's 429. */
+  public metricApiClientErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.httpApi.metricClientError(props);
   }
 
   /** 5xx answers of the HTTP API; bad input must never cause one. */
   public metricApiServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.httpApi.metricServerError(props);
+  }
+
+  /** Milliseconds from request to response at API Gateway; p99 by default. */
+  public metricApiLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.httpApi.metricLatency({ statistic: 'p99', ...props });
+  }
+
+  /**
+   * Percentage of API requests answered with a 5xx; 0 in periods with fewer than
+   * `minimumRequests` requests (default 1), so a quiet API cannot page on one error.
+   */
+  public metricApiServerErrorRate(
+    props?: cloudwatch.MetricOptions & { readonly minimumRequests?: number },
+  ): cloudwatch.IMetric {
+    const { minimumRequests = 1, ...options } = props ?? {};
+    return new cloudwatch.MathExpression({
+      expression: `IF(requests >= ${minimumRequests}, 100 * errors / requests, 0)`,
+      label: '5xx rate (%)',
+      period: options.period,
+      usingMetrics: {
+        requests: this.metricApiRequests(options),
+        errors: this.httpApi.metricServerError({ statistic: 'Sum', ...options }),
+      },
+    });
+  }
+
+  private customMetric(
+    metricName: MetricName,
+    statistic: string,
+    props?: cloudwatch.MetricOptions,
+    dimensions: Record<string, string> = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.metricsNamespace,
+      metricName,
+      statistic,
+      ...props,
+      dimensionsMap: { [METRIC_DIMENSIONS.service]: DEFAULTS.serviceName, ...dimensions, ...props?.dimensionsMap },
+    });
+  }
+
+  private sumOverFunctions(
+    label: string,
+    metric: (fn: lambda.Function) => cloudwatch.Metric,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.IMetric {
+    return new cloudwatch.MathExpression({
+      expression: 'ingest + api + fanout + delivery',
+      label,
+      period: props?.period,
+      usingMetrics: {
+        ingest: metric(this.ingestFunction),
+        api: metric(this.apiFunction),
+        fanout: metric(this.fanoutFunction),
+        delivery: metric(this.deliveryFunction),
+      },
+    });
+  }
+
+  private deadLetterQueueAlarm(id: string, queue: sqs.Queue, stage: string): cloudwatch.Alarm {
+    return queue
+      .metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) })
+      .createAlarm(this, id, {
+        alarmDescription:
+          `A message is in the ${stage} dead-letter queue: something could not be processed. ` +
+          'Runbook: docs/operations.md, "Dead-letter queues: inspect and redrive".',
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+  }
+
+  private functionErrorsAlarm(id: string, fn: lambda.Function, role: string, threshold: number): cloudwatch.Alarm {
+    return fn.metricErrors({ statistic: 'Sum', period: ALARM_PERIOD }).createAlarm(this, id, {
+      alarmDescription:
+        `The ${role} function crashed or timed out in 2 of the last 3 five-minute periods. ` +
+        'Runbook: docs/operations.md, "Function errors".',
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private createTable(id: string, withSortKey: boolean): dynamodb.Table {
@@ -606,7 +951,7 @@ export class WebhookFanout extends Construct {
     return api;
   }
 
-  private createDashboard(): cloudwatch.Dashboard {
+  private createDashboard(deliveryLagAlarmSeconds: number, apiServerErrorRatePercent: number): cloudwatch.Dashboard {
     const functions = {
       ingest: this.ingestFunction,
       api: this.apiFunction,
@@ -623,38 +968,101 @@ export class WebhookFanout extends Construct {
       suffix = '',
     ): cloudwatch.IMetric[] =>
       Object.entries(selected).map(([label, queue]) => metric(queue).with({ label: `${label}${suffix}` }));
-    const width = 8;
+    const header = (markdown: string) => new cloudwatch.TextWidget({ markdown, width: 24, height: 1 });
+    const graph = (width: number, props: Omit<cloudwatch.GraphWidgetProps, 'width'>) =>
+      new cloudwatch.GraphWidget({ width, ...props });
+    // One series per failure reason, whichever reasons occurred: a reason that never happened costs nothing.
+    const failuresByReason = new cloudwatch.MathExpression({
+      expression:
+        `SEARCH('{"${this.metricsNamespace}",${METRIC_DIMENSIONS.service},${METRIC_DIMENSIONS.reason}} ` +
+        `MetricName="${METRIC_NAMES.deliveryFailed}" ${METRIC_DIMENSIONS.service}="${DEFAULTS.serviceName}"', 'Sum', 300)`,
+      // A dynamic label: each series is named by its reason.
+      label: "failed ${PROP('Dim.reason')}",
+      usingMetrics: {},
+    });
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard');
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }));
+
+    dashboard.addWidgets(header('### API'));
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'API requests',
-        width,
+      graph(8, {
+        title: 'API: requests, 4xx, 5xx',
         left: [
-          this.httpApi.metricCount({ statistic: 'Sum', label: 'requests' }),
-          this.httpApi.metricClientError({ label: '4xx' }),
-          this.httpApi.metricServerError({ label: '5xx' }),
+          this.metricApiRequests({ label: 'requests' }),
+          this.metricApiClientErrors({ label: '4xx' }),
+          this.metricApiServerErrors({ label: '5xx' }),
         ],
       }),
-      new cloudwatch.GraphWidget({
-        title: 'API latency (ms)',
-        width,
+      graph(8, {
+        title: 'API: latency (ms)',
         left: [
-          this.httpApi.metricLatency({ statistic: 'p50', label: 'p50' }),
-          this.httpApi.metricLatency({ statistic: 'p99', label: 'p99' }),
+          this.metricApiLatency({ statistic: 'p50', label: 'p50' }),
+          this.metricApiLatency({ statistic: 'p99', label: 'p99' }),
           this.httpApi.metricIntegrationLatency({ statistic: 'p99', label: 'integration p99' }),
         ],
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead-letter queue depth',
-        width,
-        left: perQueue(deadLetterQueues, (q) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })),
+      graph(8, {
+        title: 'API: 5xx rate (%)',
+        left: [this.metricApiServerErrorRate()],
+        leftAnnotations: [{ value: apiServerErrorRatePercent, label: 'alarm' }],
+      }),
+    );
+
+    dashboard.addWidgets(header('### Ingest and fan-out'));
+    dashboard.addWidgets(
+      graph(12, { title: 'Ingest: events accepted', left: [this.metricEventsAccepted({ label: 'events' })] }),
+      graph(12, {
+        title: 'Fan-out: deliveries per fan-out message',
+        left: [this.metricFanoutDeliveries({ label: 'sent' })],
+        right: [
+          this.metricFanoutDeliveries({ statistic: 'Average', label: 'average' }),
+          this.metricFanoutDeliveries({ statistic: 'Maximum', label: 'maximum' }),
+        ],
+      }),
+    );
+
+    dashboard.addWidgets(header('### Delivery'));
+    dashboard.addWidgets(
+      graph(6, {
+        title: 'Delivery: success rate (%)',
+        left: [this.metricDeliverySuccessRate()],
+        leftYAxis: { min: 0, max: 100 },
+      }),
+      graph(6, {
+        title: 'Delivery: attempts by outcome',
+        stacked: true,
+        left: [this.metricDeliverySucceeded({ label: 'succeeded' }), failuresByReason],
+      }),
+      graph(6, {
+        title: 'Delivery: attempt latency (ms)',
+        left: ['p50', 'p90', 'p99'].map((statistic) => this.metricDeliveryLatency({ statistic, label: statistic })),
+      }),
+      graph(6, {
+        title: 'Delivery: end-to-end latency (ms)',
+        left: ['p50', 'p99'].map((statistic) => this.metricEndToEndLatency({ statistic, label: statistic })),
       }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Queue depth',
-        width,
+      graph(12, {
+        title: 'Delivery: lag p99 (s)',
+        left: [this.metricDeliveryLag({ label: 'p99' })],
+        leftAnnotations: [{ value: deliveryLagAlarmSeconds, label: 'alarm' }],
+      }),
+      graph(12, {
+        title: 'Delivery: exhausted, disabled, rate-limited',
+        left: [
+          this.metricDeliveriesExhausted({ label: 'exhausted' }),
+          this.metricSubscriptionsDisabled({ label: 'subscriptions disabled' }),
+        ],
+        right: [this.metricRateLimitDeferrals({ label: 'rate-limit deferrals' })],
+      }),
+    );
+
+    dashboard.addWidgets(header('### Queues'));
+    dashboard.addWidgets(
+      graph(8, {
+        title: 'Queues: depth',
         left: perQueue(queues, (q) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }), ' visible'),
         // Retries wait here too: the delivery handler defers a message through its visibility timeout.
         right: perQueue(
@@ -663,36 +1071,28 @@ export class WebhookFanout extends Construct {
           ' in flight or waiting',
         ),
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Age of oldest message (s)',
-        width,
+      graph(8, {
+        title: 'Queues: age of oldest message (s)',
+        left: perQueue(queues, (q) => q.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })),
+      }),
+      graph(8, {
+        title: 'Queues: dead-letter depth',
         left: perQueue(
-          { ...queues, ...prefixKeys('dlq ', deadLetterQueues) },
-          (q) => q.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' }),
+          prefixKeys('dlq ', deadLetterQueues),
+          (q) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
         ),
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Function errors',
-        width,
-        left: perFunction((fn) => fn.metricErrors()),
-      }),
     );
+
+    dashboard.addWidgets(header('### Lambda'));
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Function throttles',
-        width,
-        left: perFunction((fn) => fn.metricThrottles()),
+      graph(6, { title: 'Lambda: errors', left: perFunction((fn) => fn.metricErrors()) }),
+      graph(6, { title: 'Lambda: throttles', left: perFunction((fn) => fn.metricThrottles()) }),
+      graph(6, {
+        title: 'Lambda: concurrency',
+        left: perFunction((fn) => fn.metric('ConcurrentExecutions', { statistic: 'Maximum' })),
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Function duration p99 (ms)',
-        width,
-        left: perFunction((fn) => fn.metricDuration({ statistic: 'p99' })),
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function invocations',
-        width,
-        left: perFunction((fn) => fn.metricInvocations()),
-      }),
+      graph(6, { title: 'Lambda: duration p99 (ms)', left: perFunction((fn) => fn.metricDuration({ statistic: 'p99' })) }),
     );
     return dashboard;
   }
@@ -752,6 +1152,13 @@ interface ResolvedConfig {
   readonly memorySize: number;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  readonly metricsNamespace: string;
+  readonly logLevel: WebhookFanoutLogLevel;
+  readonly deliveryLagAlarmSeconds: number;
+  readonly apiServerErrorRatePercent: number;
+  readonly apiMinimumRequests: number;
+  readonly functionErrorsThreshold: number;
+  readonly functionThrottlesThreshold: number;
   /** The configuration every function receives. */
   readonly environment: Record<string, string>;
 }
@@ -816,6 +1223,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     throw new WebhookFanoutPropsError('vpcSubnets is set without the vpc prop it selects from');
   }
   const allowedPrivateNetworks = allowedNetworks(props.allowedPrivateNetworks ?? [], props.vpc !== undefined);
+  const observability = resolveObservability(props);
 
   return {
     deliveryTimeoutSeconds,
@@ -825,6 +1233,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     memorySize,
     apiRateLimit,
     apiBurstLimit,
+    ...observability,
     environment: {
       [ENV.retrySchedule]: retrySeconds.join(','),
       [ENV.timeoutMs]: String(deliveryTimeoutSeconds * 1000),
@@ -836,9 +1245,58 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [ENV.secretGraceSeconds]: String(secretGraceSeconds),
       [ENV.apiKeyCacheSeconds]: String(apiKeyCacheSeconds),
       [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
-      POWERTOOLS_SERVICE_NAME: 'webhook-fanout',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
+      [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
+      [POWERTOOLS_ENV.logLevel]: observability.logLevel,
+      [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,
     },
+  };
+}
+
+function resolveObservability(props: WebhookFanoutProps) {
+  const metricsNamespace = props.metricsNamespace ?? DEFAULTS.metricsNamespace;
+  if (!NAMESPACE_PATTERN.test(metricsNamespace) || metricsNamespace.trim() === '' || metricsNamespace.startsWith('AWS/')) {
+    throw new WebhookFanoutPropsError(
+      `metricsNamespace is '${metricsNamespace}'; it must be 1 to 255 letters, digits, spaces or . _ - / # :, ` +
+        'and not start with AWS/ (reserved for AWS services)',
+    );
+  }
+  const logLevel = props.logLevel ?? 'INFO';
+  if (logLevel !== 'DEBUG' && logLevel !== 'INFO') {
+    throw new WebhookFanoutPropsError(
+      `logLevel is '${String(logLevel)}'; it must be 'DEBUG' or 'INFO' (Lambda would drop the metric lines at WARN)`,
+    );
+  }
+  const successLogSampleRate = props.successLogSampleRate ?? DEFAULTS.successLogSampleRate;
+  if (!Number.isFinite(successLogSampleRate) || successLogSampleRate < 0 || successLogSampleRate > 1) {
+    throw new WebhookFanoutPropsError(`successLogSampleRate is ${successLogSampleRate}; it must be a number from 0 to 1`);
+  }
+  const deliveryLagAlarmSeconds = wholeSeconds(
+    'deliveryLagAlarmThreshold',
+    props.deliveryLagAlarmThreshold ?? DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD,
+  );
+  requireRange('deliveryLagAlarmThreshold (seconds)', deliveryLagAlarmSeconds, 1, 14 * 86400);
+  const apiServerErrorRatePercent = props.apiServerErrorRateAlarmThreshold ?? DEFAULT_API_SERVER_ERROR_RATE_PERCENT;
+  if (!Number.isFinite(apiServerErrorRatePercent) || apiServerErrorRatePercent < 0 || apiServerErrorRatePercent >= 100) {
+    throw new WebhookFanoutPropsError(
+      `apiServerErrorRateAlarmThreshold is ${apiServerErrorRatePercent}; it must be a percentage from 0 to below 100`,
+    );
+  }
+  const apiMinimumRequests = props.apiServerErrorAlarmMinimumRequests ?? DEFAULT_API_SERVER_ERROR_MIN_REQUESTS;
+  requireRange('apiServerErrorAlarmMinimumRequests', apiMinimumRequests, 1, Number.MAX_SAFE_INTEGER);
+  const functionErrorsThreshold = props.functionErrorsAlarmThreshold ?? 1;
+  requireRange('functionErrorsAlarmThreshold', functionErrorsThreshold, 1, Number.MAX_SAFE_INTEGER);
+  const functionThrottlesThreshold = props.functionThrottlesAlarmThreshold ?? 1;
+  requireRange('functionThrottlesAlarmThreshold', functionThrottlesThreshold, 1, Number.MAX_SAFE_INTEGER);
+  return {
+    metricsNamespace,
+    logLevel,
+    successLogSampleRate,
+    deliveryLagAlarmSeconds,
+    apiServerErrorRatePercent,
+    apiMinimumRequests,
+    functionErrorsThreshold,
+    functionThrottlesThreshold,
   };
 }
 

@@ -33,6 +33,8 @@ export const formatLogLine = (line: string, functionName: string): string | unde
     return `${functionName}: ${line}`;
   }
   if (fields === null || typeof fields !== 'object') return `${functionName}: ${line}`;
+  // Embedded-metric lines are for CloudWatch, not for a person reading the terminal.
+  if ('_aws' in fields) return undefined;
   const at = time(fields);
   switch (fields.message) {
     case 'delivery':

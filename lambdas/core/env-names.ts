@@ -21,6 +21,7 @@ export const ENV = {
   secretGraceSeconds: 'SECRET_ROTATION_GRACE_SECONDS',
   apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
   disableFailingAfterSeconds: 'ENDPOINT_DISABLE_AFTER_SECONDS',
+  successLogSampleRate: 'WEBHOOK_SUCCESS_LOG_SAMPLE_RATE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -37,6 +38,46 @@ export const DEFAULTS = {
   apiKeyCacheSeconds: 30,
   /** An endpoint failing without a single success for this long is disabled. */
   disableFailingAfterSeconds: 5 * 86400,
+  /** The `service` of every log line and the one dimension of every custom metric. */
+  serviceName: 'webhook-fanout',
+  metricsNamespace: 'WebhookFanout',
+  /** Share of successful delivery attempts logged at INFO (the rest at DEBUG). */
+  successLogSampleRate: 1,
+} as const;
+
+/** Variables Powertools reads itself; the construct sets them. */
+export const POWERTOOLS_ENV = {
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/**
+ * The custom metrics (CloudWatch embedded metric format, through Powertools Metrics) the functions
+ * emit and the construct graphs and alarms on. Every one has the single dimension `service`, and
+ * DeliveryFailed also `reason` (one of the few FailureReason values): never a tenant or a
+ * subscription, so the number of metrics, and their cost, stays flat as tenants grow.
+ */
+export const METRIC_NAMES = {
+  eventsAccepted: 'EventsAccepted',
+  fanoutDeliveries: 'FanoutDeliveries',
+  deliveryAttempts: 'DeliveryAttempts',
+  deliverySucceeded: 'DeliverySucceeded',
+  deliveryFailed: 'DeliveryFailed',
+  deliveriesExhausted: 'DeliveriesExhausted',
+  deliveryLatency: 'DeliveryLatency',
+  endToEndLatency: 'EndToEndLatency',
+  deliveryLag: 'DeliveryLag',
+  subscriptionsDisabled: 'SubscriptionsDisabled',
+  rateLimitDeferrals: 'RateLimitDeferrals',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** Dimension names of the custom metrics. */
+export const METRIC_DIMENSIONS = {
+  service: 'service',
+  reason: 'reason',
 } as const;
 
 /** Key attribute names of the tables; the construct creates them and the stores read them. */

@@ -1,3 +1,4 @@
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
@@ -6,14 +7,15 @@ import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
-import { createLogger } from '../aws/observability';
+import { createMetrics, deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
+import { createLogger, parseSuccessLogSampleRate } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { parseDeliveryPolicy, parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
 import { ENV } from '../core/env-names';
-import { deliveryMessageSchema } from '../core/messages';
-import { deliver, type DeliverDeps } from './deliver';
+import { deliveryMessageSchema, type DeliveryMessage } from '../core/messages';
+import { deliver, type DeliverDeps, type Decision } from './deliver';
 import { EndpointHealthTracker } from './endpoint-health';
 import { operationalEventsVia } from './operational-events';
 import { SubscriptionCache } from './subscription-cache';
@@ -27,6 +29,7 @@ const config = {
   deliveryDlqUrl: requireString(env, ENV.deliveryDlqUrl),
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
   disableFailingAfterSeconds: parseDisableFailingAfterSeconds(env),
+  successLogSampleRate: parseSuccessLogSampleRate(env),
   ...parseDeliveryPolicy(env),
   ...parseRetention(env),
 };
@@ -37,6 +40,7 @@ const SUBSCRIPTION_CACHE_MS = 30_000;
 const dynamo = createDynamoClient();
 const sqs = createSqsClient();
 const logger = createLogger('delivery');
+const metrics = createMetrics(logger);
 const queueOps = new SqsQueueOps(sqs);
 const deadLetter = { queueOps, deadLetterQueueUrl: config.deliveryDlqUrl, logger };
 const subscriptionStore = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
@@ -70,28 +74,47 @@ class RetryLaterError extends Error {
   override name = 'RetryLaterError';
 }
 
-const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal): Promise<void> => {
-  const message = await parseOrDeadLetter(record, deliveryMessageSchema, deadLetter);
-  if (message === undefined) return;
-  const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
-  const decision = await deliver(message, receipt, deps);
-  logger.info('delivery', {
+/**
+ * One line per message. Successes are the bulk of all lines, and the delivery record keeps every
+ * attempt anyway, so only a sampled share of them is written at INFO (all of them at DEBUG);
+ * failures and deferrals at INFO, exhaustion at WARN.
+ */
+const logDecision = (message: DeliveryMessage, decision: Decision): void => {
+  const fields = {
     tenantId: message.tenantId,
     eventId: message.eventId,
     subscriptionId: message.subscriptionId,
     action: decision.action,
     ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
     ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
-  });
+  };
+  if (decision.action === 'done' && decision.status === 'exhausted') logger.warn('delivery', fields);
+  else if (decision.action === 'done' && decision.status === 'delivered' && deps.random() >= config.successLogSampleRate) logger.debug('delivery', fields);
+  else logger.info('delivery', fields);
+};
+
+const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal, measured: InvocationMetrics): Promise<void> => {
+  const message = await parseOrDeadLetter(record, deliveryMessageSchema, deadLetter);
+  if (message === undefined) return;
+  const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
+  const observed = observeReads(deps);
+  const decision = await deliver(message, receipt, observed.deps);
+  logDecision(message, decision);
+  measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));
   if (decision.action === 'retry_later') {
     await queueOps.changeVisibility(config.deliveryQueueUrl, record.receiptHandle, decision.visibilitySeconds);
     throw new RetryLaterError(`retry in ${decision.visibilitySeconds} s`);
   }
 };
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 }).handler(
-  (event, context, { signal }) => {
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 })
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .handler(async (event, context, { signal }) => {
     const receivedAt = Date.now();
-    return processSqsBatch(event, context, (record) => handleRecord(record, receivedAt, signal));
-  },
-);
+    const measured = new InvocationMetrics();
+    try {
+      return await processSqsBatch(event, context, (record) => handleRecord(record, receivedAt, signal, measured));
+    } finally {
+      measured.publishTo(metrics);
+    }
+  });

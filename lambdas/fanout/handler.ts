@@ -1,15 +1,18 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { requireString } from '../core/config';
-import { ENV } from '../core/env-names';
+import { ENV, METRIC_NAMES } from '../core/env-names';
 import { fanoutQueueMessageSchema } from '../core/messages';
 import { fanOut } from './fan-out';
 import { recover } from './recover';
@@ -27,6 +30,7 @@ const config = {
 const dynamo = createDynamoClient();
 const sqs = createSqsClient();
 const logger = createLogger('fanout');
+const metrics = createMetrics(logger);
 const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl, deliveryQueueUrl: config.deliveryQueueUrl });
 const deps = {
   subscriptions: new DynamoSubscriptionStore(dynamo, config.subscriptionsTable),
@@ -50,8 +54,10 @@ const handleRecord = async (record: SQSRecord): Promise<void> => {
   }
   const result = await fanOut(message, deps);
   logger.info('fan-out', { tenantId: message.tenantId, eventId: message.eventId, run: message.run, ...result });
+  // One value per fan-out message: a set beyond one invocation's pages adds one per continuation.
+  if ('deliveries' in result) metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, result.deliveries);
 };
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>().handler((event, context) =>
-  processSqsBatch(event, context, handleRecord),
-);
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+  .handler((event, context) => processSqsBatch(event, context, handleRecord));

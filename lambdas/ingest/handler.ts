@@ -1,13 +1,16 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { idempotencyKeySchema, publishEventRequestSchema } from '../core/api-schemas';
 import { parseApiKeyCacheSeconds, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
-import { ENV } from '../core/env-names';
+import { ENV, METRIC_NAMES } from '../core/env-names';
 import { HttpError } from '../core/errors';
 import { isOperationalEventType, OPERATIONAL_EVENT_PREFIX } from '../core/event-types';
 import { Authenticator, requireScope } from '../http/authenticator';
@@ -29,6 +32,7 @@ const config = {
 const dynamo = createDynamoClient();
 const sqs = createSqsClient();
 const logger = createLogger('ingest');
+const metrics = createMetrics(logger);
 const events = new DynamoEventStore(dynamo, config.eventsTable);
 const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
 const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds);
@@ -48,10 +52,12 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
     { events, fanout: publisher, now: Date.now, eventRetentionDays: config.eventRetentionDays },
   );
   logger.info('event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
+  metrics.addMetric(METRIC_NAMES.eventsAccepted, MetricUnit.Count, 1);
   return json(202, accepted);
 };
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
+  .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
   .use(httpErrors(logger))
   .use(authentication(authenticator))
   .handler(publishEvent);

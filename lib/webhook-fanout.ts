@@ -139,6 +139,14 @@ export interface WebhookFanoutProps {
    */
   readonly apiKeyCacheTtl?: Duration;
   /**
+   * Requests per second one tenant may make to the HTTP API, across every function instance,
+   * answered with a 429 `throttled` in the API's error shape beyond it. Costs one DynamoDB write
+   * per request, so it is off unless set; the stage throttle (`apiThrottle`) covers all tenants
+   * together either way. 1 to 100,000.
+   * @default - no per-tenant limit
+   */
+  readonly tenantRateLimitPerSecond?: number;
+  /**
    * An endpoint whose every attempt has failed for this long is disabled (reason `failing_too_long`),
    * and a `webhook.subscription.disabled` event is published; 1 minute to 365 days.
    * @default Duration.days(5)
@@ -1209,6 +1217,8 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     props.disableFailingEndpointsAfter ?? Duration.seconds(DEFAULTS.disableFailingAfterSeconds),
   );
   requireRange('disableFailingEndpointsAfter (seconds)', disableFailingAfterSeconds, 60, 365 * 86400);
+  const tenantRateLimit = props.tenantRateLimitPerSecond;
+  if (tenantRateLimit !== undefined) requireRange('tenantRateLimitPerSecond', tenantRateLimit, 1, 100_000);
 
   const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
   if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
@@ -1246,6 +1256,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [ENV.apiKeyCacheSeconds]: String(apiKeyCacheSeconds),
       [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
       [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
+      ...(tenantRateLimit === undefined ? {} : { [ENV.tenantRateLimitPerSecond]: String(tenantRateLimit) }),
       [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
       [POWERTOOLS_ENV.logLevel]: observability.logLevel,
       [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,

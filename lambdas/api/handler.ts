@@ -10,6 +10,7 @@ import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import {
   parseApiKeyCacheSeconds,
+  parseTenantRateLimit,
   parseDeliveryPolicy,
   parseMaxBodyBytes,
   parseSecretGraceSeconds,
@@ -24,6 +25,8 @@ import { json, type HttpResult } from '../http/responses';
 import { Router } from '../http/router';
 import { eventRoutes } from './event-routes';
 import { subscriptionRoutes } from './subscription-routes';
+import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
+import { tenantThrottle } from '../http/tenant-throttle';
 
 const env = process.env;
 const config = {
@@ -35,6 +38,7 @@ const config = {
   targetPolicy: parseDeliveryPolicy(env).targetPolicy,
   maxBodyBytes: parseMaxBodyBytes(env),
   apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
+  tenantRateLimit: parseTenantRateLimit(env),
   secretGraceSeconds: parseSecretGraceSeconds(env),
 };
 
@@ -76,7 +80,14 @@ const router = new Router([
   }),
 ]);
 
+/** The per-tenant limit, when the stack sets one (a no-op middleware otherwise). */
+const tenantLimit =
+  config.tenantRateLimit > 0
+    ? tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)
+    : {};
+
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(httpErrors(logger))
   .use(authentication(authenticator, (event) => router.isPublic(event)))
+  .use(tenantLimit)
   .handler((event, context) => router.handle(event, context));

@@ -80,3 +80,6 @@ export const parseSecretGraceSeconds = (env: Env): number =>
 
 export const parseDisableFailingAfterSeconds = (env: Env): number =>
   optionalInteger(env, ENV.disableFailingAfterSeconds, DEFAULTS.disableFailingAfterSeconds, 60, 365 * 86400);
+
+/** Requests per second one tenant may make to the HTTP API; 0 (the default) means no such limit. */
+export const parseTenantRateLimit = (env: Env): number => optionalInteger(env, ENV.tenantRateLimitPerSecond, 0, 0, 100_000);

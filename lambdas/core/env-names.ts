@@ -22,6 +22,7 @@ export const ENV = {
   apiKeyCacheSeconds: 'API_KEY_CACHE_SECONDS',
   disableFailingAfterSeconds: 'ENDPOINT_DISABLE_AFTER_SECONDS',
   successLogSampleRate: 'WEBHOOK_SUCCESS_LOG_SAMPLE_RATE',
+  tenantRateLimitPerSecond: 'TENANT_RATE_LIMIT_PER_SECOND',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -9,7 +9,7 @@ import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { idempotencyKeySchema, publishEventRequestSchema } from '../core/api-schemas';
-import { parseApiKeyCacheSeconds, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
+import { parseApiKeyCacheSeconds, parseTenantRateLimit, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { HttpError } from '../core/errors';
 import { isOperationalEventType, OPERATIONAL_EVENT_PREFIX } from '../core/event-types';
@@ -18,6 +18,8 @@ import { authentication, httpErrors, principalOf, type AuthenticatedContext } fr
 import { header, readJsonBody, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
 import { acceptEvent } from './accept-event';
+import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
+import { tenantThrottle } from '../http/tenant-throttle';
 
 const env = process.env;
 const config = {
@@ -26,6 +28,7 @@ const config = {
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
   maxBodyBytes: parseMaxBodyBytes(env),
   apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
+  tenantRateLimit: parseTenantRateLimit(env),
   ...parseRetention(env),
 };
 
@@ -56,8 +59,15 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
   return json(202, accepted);
 };
 
+/** The per-tenant limit, when the stack sets one (a no-op middleware otherwise). */
+const tenantLimit =
+  config.tenantRateLimit > 0
+    ? tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)
+    : {};
+
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
   .use(httpErrors(logger))
   .use(authentication(authenticator))
+  .use(tenantLimit)
   .handler(publishEvent);

@@ -490,6 +490,16 @@ describe('Construct: WebhookFanout', () => {
       );
     });
 
+    it('sets a per-tenant API rate limit only when asked, and refuses a bad one', () => {
+      expect(environmentOf(ids.apiFunction)[ENV.tenantRateLimitPerSecond]).toBeUndefined();
+      const limited = Template.fromStack(Stack.of(buildConstruct({ tenantRateLimitPerSecond: 50 })));
+      const variables = Object.values(limited.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
+      );
+      expect(variables.every((v) => v[ENV.tenantRateLimitPerSecond] === '50')).toBe(true);
+      expect(() => buildConstruct({ tenantRateLimitPerSecond: 0 })).toThrow(/tenantRateLimitPerSecond is 0/);
+    });
+
     it('refuses a body limit above 350 KiB', () => {
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 + 1 })).toThrow(/maxBodySize is 358401/);
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 })).not.toThrow();

@@ -256,10 +256,10 @@ export interface WebhookFanoutProps {
   /**
    * Share of successful delivery attempts whose `delivery` log line is written at INFO, from 0 to 1;
    * the others are written at DEBUG. On a healthy pipeline they are most of the delivery function's
-   * log lines, and the delivery log (DynamoDB) keeps every attempt anyway, so 0.01 is a good value
-   * in production. Failures, deferrals and exhaustion are always logged. 1 keeps one line per
-   * attempt, which the local runtime (`npm start`) prints.
-   * @default 1
+   * log lines, and the delivery log (DynamoDB) keeps every attempt anyway. Failures, deferrals
+   * and exhaustion are always logged. 1 keeps one line per attempt (the local runtime, `npm start`,
+   * always uses 1 to print every attempt).
+   * @default 0.01
    */
   readonly successLogSampleRate?: number;
 }

@@ -43,6 +43,8 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   const functionOverrides: Record<string, string> = {
     [ENV.allowedPrivateNetworks]: env[ENV.allowedPrivateNetworks] ?? LOCAL_DEFAULTS.allowedPrivateNetworks,
     [ENV.allowHttp]: env[ENV.allowHttp] ?? LOCAL_DEFAULTS.allowHttp,
+    // A laptop shows every attempt; the deployed default samples successes to keep log cost down.
+    [ENV.successLogSampleRate]: env[ENV.successLogSampleRate] ?? '1',
   };
   for (const name of [ENV.retrySchedule, ENV.timeoutMs]) {
     if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;

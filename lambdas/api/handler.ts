@@ -80,11 +80,11 @@ const router = new Router([
   }),
 ]);
 
-/** The per-tenant limit, when the stack sets one (a no-op middleware otherwise). */
+/** The per-tenant limit, when the stack sets one. */
 const tenantLimit =
   config.tenantRateLimit > 0
-    ? tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)
-    : {};
+    ? [tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)]
+    : [];
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(httpErrors(logger))

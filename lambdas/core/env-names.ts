@@ -42,8 +42,11 @@ export const DEFAULTS = {
   /** The `service` of every log line and the one dimension of every custom metric. */
   serviceName: 'webhook-fanout',
   metricsNamespace: 'WebhookFanout',
-  /** Share of successful delivery attempts logged at INFO (the rest at DEBUG). */
-  successLogSampleRate: 1,
+  /**
+   * Share of successful delivery attempts logged at INFO (the rest at DEBUG): successes are most
+   * of the log bytes at scale. The local runtime sets 1, to show every attempt.
+   */
+  successLogSampleRate: 0.01,
 } as const;
 
 /** Variables Powertools reads itself; the construct sets them. */

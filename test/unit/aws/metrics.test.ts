@@ -266,9 +266,9 @@ describe('Function: observeReads', () => {
 });
 
 describe('Function: parseSuccessLogSampleRate', () => {
-  it('reads a rate from 0 to 1, and defaults to 1', () => {
-    expect(parseSuccessLogSampleRate({})).toBe(1);
-    expect(parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '0.01' })).toBe(0.01);
+  it('reads a rate from 0 to 1, and defaults to 0.01', () => {
+    expect(parseSuccessLogSampleRate({})).toBe(0.01);
+    expect(parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '1' })).toBe(1);
     expect(parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '0' })).toBe(0);
   });
 

@@ -41,7 +41,11 @@ describe('Metrics of a full run', () => {
       process.stdout.write = write;
       process.stderr.write = writeErr;
     };
-    pipeline = await startPipeline({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' });
+    pipeline = await startPipeline({
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
   });
 
   afterAll(async () => {

@@ -46,6 +46,8 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
   for (const name of FUNCTIONS) Object.assign(env, resources.envForFunction(name));
   // Handlers log at INFO on AWS; tests keep quiet unless asked (TEST_LOG_LEVEL=INFO).
   env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'WARN';
+  // Embedded-metric lines would flood the test output; the metrics test turns them back on.
+  env.POWERTOOLS_METRICS_DISABLED = 'true';
   Object.assign(env, overrides);
   Object.assign(process.env, env);
 

@@ -9,7 +9,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from '../lambdas/aws/sqs-publisher';
+import { MAX_BATCH_ENTRIES, packEntries } from '../lambdas/aws/sqs-publisher';
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputId } from '../lib/stack-outputs';
 import { oneLine } from './errors';
 
@@ -162,25 +162,6 @@ export const entryBytes = (entry: Pick<SendMessageBatchRequestEntry, 'MessageBod
     bytes += value.StringValue !== undefined ? Buffer.byteLength(value.StringValue) : (value.BinaryValue?.byteLength ?? 0);
   }
   return bytes;
-};
-
-/** Packs entries, in order, into batches of at most ten and at most MAX_BATCH_BYTES. */
-export const packEntries = <T>(entries: readonly T[], bytesOf: (entry: T) => number): T[][] => {
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = bytesOf(entry);
-    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 };
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>

@@ -174,8 +174,9 @@ const ensureLocalKey = async (
   hosts: Map<string, FunctionHost>,
   config: LocalConfig,
 ): Promise<string> => {
-  const apiFunction = [...hosts.keys()].find((id) => functionEnvironment(template, id, resources)[ENV.apiKeysTable] !== undefined);
-  const table = apiFunction === undefined ? undefined : functionEnvironment(template, apiFunction, resources)[ENV.apiKeysTable];
+  const table = [...hosts.keys()]
+    .map((id) => functionEnvironment(template, id, resources)[ENV.apiKeysTable])
+    .find((name) => name !== undefined);
   if (table === undefined) throw new Error(`no function of the template has ${ENV.apiKeysTable}`);
   const store = new DynamoApiKeyStore(dynamo, table);
   const storeKey = (tenantId: string, key: string) =>

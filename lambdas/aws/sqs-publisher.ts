@@ -23,26 +23,29 @@ export class BatchSendError extends Error {
 }
 
 /**
- * Packs bodies into as few SendMessageBatch calls as the limits allow: ten entries per call,
- * fewer only where the 1 MiB request limit forces it.
+ * Packs entries, in order, into as few SendMessageBatch calls as the limits allow: ten entries per
+ * call, fewer only where the 1 MiB request limit forces it.
  */
-export const packBatches = (bodies: readonly string[]): string[][] => {
-  const batches: string[][] = [];
-  let current: string[] = [];
+export const packEntries = <T>(entries: readonly T[], bytesOf: (entry: T) => number): T[][] => {
+  const batches: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const body of bodies) {
-    const size = Buffer.byteLength(body);
+  for (const entry of entries) {
+    const size = bytesOf(entry);
     if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
       batches.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(body);
+    current.push(entry);
     bytes += size;
   }
   if (current.length > 0) batches.push(current);
   return batches;
 };
+
+/** Message bodies packed into batches, by their UTF-8 size. */
+export const packBatches = (bodies: readonly string[]): string[][] => packEntries(bodies, (body) => Buffer.byteLength(body));
 
 /**
  * SQS takes only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a message body

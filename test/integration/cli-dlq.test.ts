@@ -12,12 +12,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { packEntries } from '../../lambdas/aws/sqs-publisher';
 import {
   DLQ_QUEUES,
   entryBytes,
   formatDeadLetters,
   listDeadLetters,
-  packEntries,
   previewBody,
   redriveAttributes,
   redriveDeadLetters,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../lambdas/core/env-names';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { ReceiverPool } from '../support/receiver';
+import { captureOutput } from '../support/capture-output';
 
 interface EmfLine {
   _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
@@ -14,13 +15,12 @@ interface EmfLine {
  */
 describe('Metrics of a full run', () => {
   let pipeline: Pipeline;
-  const written: string[] = [];
   const receivers = new ReceiverPool();
-  let restore: () => void;
+  let output: ReturnType<typeof captureOutput>;
 
   const emfLines = (): EmfLine[] =>
-    written
-      .join('')
+    output
+      .text()
       .split('\n')
       .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as EmfLine);
@@ -29,18 +29,7 @@ describe('Metrics of a full run', () => {
     lines.flatMap((line) => [line[name]].flat() as number[]).reduce((total, value) => total + value, 0);
 
   beforeAll(async () => {
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    const capture = (chunk: unknown) => {
-      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return true;
-    };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
-    restore = () => {
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-    };
+    output = captureOutput();
     pipeline = await startPipeline({
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
@@ -49,7 +38,7 @@ describe('Metrics of a full run', () => {
   });
 
   afterAll(async () => {
-    restore();
+    output.restore();
     await receivers.closeAll();
   });
 
@@ -102,6 +91,6 @@ describe('Metrics of a full run', () => {
     expect(failures[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'reason']]);
 
     // The refused request's invocation counted nothing, and says nothing about it.
-    expect(written.join('')).not.toContain('No application metrics to publish');
+    expect(output.text()).not.toContain('No application metrics to publish');
   });
 });

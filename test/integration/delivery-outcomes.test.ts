@@ -8,17 +8,8 @@ describe('Delivery outcomes against the emulators', () => {
   const receivers = new ReceiverPool();
   const receiver = (responder?: Responder) => receivers.start(responder);
 
-  const subscribe = async (url: string, eventTypes = ['*']) => {
-    const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } });
-    expect(response.status).toBe(201);
-    return response.body as { id: string; secret: string };
-  };
-
-  const publish = async (type: string, data: unknown, headers: Record<string, string> = {}) => {
-    const response = await pipeline.call('POST', '/v1/events', { key, body: { type, data }, headers });
-    expect(response.status).toBe(202);
-    return response.body as { id: string; createdAt: string };
-  };
+  const subscribe = (url: string, eventTypes = ['*']) => pipeline.subscribe(key, url, eventTypes);
+  const publish = (type: string, data: unknown, headers: Record<string, string> = {}) => pipeline.publish(key, type, data, headers);
 
   const deliveryOf = async (eventId: string, subscriptionId: string) => {
     const response = await pipeline.call('GET', `/v1/subscriptions/${subscriptionId}/deliveries`, { key });

@@ -1,6 +1,5 @@
 import {
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
@@ -21,6 +20,7 @@ import {
   type ReconcileReport,
   type TrackedSubscription,
 } from '../support/reconcile';
+import { receiveAll } from '../support/queues';
 
 /**
  * The platform fails, the receivers are healthy (plus one always-500 receiver, so retries and
@@ -85,17 +85,6 @@ describe('Delivery under platform faults: SQS and DynamoDB errors, crashes mid-b
       }),
     );
     return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
-  };
-
-  const receiveAll = async (queueUrl: string): Promise<string[]> => {
-    const bodies: string[] = [];
-    for (;;) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 0 }),
-      );
-      if (Messages.length === 0) return bodies;
-      bodies.push(...Messages.map((m) => m.Body ?? ''));
-    }
   };
 
   /**
@@ -234,8 +223,8 @@ describe('Delivery under platform faults: SQS and DynamoDB errors, crashes mid-b
 
     log = await readDeliveryLog(pipeline, key, eventIds);
     report = reconcile(log, eventIds, subscriptions);
-    deadLetters.fanout = await receiveAll(pipeline.queueUrl('fanoutDlq'));
-    deadLetters.delivery = await receiveAll(pipeline.queueUrl('deliveryDlq'));
+    deadLetters.fanout = await receiveAll(sqs, pipeline.queueUrl('fanoutDlq'));
+    deadLetters.delivery = await receiveAll(sqs, pipeline.queueUrl('deliveryDlq'));
     console.info(
       [
         `faults-platform: ${EVENT_COUNT} events accepted in ${publishedInMs} ms, all settled in ${settledInMs} ms`,

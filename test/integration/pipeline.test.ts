@@ -10,11 +10,7 @@ describe('Pipeline: ingest -> fan-out -> delivery against the emulators', () => 
   const receivers = new ReceiverPool();
   const receiver = (responder?: Responder) => receivers.start(responder);
 
-  const subscribe = async (url: string, eventTypes: string[]) => {
-    const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } });
-    expect(response.status).toBe(201);
-    return response.body as { id: string; secret: string };
-  };
+  const subscribe = (url: string, eventTypes: string[]) => pipeline.subscribe(key, url, eventTypes);
 
   beforeAll(async () => {
     pipeline = await startPipeline({ ...LOCAL_DELIVERY, WEBHOOK_RETRY_SCHEDULE: '1,1' });

@@ -1,6 +1,5 @@
 import {
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
   type SendMessageBatchCommandInput,
@@ -11,6 +10,7 @@ import { SqsPublisher } from '../../lambdas/aws/sqs-publisher';
 import type { DeliveryMessage } from '../../lambdas/core/messages';
 import { sqsClientConfig } from '../../local/emulators';
 import { localEndpoints } from '../support/emulators';
+import { receiveAll } from '../support/queues';
 import { ReceiverPool } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
@@ -19,17 +19,6 @@ const visibleMessages = async (sqs: SQSClient, queueUrl: string): Promise<number
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-};
-
-const receiveAll = async (sqs: SQSClient, queueUrl: string): Promise<string[]> => {
-  const bodies: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 0 }),
-    );
-    if (Messages.length === 0) return bodies;
-    bodies.push(...Messages.map((m) => m.Body ?? ''));
-  }
 };
 
 /**

@@ -8,17 +8,8 @@ describe('Recovery, operational events and rate limits against the emulators', (
   const receivers = new ReceiverPool();
   const receiver = (responder?: Responder) => receivers.start(responder);
 
-  const subscribe = async (url: string, eventTypes: string[]) => {
-    const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } });
-    expect(response.status).toBe(201);
-    return response.body as { id: string; secret: string };
-  };
-
-  const publish = async (type: string, data: unknown) => {
-    const response = await pipeline.call('POST', '/v1/events', { key, body: { type, data } });
-    expect(response.status).toBe(202);
-    return response.body as { id: string; createdAt: string };
-  };
+  const subscribe = (url: string, eventTypes: string[]) => pipeline.subscribe(key, url, eventTypes);
+  const publish = (type: string, data: unknown) => pipeline.publish(key, type, data);
 
   const statusOf = async (subscriptionId: string, eventId: string) => {
     const response = await pipeline.call('GET', `/v1/subscriptions/${subscriptionId}/deliveries`, { key });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverPool } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
+import { captureOutput } from '../support/capture-output';
 
 /**
  * Runs the whole path with the most verbose logging and reads everything the functions wrote:
@@ -8,23 +9,11 @@ import { startPipeline, type Pipeline } from '../support/pipeline';
  */
 describe('Logs of a full run', () => {
   let pipeline: Pipeline;
-  const written: string[] = [];
   const receivers = new ReceiverPool();
-  let restore: () => void;
+  let output: ReturnType<typeof captureOutput>;
 
   beforeAll(async () => {
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    const capture = (chunk: unknown) => {
-      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return true;
-    };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
-    restore = () => {
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-    };
+    output = captureOutput();
     pipeline = await startPipeline({
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
       WEBHOOK_ALLOW_HTTP: 'true',
@@ -34,7 +23,7 @@ describe('Logs of a full run', () => {
   });
 
   afterAll(async () => {
-    restore();
+    output.restore();
     await receivers.closeAll();
   });
 
@@ -60,7 +49,7 @@ describe('Logs of a full run', () => {
     await pipeline.drain();
 
     // Assess
-    const logs = written.join('');
+    const logs = output.text();
     // The capture really holds the functions' logs: accepted events and delivery attempts.
     expect(logs).toContain('"message":"event accepted"');
     expect(logs).toContain('"message":"delivery"');

@@ -29,6 +29,10 @@ export interface Pipeline {
   env: Record<string, string>;
   call<T = any>(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   createKey(tenantId: string, scopes?: Scope[]): Promise<string>;
+  /** Creates a subscription; anything but a 201 fails the caller. */
+  subscribe(key: string, url: string, eventTypes?: string[]): Promise<{ id: string; secret: string }>;
+  /** Publishes an event; anything but a 202 fails the caller. */
+  publish(key: string, type: string, data: unknown, headers?: Record<string, string>): Promise<{ id: string; createdAt: string }>;
   fanout: SqsEventSource;
   delivery: SqsEventSource;
   queueUrl(kind: 'fanout' | 'fanoutDlq' | 'delivery' | 'deliveryDlq'): string;
@@ -123,10 +127,19 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
     return results;
   };
 
+  const expectStatus = <T>(response: ApiResponse, status: number, what: string): T => {
+    if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body as T;
+  };
+
   return {
     resources,
     env,
     call,
+    subscribe: async (key, url, eventTypes = ['*']) =>
+      expectStatus(await call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } }), 201, `subscribing ${url}`),
+    publish: async (key, type, data, headers = {}) =>
+      expectStatus(await call('POST', '/v1/events', { key, body: { type, data }, headers }), 202, `publishing ${type}`),
     createKey: async (tenantId, scopes = [...SCOPES]) =>
       (await issueApiKey(new DynamoApiKeyStore(dynamo, env.API_KEYS_TABLE!), { tenantId, scopes })).key,
     fanout,

@@ -311,6 +311,8 @@ export interface RedriveOptions extends ReceiveOptions {
   dryRun?: boolean;
   /** The clock the start of the run is read from (tests). */
   now?: () => number;
+  /** Called after each batch: messages handled so far, and about how many there are to handle (if known). */
+  onProgress?: (done: number, total: number | undefined) => void;
 }
 
 export interface RedriveResult {
@@ -375,6 +377,10 @@ export const redriveDeadLetters = async (sqs: Sqs, options: RedriveOptions): Pro
   const hold = new MessageHold(sqs, options.dlqUrl, options.waitTimeSeconds ?? 1);
   try {
     await checkQueuePair(sqs, options.dlqUrl, options.sourceUrl);
+    const counted = options.onProgress === undefined ? null : await approximateCount(sqs, options.dlqUrl);
+    const total = counted === null ? undefined : Math.min(counted, max);
+    const report = () => options.onProgress?.(done(), total === undefined ? undefined : Math.max(total, done()));
+    report();
     while (done() < max && result.arrivedDuring < MAX_ARRIVALS_HELD) {
       const fresh = await hold.receiveNew(Math.min(10, max - done()));
       if (fresh.length === 0) break;
@@ -386,10 +392,12 @@ export const redriveDeadLetters = async (sqs: Sqs, options: RedriveOptions): Pro
       const batch = eligible.slice(0, max - done());
       if (options.dryRun) {
         result.wouldMove += batch.length;
+        report();
         continue;
       }
       for (const entries of packEntries(batch.map(toSendEntry), entryBytes)) {
         const stop = await moveBatch(sqs, options, entries, batch, hold, result);
+        report();
         if (stop !== undefined) {
           result.error = stop;
           return result;

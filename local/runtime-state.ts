@@ -12,6 +12,8 @@ export interface RuntimeState {
   apiUrl: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
+  /** The `local` tenant's key, so the CLI's `--local` needs none (the file is readable by its owner only). */
+  apiKey?: string;
   /** The stack's outputs (ApiUrl, table names, queue URLs) as the local runtime has them. */
   outputs: Record<string, string>;
 }

@@ -40,6 +40,14 @@ export interface StartOptions {
   /** Where the runtime's own notices go. */
   notice: (line: string) => void;
   template?: JsonObject;
+  /** Sees what Lambda would bill and log for each function; benchmarks price the pipeline with it. */
+  observer?: FunctionObserver;
+}
+
+/** Per function: each invocation's duration, and the output its log group would ingest. */
+export interface FunctionObserver {
+  invoked(functionName: string, durationMs: number): void;
+  output(functionName: string, chunk: Buffer): void;
 }
 
 export class MissingHandlerSourceError extends Error {
@@ -52,7 +60,7 @@ export class MissingHandlerSourceError extends Error {
  * environment the template gives them, its HTTP API routes are served, and its SQS event
  * sources are polled with Lambda's semantics.
  */
-export const startLocalRuntime = async ({ config, log, notice, template = synthTemplate() }: StartOptions): Promise<LocalRuntime> => {
+export const startLocalRuntime = async ({ config, log, notice, template = synthTemplate(), observer }: StartOptions): Promise<LocalRuntime> => {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
@@ -90,10 +98,18 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
       });
       host.stdout.on('data', lineFormatter(functionName, log));
       host.stderr.on('data', lineFormatter(functionName, log));
+      if (observer !== undefined) {
+        for (const stream of [host.stdout, host.stderr]) stream.on('data', (chunk: Buffer) => observer.output(functionName, chunk));
+      }
       stops.push(() => host.stop());
       hosts.set(fn.logicalId, host);
     }
     await Promise.all([...hosts.values()].map((host) => host.ready));
+    const invoke = <T>(host: FunctionHost, event: unknown): Promise<T> => {
+      if (observer === undefined) return host.invoke<T>(event);
+      const started = performance.now();
+      return host.invoke<T>(event).finally(() => observer.invoked(host.name, performance.now() - started));
+    };
 
     const apiKey = await ensureLocalKey(dynamo, template, resources, hosts, config);
 
@@ -106,7 +122,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
           sqs,
           queueUrl: queue.queueUrl,
           queueArn: queue.queueArn,
-          handler: (event) => host.invoke(event),
+          handler: (event) => invoke(host, event),
           functionName: host.name,
           timeoutMs: mapping.function.timeoutSeconds * 1000,
           batchSize: mapping.batchSize,
@@ -126,7 +142,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     const routes = httpRoutesOf(template);
     const { server, port } = await startHttpServer(
       routes,
-      (functionLogicalId, event) => hosts.get(functionLogicalId)!.invoke(event),
+      (functionLogicalId, event) => invoke(hosts.get(functionLogicalId)!, event),
       config.port,
     );
     stops.push(() => closeServer(server));
@@ -136,6 +152,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
       apiUrl,
       sqsEndpoint: emulators.sqsEndpoint,
       dynamoEndpoint: emulators.dynamoEndpoint,
+      apiKey,
       outputs: { ...resolvedOutputs(template, resources), [STACK_OUTPUTS.apiUrl]: apiUrl },
     });
     stops.push(async () => removeRuntimeState());

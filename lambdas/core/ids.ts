@@ -27,3 +27,12 @@ export const idBoundary = (prefix: IdPrefix, time: number, edge: 'lowest' | 'hig
   }
   return `${prefix}_${encoded}${(edge === 'lowest' ? '0' : 'Z').repeat(16)}`;
 };
+
+/** When an id was made (its ULID's time), in ms; undefined for a string that is no id. */
+export const idTime = (id: string): number | undefined => {
+  const ulid = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  if (id.indexOf('_') < 0 || !/^[0-9A-HJKMNP-TV-Z]{10}$/.test(ulid)) return undefined;
+  let time = 0;
+  for (const char of ulid) time = time * 32 + CROCKFORD.indexOf(char);
+  return time;
+};

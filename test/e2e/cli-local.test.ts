@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-process';
 import { call, PROJECT_ROOT, startRuntime, STARTUP_BOUND_MS, type StartedRuntime } from './local-runtime-process';
 
 const run = promisify(execFile);
@@ -9,14 +10,7 @@ const run = promisify(execFile);
 describe('CLI: webhook-fanout --local against a running npm start', () => {
   let runtime: StartedRuntime | undefined;
 
-  const cli = (...args: string[]) =>
-    run(process.execPath, ['cli/bin.mjs', '--local', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, LOCAL_STATE_FILE: runtime!.process.stateFile },
-    }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-    );
+  const cli = (...args: string[]) => runCli(runtime!.process.stateFile, args);
 
   beforeAll(async () => {
     runtime = await startRuntime();

@@ -322,6 +322,22 @@ describe('Function: redriveDeadLetters (emulator, injected faults)', () => {
     expect(await visible(queues.deliveryDlq)).toBe(0);
   });
 
+  it('reports progress after each batch against the count at the start, for the progress bar', async () => {
+    // Prepare
+    await fillQueue(queues.deliveryDlq, 23);
+    const reports: [number, number | undefined][] = [];
+
+    // Act
+    const result = await redriveDeadLetters(localClients().sqs, { ...pair(), onProgress: (done, total) => reports.push([done, total]) });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 23, failed: 0 });
+    expect(reports[0]).toEqual([0, 23]);
+    expect(reports.at(-1)).toEqual([23, 23]);
+    expect(reports.map(([done]) => done)).toEqual([...reports.map(([done]) => done)].sort((a, b) => a - b));
+    expect(reports.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('deletes only what was sent: an entry SQS reports failed stays in the DLQ, visible again', async () => {
     // Prepare
     const bodies = await fillQueue(queues.deliveryDlq, 4);

@@ -1,0 +1,72 @@
+/**
+ * A small client of the product's HTTP API for the operator CLI: one bearer key, JSON in and out,
+ * and the API's error shape turned into an `ApiError` with its status and code.
+ */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type ApiCall = <T = unknown>(request: ApiRequest) => Promise<T>;
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Per request; the API answers well within it unless something is wrong. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ApiClientOptions): ApiCall => {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async <T>({ method, path, query, body, headers }: ApiRequest): Promise<T> => {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, value);
+    const url = `${base}${path}${search.size > 0 ? `?${search}` : ''}`;
+    const response = await fetchImpl(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`${method} ${url} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    });
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const code = typeof error?.code === 'string' ? error.code : `http_${response.status}`;
+      const message = typeof error?.message === 'string' ? error.message : text.slice(0, 200) || response.statusText;
+      throw new ApiError(response.status, code, `${response.status} ${code}: ${message}`);
+    }
+    return parsed as T;
+  };
+};
+
+const parseJson = (text: string): unknown => {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};

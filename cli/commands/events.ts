@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { deliveryTable, eventDetails, type DeliveryPage, type EventView } from '../views';
+import { withApi, type ApiOptions, type CliContext } from './context';
+
+interface SendOptions extends ApiOptions {
+  type: string;
+  data?: string;
+  dataFile?: string;
+  idempotencyKey?: string;
+}
+
+/** The event's data: `--data '<json>'`, or `--data-file path` (`-` for standard input). */
+const readData = (options: SendOptions): unknown => {
+  if ((options.data === undefined) === (options.dataFile === undefined)) {
+    throw new InvalidArgumentError('give exactly one of --data and --data-file');
+  }
+  const text = options.data ?? readFileSync(options.dataFile === '-' ? 0 : options.dataFile!, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`the data is not JSON: ${(error as Error).message}`);
+  }
+};
+
+const eventPath = (id: string): string => `/v1/events/${encodeURIComponent(id)}`;
+
+export const registerEvents = (program: Command, { out, targets }: CliContext): void => {
+  const events = program.command('events').description('publish events, look at them and their deliveries, replay them');
+
+  withApi(
+    events
+      .command('send')
+      .description('publish an event to every matching subscription')
+      .requiredOption('--type <type>', 'the event type, e.g. order.created')
+      .option('--data <json>', 'the payload, as JSON')
+      .option('--data-file <path>', 'read the payload from a file (- for standard input)')
+      .option('--idempotency-key <key>', 'a repeat with the same key within 24 h is accepted once'),
+  ).action(async (options: SendOptions, command: Command) => {
+    let data: unknown;
+    try {
+      data = readData(options);
+    } catch (error) {
+      command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: 2 });
+    }
+    const api = await targets.api(options);
+    const accepted = await api<{ id: string; type: string; createdAt: string }>({
+      method: 'POST',
+      path: '/v1/events',
+      body: { type: options.type, data },
+      ...(options.idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': options.idempotencyKey } }),
+    });
+    out(options.json ? JSON.stringify(accepted) : `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}`);
+  });
+
+  withApi(events.command('get').description('show an event and a count of its deliveries by status').argument('<id>', 'evt_...')).action(
+    async (id: string, options: ApiOptions) => {
+      const api = await targets.api(options);
+      const event = await api<EventView>({ method: 'GET', path: eventPath(id) });
+      out(options.json ? JSON.stringify(event) : eventDetails(event));
+    },
+  );
+
+  withApi(
+    events.command('deliveries').description("show an event's delivery to each subscription, with the last attempt").argument('<id>', 'evt_...'),
+  ).action(async (id: string, options: ApiOptions) => {
+    const api = await targets.api(options);
+    const page = await api<DeliveryPage>({ method: 'GET', path: `${eventPath(id)}/deliveries` });
+    out(options.json ? JSON.stringify(page) : deliveryTable(page.items));
+  });
+
+  withApi(
+    events
+      .command('replay')
+      .description('deliver an event again, with the same webhook-id, to every matching subscription or one')
+      .argument('<id>', 'evt_...')
+      .option('--subscription <id>', 'only to this subscription'),
+  ).action(async (id: string, options: { subscription?: string } & ApiOptions) => {
+    const api = await targets.api(options);
+    const replay = await api<{ eventId: string; replayId: string; subscriptionId?: string }>({
+      method: 'POST',
+      path: `${eventPath(id)}/replay`,
+      body: options.subscription === undefined ? {} : { subscriptionId: options.subscription },
+    });
+    out(options.json ? JSON.stringify(replay) : `replaying ${replay.eventId} (${replay.replayId}) to ${replay.subscriptionId ?? 'every matching subscription'}`);
+  });
+};

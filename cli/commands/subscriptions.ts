@@ -1,0 +1,139 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ApiCall } from '../api-client';
+import { subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
+import { collectHeader, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
+
+interface SubscriptionFields {
+  url?: string;
+  eventTypes?: string[];
+  description?: string;
+  header?: Record<string, string>;
+  rateLimit?: number | 'none';
+}
+
+/** `--rate-limit none` clears it on update (commander turns a parsed null into '', so a word stands for it). */
+const parseRateLimit = (value: string): number | 'none' => (value.trim() === 'none' ? 'none' : parsePositiveInt(value));
+
+const parseEnabled = (value: string): boolean => {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('must be true or false.');
+};
+
+/** The body fields the flags set; unset flags are left out, so an update changes only what was named. */
+const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean }): Record<string, unknown> => ({
+  ...(options.url === undefined ? {} : { url: options.url }),
+  ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
+  ...(options.description === undefined ? {} : { description: options.description }),
+  ...(options.clearDescription ? { description: null } : {}),
+  ...(options.header === undefined ? {} : { headers: options.header }),
+  ...(options.rateLimit === undefined ? {} : { rateLimitPerSecond: options.rateLimit === 'none' ? null : options.rateLimit }),
+  ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
+});
+
+/** Every page of the subscriptions list, following the cursors. */
+const listAll = async (api: ApiCall): Promise<Subscription[]> => {
+  const items: Subscription[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor } });
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return items;
+};
+
+const subscriptionPath = (id: string): string => `/v1/subscriptions/${encodeURIComponent(id)}`;
+
+export const registerSubscriptions = (program: Command, { out, err, targets }: CliContext): void => {
+  const subscriptions = program.command('subscriptions').description("manage the API key's tenant's subscriptions");
+
+  /** Prints a subscription, with its secret when the answer carries one. */
+  const show = (subscription: Subscription, options: ApiOptions): void => {
+    if (options.json) {
+      out(JSON.stringify(subscription));
+      return;
+    }
+    out(subscriptionDetails(subscription));
+  };
+
+  withApi(
+    subscriptions
+      .command('create')
+      .description('subscribe an endpoint; prints the signing secret once')
+      .requiredOption('--url <url>', 'where deliveries are POSTed (https)')
+      .requiredOption('--event-types <types>', 'comma-separated filters: order.created, order.*, *', parseList)
+      .option('--description <text>', 'a note for people')
+      .option('--header <name=value>', 'a header sent with every delivery (repeatable)', collectHeader)
+      .option('--rate-limit <n>', 'at most this many attempts per second to this endpoint', parsePositiveInt),
+  ).action(async (options: SubscriptionFields & ApiOptions) => {
+    const api = await targets.api(options);
+    show(await api<Subscription>({ method: 'POST', path: '/v1/subscriptions', body: bodyOf(options) }), options);
+  });
+
+  withApi(
+    subscriptions
+      .command('list')
+      .description('list subscriptions, oldest first')
+      .option('--limit <n>', 'page size (1..100)', parsePositiveInt, 50)
+      .option('--cursor <cursor>', 'the cursor a previous page printed')
+      .option('--all', 'every page'),
+  ).action(async (options: { limit: number; cursor?: string; all?: boolean } & ApiOptions) => {
+    const api = await targets.api(options);
+    const page: SubscriptionPage = options.all
+      ? { items: await listAll(api) }
+      : await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: String(options.limit), cursor: options.cursor } });
+    if (options.json) {
+      out(JSON.stringify(page));
+      return;
+    }
+    out(subscriptionTable(page.items));
+    if (page.cursor !== undefined) err(`more: --cursor ${page.cursor}`);
+  });
+
+  withApi(subscriptions.command('get').description('show one subscription (never its secret)').argument('<id>', 'sub_...')).action(
+    async (id: string, options: ApiOptions) => {
+      const api = await targets.api(options);
+      show(await api<Subscription>({ method: 'GET', path: subscriptionPath(id) }), options);
+    },
+  );
+
+  withApi(
+    subscriptions
+      .command('update')
+      .description('change a subscription: only the fields given')
+      .argument('<id>', 'sub_...')
+      .option('--url <url>', 'a new endpoint URL')
+      .option('--event-types <types>', 'comma-separated filters, replacing the current ones', parseList)
+      .option('--description <text>', 'a new note')
+      .option('--clear-description', 'remove the note')
+      .option('--header <name=value>', 'the headers sent with every delivery, replacing the current ones (repeatable)', collectHeader)
+      .option('--rate-limit <n>', 'attempts per second, or "none" to remove the limit', parseRateLimit)
+      .option('--enabled <bool>', 'true re-enables (whatever disabled it), false disables', parseEnabled),
+  ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean } & ApiOptions, command: Command) => {
+    const body = bodyOf(options);
+    if (Object.keys(body).length === 0) {
+      command.error('error: name at least one field to change (see --help)', { code: 'commander.usage', exitCode: 2 });
+    }
+    const api = await targets.api(options);
+    show(await api<Subscription>({ method: 'PATCH', path: subscriptionPath(id), body }), options);
+  });
+
+  withApi(subscriptions.command('delete').description('delete a subscription; nothing more is delivered to it').argument('<id>', 'sub_...')).action(
+    async (id: string, options: ApiOptions) => {
+      const api = await targets.api(options);
+      await api({ method: 'DELETE', path: subscriptionPath(id) });
+      out(options.json ? JSON.stringify({ id, deleted: true }) : `deleted ${id}`);
+    },
+  );
+
+  withApi(
+    subscriptions
+      .command('rotate-secret')
+      .description('make a new signing secret and print it once; the old one keeps signing for the grace period (24 h by default)')
+      .argument('<id>', 'sub_...'),
+  ).action(async (id: string, options: ApiOptions) => {
+    const api = await targets.api(options);
+    show(await api<Subscription>({ method: 'POST', path: `${subscriptionPath(id)}/rotate-secret` }), options);
+  });
+};

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { idTime } from '../lambdas/core/ids';
+import type { ApiCall } from './api-client';
+import type { Delivery, DeliveryPage, SubscriptionPage } from './views';
+
+/** Statuses a delivery leaves only through a replay or a recovery. */
+const SETTLED = new Set(['delivered', 'exhausted', 'skipped']);
+
+/**
+ * How far back each poll looks beyond the oldest unsettled delivery: fan-out writes a delivery's
+ * record a moment after the event was accepted, so a window that started at the newest settled
+ * event would miss records still on their way.
+ */
+export const LOOKBACK_MS = 5 * 60_000;
+
+export interface FollowOptions {
+  /** Only these subscriptions; by default every subscription of the key's tenant, listed again each poll. */
+  subscriptionIds?: string[];
+  /** Deliveries of events accepted from this time (ms). */
+  since: number;
+  intervalMs: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/**
+ * Follows delivery records as they change, by polling each subscription's deliveries: yields a
+ * record when it first appears and whenever its status or attempt count changes. Each poll reads
+ * only the window from the oldest delivery still in flight (or a few minutes back), so its cost
+ * stays flat however long it runs.
+ */
+export async function* followDeliveries(api: ApiCall, options: FollowOptions): AsyncGenerator<Delivery> {
+  const now = options.now ?? Date.now;
+  const seen = new Map<string, string>();
+  const windowStart = new Map<string, number>();
+  while (!options.signal?.aborted) {
+    const subscriptionIds = options.subscriptionIds ?? (await listSubscriptionIds(api));
+    for (const subscriptionId of subscriptionIds) {
+      const from = windowStart.get(subscriptionId) ?? options.since;
+      const records = await deliveriesSince(api, subscriptionId, from);
+      // Oldest first, so lines come out in the order events were accepted.
+      records.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+      for (const record of records) {
+        const key = `${record.subscriptionId} ${record.eventId}`;
+        const fingerprint = `${record.status} ${record.attempts} ${record.updatedAt}`;
+        if (seen.get(key) === fingerprint) continue;
+        seen.set(key, fingerprint);
+        yield record;
+      }
+      const unsettled = records.filter((record) => !SETTLED.has(record.status)).map((record) => idTime(record.eventId) ?? from);
+      const next = Math.max(options.since, Math.min(now() - LOOKBACK_MS, ...unsettled));
+      windowStart.set(subscriptionId, next);
+      forgetBefore(seen, subscriptionId, next);
+    }
+    await sleep(options.intervalMs, undefined, options.signal === undefined ? {} : { signal: options.signal }).catch(() => undefined);
+  }
+}
+
+const listSubscriptionIds = async (api: ApiCall): Promise<string[]> => {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor } });
+    ids.push(...page.items.map((item) => item.id));
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return ids;
+};
+
+const deliveriesSince = async (api: ApiCall, subscriptionId: string, since: number): Promise<Delivery[]> => {
+  const records: Delivery[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<DeliveryPage>({
+      method: 'GET',
+      path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`,
+      query: { limit: '100', since: new Date(since).toISOString(), cursor },
+    });
+    records.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return records;
+};
+
+/** Drops what a subscription's window no longer reaches, so a long tail holds little memory. */
+const forgetBefore = (seen: Map<string, string>, subscriptionId: string, time: number): void => {
+  for (const key of seen.keys()) {
+    const [subscription, eventId] = key.split(' ');
+    if (subscription === subscriptionId && (idTime(eventId ?? '') ?? 0) < time) seen.delete(key);
+  }
+};

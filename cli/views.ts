@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type {
+  deliveryListResponseSchema,
+  deliveryResponseSchema,
+  eventResponseSchema,
+  subscriptionListResponseSchema,
+  subscriptionResponseSchema,
+} from '../lambdas/core/api-schemas';
+import { fieldList, textTable } from './table';
+
+/* How the CLI shows the API's answers to people; `--json` prints the answers as they came. */
+
+export type Subscription = z.infer<typeof subscriptionResponseSchema>;
+export type SubscriptionPage = z.infer<typeof subscriptionListResponseSchema>;
+export type Delivery = z.infer<typeof deliveryResponseSchema>;
+export type DeliveryPage = z.infer<typeof deliveryListResponseSchema>;
+export type EventView = z.infer<typeof eventResponseSchema>;
+
+const stateOf = (subscription: Subscription): string =>
+  subscription.enabled ? 'enabled' : `disabled${subscription.disabledReason === undefined ? '' : ` (${subscription.disabledReason})`}`;
+
+export const subscriptionTable = (items: Subscription[]): string =>
+  items.length === 0
+    ? 'no subscriptions'
+    : textTable(
+        ['ID', 'STATE', 'EVENT TYPES', 'URL', 'DESCRIPTION'],
+        items.map((item) => [item.id, stateOf(item), item.eventTypes.join(','), item.url, item.description ?? '']),
+      );
+
+export const subscriptionDetails = (subscription: Subscription): string =>
+  fieldList([
+    ['id', subscription.id],
+    ['url', subscription.url],
+    ['event types', subscription.eventTypes.join(', ')],
+    ['state', stateOf(subscription)],
+    ['disabled at', subscription.disabledAt],
+    ['description', subscription.description],
+    ['headers', Object.keys(subscription.headers ?? {}).length > 0 ? Object.entries(subscription.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('; ') : undefined],
+    ['rate limit', subscription.rateLimitPerSecond === undefined ? undefined : `${subscription.rateLimitPerSecond}/s`],
+    ['created', subscription.createdAt],
+    ['updated', subscription.updatedAt],
+    ['secret', subscription.secret],
+  ]) + (subscription.secret === undefined ? '' : '\nStore the secret now: it is shown only once.');
+
+/** The last attempt in a few words: `200 in 42 ms`, `503 throttled`, `timeout`. */
+export const lastAttempt = (delivery: Delivery): string => {
+  const last = delivery.attemptLog.at(-1);
+  if (last === undefined) return '';
+  const status = last.statusCode === undefined ? '' : String(last.statusCode);
+  const why = last.outcome === 'delivered' ? `in ${Math.round(last.durationMs)} ms` : (last.reason ?? last.error ?? 'failed');
+  return [status, why].filter(Boolean).join(' ');
+};
+
+export const deliveryTable = (items: Delivery[]): string =>
+  items.length === 0
+    ? 'no deliveries'
+    : textTable(
+        ['EVENT', 'SUBSCRIPTION', 'TYPE', 'STATUS', 'ATTEMPTS', 'LAST', 'LAST ATTEMPT', 'NEXT ATTEMPT'],
+        items.map((item) => [
+          item.eventId,
+          item.subscriptionId,
+          item.eventType,
+          item.status,
+          String(item.attempts),
+          lastAttempt(item),
+          item.lastAttemptAt ?? '',
+          item.nextAttemptAt ?? '',
+        ]),
+      );
+
+/** One line per change of a delivery, as `tail` prints them. */
+export const deliveryLine = (delivery: Delivery): string =>
+  [
+    delivery.updatedAt,
+    delivery.eventId,
+    delivery.subscriptionId,
+    delivery.eventType,
+    delivery.status,
+    `attempt ${delivery.attempts}`,
+    lastAttempt(delivery),
+    delivery.nextAttemptAt === undefined ? '' : `next ${delivery.nextAttemptAt}`,
+  ]
+    .filter(Boolean)
+    .join('  ');
+
+export const eventDetails = (event: EventView): string => {
+  const { complete, ...counts } = event.deliveries;
+  const summary = Object.entries(counts)
+    .map(([status, count]) => `${status} ${count}`)
+    .join(', ');
+  return fieldList([
+    ['id', event.id],
+    ['type', event.type],
+    ['created', event.createdAt],
+    ['deliveries', `${summary || 'none yet'}${complete ? '' : ' (first 1000 subscriptions only)'}`],
+    ['data', JSON.stringify(event.data)],
+  ]);
+};

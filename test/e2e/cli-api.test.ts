@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Receiver, ReceiverPool } from '../support/receiver';
+import { jsonOf, runCli, spawnCli, type RunningCli } from './cli-process';
+import { startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
+
+/**
+ * The operator CLI's API commands (`subscriptions`, `events`, `recover`, `tail`) with `--local`,
+ * as an operator runs them: child processes against `npm start`, receivers on 127.0.0.1.
+ */
+describe('CLI: subscriptions, events, recover and tail against a running npm start', () => {
+  let runtime: StartedRuntime | undefined;
+  const receivers = new ReceiverPool();
+  let healthy: Receiver;
+  let broken: Receiver;
+  let healthyId = '';
+  let healthySecret = '';
+  let brokenId = '';
+  let eventId = '';
+  let tail: RunningCli | undefined;
+
+  const cli = (...args: string[]) => runCli(runtime!.process.stateFile, args);
+
+  beforeAll(async () => {
+    // Two attempts one second apart, so the broken endpoint is exhausted within seconds.
+    runtime = await startRuntime({ WEBHOOK_RETRY_SCHEDULE: '1' });
+    healthy = await receivers.start();
+    broken = await receivers.start(() => ({ status: 500 }));
+  }, STARTUP_BOUND_MS + 10_000);
+
+  afterAll(async () => {
+    await tail?.interrupt();
+    await receivers.closeAll();
+    if (runtime !== undefined) expect((await runtime.process.stop()).code).toBe(0);
+  });
+
+  it('creates subscriptions, printing the secret once, and lists and shows them without it', async () => {
+    // Act
+    const created = jsonOf(await cli('subscriptions', 'create', '--url', healthy.url, '--event-types', 'order.*', '--description', 'orders', '--header', 'x-team=billing', '--json'));
+    const brokenText = await cli('subscriptions', 'create', '--url', broken.url, '--event-types', 'order.created,refund.*');
+    const listed = jsonOf(await cli('subscriptions', 'list', '--json'));
+    const table = await cli('subscriptions', 'list');
+    const shown = await cli('subscriptions', 'get', created.id);
+
+    // Assess
+    expect(created).toMatchObject({ url: healthy.url, eventTypes: ['order.*'], headers: { 'x-team': 'billing' }, enabled: true });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect(brokenText.stdout).toMatch(/^secret: +whsec_\S+$/m);
+    expect(brokenText.stdout).toContain('Store the secret now');
+    healthyId = created.id;
+    healthySecret = created.secret;
+    brokenId = /^id: +(sub_\S+)$/m.exec(brokenText.stdout)![1]!;
+    expect(listed.items.map((item: { id: string }) => item.id)).toEqual([healthyId, brokenId]);
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATE +EVENT TYPES +URL +DESCRIPTION$/);
+    expect(table.stdout).toMatch(new RegExp(`^${healthyId} +enabled +order\\.\\* +${healthy.url.replace(/[.]/g, '\\.')} +orders$`, 'm'));
+    expect(shown.stdout).toMatch(/^headers: +x-team: billing$/m);
+    expect(shown.stdout).not.toContain('whsec_');
+  });
+
+  it('sends an event that tail shows delivered to one endpoint and exhausted at the other', async () => {
+    // Prepare: tail runs before the event exists, as an operator would start it.
+    tail = spawnCli(runtime!.process.stateFile, ['tail', '--json', '--interval', '1']);
+
+    // Act
+    const accepted = jsonOf(await cli('events', 'send', '--type', 'order.created', '--data', '{"orderId":"o-1"}', '--idempotency-key', 'order-o-1', '--json'));
+    eventId = accepted.id;
+    const final = await waitFor(
+      () => {
+        const records = tail!.lines().map((line) => JSON.parse(line) as { eventId: string; subscriptionId: string; status: string });
+        const of = (id: string) => records.filter((record) => record.eventId === eventId && record.subscriptionId === id).at(-1)?.status;
+        return of(healthyId) === 'delivered' && of(brokenId) === 'exhausted' ? records : undefined;
+      },
+      { timeoutMs: 30_000, description: () => `tail lines\n${tail!.lines().join('\n')}\n${tail!.stderr()}` },
+    );
+    const code = await tail.interrupt();
+    tail = undefined;
+
+    // Assess
+    expect(accepted.type).toBe('order.created');
+    expect(code).toBe(0);
+    expect(final.every((record) => typeof record.status === 'string')).toBe(true);
+    expect(healthy.requests).toHaveLength(1);
+    expect(Receiver.verify(healthy.requests[0]!, healthySecret)).toMatchObject({ type: 'order.created', data: { orderId: 'o-1' } });
+    expect(healthy.requests[0]!.headers['x-team']).toBe('billing');
+    expect(broken.requests).toHaveLength(2);
+  });
+
+  it("shows the event's deliveries as a summary and a table", async () => {
+    // Act
+    const event = jsonOf(await cli('events', 'get', eventId, '--json'));
+    const summary = await cli('events', 'get', eventId);
+    const table = await cli('events', 'deliveries', eventId);
+
+    // Assess
+    expect(event.deliveries).toEqual({ delivered: 1, exhausted: 1, complete: true });
+    expect(summary.stdout).toMatch(/^deliveries: +delivered 1, exhausted 1$/m);
+    expect(table.stdout.split('\n')[0]).toMatch(/^EVENT +SUBSCRIPTION +TYPE +STATUS +ATTEMPTS +LAST +LAST ATTEMPT +NEXT ATTEMPT$/);
+    expect(table.stdout).toMatch(new RegExp(`^${eventId} +${healthyId} +order\\.created +delivered +1 +200 in \\d+ ms `, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${eventId} +${brokenId} +order\\.created +exhausted +2 +500 server_error `, 'm'));
+  });
+
+  it('recovers the exhausted delivery once the endpoint is fixed, and replays to one subscription with the same webhook-id', async () => {
+    // Prepare
+    broken.respondWith(() => ({ status: 204 }));
+
+    // Act
+    const recovery = jsonOf(await cli('recover', brokenId, '--since', '10m', '--json'));
+    const replay = await cli('events', 'replay', eventId, '--subscription', healthyId);
+    await waitFor(() => broken.requests.length === 3 && healthy.requests.length === 2, { timeoutMs: 20_000, description: 'the recovered and the replayed delivery' });
+
+    // Assess
+    expect(recovery).toMatchObject({ subscriptionId: brokenId });
+    expect(recovery.recoveryId).toMatch(/^run_/);
+    expect(replay.stdout).toMatch(new RegExp(`^replaying ${eventId} \\(run_\\S+\\) to ${healthyId}$`, 'm'));
+    expect(healthy.requests[1]!.headers['webhook-id']).toBe(eventId);
+    expect(broken.requests[2]!.headers['webhook-id']).toBe(eventId);
+  });
+
+  it('disables and re-enables, rotates the secret, and deletes', async () => {
+    // Act
+    const disabled = jsonOf(await cli('subscriptions', 'update', healthyId, '--enabled', 'false', '--rate-limit', '5', '--json'));
+    const enabled = await cli('subscriptions', 'update', healthyId, '--enabled', 'true', '--rate-limit', 'none', '--clear-description');
+    const rotated = jsonOf(await cli('subscriptions', 'rotate-secret', healthyId, '--json'));
+    const deleted = await cli('subscriptions', 'delete', brokenId);
+    const gone = await cli('subscriptions', 'get', brokenId);
+
+    // Assess
+    expect(disabled).toMatchObject({ enabled: false, disabledReason: 'disabled_by_user', rateLimitPerSecond: 5 });
+    expect(enabled.stdout).toMatch(/^state: +enabled$/m);
+    expect(enabled.stdout).not.toMatch(/^(description|rate limit):/m);
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(healthySecret);
+    expect(deleted).toMatchObject({ code: 0, stdout: `deleted ${brokenId}\n` });
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/^error: 404 not_found: /);
+  });
+
+  it('exits 2 for a usage error, 4 for a refused key and 5 for a request the API refuses, with one line on stderr', async () => {
+    // Act
+    const usage = await cli('subscriptions', 'create', '--event-types', '*');
+    const badData = await cli('events', 'send', '--type', 'a', '--data', '{not json');
+    const nothingToChange = await cli('subscriptions', 'update', healthyId);
+    const badKey = await cli('subscriptions', 'list', '--api-key', 'wfk_not_a_key');
+    const refused = await cli('subscriptions', 'create', '--url', 'ftp://example.com/x', '--event-types', '*');
+    const badTime = await cli('recover', healthyId, '--since', 'yesterday');
+
+    // Assess
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("required option '--url <url>' not specified");
+    expect(badData.code).toBe(2);
+    expect(badData.stderr).toContain('the data is not JSON');
+    expect(nothingToChange.code).toBe(2);
+    expect(badKey.code).toBe(4);
+    expect(badKey.stderr).toMatch(/^error: 401 unauthorized: .+\n$/);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/^error: 422 \w+: .+\n$/);
+    expect(badTime.code).toBe(2);
+  });
+});

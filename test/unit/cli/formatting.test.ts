@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../../cli/api-client';
+import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
+import { progressLine } from '../../../cli/progress-bar';
+import { fieldList, textTable } from '../../../cli/table';
+import { parseTimeArg } from '../../../cli/time-arg';
+import { deliveryLine, lastAttempt, type Delivery } from '../../../cli/views';
+
+const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
+  eventId: 'evt_01J0000000000000000000000A',
+  subscriptionId: 'sub_01J0000000000000000000000B',
+  eventType: 'order.created',
+  status: 'retrying',
+  attempts: 2,
+  attemptLog: [{ attempt: 2, at: '2026-03-01T12:00:31.000Z', outcome: 'failed', statusCode: 503, durationMs: 12.4, reason: 'throttled' }],
+  nextAttemptAt: '2026-03-01T12:05:31.000Z',
+  createdAt: '2026-03-01T12:00:01.000Z',
+  updatedAt: '2026-03-01T12:00:31.000Z',
+  ...overrides,
+});
+
+describe('CLI formatting', () => {
+  it('pads table columns to their widest cell and folds line breaks', () => {
+    const table = textTable(['ID', 'URL'], [['sub_1', 'https://a.example/x'], ['sub_22', 'two\nlines']]);
+    expect(table.split('\n')).toEqual(['ID      URL', '------  -------------------', 'sub_1   https://a.example/x', 'sub_22  two lines']);
+  });
+
+  it('aligns field lists and leaves out what is undefined', () => {
+    expect(fieldList([['id', 'sub_1'], ['description', undefined], ['event types', '*']])).toBe('id:           sub_1\nevent types:  *');
+  });
+
+  it('says what the last attempt did in a few words', () => {
+    expect(lastAttempt(delivery())).toBe('503 throttled');
+    expect(lastAttempt(delivery({ attemptLog: [{ attempt: 1, at: 'x', outcome: 'delivered', statusCode: 200, durationMs: 41.6 }] }))).toBe('200 in 42 ms');
+    expect(lastAttempt(delivery({ attemptLog: [{ attempt: 1, at: 'x', outcome: 'failed', durationMs: 15000, reason: 'timeout' }] }))).toBe('timeout');
+    expect(lastAttempt(delivery({ attemptLog: [] }))).toBe('');
+  });
+
+  it('prints one tail line per change with the next attempt while retrying', () => {
+    expect(deliveryLine(delivery())).toBe(
+      '2026-03-01T12:00:31.000Z  evt_01J0000000000000000000000A  sub_01J0000000000000000000000B  order.created  retrying  attempt 2  503 throttled  next 2026-03-01T12:05:31.000Z',
+    );
+  });
+
+  it('draws a progress bar, or a bare count when the total is unknown', () => {
+    expect(progressLine(5, 10, 'moved', 10)).toBe('[#####-----]  5/10 moved');
+    expect(progressLine(12, 10, 'moved', 10)).toBe('[##########] 12/10 moved');
+    expect(progressLine(3, undefined, 'moved')).toBe('3 moved');
+  });
+});
+
+describe('CLI arguments and exit codes', () => {
+  it('reads a time as ISO-8601 or as a duration back from now', () => {
+    const now = () => Date.parse('2026-03-01T12:00:00Z');
+    expect(parseTimeArg('2h', now)).toBe('2026-03-01T10:00:00.000Z');
+    expect(parseTimeArg('90s', now)).toBe('2026-03-01T11:58:30.000Z');
+    expect(parseTimeArg('3d', now)).toBe('2026-02-26T12:00:00.000Z');
+    expect(parseTimeArg('2026-02-01T00:00:00+01:00', now)).toBe('2026-01-31T23:00:00.000Z');
+    for (const bad of ['', 'yesterday', '2h ago', '-2h', '2026-13-45T00:00:00Z', '1700000000']) {
+      expect(() => parseTimeArg(bad, now), bad).toThrow(/ISO-8601 time/);
+    }
+  });
+
+  it('maps API refusals to exit codes a script can tell apart', () => {
+    expect(exitCodeFor(new ApiError(404, 'not_found', 'x'))).toBe(EXIT.notFound);
+    expect(exitCodeFor(new ApiError(401, 'unauthorized', 'x'))).toBe(EXIT.unauthorized);
+    expect(exitCodeFor(new ApiError(403, 'forbidden', 'x'))).toBe(EXIT.unauthorized);
+    for (const status of [400, 409, 413, 415, 422, 429]) expect(exitCodeFor(new ApiError(status, 'x', 'x'))).toBe(EXIT.refused);
+    expect(exitCodeFor(new ApiError(503, 'http_503', 'x'))).toBe(EXIT.failure);
+    expect(exitCodeFor(new Error('socket hang up'))).toBe(EXIT.failure);
+  });
+});

@@ -4,9 +4,12 @@ import { withTimeout } from './lambda-context';
 import type { WorkerData, WorkerRequest, WorkerResponse } from './function-worker-host';
 
 export class FunctionInvocationError extends Error {
+  /** The name of the error the function threw (`ConfigError`, `TypeError`, ...). */
+  readonly causeName: string;
   constructor(functionName: string, cause: { name: string; message: string; stack?: string }) {
     super(`${functionName} failed: ${cause.name}: ${cause.message}`);
     this.name = 'FunctionInvocationError';
+    this.causeName = cause.name;
     if (cause.stack) this.stack = cause.stack;
   }
 }

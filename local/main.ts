@@ -1,3 +1,4 @@
+import { FunctionInvocationError } from './function-host';
 import { LocalConfigError, readLocalConfig } from './local-config';
 import { assertPortFree, PortInUseError } from './http-server';
 import { startLocalRuntime } from './runtime';
@@ -38,8 +39,11 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  if (error instanceof LocalConfigError || error instanceof PortInUseError) {
-    process.stderr.write(`error: ${error.message}\n`);
+  // A function's configuration error (a bad WEBHOOK_* value) is the user's to fix: a stack trace
+  // would bury the message.
+  const isConfigError = error instanceof FunctionInvocationError && error.causeName === 'ConfigError';
+  if (error instanceof LocalConfigError || error instanceof PortInUseError || isConfigError) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
   } else {
     process.stderr.write(`error: the local pipeline could not start: ${(error as Error).stack ?? String(error)}\n`);
   }

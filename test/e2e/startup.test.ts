@@ -97,6 +97,22 @@ describe('Local runtime (npm start): start-up contract and clean shutdown', () =
     expect(await runtime.leftoversAfter()).toEqual([]);
   }, RUNTIME_TEST_TIMEOUT_MS);
 
+  it("refuses a function setting it cannot parse with the function's one-line message, leaving nothing behind", async () => {
+    // Prepare
+    const runtime = track(await RuntimeProcess.spawn({ WEBHOOK_RETRY_SCHEDULE: '5s,1m' }));
+
+    // Act
+    const exit = await runtime.waitForExit(STARTUP_BOUND_MS);
+
+    // Assess
+    expect(exit.code, runtime.describe()).toBe(1);
+    expect(errorLines(runtime.stderr)).toHaveLength(1);
+    expect(errorLines(runtime.stderr)[0]).toMatch(/^error: \w+Function failed: ConfigError: WEBHOOK_RETRY_SCHEDULE is invalid: /);
+    expect(runtime.stderr).not.toMatch(STACK_FRAME);
+    expect(runtime.stdout).not.toContain('Listening on');
+    expect(await runtime.leftoversAfter()).toEqual([]);
+  }, RUNTIME_TEST_TIMEOUT_MS);
+
   it('exits non-zero with "already in use" and no stack trace when PORT is taken, leaving no emulator behind', async () => {
     // Prepare
     const port = await freePort();

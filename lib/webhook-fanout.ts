@@ -762,6 +762,9 @@ export class WebhookFanout extends Construct {
         sourceMap: false,
         target: 'node22',
         format: OutputFormat.CJS,
+        // The ES module builds of the dependencies, which esbuild can tree-shake: about a third smaller
+        // than their CommonJS builds, so less to load at every cold start.
+        mainFields: ['module', 'main'],
         // Bundle the SDK clients rather than load the runtime's full copy: smaller, faster cold starts,
         // and the version is pinned by the lock file.
         externalModules: [],

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidEventType, isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from './event-types';
 
 /**

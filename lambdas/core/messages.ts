@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Queue messages carry ids and small metadata, versioned and validated when read. The event's

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HANDLER_SOURCE_METADATA } from '../../lib/webhook-fanout';
 import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
 import { createTestApp } from './synth';
 
@@ -11,6 +13,7 @@ const MAX_BUNDLE_BYTES = 2 * 1024 * 1024;
 describe('Bundling: WebhookFanout functions', () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'webhook-fanout-bundling-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const bundles: { file: string; source: string; environment: Record<string, unknown> }[] = [];
 
   it('bundles each function with the local esbuild into one small index.js', () => {
     const app = createTestApp({ bundle: true, outdir });
@@ -18,15 +21,41 @@ describe('Bundling: WebhookFanout functions', () => {
     app.synth();
 
     const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as {
-      Properties: { Code: { S3Key: string } };
+      Properties: { Code: { S3Key: string }; Environment?: { Variables?: Record<string, unknown> } };
+      Metadata?: Record<string, string>;
     }[];
     expect(functions).toHaveLength(4);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
       const bundle = path.join(outdir, `asset.${assetHash}`, 'index.js');
+      bundles.push({ file: bundle, source: fn.Metadata?.[HANDLER_SOURCE_METADATA] ?? '', environment: fn.Properties.Environment?.Variables ?? {} });
 
       expect(existsSync(bundle), `${bundle} exists`).toBe(true);
       expect(statSync(bundle).size).toBeLessThan(MAX_BUNDLE_BYTES);
+    }
+  });
+
+  it('loads each bundle as Lambda does, and the api bundle answers GET /health', () => {
+    // The template's references (table names, queue URLs) stand for resources that do not exist
+    // here; loading the handler reads them, and /health touches none.
+    const resolved = (name: string, value: unknown): string =>
+      typeof value === 'string' ? value : name.endsWith('_URL') ? 'https://sqs.us-east-1.amazonaws.com/123456789012/placeholder' : 'placeholder';
+    expect(bundles).toHaveLength(4);
+    for (const { file, source, environment } of bundles) {
+      const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, resolved(name, value)]));
+      const script = `
+        const { handler } = require(${JSON.stringify(file)});
+        const health = { version: '2.0', rawPath: '/health', rawQueryString: '', headers: {}, isBase64Encoded: false,
+          requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'r', timeEpoch: Date.now() } };
+        const context = { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 10000 };
+        const probe = process.env.HANDLER_IS_API === '1' ? handler(health, context).then((r) => r.statusCode) : Promise.resolve(typeof handler);
+        probe.then((result) => process.stdout.write(String(result)), (error) => { process.stderr.write(String(error)); process.exit(1); });`;
+      const isApi = source === 'lambdas/api/handler.ts';
+      const output = execFileSync(process.execPath, ['-e', script], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env, HANDLER_IS_API: isApi ? '1' : '0' },
+        encoding: 'utf8',
+      });
+      expect(output, file).toBe(isApi ? '200' : 'function');
     }
   });
 });

@@ -1,0 +1,115 @@
+import { median, type Benchmark, type BenchSection, type TargetCheck } from './report';
+import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines, totalPerMillion, type PricedLine, type UsageLine } from './cost-model';
+import { measureWorkloads, type FanOutMeasurement } from './pipeline-workload';
+import { PRICES } from './prices';
+import { shortResourceName } from './requests-per-delivery';
+
+/** Lambda writes these three lines per invocation to the function's log group. */
+const PLATFORM_LINES = [
+  'START RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b Version: $LATEST',
+  'END RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b',
+  'REPORT RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b\tDuration: 41.25 ms\tBilled Duration: 42 ms\tMemory Size: 256 MB\tMax Memory Used: 98 MB\t',
+];
+const PLATFORM_BYTES_PER_INVOCATION = PLATFORM_LINES.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+/** CloudWatch Logs counts 26 bytes of metadata per log event on top of its message. */
+const LOG_EVENT_OVERHEAD_BYTES = 26;
+
+/**
+ * Idle polling, which Lambda does whatever the traffic: about 5 pollers per queue, 20-second long
+ * polls, on the two queues with an event source. Spread here over a month of one million events.
+ */
+const IDLE_RECEIVES_PER_MONTH = 2 * 5 * ((30 * 24 * 3600) / 20);
+const EVENTS_PER_MONTH = 1e6;
+
+const TARGET_PER_MILLION = 4.0;
+const DESIGN_FAN_OUT = 10;
+
+const sum = (values: Iterable<number>): number => [...values].reduce((total, value) => total + value, 0);
+
+/** What one event costs, from a measured run: every billed request, per event. */
+export const usageOf = (m: FanOutMeasurement): UsageLine[] => {
+  const perEvent = (value: number) => value / m.events;
+  const functionCalls = m.calls.filter((c) => c.caller === 'function');
+  const sourceCalls = m.calls.filter((c) => c.caller === 'event source' && c.empty !== true);
+  const usages = [...m.functions.entries()];
+  const gbSeconds = sum(usages.map(([name, usage]) => usage.invocations * lambdaGbSeconds(m.idleDurationMs.get(name) ?? (usage.durationsMs.length === 0 ? 0 : median(usage.durationsMs)), m.memoryMb)));
+  const logBytes = sum(usages.map(([, u]) => u.outputBytes + u.outputLines * LOG_EVENT_OVERHEAD_BYTES + u.invocations * (PLATFORM_BYTES_PER_INVOCATION + PLATFORM_LINES.length * LOG_EVENT_OVERHEAD_BYTES)));
+  const tables = [...new Set(functionCalls.filter((c) => c.service === 'DynamoDB').map((c) => c.resource))];
+  const dynamoLines = tables.flatMap((table): UsageLine[] => {
+    const onTable = functionCalls.filter((c) => c.resource === table);
+    const name = shortResourceName(table);
+    return [
+      { category: 'DynamoDB', item: `writes, ${name} table`, perEvent: perEvent(sum(onTable.map((c) => c.writeUnits))), unit: 'WRU', unitPrice: PRICES.dynamoWriteUnit },
+      { category: 'DynamoDB', item: `reads, ${name} table`, perEvent: perEvent(sum(onTable.map((c) => c.readUnits))), unit: 'RRU', unitPrice: PRICES.dynamoReadUnit },
+    ];
+  });
+  return [
+    { category: 'API Gateway', item: 'HTTP API requests', perEvent: 1, unit: 'request', unitPrice: PRICES.httpApiRequest },
+    { category: 'Lambda', item: 'requests (all functions)', perEvent: perEvent(sum(usages.map(([, u]) => u.invocations))), unit: 'invocation', unitPrice: PRICES.lambdaRequest },
+    { category: 'Lambda', item: `duration, arm64 ${m.memoryMb} MB`, perEvent: perEvent(gbSeconds), unit: 'GB-s', unitPrice: PRICES.lambdaArmGbSecond },
+    { category: 'SQS', item: 'function sends and visibility changes', perEvent: perEvent(sum(functionCalls.filter((c) => c.service === 'SQS').map((c) => c.sqsRequests))), unit: '64 KB request', unitPrice: PRICES.sqsRequest },
+    { category: 'SQS', item: 'event source receives and deletes', perEvent: perEvent(sum(sourceCalls.map((c) => c.sqsRequests))), unit: '64 KB request', unitPrice: PRICES.sqsRequest },
+    { category: 'SQS', item: 'event source idle long polls, at 1M events a month', perEvent: IDLE_RECEIVES_PER_MONTH / EVENTS_PER_MONTH, unit: 'request', unitPrice: PRICES.sqsRequest },
+    ...dynamoLines.filter((line) => line.perEvent > 0),
+    logIngestionLine(perEvent(logBytes)),
+  ];
+};
+
+const dollars = (value: number): string => `$${value.toFixed(value < 0.1 ? 3 : 2)}`;
+
+const runCost = async (): Promise<BenchSection> => {
+  const measurements = await measureWorkloads();
+  const priced = measurements.map((m) => priceLines(usageOf(m)));
+  const items = [...new Set(priced.flatMap((lines) => lines.map((line) => `${line.category}|${line.item}|${line.unit}`)))];
+  const find = (lines: PricedLine[], key: string) => lines.find((line) => `${line.category}|${line.item}|${line.unit}` === key);
+  const rows = items.map((key) => {
+    const [category, item, unit] = key.split('|') as [string, string, string];
+    return [
+      `${category}: ${item}`,
+      ...priced.flatMap((lines) => {
+        const line = find(lines, key);
+        return [line === undefined ? '-' : `${line.perEvent.toPrecision(3)} ${unit}`, line === undefined ? '-' : dollars(line.perMillionEvents)];
+      }),
+    ];
+  });
+  const totals = priced.map(totalPerMillion);
+  rows.push(['total, AWS per 1M events', ...totals.flatMap((total) => ['', dollars(total)])]);
+  for (const peer of measurements.map((m) => peerPrices(m.fanOut))[0] ?? []) {
+    rows.push([`list price: ${peer.name}`, ...measurements.flatMap((m) => ['', dollars(peerPrices(m.fanOut).find((p) => p.name === peer.name)!.perMillionEvents)])]);
+  }
+
+  const designIndex = measurements.findIndex((m) => m.fanOut === DESIGN_FAN_OUT);
+  const designTotal = totals[designIndex] ?? Number.NaN;
+  const biggest = biggestLines(priced[designIndex] ?? [], 3);
+  const deliveryLog = (priced[designIndex] ?? []).find((line) => line.item === 'writes, Deliveries table')?.perMillionEvents ?? 0;
+  const target: TargetCheck = {
+    name: 'AWS cost per 1M events, fan-out 10, delivery log on',
+    target: `< ${dollars(TARGET_PER_MILLION)} (EventBridge API destinations)`,
+    measured: dollars(designTotal),
+    met: designTotal < TARGET_PER_MILLION,
+    note: `biggest: ${biggest.map((line) => `${line.category} ${line.item} ${dollars(line.perMillionEvents)} (${Math.round(line.share * 100)}%)`).join('; ')}`,
+  };
+  return {
+    id: 'cost',
+    title: 'Cost per million events',
+    method:
+      'The usage measured by the requests benchmark (the same runs: 1 KB events, one per POST, 1% of deliveries retried 3 times) priced at ' +
+      `${PRICES.region} list prices (${PRICES.source}). Every billed request counts: one HTTP API request per event; Lambda invocations as the local runtime made them; ` +
+      'Lambda duration as invocations times the median duration of each function measured in the local runtime with one event in flight at a time (under load, ' +
+      "every function and emulator shares this machine's cores and durations measure the queueing), rounded up to the millisecond, at the construct's memory size; " +
+      'SQS requests per 64 KB chunk of payload, the event source\'s receives and deletes included, plus idle long polling as AWS does it; DynamoDB on-demand units from the ' +
+      'sizes of the items written (1 KB units) and read (4 KB units); CloudWatch Logs from the bytes the functions wrote (deployed log level and sampling), plus ' +
+      "Lambda's START/END/REPORT lines and 26 bytes per log event. KMS requests (the key's data keys are cached by SQS and DynamoDB) and the metrics' monthly charge do not grow with events and are left out.",
+    columns: ['line item', ...measurements.flatMap((m) => [`fan-out ${m.fanOut} per event`, 'per 1M events'])],
+    rows,
+    targets: [target],
+    notes: [
+      `At fan-out 10 the delivery log is one record write per attempt (${dollars(deliveryLog)} per 1M events); without it the pipeline would cost ` +
+        `${dollars(designTotal - deliveryLog)}. One record per event and delivery batch, fewer metric lines per invocation, and event items under 1 KB are the cuts that matter.`,
+      `Prices: ${PRICES.region}, ${PRICES.asOf}; Svix and Hookdeck are list prices per message or event, whatever the number of endpoints.`,
+      ...measurements.map((m) => `fan-out ${m.fanOut}: idle handler durations ${[...m.idleDurationMs].map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ')}.`),
+    ],
+  };
+};
+
+export const costBenchmark: Benchmark = { id: 'cost', title: 'Cost per million events', run: runCost };

@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENV } from '../lambdas/core/env-names';
+import { readLocalConfig } from '../local/local-config';
+import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
+import { readRuntimeState } from '../local/runtime-state';
+import { functionsOf } from '../local/template-functions';
+import { synthTemplate } from '../local/template-synth';
+import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { AwsMeter, FunctionMeter } from './pipeline-aws-meter';
+import { BenchReceiver, type BenchEventData } from './pipeline-receiver';
+
+/** The local pipeline as a benchmark drives it: its API, what it costs on the wire, and a receiver. */
+export interface PipelineSession {
+  api: PipelineApi;
+  aws: AwsMeter;
+  functions: FunctionMeter;
+  receiver: BenchReceiver;
+  /** Memory of the functions (the construct gives them all the same). */
+  memoryMb: number;
+  dynamoEndpoint: string;
+  subscriptionsTable: string;
+  /** Notices the runtime printed (such as an emulator fallback). */
+  notices: string[];
+}
+
+export interface SessionOptions {
+  /** Delays before retries, seconds; short, so retried deliveries finish within the benchmark. */
+  retrySchedule?: string;
+}
+
+/** Seconds between retries in benchmarks: the request pattern of a retry is the same, only sooner. */
+export const FAST_RETRY_SCHEDULE = '1,1,1,1,1,1,1';
+
+/**
+ * Runs `work` against a freshly started local runtime and always stops it (emulators, the DynamoDB
+ * Local JVM, workers) before returning. The functions run with the deployed defaults where they
+ * matter for cost (successful attempts logged at the sampled rate), loopback allowed as a target.
+ */
+export const withPipeline = async <T>(options: SessionOptions, work: (session: PipelineSession) => Promise<T>): Promise<T> => {
+  // The runtime announces itself in a state file for the CLI; a benchmark must not replace a running `npm start`'s.
+  const stateDir = mkdtempSync(join(tmpdir(), 'webhook-fanout-bench-'));
+  const previousStateFile = process.env.LOCAL_STATE_FILE;
+  process.env.LOCAL_STATE_FILE = join(stateDir, 'runtime.json');
+  const aws = new AwsMeter();
+  const functions = new FunctionMeter();
+  const receiver = new BenchReceiver();
+  const notices: string[] = [];
+  let runtime: LocalRuntime | undefined;
+  try {
+    const endpoints = await aws.start();
+    await receiver.start();
+    const template = synthTemplate();
+    const config = readLocalConfig({ PORT: '0', [ENV.successLogSampleRate]: '0.01', [ENV.retrySchedule]: options.retrySchedule ?? FAST_RETRY_SCHEDULE });
+    config.functionOverrides = {
+      ...config.functionOverrides,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
+    };
+    runtime = await startLocalRuntime({ config, template, observer: functions, log: () => undefined, notice: (line) => notices.push(line) });
+    aws.connect(runtime.emulators);
+    const state = readRuntimeState();
+    const memoryMb = Math.max(...functionsOf(template).map((fn) => fn.memoryMb));
+    return await work({
+      api: new PipelineApi(state.apiUrl, runtime.apiKey),
+      aws,
+      functions,
+      receiver,
+      memoryMb,
+      dynamoEndpoint: runtime.emulators.dynamoEndpoint,
+      subscriptionsTable: state.outputs[STACK_OUTPUTS.subscriptionsTableName]!,
+      notices,
+    });
+  } finally {
+    await runtime?.stop();
+    await receiver.close();
+    await aws.stop();
+    if (previousStateFile === undefined) delete process.env.LOCAL_STATE_FILE;
+    else process.env.LOCAL_STATE_FILE = previousStateFile;
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+};
+
+export class UnexpectedStatusError extends Error {
+  override name = 'UnexpectedStatusError';
+}
+
+/** An accepted event, as the client saw it. */
+export interface Accepted {
+  id: string;
+  createdAt: string;
+  sentAt: number;
+}
+
+/** The size DESIGN's cost workload names for an event's request body. */
+export const EVENT_BODY_BYTES = 1024;
+
+/**
+ * The request body of benchmark event `i`: its number and send time, then order lines until it is
+ * 1 KB. Realistic JSON rather than one repeated character, which would compress unrealistically
+ * well where the pipeline compresses (stored events).
+ */
+export const eventBody = (type: string, i: number, sentAt: number): string => {
+  const data: BenchEventData & { customer: string; lines: { sku: string; name: string; quantity: number; unitPrice: number }[] } = {
+    i,
+    sentAt,
+    customer: `cus_${(i * 7919) % 100_000}`,
+    lines: [],
+  };
+  for (let line = 0; JSON.stringify({ type, data }).length < EVENT_BODY_BYTES - 80; line++) {
+    data.lines.push({ sku: `SKU-${(i * 31 + line * 17) % 9973}`, name: `Item ${line} of order ${i}`, quantity: (line % 4) + 1, unitPrice: ((i + line) % 50) + 0.99 });
+  }
+  const text = JSON.stringify({ type, data });
+  return text.slice(0, -2) + `,"note":"${'n'.repeat(Math.max(0, EVENT_BODY_BYTES - text.length - 10))}"}}`;
+};
+
+/** The public HTTP API of the local runtime, with the local tenant's key. */
+export class PipelineApi {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly key: string,
+  ) {}
+
+  async subscribe(url: string, eventTypes: string[]): Promise<string> {
+    const { id } = await this.call<{ id: string }>('POST', '/v1/subscriptions', 201, JSON.stringify({ url, eventTypes }));
+    return id;
+  }
+
+  async unsubscribe(id: string): Promise<void> {
+    await this.call('DELETE', `/v1/subscriptions/${id}`, 204);
+  }
+
+  async publish(type: string, i: number): Promise<Accepted> {
+    const sentAt = Date.now();
+    const { id, createdAt } = await this.call<{ id: string; createdAt: string }>('POST', '/v1/events', 202, eventBody(type, i, sentAt));
+    return { id, createdAt, sentAt };
+  }
+
+  private async call<T>(method: string, path: string, expected: number, body?: string): Promise<T> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    if (response.status !== expected) throw new UnexpectedStatusError(`${method} ${path}: expected ${expected}, got ${response.status} ${text.slice(0, 200)}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+}
+
+/** Sends `count` events at a steady rate without waiting for one answer before the next send. */
+export const publishAtRate = async (api: PipelineApi, type: string, count: number, perSecond: number): Promise<Accepted[]> => {
+  const start = performance.now();
+  const sends: Array<Promise<Accepted>> = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sends.push(api.publish(type, i));
+  }
+  return Promise.all(sends);
+};
+
+export class BenchTimeoutError extends Error {
+  override name = 'BenchTimeoutError';
+}
+
+export const waitUntil = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new BenchTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** Waits until the pipeline has done no work for `quietMs`: the last deletes and record writes are in. */
+export const waitForQuiet = (aws: AwsMeter, quietMs: number, timeoutMs: number): Promise<void> =>
+  waitUntil(() => performance.now() - aws.lastWorkAt() > quietMs, timeoutMs, 'the pipeline to go quiet');

@@ -1,0 +1,83 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { NodeHttpSender } from '../lambdas/aws/http-sender';
+import { processSqsBatch } from '../lambdas/aws/sqs-batch';
+import { parseDeliveryPolicy } from '../lambdas/core/config';
+import { DEFAULTS } from '../lambdas/core/env-names';
+import { deliveryMessageSchema, parseMessage } from '../lambdas/core/messages';
+import type { DeliveryRecord, Subscription } from '../lambdas/core/model';
+import type { DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
+import { deliver, type DeliverDeps } from '../lambdas/delivery/deliver';
+import { EndpointHealthTracker } from '../lambdas/delivery/endpoint-health';
+import { SubscriptionCache } from '../lambdas/delivery/subscription-cache';
+
+const notUsed = (what: string) => (): Promise<never> => Promise.reject(new Error(`${what} is not part of this workload`));
+
+/** Delivery records in memory, with the store's condition: absent, older run, or same run and attempts. */
+class InMemoryDeliveries implements DeliveryStore {
+  private readonly records = new Map<string, DeliveryRecord>();
+  async get(tenantId: string, subscriptionId: string, eventId: string) {
+    return this.records.get(`${tenantId}#${subscriptionId}#${eventId}`);
+  }
+  async recordAttempt(record: DeliveryRecord, previousAttempts: number): Promise<RecordAttemptResult> {
+    const key = `${record.tenantId}#${record.subscriptionId}#${record.eventId}`;
+    const stored = this.records.get(key);
+    const allowed = stored === undefined || stored.run < record.run || (stored.run === record.run && stored.attempts === previousAttempts);
+    if (!allowed) return 'conflict';
+    this.records.set(key, record);
+    return 'recorded';
+  }
+  listBySubscription = notUsed('listing deliveries');
+  getForEvent = notUsed("reading an event's deliveries");
+}
+
+/** The one subscription of the workload, from memory. */
+const lookUp = (subscription: Subscription) => ({
+  get: async (_tenantId: string, id: string) => (id === subscription.id ? subscription : undefined),
+});
+
+/** Every attempt of the workload succeeds on a healthy endpoint: a health write would be a failure to report. */
+const noHealthWrites = {
+  update: notUsed('disabling a subscription'),
+  setFailingSince: notUsed('marking an endpoint failing'),
+};
+
+/** Every message carries its data inline here, so the event store is never read. */
+const noEvents: EventStore = {
+  putEvent: notUsed('storing an event'),
+  getEvent: notUsed('reading an event'),
+  claimIdempotencyKey: notUsed('claiming an idempotency key'),
+  markHandedOver: notUsed('marking a hand-over'),
+};
+
+/**
+ * The delivery core without its AWS adapters: the batch processor, message validation, `deliver`
+ * (signing, outcome, record) and the real node:http sender, with the subscription look-up and the
+ * delivery records in memory and no logs or metrics. Set beside the whole handler, it shows what
+ * the adapters cost per message.
+ */
+export const deliveryCore = (subscription: Subscription): ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) => {
+  const policy = parseDeliveryPolicy(process.env);
+  const deps: DeliverDeps = {
+    // The handler's cache, with the handler's 30 s bound.
+    subscriptions: new SubscriptionCache(lookUp(subscription), 30_000),
+    health: new EndpointHealthTracker(noHealthWrites, DEFAULTS.disableFailingAfterSeconds * 1000),
+    rateLimiter: { acquire: async () => ({ allowed: true }) },
+    operationalEvents: { emit: async () => undefined },
+    deliveries: new InMemoryDeliveries(),
+    events: noEvents,
+    sender: new NodeHttpSender(policy.targetPolicy),
+    retrySchedule: policy.retrySchedule,
+    timeoutMs: policy.timeoutMs,
+    deliveryLogRetentionDays: DEFAULTS.deliveryLogRetentionDays,
+    now: Date.now,
+    random: Math.random,
+  };
+  return (event, context) => {
+    const receivedAt = Date.now();
+    return processSqsBatch(event, context, async (record) => {
+      const message = parseMessage(deliveryMessageSchema, record.body);
+      const decision = await deliver(message, { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt }, deps);
+      if (decision.action === 'retry_later') throw new Error(`retry in ${decision.visibilitySeconds} s`);
+    });
+  };
+};

@@ -1,0 +1,27 @@
+/** The delivery throughput workload (DESIGN 10), shared by the benchmark and its worker process. */
+
+/** Where the receiver listens; set by the benchmark for its worker only. */
+export const RECEIVER_URL_VARIABLE = 'BENCH_RECEIVER_URL';
+
+/** At least 10,000 requests per run, concurrency 10, 1 KB bodies, median of 5 runs. */
+export const REQUESTS_PER_RUN = 10_000;
+export const RUNS = 5;
+export const CONCURRENCY = 10;
+export const BODY_BYTES = 1024;
+
+/** The three clients measured side by side. */
+export const CONTENDERS = ['bareClient', 'handler', 'core'] as const;
+export type Contender = (typeof CONTENDERS)[number];
+
+export interface RunFigures {
+  requestsPerSecond: number;
+  /** CPU time of the client's process (user + system) per request. */
+  cpuMicrosPerRequest: number;
+}
+
+export interface DeliveryWorkerResult {
+  /** Each contender's runs, in the order they ran. */
+  runs: Record<Contender, RunFigures[]>;
+  /** AWS calls per delivered message over the handler's measured runs, by `Service.Operation`. */
+  handlerCallsPerMessage: Record<string, number>;
+}

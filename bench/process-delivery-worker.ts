@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ENV } from '../lambdas/core/env-names';
+import { newId } from '../lambdas/core/ids';
+import type { DeliveryMessage } from '../lambdas/core/messages';
+import type { Subscription } from '../lambdas/core/model';
+import { generateSecret } from '../lambdas/core/signing';
+import { webhookBody } from '../lambdas/delivery/webhook-request';
+import { lambdaContext } from '../local/lambda-context';
+import { installInMemoryAws } from './process-aws-stub';
+import { BENCH_EVENT_TYPE, eventData } from './process-payload';
+import { deliveryCore } from './process-delivery-core';
+import {
+  BODY_BYTES,
+  CONCURRENCY,
+  CONTENDERS,
+  RECEIVER_URL_VARIABLE,
+  REQUESTS_PER_RUN,
+  RUNS,
+  type Contender,
+  type DeliveryWorkerResult,
+  type RunFigures,
+} from './process-delivery-settings';
+import { runAsWorker } from './process-worker';
+
+const WARM_UP_REQUESTS = 1_000;
+
+const TENANT = 'bench';
+
+const subscriptionFor = (url: string): Subscription => {
+  const now = new Date().toISOString();
+  return {
+    tenantId: TENANT,
+    id: newId('sub'),
+    url,
+    eventTypes: [BENCH_EVENT_TYPE],
+    headers: {},
+    enabled: true,
+    secrets: { current: generateSecret() },
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+};
+
+/** Event data sized so that the body every subscriber receives is exactly `BODY_BYTES`. */
+const dataForBody = (createdAt: string): unknown => {
+  const envelope = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, {}).length - 2;
+  const data = eventData(BODY_BYTES - envelope);
+  const body = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, data);
+  if (Buffer.byteLength(body) !== BODY_BYTES) throw new Error(`the webhook body is ${Buffer.byteLength(body)} bytes, not ${BODY_BYTES}`);
+  return data;
+};
+
+/** A first receive of a first run, as fan-out sends it and Lambda's SQS event source hands it over. */
+const sqsRecord = (message: DeliveryMessage): SQSRecord => {
+  const now = String(Date.now());
+  return {
+    messageId: randomUUID(),
+    receiptHandle: `receipt-${message.eventId}`,
+    body: JSON.stringify(message),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench-delivery',
+    awsRegion: 'us-east-1',
+  };
+};
+
+/**
+ * `count` requests' worth of SQS events, built before the clock starts (Lambda builds them, not the
+ * function). A full batch is what puts `CONCURRENCY` requests in flight: a batch's messages go out together.
+ */
+const deliveryBatches = (subscription: Subscription, count: number): Array<[SQSEvent, Context]> => {
+  const createdAt = new Date().toISOString();
+  const data = dataForBody(createdAt);
+  const batches: Array<[SQSEvent, Context]> = [];
+  for (let sent = 0; sent < count; sent += CONCURRENCY) {
+    const records = Array.from({ length: Math.min(CONCURRENCY, count - sent) }, () => {
+      const eventId = newId('evt');
+      return sqsRecord({
+        v: 1,
+        tenantId: TENANT,
+        eventId,
+        eventType: BENCH_EVENT_TYPE,
+        createdAt,
+        run: eventId,
+        subscriptionId: subscription.id,
+        subscriptionVersion: subscription.version,
+        hasData: true,
+        data,
+      });
+    });
+    batches.push([{ Records: records }, lambdaContext('delivery', 900_000)]);
+  }
+  return batches;
+};
+
+type DeliveryHandler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] } | void>;
+
+/** Requests per second and CPU per request of `count` requests made by `work`. */
+const timed = async (count: number, work: () => Promise<unknown>): Promise<RunFigures> => {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { requestsPerSecond: count / seconds, cpuMicrosPerRequest: (cpu.user + cpu.system) / count };
+};
+
+/** One instance of a batch handler: one batch at a time, as Lambda invokes an execution environment. */
+const batchHandlerRun = async (handler: DeliveryHandler, subscription: Subscription, count: number): Promise<RunFigures> => {
+  const batches = deliveryBatches(subscription, count);
+  return timed(count, async () => {
+    for (const [event, context] of batches) {
+      const response = await handler(event, context);
+      if (response === undefined || response.batchItemFailures.length > 0) {
+        throw new Error(`the delivery handler reported failures: ${JSON.stringify(response)}`);
+      }
+    }
+  });
+};
+
+/** The reference: `CONCURRENCY` requests always in flight on one keep-alive agent, nothing else. */
+const bareClientRun = async (agent: http.Agent, url: string, body: Buffer, count: number): Promise<RunFigures> => {
+  let remaining = count;
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${response.statusCode}`))));
+      });
+      request.end(body);
+    });
+  const lane = async () => {
+    while (remaining > 0) {
+      remaining--;
+      await post();
+    }
+  };
+  return timed(count, () => Promise.all(Array.from({ length: CONCURRENCY }, lane)));
+};
+
+runAsWorker(async (): Promise<DeliveryWorkerResult> => {
+  const receiverUrl = process.env[RECEIVER_URL_VARIABLE];
+  if (receiverUrl === undefined) throw new Error(`${RECEIVER_URL_VARIABLE} is not set`);
+  installInMemoryAws();
+  const { handler } = await import('../lambdas/delivery/handler');
+  const { awsRequests } = await import('../lambdas/aws/request-counter');
+  const { createDynamoClient } = await import('../lambdas/aws/clients');
+  const { DynamoSubscriptionStore } = await import('../lambdas/aws/dynamo-subscription-store');
+
+  const subscription = subscriptionFor(receiverUrl);
+  await new DynamoSubscriptionStore(createDynamoClient(), process.env[ENV.subscriptionsTable]!).create(subscription);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const createdAt = new Date().toISOString();
+  const body = Buffer.from(webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, dataForBody(createdAt)));
+
+  const core = deliveryCore(subscription);
+  const contenders: Record<Contender, (count: number) => Promise<RunFigures>> = {
+    bareClient: (count) => bareClientRun(agent, receiverUrl, body, count),
+    handler: (count) => batchHandlerRun(handler, subscription, count),
+    core: (count) => batchHandlerRun(core, subscription, count),
+  };
+  for (const name of CONTENDERS) await contenders[name](WARM_UP_REQUESTS);
+  awsRequests.reset();
+
+  const runs: Record<Contender, RunFigures[]> = { bareClient: [], handler: [], core: [] };
+  for (let run = 0; run < RUNS; run++) {
+    // Each run starts with the next contender, so none is always first or always last.
+    for (let turn = 0; turn < CONTENDERS.length; turn++) {
+      const name = CONTENDERS[(run + turn) % CONTENDERS.length]!;
+      runs[name].push(await contenders[name](REQUESTS_PER_RUN));
+    }
+  }
+  const delivered = RUNS * REQUESTS_PER_RUN;
+  return {
+    runs,
+    handlerCallsPerMessage: Object.fromEntries(Object.entries(awsRequests.snapshot()).map(([name, calls]) => [name, calls / delivered])),
+  };
+});

@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NodeHttpSender } from '../lambdas/aws/http-sender';
 import { processSqsBatch } from '../lambdas/aws/sqs-batch';
-import { parseDeliveryPolicy } from '../lambdas/core/config';
+import { parseDeliveryPolicy } from '../lambdas/core/delivery-config';
 import { DEFAULTS } from '../lambdas/core/env-names';
 import { deliveryMessageSchema, parseMessage } from '../lambdas/core/messages';
 import type { DeliveryRecord, Subscription } from '../lambdas/core/model';

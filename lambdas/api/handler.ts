@@ -11,11 +11,11 @@ import { SqsPublisher } from '../aws/sqs-publisher';
 import {
   parseApiKeyCacheSeconds,
   parseTenantRateLimit,
-  parseDeliveryPolicy,
   parseMaxBodyBytes,
   parseSecretGraceSeconds,
   requireString,
 } from '../core/config';
+import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
 import { HttpError } from '../core/errors';
 import { buildOpenApiDocument } from '../core/openapi';

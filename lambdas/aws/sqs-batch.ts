@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { MalformedMessageError, parseMessage } from '../core/messages';
 import type { SqsQueueOps } from './sqs-queue-ops';
 
@@ -34,7 +34,7 @@ export interface DeadLetterTarget {
  */
 export const parseOrDeadLetter = async <T>(
   record: SQSRecord,
-  schema: z.ZodType<T>,
+  schema: z.core.$ZodType<T>,
   target: DeadLetterTarget,
 ): Promise<T | undefined> => {
   try {

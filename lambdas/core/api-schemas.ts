@@ -1,5 +1,8 @@
 import * as z from 'zod';
-import { isValidEventType, isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from './event-types';
+import { isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from './event-types';
+import { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest } from './publish-request';
+
+export { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest };
 
 /**
  * Request and response bodies of the public API. Requests are strict: an unknown field is more
@@ -26,16 +29,6 @@ export const API_EXAMPLES = {
 /** A timestamp as the API writes it: ISO 8601 in UTC (`Date.prototype.toISOString`). */
 const timestampSchema = z.string().meta({ format: 'date-time' });
 
-export const eventTypeSchema = z
-  .string()
-  .max(MAX_EVENT_TYPE_LENGTH)
-  .refine(isValidEventType, 'must be dot-separated words of letters, digits, "_" or "-", 1..128 characters')
-  .meta({
-    description: 'Dot-separated words of letters, digits, "_" or "-", 1..128 characters.',
-    pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
-    examples: ['order.created'],
-  });
-
 const eventTypeFilterSchema = z
   .string()
   .max(MAX_EVENT_TYPE_LENGTH + 2)
@@ -46,29 +39,33 @@ const eventTypeFilterSchema = z
     examples: ['order.*'],
   });
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-export const idempotencyKeySchema = z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).meta({
+/**
+ * Describes a schema built with zod/mini (which has no `.meta()`): the same global registry
+ * `.meta()` writes to, which the OpenAPI document reads.
+ */
+const describe = <T extends z.core.$ZodType>(schema: T, meta: z.core.GlobalMeta): T => {
+  z.globalRegistry.add(schema, meta);
+  return schema;
+};
+
+describe(eventTypeSchema, {
+  description: 'Dot-separated words of letters, digits, "_" or "-", 1..128 characters.',
+  pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+  examples: ['order.created'],
+});
+describe(idempotencyKeySchema, {
   description:
     'Unique per tenant for 24 h: a repeat returns the original answer and delivers nothing again; the same key with a different body is a 409.',
   examples: ['order-1042-created'],
 });
-
-export const publishEventRequestSchema = z
-  .strictObject({
-    type: eventTypeSchema,
-    data: z
-      .unknown()
-      .refine((value) => value !== undefined, 'is required')
-      .meta({ description: 'Any JSON value (null included): the payload every subscriber receives.' }),
-    idempotencyKey: idempotencyKeySchema
-      .optional()
-      .meta({ description: 'The same as the Idempotency-Key header, for clients that cannot set headers; send one of the two.' }),
-  })
-  .meta({
-    description: 'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." are reserved.',
-    examples: [{ type: 'order.created', data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
-  });
-export type PublishEventRequest = z.infer<typeof publishEventRequestSchema>;
+describe(publishEventRequestSchema.shape.data, { description: 'Any JSON value (null included): the payload every subscriber receives.' });
+describe(publishEventRequestSchema.shape.idempotencyKey, {
+  description: 'The same as the Idempotency-Key header, for clients that cannot set headers; send one of the two.',
+});
+describe(publishEventRequestSchema, {
+  description: 'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." are reserved.',
+  examples: [{ type: 'order.created', data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
+});
 
 export const publishEventResponseSchema = z
   .object({

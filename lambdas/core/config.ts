@@ -1,6 +1,4 @@
 import { DEFAULTS, ENV, type EnvName } from './env-names';
-import { parseRetrySchedule } from './retry-policy';
-import { parseCidrList, type TargetPolicy } from './ssrf';
 
 /**
  * Typed configuration, parsed once at cold start. A missing or malformed variable stops the
@@ -10,7 +8,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 const fail = (name: EnvName, problem: string): never => {
   throw new ConfigError(`${name} ${problem}`);
@@ -21,7 +19,7 @@ export const requireString = (env: Env, name: EnvName): string => {
   return value === undefined || value === '' ? fail(name, 'is required') : value;
 };
 
-const optionalInteger = (env: Env, name: EnvName, fallback: number, min: number, max: number): number => {
+export const optionalInteger = (env: Env, name: EnvName, fallback: number, min: number, max: number): number => {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -31,7 +29,7 @@ const optionalInteger = (env: Env, name: EnvName, fallback: number, min: number,
   return value;
 };
 
-const optionalBoolean = (env: Env, name: EnvName, fallback: boolean): boolean => {
+export const optionalBoolean = (env: Env, name: EnvName, fallback: boolean): boolean => {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true') return true;
@@ -39,30 +37,14 @@ const optionalBoolean = (env: Env, name: EnvName, fallback: boolean): boolean =>
   return fail(name, `must be "true" or "false", got "${raw}"`);
 };
 
-const wrap = <T>(name: EnvName, parse: () => T): T => {
+/** Runs a parser, turning what it throws into a ConfigError that names the variable. */
+export const wrap = <T>(name: EnvName, parse: () => T): T => {
   try {
     return parse();
   } catch (error) {
     return fail(name, `is invalid: ${(error as Error).message}`);
   }
 };
-
-export interface DeliveryPolicyConfig {
-  retrySchedule: number[];
-  timeoutMs: number;
-  targetPolicy: TargetPolicy;
-}
-
-export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => ({
-  retrySchedule: wrap(ENV.retrySchedule, () =>
-    env[ENV.retrySchedule] ? parseRetrySchedule(env[ENV.retrySchedule]!) : [...DEFAULTS.retryScheduleSeconds],
-  ),
-  timeoutMs: optionalInteger(env, ENV.timeoutMs, DEFAULTS.timeoutMs, 100, 900_000),
-  targetPolicy: {
-    allowHttp: optionalBoolean(env, ENV.allowHttp, false),
-    allowedNetworks: wrap(ENV.allowedPrivateNetworks, () => parseCidrList(env[ENV.allowedPrivateNetworks] ?? '')),
-  },
-});
 
 export const parseRetention = (env: Env) => ({
   eventRetentionDays: optionalInteger(env, ENV.eventRetentionDays, DEFAULTS.eventRetentionDays, 1, 3650),

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-english';
 
 /**
  * Queue messages carry ids and small metadata, versioned and validated when read. The event's
@@ -6,23 +7,26 @@ import * as z from 'zod';
  */
 export const INLINE_DATA_LIMIT_BYTES = 60 * 1024;
 
+const text = () => z.string().check(z.minLength(1));
+const count = () => z.int().check(z.minimum(0));
+
 const common = {
   v: z.literal(1),
-  tenantId: z.string().min(1),
-  eventId: z.string().min(1),
-  eventType: z.string().min(1),
-  createdAt: z.string().min(1),
-  run: z.string().min(1),
-  data: z.unknown().optional(),
+  tenantId: text(),
+  eventId: text(),
+  eventType: text(),
+  createdAt: text(),
+  run: text(),
+  data: z.optional(z.unknown()),
   hasData: z.boolean(),
 };
 
 export const fanoutMessageSchema = z.strictObject({
   ...common,
   /** A replay to one subscription only. */
-  subscriptionId: z.string().min(1).optional(),
+  subscriptionId: z.optional(text()),
   /** Where a large fan-out continues, when one invocation handed over part of it. */
-  cursor: z.string().min(1).optional(),
+  cursor: z.optional(text()),
 });
 export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
 
@@ -33,12 +37,12 @@ export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
 export const recoverMessageSchema = z.strictObject({
   v: z.literal(1),
   kind: z.literal('recover'),
-  tenantId: z.string().min(1),
-  subscriptionId: z.string().min(1),
-  since: z.number().int().nonnegative(),
-  until: z.number().int().nonnegative(),
-  run: z.string().min(1),
-  cursor: z.string().min(1).optional(),
+  tenantId: text(),
+  subscriptionId: text(),
+  since: count(),
+  until: count(),
+  run: text(),
+  cursor: z.optional(text()),
 });
 export type RecoverMessage = z.infer<typeof recoverMessageSchema>;
 
@@ -48,9 +52,9 @@ export type FanoutQueueMessage = z.infer<typeof fanoutQueueMessageSchema>;
 
 export const deliveryMessageSchema = z.strictObject({
   ...common,
-  subscriptionId: z.string().min(1),
+  subscriptionId: text(),
   /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
-  subscriptionVersion: z.number().int().nonnegative(),
+  subscriptionVersion: count(),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
@@ -58,14 +62,14 @@ export class MalformedMessageError extends Error {
   override name = 'MalformedMessageError';
 }
 
-export const parseMessage = <T>(schema: z.ZodType<T>, body: string): T => {
+export const parseMessage = <T>(schema: z.core.$ZodType<T>, body: string): T => {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     throw new MalformedMessageError('message body is not JSON');
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new MalformedMessageError(`message does not match the schema: ${issues.join('; ')}`);

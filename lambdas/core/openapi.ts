@@ -43,7 +43,7 @@ export const REQUEST_SCHEMAS = {
   UpdateSubscriptionRequest: updateSubscriptionRequestSchema,
   RecoverRequest: recoverRequestSchema,
   ReplayRequest: replayRequestSchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 /** The document itself, loosely: its full shape is the OpenAPI 3.1 specification's business. */
 export const openApiDocumentSchema = z
@@ -72,7 +72,7 @@ export const RESPONSE_SCHEMAS = {
   Health: healthResponseSchema,
   Error: errorResponseSchema,
   OpenApiDocument: openApiDocumentSchema,
-} satisfies Record<string, z.ZodType>;
+} satisfies Record<string, z.core.$ZodType>;
 
 type RequestName = keyof typeof REQUEST_SCHEMAS;
 type ResponseName = keyof typeof RESPONSE_SCHEMAS;
@@ -412,13 +412,13 @@ const tidy =
     }
   };
 
-const convert = (schema: z.ZodType, io: 'input' | 'output'): Json => {
+const convert = (schema: z.core.$ZodType, io: 'input' | 'output'): Json => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, override: tidy(io) }) as Json;
   return rest;
 };
 
 /** One registry per direction: every schema in it becomes a component, and references to it `$ref`s. */
-const componentSchemas = (schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> => {
+const componentSchemas = (schemas: Record<string, z.core.$ZodType>, io: 'input' | 'output'): Record<string, Json> => {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const { schemas: converted } = z.toJSONSchema(registry, {
@@ -436,8 +436,8 @@ const componentSchemas = (schemas: Record<string, z.ZodType>, io: 'input' | 'out
   return result;
 };
 
-const firstExample = (schema: z.ZodType): unknown => {
-  const examples = schema.meta()?.examples;
+const firstExample = (schema: z.core.$ZodType): unknown => {
+  const examples = z.globalRegistry.get(schema)?.examples;
   if (!Array.isArray(examples) || examples.length === 0) throw new Error('openapi: a schema of a body has no example');
   return examples[0];
 };

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import { safeParse, type core } from 'zod/mini';
 import { HttpError } from '../core/errors';
 
 /** Deeper JSON than this is refused: nothing legitimate needs it, and it costs stack to walk. */
@@ -30,7 +30,7 @@ const jsonDepth = (value: unknown): number => {
  * Reads a JSON request body: 415 if it is not declared JSON, 413 if too large, 400 if it does not
  * parse or nests too deep, 422 if it breaks the schema.
  */
-export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>, maxBytes: number): T => {
+export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: core.$ZodType<T>, maxBytes: number): T => {
   const contentType = header(event, 'content-type');
   if (contentType === undefined || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
     throw new HttpError(415, 'unsupported_media_type', 'the request body must be JSON (content-type: application/json)');
@@ -52,8 +52,8 @@ export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: z.ZodType
   return validate(schema, parsed);
 };
 
-export const validate = <T>(schema: z.ZodType<T>, value: unknown, what = 'request body'): T => {
-  const result = schema.safeParse(value);
+export const validate = <T>(schema: core.$ZodType<T>, value: unknown, what = 'request body'): T => {
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   const issues = result.error.issues
     .slice(0, 5)

@@ -8,7 +8,7 @@ import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
-import { idempotencyKeySchema, publishEventRequestSchema } from '../core/api-schemas';
+import { idempotencyKeySchema, publishEventRequestSchema } from '../core/publish-request';
 import { parseApiKeyCacheSeconds, parseTenantRateLimit, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { HttpError } from '../core/errors';

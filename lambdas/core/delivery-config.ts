@@ -1,0 +1,27 @@
+import { DEFAULTS, ENV } from './env-names';
+import { optionalBoolean, optionalInteger, wrap, type Env } from './config';
+import { parseRetrySchedule } from './retry-policy';
+import { parseCidrList, type TargetPolicy } from './ssrf';
+
+/**
+ * How deliveries are made: the retry schedule, the attempt timeout and which targets are allowed.
+ * Apart from the rest of the configuration so that functions that make no delivery and check no
+ * URL (ingest, fan-out) do not load the address parser behind the target policy.
+ */
+export interface DeliveryPolicyConfig {
+  retrySchedule: number[];
+  timeoutMs: number;
+  targetPolicy: TargetPolicy;
+}
+
+export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => ({
+  retrySchedule: wrap(ENV.retrySchedule, () =>
+    env[ENV.retrySchedule] ? parseRetrySchedule(env[ENV.retrySchedule]!) : [...DEFAULTS.retryScheduleSeconds],
+  ),
+  timeoutMs: optionalInteger(env, ENV.timeoutMs, DEFAULTS.timeoutMs, 100, 900_000),
+  targetPolicy: {
+    allowHttp: optionalBoolean(env, ENV.allowHttp, false),
+    allowedNetworks: wrap(ENV.allowedPrivateNetworks, () => parseCidrList(env[ENV.allowedPrivateNetworks] ?? '')),
+  },
+});
+

@@ -9,6 +9,8 @@ import { benchmarks } from './suite';
  * `--only a,b` runs some (and then writes nothing unless `--write` is given).
  */
 const main = async (): Promise<void> => {
+  // The SDK's notice about future Node.js versions would repeat in every worker's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const args = process.argv.slice(2);
   const onlyIndex = args.indexOf('--only');
   const only = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',').filter(Boolean)) : undefined;

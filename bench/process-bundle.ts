@@ -1,24 +1,23 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FUNCTION_BUNDLING } from '../lib/webhook-fanout';
 import { PROJECT_ROOT } from './process-worker';
 
 /**
- * The esbuild options the construct's NodejsFunction ends up passing (lib/webhook-fanout.ts:
- * `minify: true`, `sourceMap: false`, `target: 'node22'`, `format: CJS`, `mainFields: ['module',
- * 'main']`, `externalModules: []`, no banner, footer, define, loader or inject; NodejsFunction adds
- * `--bundle` and `--platform=node` and runs from the project root), in the JS API's terms. Change
- * them together.
+ * The construct's bundling options (lib/webhook-fanout.ts) in the esbuild JS API's terms, plus
+ * what NodejsFunction adds itself (`--bundle`, `--platform=node`, run from the project root).
  */
 const CONSTRUCT_BUNDLING: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourcemap: false,
-  external: [],
+  target: FUNCTION_BUNDLING.target,
+  format: FUNCTION_BUNDLING.format === OutputFormat.CJS ? 'cjs' : 'esm',
+  mainFields: [...FUNCTION_BUNDLING.mainFields],
+  minify: FUNCTION_BUNDLING.minify,
+  sourcemap: FUNCTION_BUNDLING.sourceMap,
+  external: [...FUNCTION_BUNDLING.externalModules],
   absWorkingDir: PROJECT_ROOT,
 };
 

@@ -174,3 +174,26 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
       return NONE;
   }
 };
+
+/**
+ * The least this architecture can bill per event, before any Lambda duration, log line, retry or
+ * delivery record: the requests DESIGN's data flow makes when every batch is full. One HTTP API
+ * request; ingest's invocation, event write (one unit) and hand-over; fan-out's share of a full
+ * batch of ten events (receive, delete, invocation), its subscription query and one
+ * SendMessageBatch per ten deliveries; and per delivery a tenth of a receive, a delete and a
+ * delivery invocation. The delivery log then adds at least one write unit per delivery.
+ */
+export const requestFloorPerEvent = (fanOut: number): { requests: number; deliveryLog: number } => {
+  const fullBatch = 10;
+  const batchesOfDeliveries = Math.ceil(fanOut / fullBatch);
+  const requests =
+    PRICES.httpApiRequest +
+    PRICES.lambdaRequest +
+    PRICES.dynamoWriteUnit +
+    PRICES.sqsRequest +
+    (2 * PRICES.sqsRequest + PRICES.lambdaRequest) / fullBatch +
+    PRICES.dynamoReadUnit +
+    batchesOfDeliveries * PRICES.sqsRequest +
+    (fanOut / fullBatch) * (2 * PRICES.sqsRequest + PRICES.lambdaRequest);
+  return { requests, deliveryLog: fanOut * PRICES.dynamoWriteUnit };
+};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { billedUnitsOf, dynamoItemBytes, peerPrices, priceLines, readUnitsFor, sqsBilledRequests, totalPerMillion, writeUnitsFor } from '../../../bench/cost-model';
+import { billedUnitsOf, dynamoItemBytes, peerPrices, priceLines, readUnitsFor, requestFloorPerEvent, sqsBilledRequests, totalPerMillion, writeUnitsFor } from '../../../bench/cost-model';
 
 describe('Function: dynamoItemBytes', () => {
   it('counts attribute names and values as DynamoDB sizes them', () => {
@@ -66,5 +66,16 @@ describe('Function: priceLines', () => {
 
   it('prices EventBridge API destinations at $4.00 per million events at fan-out 10', () => {
     expect(peerPrices(10)[0]!.perMillionEvents).toBeCloseTo(4, 10);
+  });
+});
+
+describe('Function: requestFloorPerEvent', () => {
+  it('puts the request floor at fan-out 10 near $3.9 per million events, and the delivery log at $6.25 more', () => {
+    // Act
+    const floor = requestFloorPerEvent(10);
+
+    // Assess: 1.00 + 0.20 + 0.625 + 0.40 + 0.10 + 0.125 + 0.40 + 1.00 (per million)
+    expect(floor.requests * 1e6).toBeCloseTo(3.85, 2);
+    expect(floor.deliveryLog * 1e6).toBeCloseTo(6.25, 2);
   });
 });

@@ -111,8 +111,8 @@ const runCost = async (): Promise<BenchSection> => {
         `(one SQS message per delivery) cost ${dollars(floor.requests * 1e6)} per 1M events at fan-out 10, and a delivery log of one record per delivery adds ` +
         `${dollars(floor.deliveryLog * 1e6)}: ${dollars((floor.requests + floor.deliveryLog) * 1e6)} against $4.00. Meeting it would take fewer SQS messages than ` +
         'deliveries (one message per event and group of subscriptions) and a delivery log written per group rather than per delivery: a different data flow, not a tuning.',
-      'What the rest of the measured total is over that floor comes from batches the local event source fills only partly (about 5 messages per receive here; ' +
-        'a busy queue on AWS fills them), and from the platform and metric log lines of every invocation.',
+      'What the rest of the measured total is over that floor comes from batches the local event source fills only partly at this rate (a busy queue on AWS fills them), ' +
+        'and from the platform and metric log lines of every invocation.',
       `Prices: ${PRICES.region}, ${PRICES.asOf}; Svix and Hookdeck are list prices per message or event, whatever the number of endpoints.`,
       ...measurements.map((m) => `fan-out ${m.fanOut}: idle handler durations ${[...m.idleDurationMs].map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ')}.`),
     ],

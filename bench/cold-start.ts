@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from './process-worker';
 import { median, type Benchmark, type BenchSection, type TargetCheck } from './report';
 
 const FUNCTIONS = ['ingest', 'api', 'fanout', 'delivery'] as const;
-/** DESIGN 10: each asset and its import time within this factor of the SDK floor. */
+/** The target: each asset and its import time within this factor of the SDK floor. */
 const MAX_RATIO = 1.25;
 const ROUNDS = 21;
 const TOP_CONTRIBUTORS = 3;

@@ -177,7 +177,7 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
 
 /**
  * The least this architecture can bill per event, before any Lambda duration, log line, retry or
- * delivery record: the requests DESIGN's data flow makes when every batch is full. One HTTP API
+ * delivery record: the requests this data flow makes when every batch is full. One HTTP API
  * request; ingest's invocation, event write (one unit) and hand-over; fan-out's share of a full
  * batch of ten events (receive, delete, invocation), its subscription query and one
  * SendMessageBatch per ten deliveries; and per delivery a tenth of a receive, a delete and a

@@ -15,7 +15,7 @@ import { callList, microseconds, perSecond, times } from './process-format';
 import { runWorker } from './process-worker';
 import { median, type Benchmark, type BenchSection } from './report';
 
-/** DESIGN 10: one handler instance delivers at least this share of a bare client's requests per second. */
+/** The target: one handler instance delivers at least this share of a bare client's requests per second. */
 const MIN_RATIO = 0.8;
 
 /** A receiver that reads each request and answers 200 at once, counting what it answered. */
@@ -60,7 +60,7 @@ export const deliveryThroughput: Benchmark = {
       result = await runWorker<DeliveryWorkerResult>(
         'process-delivery-worker.ts',
         functionEnvironment({
-          // What a user sets to deliver to a receiver on this machine (DESIGN 6).
+          // What a user sets to deliver to a receiver on this machine (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_PRIVATE_NETWORKS).
           [ENV.allowHttp]: 'true',
           [ENV.allowedPrivateNetworks]: '127.0.0.0/8',
           [RECEIVER_URL_VARIABLE]: receiver.url,

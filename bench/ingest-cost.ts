@@ -7,7 +7,7 @@ import type { Benchmark, BenchSection, TargetCheck } from './report';
 const isWrite = (call: string): boolean => /^DynamoDB\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(call);
 const isSend = (call: string): boolean => /^SQS\.SendMessage(Batch)?$/.test(call);
 
-/** DESIGN 10: one DynamoDB write and one SQS send per event, and no other AWS call. */
+/** The target: one DynamoDB write and one SQS send per event, and no other AWS call. */
 const commonCaseTarget = (measured: IngestMeasurement): TargetCheck => {
   const calls = Object.entries(measured.callsPerEvent);
   const writes = calls.filter(([name]) => isWrite(name)).reduce((sum, [, count]) => sum + count, 0);
@@ -61,7 +61,7 @@ export const ingestCost: Benchmark = {
       notes: [
         `With an Idempotency-Key an event costs ${callList(handler.withKey.callsPerEvent)}: the claim is written ` +
           'before the event and marked after the hand-over, so that a repeat after a failure between the writes finishes ' +
-          'the work instead of losing it (DESIGN 3).',
+          'the work instead of losing it.',
         'The API key is read once per execution environment and then cached (API_KEY_CACHE_SECONDS, 30 s by default): ' +
           'the warm-up absorbs that read, as a busy environment does.',
         `No call depends on the number of subscribers: ingest reads no subscription, fan-out does. Of the handler's ` +

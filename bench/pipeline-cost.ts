@@ -107,7 +107,7 @@ const runCost = async (): Promise<BenchSection> => {
     notes: [
       `At fan-out 10 the delivery log is one record write per attempt (${dollars(deliveryLog)} per 1M events); without it the pipeline would cost ` +
         `${dollars(designTotal - deliveryLog)}.`,
-      `Why the target is out of reach for this design: with every batch full and before any Lambda duration, log line or retry, the requests of DESIGN's data flow ` +
+      `Why the target is out of reach for this design: with every batch full and before any Lambda duration, log line or retry, the requests of this data flow ` +
         `(one SQS message per delivery) cost ${dollars(floor.requests * 1e6)} per 1M events at fan-out 10, and a delivery log of one record per delivery adds ` +
         `${dollars(floor.deliveryLog * 1e6)}: ${dollars((floor.requests + floor.deliveryLog) * 1e6)} against $4.00. Meeting it would take fewer SQS messages than ` +
         'deliveries (one message per event and group of subscriptions) and a delivery log written per group rather than per delivery: a different data flow, not a tuning.',

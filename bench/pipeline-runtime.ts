@@ -93,7 +93,7 @@ export interface Accepted {
   sentAt: number;
 }
 
-/** The size DESIGN's cost workload names for an event's request body. */
+/** The size the cost workload names for an event's request body. */
 export const EVENT_BODY_BYTES = 1024;
 
 /**

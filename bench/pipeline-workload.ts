@@ -2,7 +2,7 @@ import { median } from './report';
 import type { AwsCall, FunctionUsage } from './pipeline-aws-meter';
 import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineSession } from './pipeline-runtime';
 
-/** One fan-out's measured run of the DESIGN cost workload. */
+/** One fan-out's measured run of the cost workload. */
 export interface FanOutMeasurement {
   fanOut: number;
   events: number;
@@ -30,7 +30,7 @@ export const FAN_OUT_PLANS: readonly FanOutPlan[] = [
   { fanOut: 100, events: 10, perSecond: 2 },
 ];
 
-/** DESIGN's workload retries 1% of deliveries 3 times: every hundredth delivery fails its first three attempts. */
+/** The cost workload retries 1% of deliveries 3 times: every hundredth delivery fails its first three attempts. */
 export const RETRIED_SHARE = 100;
 const FAILED_ATTEMPTS = 3;
 const PROBE_EVENTS = 5;

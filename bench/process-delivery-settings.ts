@@ -1,4 +1,4 @@
-/** The delivery throughput workload (DESIGN 10), shared by the benchmark and its worker process. */
+/** The delivery throughput workload of the targets, shared by the benchmark and its worker process. */
 
 /** Where the receiver listens; set by the benchmark for its worker only. */
 export const RECEIVER_URL_VARIABLE = 'BENCH_RECEIVER_URL';

@@ -15,7 +15,7 @@ export const runWorker = <T>(moduleFile: string, env: Record<string, string>): P
   new Promise<T>((resolvePromise, reject) => {
     const child = fork(resolve(PROJECT_ROOT, 'bench', moduleFile), [], {
       cwd: PROJECT_ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -1,6 +1,7 @@
 import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** One measured figure set: printed as a table and written as a section of docs/benchmarks.md. */
 export interface BenchSection {
@@ -11,7 +12,7 @@ export interface BenchSection {
   method: string;
   columns: string[];
   rows: string[][];
-  /** Targets of DESIGN section 10 this section checks; a missed one says why in `note`. */
+  /** Targets (docs/benchmarks.md lists them) this section checks; a missed one says why in `note`. */
   targets?: TargetCheck[];
   notes?: string[];
 }
@@ -30,12 +31,7 @@ export interface Benchmark {
   run(): Promise<BenchSection>;
 }
 
-/** A fixed-width text table for the terminal. */
-export const textTable = (columns: string[], rows: string[][]): string => {
-  const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
-  return [line(columns), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-};
+export { textTable } from '../cli/table';
 
 /** A Markdown table; pipes in cells are escaped. */
 export const markdownTable = (columns: string[], rows: string[][]): string => {
@@ -51,10 +47,12 @@ export const targetRows = (targets: TargetCheck[]): string[][] =>
   targets.map((check) => [check.name, check.target, check.measured, check.met ? 'met' : 'MISSED', check.note ?? '']);
 export const TARGET_COLUMNS = ['target', 'goal', 'measured', 'result', 'note'];
 
-const require = createRequire(import.meta.url);
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A dependency's installed version, from its package.json (some packages do not export that file). */
 const versionOf = (name: string): string => {
   try {
-    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -94,8 +92,9 @@ export const benchmarksMarkdown = (facts: MachineFacts, sections: BenchSection[]
     `Versions: ${Object.entries(facts.versions).map(([name, version]) => `${name} ${version}`).join(', ')}.`,
     '',
     'Reproduce from a clean clone with `npm ci` then `npm run bench` (no AWS account: the local runtime and the',
-    'emulators stand in for AWS; `npm run bench -- --only <id>` runs one section). Absolute times drift on a shared',
-    'machine, so every figure that can be a ratio is measured side by side in the same run.',
+    'emulators stand in for AWS; `npm run bench -- --only <id>` runs one section, `BENCH_CPU_PROF=<dir>` writes a CPU',
+    "profile of each worker process). Absolute times drift on a shared machine, so every figure that can be a ratio is",
+    'measured side by side in the same run.',
     '',
   ];
   for (const section of sections) {

@@ -909,7 +909,7 @@ export class WebhookFanout extends Construct {
       description: 'Webhook fan-out API',
       createDefaultStage: true,
     });
-    // Authentication runs inside the functions (DESIGN 3): authorizers cannot answer in the error shape.
+    // Authentication runs inside the functions (docs/decisions.md): authorizers cannot answer in the error shape.
     const ingestRoutes = api.addRoutes({
       path: '/v1/events',
       methods: [apigwv2.HttpMethod.POST],

@@ -11,7 +11,7 @@ import { freePort, LOOPBACK } from './ports';
 
 export type DynamoKind = 'dynamodb-local' | 'dynalite';
 
-/** The environment variable that picks the DynamoDB emulator (DESIGN section 6). */
+/** The environment variable that picks the DynamoDB emulator (README, local settings). */
 export const LOCAL_DYNAMODB_ENV = 'LOCAL_DYNAMODB';
 export const LOCAL_REGION = 'us-east-1';
 

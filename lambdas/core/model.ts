@@ -1,4 +1,4 @@
-/** The records of DESIGN section 7, as the core sees them (storage layout is the stores' business). */
+/** The records of the data model (docs/architecture.md), as the core sees them (storage layout is the stores' business). */
 
 export interface SubscriptionSecrets {
   current: string;

@@ -12,7 +12,7 @@ const itemBytes = (item: Record<string, AttributeValue>): number =>
     return sum + Buffer.byteLength(name) + size;
   }, 0);
 
-/** A realistic 1 KB order event, the size DESIGN's cost workload uses. */
+/** A realistic 1 KB order event, the size the cost benchmark uses. */
 const orderOfAboutOneKb = () => ({
   orderId: 'ord_01J8X9Q2M4',
   customer: { id: 'cus_4821', email: 'ada@example.com', name: 'Ada Lovelace', tier: 'gold' },

@@ -1,13 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSubscriptionStore } from '../lambdas/aws/dynamo-subscription-store';
-import { newId } from '../lambdas/core/ids';
-import type { Subscription } from '../lambdas/core/model';
-import { generateSecret } from '../lambdas/core/signing';
 import { awsClientConfig } from '../local/emulators';
 import { LOCAL_TENANT } from '../local/runtime';
 import type { Benchmark, BenchSection, TargetCheck } from './report';
 import { shortResourceName } from './requests-per-delivery';
 import { waitUntil, withPipeline, type PipelineSession } from './pipeline-runtime';
+import { benchSubscription } from './bench-subscription';
 
 const SUBSCRIPTIONS = 10_000;
 const WRITE_CONCURRENCY = 32;
@@ -23,19 +21,7 @@ const createSubscriptions = async (session: PipelineSession): Promise<void> => {
   const writer = async () => {
     while (next < SUBSCRIPTIONS) {
       const index = next++;
-      const now = new Date().toISOString();
-      const subscription: Subscription = {
-        tenantId: LOCAL_TENANT,
-        id: newId('sub'),
-        url: session.receiver.urlFor(index),
-        eventTypes: [TYPE],
-        headers: {},
-        enabled: true,
-        secrets: { current: generateSecret() },
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const subscription = benchSubscription(LOCAL_TENANT, session.receiver.urlFor(index), TYPE);
       await store.create(subscription);
     }
   };

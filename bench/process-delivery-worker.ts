@@ -5,7 +5,6 @@ import { ENV } from '../lambdas/core/env-names';
 import { newId } from '../lambdas/core/ids';
 import type { DeliveryMessage } from '../lambdas/core/messages';
 import type { Subscription } from '../lambdas/core/model';
-import { generateSecret } from '../lambdas/core/signing';
 import { webhookBody } from '../lambdas/delivery/webhook-request';
 import { lambdaContext } from '../local/lambda-context';
 import { installInMemoryAws } from './process-aws-stub';
@@ -23,26 +22,13 @@ import {
   type RunFigures,
 } from './process-delivery-settings';
 import { runAsWorker } from './process-worker';
+import { benchSubscription } from './bench-subscription';
 
 const WARM_UP_REQUESTS = 1_000;
 
 const TENANT = 'bench';
 
-const subscriptionFor = (url: string): Subscription => {
-  const now = new Date().toISOString();
-  return {
-    tenantId: TENANT,
-    id: newId('sub'),
-    url,
-    eventTypes: [BENCH_EVENT_TYPE],
-    headers: {},
-    enabled: true,
-    secrets: { current: generateSecret() },
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-};
+const subscriptionFor = (url: string): Subscription => benchSubscription(TENANT, url, BENCH_EVENT_TYPE);
 
 /** Event data sized so that the body every subscriber receives is exactly `BODY_BYTES`. */
 const dataForBody = (createdAt: string): unknown => {

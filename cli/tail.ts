@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { idTime } from '../lambdas/core/ids';
 import type { ApiCall } from './api-client';
 import type { Delivery, DeliveryPage, SubscriptionPage } from './views';
@@ -52,9 +51,21 @@ export async function* followDeliveries(api: ApiCall, options: FollowOptions): A
       windowStart.set(subscriptionId, next);
       forgetBefore(seen, subscriptionId, next);
     }
-    await sleep(options.intervalMs, undefined, options.signal === undefined ? {} : { signal: options.signal }).catch(() => undefined);
+    await pause(options.intervalMs, options.signal);
   }
 }
+
+/** Waits, or stops waiting when `signal` aborts; leaves no listener behind either way. */
+const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 const listSubscriptionIds = async (api: ApiCall): Promise<string[]> => {
   const ids: string[] = [];

@@ -83,10 +83,13 @@ export const deliveryLine = (delivery: Delivery): string =>
     .filter(Boolean)
     .join('  ');
 
+/** Statuses in the order a delivery passes through them. */
+const STATUS_ORDER = ['pending', 'retrying', 'delivered', 'exhausted', 'skipped'] as const;
+
 export const eventDetails = (event: EventView): string => {
   const { complete, ...counts } = event.deliveries;
-  const summary = Object.entries(counts)
-    .map(([status, count]) => `${status} ${count}`)
+  const summary = STATUS_ORDER.filter((status) => counts[status] !== undefined)
+    .map((status) => `${status} ${counts[status]}`)
     .join(', ');
   return fieldList([
     ['id', event.id],

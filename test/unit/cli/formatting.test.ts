@@ -4,7 +4,7 @@ import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
 import { progressLine } from '../../../cli/progress-bar';
 import { fieldList, textTable } from '../../../cli/table';
 import { parseTimeArg } from '../../../cli/time-arg';
-import { deliveryLine, lastAttempt, type Delivery } from '../../../cli/views';
+import { deliveryLine, eventDetails, lastAttempt, type Delivery } from '../../../cli/views';
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   eventId: 'evt_01J0000000000000000000000A',
@@ -68,5 +68,12 @@ describe('CLI arguments and exit codes', () => {
     for (const status of [400, 409, 413, 415, 422, 429]) expect(exitCodeFor(new ApiError(status, 'x', 'x'))).toBe(EXIT.refused);
     expect(exitCodeFor(new ApiError(503, 'http_503', 'x'))).toBe(EXIT.failure);
     expect(exitCodeFor(new Error('socket hang up'))).toBe(EXIT.failure);
+  });
+});
+
+describe('CLI: an event summary', () => {
+  it('lists delivery counts in the order deliveries pass through the statuses, whatever order the API used', () => {
+    const text = eventDetails({ id: 'evt_1', type: 'a', createdAt: 'x', data: null, deliveries: { exhausted: 1, delivered: 3, retrying: 2, complete: false } });
+    expect(text).toMatch(/^deliveries: +retrying 2, delivered 3, exhausted 1 \(first 1000 subscriptions only\)$/m);
   });
 });

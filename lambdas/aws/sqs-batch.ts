@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -8,18 +7,21 @@ import type { SqsQueueOps } from './sqs-queue-ops';
 /**
  * Runs `handleRecord` on every record of an SQS batch concurrently and reports the ones that threw
  * as `batchItemFailures`, so only those return to the queue. A batch whose every record failed is
- * reported the same way rather than thrown: a retry is routine here, not a function error.
+ * reported the same way rather than thrown: a retry is routine here, not a function error. (A few
+ * lines of its own rather than a batch library: nothing more is needed, and every function loads it.)
  */
-export const processSqsBatch = (
+export const processSqsBatch = async (
   event: SQSEvent,
-  context: Context,
+  _context: Context,
   handleRecord: (record: SQSRecord) => Promise<void>,
-): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-    context,
-    processInParallel: true,
-    throwOnFullBatchFailure: false,
-  });
+): Promise<SQSBatchResponse> => {
+  const outcomes = await Promise.allSettled(event.Records.map(async (record) => handleRecord(record)));
+  return {
+    batchItemFailures: event.Records.filter((_, index) => outcomes[index]?.status === 'rejected').map((record) => ({
+      itemIdentifier: record.messageId,
+    })),
+  };
+};
 
 export interface DeadLetterTarget {
   queueOps: SqsQueueOps;

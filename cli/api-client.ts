@@ -19,6 +19,8 @@ export interface ApiRequest {
   query?: Record<string, string | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Cancels the request (as Ctrl-C does a `tail`). */
+  signal?: AbortSignal;
 }
 
 export type ApiCall = <T = unknown>(request: ApiRequest) => Promise<T>;
@@ -33,7 +35,7 @@ export interface ApiClientOptions {
 
 export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ApiClientOptions): ApiCall => {
   const base = baseUrl.replace(/\/+$/, '');
-  return async <T>({ method, path, query, body, headers }: ApiRequest): Promise<T> => {
+  return async <T>({ method, path, query, body, headers, signal }: ApiRequest): Promise<T> => {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, value);
     const url = `${base}${path}${search.size > 0 ? `?${search}` : ''}`;
@@ -45,7 +47,7 @@ export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fe
         ...headers,
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     }).catch((error: unknown) => {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new Error(`${method} ${url} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`);

@@ -1,4 +1,5 @@
 import { ApiError } from './api-client';
+import { InvalidScopeError } from './issue-api-key';
 
 /**
  * Exit codes scripts can rely on (README, "Operator CLI"): what went wrong, not only that it did.
@@ -18,6 +19,8 @@ export const EXIT = {
 } as const;
 
 export const exitCodeFor = (error: unknown): number => {
+  // A scope or tenant name the key cannot have is a bad value on the command line.
+  if (error instanceof InvalidScopeError) return EXIT.usage;
   if (!(error instanceof ApiError)) return EXIT.failure;
   if (error.status === 404) return EXIT.notFound;
   if (error.status === 401 || error.status === 403) return EXIT.unauthorized;

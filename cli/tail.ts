@@ -32,11 +32,24 @@ export async function* followDeliveries(api: ApiCall, options: FollowOptions): A
   const now = options.now ?? Date.now;
   const seen = new Map<string, string>();
   const windowStart = new Map<string, number>();
-  while (!options.signal?.aborted) {
-    const subscriptionIds = options.subscriptionIds ?? (await listSubscriptionIds(api));
+  const stopped = () => options.signal?.aborted === true;
+  /** A request's answer, or undefined once stopped: Ctrl-C during a request ends the tail, not in an error. */
+  const unlessStopped = async <T>(request: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await request;
+    } catch (error) {
+      if (stopped()) return undefined;
+      throw error;
+    }
+  };
+  while (!stopped()) {
+    const subscriptionIds = options.subscriptionIds ?? (await unlessStopped(listSubscriptionIds(api, options.signal)));
+    if (subscriptionIds === undefined) return;
     for (const subscriptionId of subscriptionIds) {
+      if (stopped()) return;
       const from = windowStart.get(subscriptionId) ?? options.since;
-      const records = await deliveriesSince(api, subscriptionId, from);
+      const records = await unlessStopped(deliveriesSince(api, subscriptionId, from, options.signal));
+      if (records === undefined) return;
       // Oldest first, so lines come out in the order events were accepted.
       records.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
       for (const record of records) {
@@ -58,6 +71,10 @@ export async function* followDeliveries(api: ApiCall, options: FollowOptions): A
 /** Waits, or stops waiting when `signal` aborts; leaves no listener behind either way. */
 const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const done = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
@@ -67,18 +84,18 @@ const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-const listSubscriptionIds = async (api: ApiCall): Promise<string[]> => {
+const listSubscriptionIds = async (api: ApiCall, signal?: AbortSignal): Promise<string[]> => {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor } });
+    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor }, ...(signal === undefined ? {} : { signal }) });
     ids.push(...page.items.map((item) => item.id));
     cursor = page.cursor;
   } while (cursor !== undefined);
   return ids;
 };
 
-const deliveriesSince = async (api: ApiCall, subscriptionId: string, since: number): Promise<Delivery[]> => {
+const deliveriesSince = async (api: ApiCall, subscriptionId: string, since: number, signal?: AbortSignal): Promise<Delivery[]> => {
   const records: Delivery[] = [];
   let cursor: string | undefined;
   do {
@@ -86,6 +103,7 @@ const deliveriesSince = async (api: ApiCall, subscriptionId: string, since: numb
       method: 'GET',
       path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`,
       query: { limit: '100', since: new Date(since).toISOString(), cursor },
+      ...(signal === undefined ? {} : { signal }),
     });
     records.push(...page.items);
     cursor = page.cursor;

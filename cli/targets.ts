@@ -49,15 +49,20 @@ export class Targets {
   };
 
   /**
-   * A client of the HTTP API: URL from the flag, the environment or the stack; key from the flag,
-   * the environment or the local pipeline. An empty value counts as none.
+   * A client of the HTTP API. URL and key come from the flags, else (with `--local`) from the local
+   * pipeline, else from the environment, and the URL last from the stack's outputs. With `--local`
+   * the environment is not read, so a shell set up for production cannot send a local command there.
+   * An empty value counts as none.
    */
   async api(target: ApiTarget): Promise<ApiCall> {
-    const apiKey = target.apiKey || this.env[API_KEY_ENV] || this.local?.apiKey;
+    const local = this.local;
+    const apiKey = target.apiKey || (local === undefined ? this.env[API_KEY_ENV] : local.apiKey);
     if (apiKey === undefined || apiKey === '') {
       throw new Error(`no API key: set ${API_KEY_ENV} (or pass --api-key)`);
     }
-    const apiUrl = target.apiUrl || this.env[API_URL_ENV] || (await this.output(target.stack ?? DEFAULT_STACK_NAME, STACK_OUTPUTS.apiUrl));
+    const apiUrl =
+      target.apiUrl ||
+      (local === undefined ? this.env[API_URL_ENV] || (await this.output(target.stack ?? DEFAULT_STACK_NAME, STACK_OUTPUTS.apiUrl)) : local.apiUrl);
     return createApiClient({ baseUrl: apiUrl, apiKey });
   }
 }

@@ -65,8 +65,15 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
     events.command('deliveries').description("show an event's delivery to each subscription, with the last attempt").argument('<id>', 'evt_...'),
   ).action(async (id: string, options: ApiOptions) => {
     const api = await targets.api(options);
-    const page = await api<DeliveryPage>({ method: 'GET', path: `${eventPath(id)}/deliveries` });
-    out(options.json ? JSON.stringify(page) : deliveryTable(page.items));
+    // A page walks a page of the tenant's subscriptions: every page, so no subscription is left out.
+    const items: DeliveryPage['items'] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api<DeliveryPage>({ method: 'GET', path: `${eventPath(id)}/deliveries`, query: { limit: '100', cursor } });
+      items.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    out(options.json ? JSON.stringify({ items }) : deliveryTable(items));
   });
 
   withApi(

@@ -29,9 +29,10 @@ const DEFLATE_FROM_BYTES = 512;
 
 export const encodeEventData = (data: unknown): Pick<EventItem, 'dataJson' | 'dataDeflated'> => {
   const json = JSON.stringify(data);
-  if (json.length < DEFLATE_FROM_BYTES) return { dataJson: json };
+  const bytes = Buffer.byteLength(json);
+  if (bytes < DEFLATE_FROM_BYTES) return { dataJson: json };
   const deflated = deflateRawSync(json);
-  return deflated.length <= Buffer.byteLength(json) * 0.9 ? { dataDeflated: deflated } : { dataJson: json };
+  return deflated.length <= bytes * 0.9 ? { dataDeflated: deflated } : { dataJson: json };
 };
 
 export const decodeEventData = ({ dataJson, dataDeflated }: Pick<EventItem, 'dataJson' | 'dataDeflated'>): unknown =>

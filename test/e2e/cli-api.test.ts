@@ -58,8 +58,9 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
   });
 
   it('sends an event that tail shows delivered to one endpoint and exhausted at the other', async () => {
-    // Prepare: tail runs before the event exists, as an operator would start it.
-    tail = spawnCli(runtime!.process.stateFile, ['tail', '--json', '--interval', '1']);
+    // Prepare: tail runs before the event exists, as an operator would start it. Its window starts
+    // now, stated, since the child's own start time comes later on a busy machine.
+    tail = spawnCli(runtime!.process.stateFile, ['tail', '--json', '--interval', '1', '--since', new Date().toISOString()]);
 
     // Act
     const accepted = jsonOf(await cli('events', 'send', '--type', 'order.created', '--data', '{"orderId":"o-1"}', '--idempotency-key', 'order-o-1', '--json'));

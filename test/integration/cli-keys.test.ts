@@ -41,7 +41,7 @@ describe('CLI: webhook-fanout keys', () => {
     expect((await pipeline.call('POST', '/v1/events', { key, body: { type: 'a', data: 1 } })).status).toBe(403);
   });
 
-  it('exits 2 on a usage error and 1 on a bad scope, with a message and no stack trace', async () => {
+  it('exits 2 on a usage error and on a bad scope, with a message and no stack trace', async () => {
     // Act
     const missingTenant = await cli(['keys', 'create'], pipeline.env);
     const badScope = await cli(['keys', 'create', '--tenant', 't', '--scopes', 'admin', '--table', 'x'], pipeline.env);
@@ -49,7 +49,7 @@ describe('CLI: webhook-fanout keys', () => {
     // Assess
     expect(missingTenant.code).toBe(2);
     expect(missingTenant.stderr).toContain("required option '--tenant <tenant>'");
-    expect(badScope.code).toBe(1);
+    expect(badScope.code).toBe(2);
     expect(badScope.stderr).toContain('unknown scope(s) admin');
     expect(badScope.stderr).not.toMatch(/\n\s+at /);
   });

@@ -178,22 +178,22 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
 /**
  * The least this architecture can bill per event, before any Lambda duration, log line, retry or
  * delivery record: the requests this data flow makes when every batch is full. One HTTP API
- * request; ingest's invocation, event write (one unit) and hand-over; fan-out's share of a full
- * batch of ten events (receive, delete, invocation), its subscription query and one
- * SendMessageBatch per ten deliveries; and per delivery a tenth of a receive, a delete and a
- * delivery invocation. The delivery log then adds at least one write unit per delivery.
+ * request; ingest's invocation and event write (one unit); then either ingest's own fan-out (a
+ * subscription query and one SendMessageBatch per ten deliveries) or the hand-over to the fan-out
+ * queue and fan-out's share of a full batch of ten events (receive, delete, invocation), its query
+ * and its batches; and per delivery a tenth of a receive, a delete and a delivery invocation. The
+ * delivery log then adds at least one write unit per delivery.
  */
-export const requestFloorPerEvent = (fanOut: number): { requests: number; deliveryLog: number } => {
+export const requestFloorPerEvent = (fanOut: number, inlineFanOut: boolean): { requests: number; deliveryLog: number } => {
   const fullBatch = 10;
-  const batchesOfDeliveries = Math.ceil(fanOut / fullBatch);
+  const handOver = inlineFanOut ? 0 : PRICES.sqsRequest + (2 * PRICES.sqsRequest + PRICES.lambdaRequest) / fullBatch;
   const requests =
     PRICES.httpApiRequest +
     PRICES.lambdaRequest +
     PRICES.dynamoWriteUnit +
-    PRICES.sqsRequest +
-    (2 * PRICES.sqsRequest + PRICES.lambdaRequest) / fullBatch +
+    handOver +
     PRICES.dynamoReadUnit +
-    batchesOfDeliveries * PRICES.sqsRequest +
+    Math.ceil(fanOut / fullBatch) * PRICES.sqsRequest +
     (fanOut / fullBatch) * (2 * PRICES.sqsRequest + PRICES.lambdaRequest);
   return { requests, deliveryLog: fanOut * PRICES.dynamoWriteUnit };
 };

@@ -2,6 +2,7 @@ import { median, type Benchmark, type BenchSection, type TargetCheck } from './r
 import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines, requestFloorPerEvent, totalPerMillion, type PricedLine, type UsageLine } from './cost-model';
 import { measureWorkloads, type FanOutMeasurement } from './pipeline-workload';
 import { PRICES } from './prices';
+import { DEFAULTS } from '../lambdas/core/env-names';
 import { shortResourceName } from './requests-per-delivery';
 
 /** Lambda writes these three lines per invocation to the function's log group. */
@@ -82,7 +83,8 @@ const runCost = async (): Promise<BenchSection> => {
   const designTotal = totals[designIndex] ?? Number.NaN;
   const biggest = biggestLines(priced[designIndex] ?? [], 3);
   const deliveryLog = (priced[designIndex] ?? []).find((line) => line.item === 'writes, Deliveries table')?.perMillionEvents ?? 0;
-  const floor = requestFloorPerEvent(DESIGN_FAN_OUT);
+  // Ingest fans out small tenants itself (up to the construct's default limit).
+  const floor = requestFloorPerEvent(DESIGN_FAN_OUT, DESIGN_FAN_OUT <= DEFAULTS.inlineFanoutLimit);
   const target: TargetCheck = {
     name: 'AWS cost per 1M events, fan-out 10, delivery log on',
     target: `< ${dollars(TARGET_PER_MILLION)} (EventBridge API destinations)`,

@@ -163,6 +163,14 @@ export interface WebhookFanoutProps {
    */
   readonly tenantRateLimitPerSecond?: number;
   /**
+   * Tenants with at most this many subscriptions have their events fanned out by the ingest
+   * function itself, straight to the delivery queue: one queue hop, one invocation and one SQS send
+   * fewer per event. Larger sets, and events over 60 KB, go through the fan-out queue. 0 sends
+   * every event through the fan-out queue. 0 to 100 (ten batches): ingest answers after its sends.
+   * @default 30
+   */
+  readonly inlineFanoutLimit?: number;
+  /**
    * An endpoint whose every attempt has failed for this long is disabled (reason `failing_too_long`),
    * and a `webhook.subscription.disabled` event is published; 1 minute to 365 days.
    * @default Duration.days(5)
@@ -1227,6 +1235,8 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
   requireRange('disableFailingEndpointsAfter (seconds)', disableFailingAfterSeconds, 60, 365 * 86400);
   const tenantRateLimit = props.tenantRateLimitPerSecond;
   if (tenantRateLimit !== undefined) requireRange('tenantRateLimitPerSecond', tenantRateLimit, 1, 100_000);
+  const inlineFanoutLimit = props.inlineFanoutLimit ?? DEFAULTS.inlineFanoutLimit;
+  requireRange('inlineFanoutLimit', inlineFanoutLimit, 0, 100);
 
   const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
   if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
@@ -1265,6 +1275,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
       [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
       ...(tenantRateLimit === undefined ? {} : { [ENV.tenantRateLimitPerSecond]: String(tenantRateLimit) }),
+      [ENV.inlineFanoutLimit]: String(inlineFanoutLimit),
       [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
       [POWERTOOLS_ENV.logLevel]: observability.logLevel,
       [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,

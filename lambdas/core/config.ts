@@ -65,3 +65,5 @@ export const parseDisableFailingAfterSeconds = (env: Env): number =>
 
 /** Requests per second one tenant may make to the HTTP API; 0 (the default) means no such limit. */
 export const parseTenantRateLimit = (env: Env): number => optionalInteger(env, ENV.tenantRateLimitPerSecond, 0, 0, 100_000);
+
+export const parseInlineFanoutLimit = (env: Env): number => optionalInteger(env, ENV.inlineFanoutLimit, 0, 0, 100);

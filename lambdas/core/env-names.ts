@@ -23,6 +23,7 @@ export const ENV = {
   disableFailingAfterSeconds: 'ENDPOINT_DISABLE_AFTER_SECONDS',
   successLogSampleRate: 'WEBHOOK_SUCCESS_LOG_SAMPLE_RATE',
   tenantRateLimitPerSecond: 'TENANT_RATE_LIMIT_PER_SECOND',
+  inlineFanoutLimit: 'INLINE_FANOUT_LIMIT',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -37,6 +38,11 @@ export const DEFAULTS = {
   deliveryLogRetentionDays: 30,
   secretGraceSeconds: 24 * 3600,
   apiKeyCacheSeconds: 30,
+  /**
+   * Tenants with at most this many subscriptions are fanned out by ingest itself (a few batches of
+   * ten at most, so ingest's latency does not grow with subscribers); 0 turns that off.
+   */
+  inlineFanoutLimit: 30,
   /** An endpoint failing without a single success for this long is disabled. */
   disableFailingAfterSeconds: 5 * 86400,
   /** The `service` of every log line and the one dimension of every custom metric. */

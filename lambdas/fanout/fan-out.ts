@@ -37,16 +37,17 @@ export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<
     cursor: message.cursor,
     maxPages: deps.maxPagesPerInvocation,
     fetchPage: (cursor) => deps.subscriptions.list(message.tenantId, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
-    messagesOf: (subscriptions) =>
-      subscriptions
-        .filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType))
-        .map((s) => deliveryMessage(message, payload, s)),
+    messagesOf: (subscriptions) => deliveryMessagesFor(message, payload, subscriptions),
     publish: (messages) => deps.deliveries.publishDeliveries(messages),
     continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),
   });
 };
 
 type Payload = Pick<DeliveryMessage, 'data' | 'hasData'>;
+
+/** One delivery message per enabled subscription whose filters match the event's type. */
+export const deliveryMessagesFor = (message: FanoutMessage, payload: Payload, subscriptions: readonly Subscription[]): DeliveryMessage[] =>
+  subscriptions.filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType)).map((s) => deliveryMessage(message, payload, s));
 
 const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<Payload | undefined> => {
   if (message.hasData) return { data: message.data, hasData: true };

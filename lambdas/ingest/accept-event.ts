@@ -3,7 +3,7 @@ import type { PublishEventRequest, PublishEventResponse } from '../core/api-sche
 import { canonicalJson } from '../core/canonical-json';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
-import { inlineData } from '../core/messages';
+import { inlineData, type FanoutMessage } from '../core/messages';
 import type { IdempotencyRecord, StoredEvent } from '../core/model';
 import type { EventStore, FanoutPublisher } from '../core/ports';
 
@@ -19,6 +19,11 @@ export interface AcceptEventDeps {
   fanout: FanoutPublisher;
   now: () => number;
   eventRetentionDays: number;
+  /**
+   * Fans a small fan-out out at once (see inline-fan-out.ts); undefined means it declined and the
+   * event goes to the fan-out queue. Without it every event does.
+   */
+  inlineFanOut?: (message: FanoutMessage) => Promise<number | undefined>;
 }
 
 export interface AcceptEventInput {
@@ -112,8 +117,9 @@ const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInp
   return headerIdempotencyKey ?? bodyKey;
 };
 
-const handOver = (event: StoredEvent, deps: AcceptEventDeps): Promise<void> =>
-  deps.fanout.publishFanout({
+/** Hands the event to fan-out: done here when the set is small, else through the fan-out queue. */
+const handOver = async (event: StoredEvent, deps: AcceptEventDeps): Promise<void> => {
+  const message: FanoutMessage = {
     v: 1,
     tenantId: event.tenantId,
     eventId: event.id,
@@ -121,4 +127,7 @@ const handOver = (event: StoredEvent, deps: AcceptEventDeps): Promise<void> =>
     createdAt: event.createdAt,
     run: event.id,
     ...inlineData(event.data),
-  });
+  };
+  if (deps.inlineFanOut !== undefined && (await deps.inlineFanOut(message)) !== undefined) return;
+  await deps.fanout.publishFanout(message);
+};

@@ -8,8 +8,10 @@ import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
+import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
 import { idempotencyKeySchema, publishEventRequestSchema } from '../core/publish-request';
-import { parseApiKeyCacheSeconds, parseTenantRateLimit, parseMaxBodyBytes, parseRetention, requireString } from '../core/config';
+import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { HttpError } from '../core/errors';
 import { isOperationalEventType, OPERATIONAL_EVENT_PREFIX } from '../core/event-types';
@@ -29,6 +31,7 @@ const config = {
   maxBodyBytes: parseMaxBodyBytes(env),
   apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
   tenantRateLimit: parseTenantRateLimit(env),
+  inlineFanoutLimit: parseInlineFanoutLimit(env),
   ...parseRetention(env),
 };
 
@@ -37,7 +40,30 @@ const sqs = createSqsClient();
 const logger = createLogger('ingest');
 const metrics = createMetrics(logger);
 const events = new DynamoEventStore(dynamo, config.eventsTable);
-const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
+const inlineEnabled = config.inlineFanoutLimit > 0;
+const publisher = new SqsPublisher(sqs, {
+  fanoutQueueUrl: config.fanoutQueueUrl,
+  ...(inlineEnabled ? { deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl) } : {}),
+});
+
+/** Counts the deliveries of an event fanned out here, as the fan-out function counts its own. */
+const counted =
+  (fanOut: InlineFanOut): InlineFanOut =>
+  async (message) => {
+    const deliveries = await fanOut(message);
+    if (deliveries !== undefined) metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, deliveries);
+    return deliveries;
+  };
+const inlineFanOut = inlineEnabled
+  ? counted(
+      createInlineFanOut({
+        subscriptions: new DynamoSubscriptionStore(dynamo, requireString(env, ENV.subscriptionsTable)),
+        deliveries: publisher,
+        limit: config.inlineFanoutLimit,
+        now: Date.now,
+      }),
+    )
+  : undefined;
 const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds);
 
 /** `POST /v1/events`: validate, store, hand over to fan-out, answer 202. */
@@ -52,7 +78,13 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
   const headerIdempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
   const accepted = await acceptEvent(
     { tenantId: principal.tenantId, request, ...(headerIdempotencyKey === undefined ? {} : { headerIdempotencyKey }) },
-    { events, fanout: publisher, now: Date.now, eventRetentionDays: config.eventRetentionDays },
+    {
+      events,
+      fanout: publisher,
+      now: Date.now,
+      eventRetentionDays: config.eventRetentionDays,
+      ...(inlineFanOut === undefined ? {} : { inlineFanOut }),
+    },
   );
   logger.info('event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
   metrics.addMetric(METRIC_NAMES.eventsAccepted, MetricUnit.Count, 1);

@@ -500,6 +500,19 @@ describe('Construct: WebhookFanout', () => {
       expect(() => buildConstruct({ tenantRateLimitPerSecond: 0 })).toThrow(/tenantRateLimitPerSecond is 0/);
     });
 
+    it('lets ingest fan out small sets itself (30 subscriptions by default), with the grants that needs', () => {
+      const ingest = environmentOf(ids.ingestFunction);
+      expect(ingest[ENV.inlineFanoutLimit]).toBe('30');
+      expect(ingest[ENV.subscriptionsTable]).toBeDefined();
+      expect(ingest[ENV.deliveryQueueUrl]).toBeDefined();
+      const off = Template.fromStack(Stack.of(buildConstruct({ inlineFanoutLimit: 0 })));
+      const variables = Object.values(off.findResources('AWS::Lambda::Function')).map(
+        (fn) => (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
+      );
+      expect(variables.every((v) => v[ENV.inlineFanoutLimit] === '0')).toBe(true);
+      expect(() => buildConstruct({ inlineFanoutLimit: 101 })).toThrow(/inlineFanoutLimit is 101/);
+    });
+
     it('refuses a body limit above 350 KiB', () => {
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 + 1 })).toThrow(/maxBodySize is 358401/);
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 })).not.toThrow();

@@ -5,48 +5,69 @@ import { startPipeline, type Pipeline } from '../support/pipeline';
 
 const EVENTS = 20;
 const FAN_OUT = 10;
+/**
+ * Subscriptions are cached by delivery and keys by the HTTP functions, so reads do not grow with
+ * events: at most one per message of the first (cold) batch of 10, and the key's.
+ */
+const COLD_READS = 10 + 1;
 
 /**
  * What the delivery log and the rest of the pipeline cost, counted on the wire by the SDK middleware
- * every function client carries: the figures docs/delivery-semantics.md turns into a price.
+ * every function client carries: the figures docs/delivery-semantics.md turns into a price. Ingest
+ * fans out tenants of up to INLINE_FANOUT_LIMIT subscriptions itself (5 here); larger sets go
+ * through the fan-out queue.
  */
-describe('AWS requests per event at fan-out 10, the happy path', () => {
+describe('AWS requests per event, the happy path', () => {
   let pipeline: Pipeline;
-  let key: string;
   const receivers = new ReceiverPool();
 
   beforeAll(async () => {
-    pipeline = await startPipeline({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' });
-    key = await pipeline.createKey('counts');
+    pipeline = await startPipeline({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8', INLINE_FANOUT_LIMIT: '5' });
   });
 
   afterAll(receivers.closeAll);
 
-  it('makes one DynamoDB write and one SQS send per event at ingest, full batches at fan-out, and one write per delivery', async () => {
-    // Prepare
+  /** Subscribes `fanOut` endpoints of one receiver, publishes EVENTS events, delivers them all, and counts. */
+  const countRequests = async (tenant: string, fanOut: number): Promise<Record<string, number>> => {
+    const key = await pipeline.createKey(tenant);
     const target = await receivers.start();
-    for (let i = 0; i < FAN_OUT; i++) {
-      await pipeline.call('POST', '/v1/subscriptions', { key, body: { url: `${target.url}?s=${i}`, eventTypes: ['metered'] } });
-    }
+    for (let i = 0; i < fanOut; i++) await pipeline.subscribe(key, `${target.url}?s=${i}`, ['metered']);
     await pipeline.call('GET', '/v1/subscriptions', { key });
     awsRequests.reset();
-
-    // Act
-    for (let i = 0; i < EVENTS; i++) await pipeline.call('POST', '/v1/events', { key, body: { type: 'metered', data: { i } } });
-    await pipeline.drain({ until: () => target.requests.length >= EVENTS * FAN_OUT, timeoutMs: 30_000 });
+    for (let i = 0; i < EVENTS; i++) await pipeline.publish(key, 'metered', { i });
+    await pipeline.drain({ until: () => target.requests.length >= EVENTS * fanOut, timeoutMs: 30_000 });
     await pipeline.drain();
-    const counts = awsRequests.snapshot();
+    expect(target.requests).toHaveLength(EVENTS * fanOut);
+    return awsRequests.snapshot();
+  };
+
+  it('fans a small set out at ingest: one event write, one subscription query and one batch send per event, one write per delivery', async () => {
+    // Act
+    const counts = await countRequests('small', 3);
 
     // Assess
-    expect(target.requests).toHaveLength(EVENTS * FAN_OUT);
+    expect(counts['SQS.SendMessage']).toBeUndefined();
+    expect(counts['SQS.SendMessageBatch']).toBe(EVENTS);
+    expect(counts['DynamoDB.Query']).toBe(EVENTS);
+    expect(counts['DynamoDB.PutItem']).toBe(EVENTS + EVENTS * 3);
+    expect(counts['DynamoDB.UpdateItem']).toBeUndefined();
+    expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
+    expect(counts['SQS.ChangeMessageVisibility']).toBeUndefined();
+  });
+
+  it('hands a larger set to the fan-out queue: one write and one send per event at ingest, full batches at fan-out, one write per delivery', async () => {
+    // Act
+    const counts = await countRequests('counts', FAN_OUT);
+
+    // Assess
     expect(counts['SQS.SendMessage']).toBe(EVENTS);
     expect(counts['SQS.SendMessageBatch']).toBe(EVENTS * Math.ceil(FAN_OUT / 10));
-    expect(counts['DynamoDB.Query']).toBe(EVENTS);
+    // Fan-out queries once per event; ingest once, then remembers the tenant is too large for it.
+    expect(counts['DynamoDB.Query']).toBe(EVENTS + 1);
     // One event write per event, one record write per delivery: nothing else writes.
     expect(counts['DynamoDB.PutItem']).toBe(EVENTS + EVENTS * FAN_OUT);
     expect(counts['DynamoDB.UpdateItem']).toBeUndefined();
-    // Subscriptions are cached by delivery and keys by the HTTP functions: at most one read each here.
-    expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(FAN_OUT + 1);
+    expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
     expect(counts['SQS.ChangeMessageVisibility']).toBeUndefined();
   });
 });

@@ -70,12 +70,14 @@ describe('Function: priceLines', () => {
 });
 
 describe('Function: requestFloorPerEvent', () => {
-  it('puts the request floor at fan-out 10 near $3.9 per million events, and the delivery log at $6.25 more', () => {
+  it('puts the request floor at fan-out 10 at $3.35 per million events with ingest fanning out, $3.85 through the fan-out queue, and the delivery log at $6.25 more', () => {
     // Act
-    const floor = requestFloorPerEvent(10);
+    const inline = requestFloorPerEvent(10, true);
+    const queued = requestFloorPerEvent(10, false);
 
-    // Assess: 1.00 + 0.20 + 0.625 + 0.40 + 0.10 + 0.125 + 0.40 + 1.00 (per million)
-    expect(floor.requests * 1e6).toBeCloseTo(3.85, 2);
-    expect(floor.deliveryLog * 1e6).toBeCloseTo(6.25, 2);
+    // Assess: 1.00 + 0.20 + 0.625 + 0.125 + 0.40 + 1.00, and + 0.40 + 0.10 through the queue (per million)
+    expect(inline.requests * 1e6).toBeCloseTo(3.35, 2);
+    expect(queued.requests * 1e6).toBeCloseTo(3.85, 2);
+    expect(inline.deliveryLog * 1e6).toBeCloseTo(6.25, 2);
   });
 });

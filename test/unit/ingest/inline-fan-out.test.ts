@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { FanoutMessage } from '../../../lambdas/core/messages';
+import { createInlineFanOut, LARGE_TENANT_MEMORY_MS } from '../../../lambdas/ingest/inline-fan-out';
+import { aSubscription, InMemorySubscriptionStore, RecordingDeliveryPublisher } from '../fakes';
+
+const TENANT = 'tenant-1';
+
+const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
+  v: 1,
+  tenantId: TENANT,
+  eventId: 'evt_01JNKQ0000000000000000000E',
+  eventType: 'order.created',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  run: 'evt_01JNKQ0000000000000000000E',
+  data: { orderId: 42 },
+  hasData: true,
+  ...overrides,
+});
+
+const setUp = (subscriptionCount: number, limit: number) => {
+  let now = Date.parse('2026-03-01T12:00:00Z');
+  const subscriptions = new InMemorySubscriptionStore(
+    Array.from({ length: subscriptionCount }, (_, i) =>
+      aSubscription({ tenantId: TENANT, id: `sub_01JNKQ00000000000000000${String(i).padStart(3, '0')}`, eventTypes: i === 0 ? ['refund.*'] : ['order.*'], enabled: i !== 1 }),
+    ),
+  );
+  const deliveries = new RecordingDeliveryPublisher();
+  const fanOut = createInlineFanOut({ subscriptions, deliveries, limit, now: () => now });
+  return { fanOut, subscriptions, deliveries, advance: (ms: number) => (now += ms) };
+};
+
+describe('Function: createInlineFanOut', () => {
+  it('sends one delivery per enabled, matching subscription of a small set, in one publish, with the payload inline', async () => {
+    // Prepare: 5 subscriptions, one not matching and one disabled.
+    const { fanOut, deliveries } = setUp(5, 5);
+
+    // Act
+    const sent = await fanOut(aMessage());
+
+    // Assess
+    expect(sent).toBe(3);
+    expect(deliveries.calls).toHaveLength(1);
+    expect(deliveries.messages.map((m) => m.subscriptionId)).toEqual(['sub_01JNKQ00000000000000000002', 'sub_01JNKQ00000000000000000003', 'sub_01JNKQ00000000000000000004']);
+    expect(deliveries.messages[0]).toMatchObject({ eventId: 'evt_01JNKQ0000000000000000000E', data: { orderId: 42 }, hasData: true, run: 'evt_01JNKQ0000000000000000000E' });
+  });
+
+  it('declines a set larger than the limit, and does not read it again for a minute', async () => {
+    // Prepare
+    const { fanOut, subscriptions, deliveries, advance } = setUp(6, 5);
+
+    // Act
+    const first = await fanOut(aMessage());
+    const soon = await fanOut(aMessage());
+    advance(LARGE_TENANT_MEMORY_MS + 1);
+    const later = await fanOut(aMessage());
+
+    // Assess
+    expect([first, soon, later]).toEqual([undefined, undefined, undefined]);
+    expect(subscriptions.calls.list).toBe(2);
+    expect(deliveries.calls).toHaveLength(0);
+  });
+
+  it('declines an event whose payload does not ride in the messages, and a replay to one subscription, without a read', async () => {
+    // Prepare
+    const { fanOut, subscriptions } = setUp(2, 5);
+
+    // Act
+    const large = await fanOut(aMessage({ data: undefined, hasData: false }));
+    const replay = await fanOut(aMessage({ subscriptionId: 'sub_01JNKQ00000000000000000002' }));
+
+    // Assess
+    expect([large, replay]).toEqual([undefined, undefined]);
+    expect(subscriptions.calls.list).toBe(0);
+  });
+
+  it('fans out a set of exactly the limit', async () => {
+    const { fanOut } = setUp(5, 5);
+    expect(await fanOut(aMessage())).toBe(3);
+  });
+});

@@ -499,8 +499,9 @@ export class WebhookFanout extends Construct {
   }
 
   /**
-   * Delivery messages fan-out sent, one value per fan-out message (a set of more than 10,000
-   * subscriptions adds one per continuation); Sum by default, Average and Maximum give the fan-out size.
+   * Delivery messages sent per event, by ingest for small tenants and by fan-out otherwise (a set of
+   * more than 10,000 subscriptions adds one value per continuation); Sum by default, Average and
+   * Maximum give the fan-out size.
    */
   public metricFanoutDeliveries(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.customMetric(METRIC_NAMES.fanoutDeliveries, 'Sum', props);

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import type { Subscription } from '../core/model';
-import type { Page, PageRequest, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import type { Page, PageRequest, SubscriptionChanges, SubscriptionReader, SubscriptionStore } from '../core/ports';
 import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -22,23 +22,15 @@ const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
   return subscription;
 };
 
-/** Subscriptions keyed by tenant, so fan-out pages through one tenant's set with one query per page. */
-export class DynamoSubscriptionStore implements SubscriptionStore {
+/**
+ * Reads subscriptions, keyed by tenant, so fan-out pages through one tenant's set with one query per
+ * page. Apart from the writes so that the functions that only read (ingest, fan-out) load no more.
+ */
+export class DynamoSubscriptionReader implements SubscriptionReader {
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBClient,
+    protected readonly tableName: string,
   ) {}
-
-  async create(subscription: Subscription): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-      }),
-    );
-  }
 
   async get(tenantId: string, id: string): Promise<Subscription | undefined> {
     const { Item } = await this.client.send(
@@ -62,6 +54,20 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     );
     const cursor = encodeCursor(result.LastEvaluatedKey, SK);
     return { items: (result.Items ?? []).map(toSubscription), ...(cursor === undefined ? {} : { cursor }) };
+  }
+}
+
+/** Reads and writes subscriptions. */
+export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements SubscriptionStore {
+  async create(subscription: Subscription): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      }),
+    );
   }
 
   async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {

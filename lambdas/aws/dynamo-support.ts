@@ -1,13 +1,12 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { InvalidCursorError } from '../core/errors';
+import { fromAttributeMap, toAttributeMap } from './dynamo-values';
 
 export type Item = Record<string, AttributeValue>;
 
-export const toItem = (value: object): Item =>
-  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+export const toItem = (value: object): Item => toAttributeMap(value);
 
-export const fromItem = <T>(item: Item): T => unmarshall(item) as T;
+export const fromItem = <T>(item: Item): T => fromAttributeMap(item) as T;
 
 export const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||

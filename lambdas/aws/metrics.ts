@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { decodeTime } from 'ulid';
 import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES, POWERTOOLS_ENV, type MetricName } from '../core/env-names';
+import { idTime } from '../core/ids';
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, Subscription } from '../core/model';
 import type { DeliveryStore } from '../core/ports';
@@ -66,11 +66,7 @@ const count = (name: MetricName, reason?: string): Measurement => ({
  */
 const runStartedAt = (message: DeliveryObservation['message']): number | undefined => {
   if (message.run === message.eventId) return Date.parse(message.createdAt);
-  try {
-    return decodeTime(message.run.slice(message.run.indexOf('_') + 1));
-  } catch {
-    return undefined;
-  }
+  return idTime(message.run);
 };
 
 /** The measurements of one delivery message: pure, so the handler only adds them up. */

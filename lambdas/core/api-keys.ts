@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { monotonicUlidFactory } from './ulid';
 
 /**
  * API keys look like `wfk_<26-char ULID>_<43-char secret><6-char checksum>`. The prefix makes a
@@ -32,7 +32,7 @@ const checksum = (body: string): string =>
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicUlidFactory();
 
 export interface NewApiKey {
   key: string;

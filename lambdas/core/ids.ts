@@ -1,6 +1,6 @@
-import { monotonicFactory } from 'ulid';
+import { encodeUlidTime, monotonicUlidFactory, ulidTime } from './ulid';
 
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicUlidFactory();
 
 export type IdPrefix = 'evt' | 'sub' | 'key' | 'run';
 
@@ -12,27 +12,15 @@ const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const isId = (prefix: IdPrefix, value: string): boolean =>
   value.startsWith(`${prefix}_`) && ULID_PATTERN.test(value.slice(prefix.length + 1));
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
  * The smallest id of a prefix created at `time`: ids sort by creation time, so a time window
  * becomes a key range.
  */
-export const idBoundary = (prefix: IdPrefix, time: number, edge: 'lowest' | 'highest'): string => {
-  let encoded = '';
-  let remaining = Math.max(0, Math.floor(time));
-  for (let i = 0; i < 10; i++) {
-    encoded = CROCKFORD[remaining % 32] + encoded;
-    remaining = Math.floor(remaining / 32);
-  }
-  return `${prefix}_${encoded}${(edge === 'lowest' ? '0' : 'Z').repeat(16)}`;
-};
+export const idBoundary = (prefix: IdPrefix, time: number, edge: 'lowest' | 'highest'): string =>
+  `${prefix}_${encodeUlidTime(Math.max(0, Math.floor(time)))}${(edge === 'lowest' ? '0' : 'Z').repeat(16)}`;
 
 /** When an id was made (its ULID's time), in ms; undefined for a string that is no id. */
 export const idTime = (id: string): number | undefined => {
-  const ulid = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
-  if (id.indexOf('_') < 0 || !/^[0-9A-HJKMNP-TV-Z]{10}$/.test(ulid)) return undefined;
-  let time = 0;
-  for (const char of ulid) time = time * 32 + CROCKFORD.indexOf(char);
-  return time;
+  const separator = id.indexOf('_');
+  return separator < 0 ? undefined : ulidTime(id.slice(separator + 1));
 };

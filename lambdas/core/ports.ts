@@ -39,6 +39,9 @@ export interface SubscriptionChanges {
   updatedAt: string;
 }
 
+/** What fan-out needs: reads only. */
+export type SubscriptionReader = Pick<SubscriptionStore, 'get' | 'list'>;
+
 export interface SubscriptionStore {
   create(subscription: Subscription): Promise<void>;
   /** Strongly consistent: a change acknowledged to a client is seen by the next read. */

@@ -1,11 +1,11 @@
 import { anyFilterMatches } from '../core/event-types';
 import type { DeliveryMessage, FanoutMessage } from '../core/messages';
 import type { Subscription } from '../core/model';
-import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
+import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
 
 export interface FanOutDeps {
-  subscriptions: SubscriptionStore;
+  subscriptions: SubscriptionReader;
   events: EventStore;
   deliveries: DeliveryPublisher;
   fanout: FanoutPublisher;

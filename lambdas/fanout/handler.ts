@@ -5,7 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
-import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
@@ -33,7 +33,7 @@ const logger = createLogger('fanout');
 const metrics = createMetrics(logger);
 const publisher = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl, deliveryQueueUrl: config.deliveryQueueUrl });
 const deps = {
-  subscriptions: new DynamoSubscriptionStore(dynamo, config.subscriptionsTable),
+  subscriptions: new DynamoSubscriptionReader(dynamo, config.subscriptionsTable),
   events: new DynamoEventStore(dynamo, config.eventsTable),
   deliveries: publisher,
   deliveryLog: new DynamoDeliveryStore(dynamo, config.deliveriesTable),

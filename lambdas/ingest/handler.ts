@@ -8,7 +8,7 @@ import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
-import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
+import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
 import { idempotencyKeySchema, publishEventRequestSchema } from '../core/publish-request';
 import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
@@ -57,7 +57,7 @@ const counted =
 const inlineFanOut = inlineEnabled
   ? counted(
       createInlineFanOut({
-        subscriptions: new DynamoSubscriptionStore(dynamo, requireString(env, ENV.subscriptionsTable)),
+        subscriptions: new DynamoSubscriptionReader(dynamo, requireString(env, ENV.subscriptionsTable)),
         deliveries: publisher,
         limit: config.inlineFanoutLimit,
         now: Date.now,

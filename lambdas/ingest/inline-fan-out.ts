@@ -1,12 +1,12 @@
 import type { FanoutMessage } from '../core/messages';
-import type { DeliveryPublisher, SubscriptionStore } from '../core/ports';
+import type { DeliveryPublisher, SubscriptionReader } from '../core/ports';
 import { deliveryMessagesFor } from '../fanout/fan-out';
 
 /** How long ingest remembers that a tenant has too many subscriptions to fan out itself. */
 export const LARGE_TENANT_MEMORY_MS = 60_000;
 
 export interface InlineFanOutDeps {
-  subscriptions: SubscriptionStore;
+  subscriptions: Pick<SubscriptionReader, 'list'>;
   deliveries: DeliveryPublisher;
   /** Tenants with at most this many subscriptions are fanned out here. */
   limit: number;

@@ -65,7 +65,7 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     // Act
     const accepted = jsonOf(await cli('events', 'send', '--type', 'order.created', '--data', '{"orderId":"o-1"}', '--idempotency-key', 'order-o-1', '--json'));
     eventId = accepted.id;
-    const final = await waitFor(
+    await waitFor(
       () => {
         const records = tail!.lines().map((line) => JSON.parse(line) as { eventId: string; subscriptionId: string; status: string });
         const of = (id: string) => records.filter((record) => record.eventId === eventId && record.subscriptionId === id).at(-1)?.status;
@@ -79,7 +79,6 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     // Assess
     expect(accepted.type).toBe('order.created');
     expect(code).toBe(0);
-    expect(final.every((record) => typeof record.status === 'string')).toBe(true);
     expect(healthy.requests).toHaveLength(1);
     expect(Receiver.verify(healthy.requests[0]!, healthySecret)).toMatchObject({ type: 'order.created', data: { orderId: 'o-1' } });
     expect(healthy.requests[0]!.headers['x-team']).toBe('billing');

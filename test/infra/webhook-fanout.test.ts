@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { ENV, TABLE_KEYS } from '../../lambdas/core/env-names';
-import { WebhookFanoutPropsError } from '../../lib/webhook-fanout';
+import { WebhookFanoutPropsError, type WebhookFanoutProps } from '../../lib/webhook-fanout';
 import {
   actionsOf,
   allowedActionsOn,
@@ -49,6 +49,12 @@ const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Delet
 function environmentOf(functionId: string, template = defaults.template): Record<string, unknown> {
   const environment = resource(template, functionId).Properties.Environment as { Variables: Record<string, unknown> };
   return environment.Variables;
+}
+
+/** The environment of each of the four functions of a construct built with `props`. */
+function functionEnvironments(props: WebhookFanoutProps): Record<string, unknown>[] {
+  const functions = Template.fromStack(Stack.of(buildConstruct(props))).findResources('AWS::Lambda::Function');
+  return Object.values(functions).map((fn) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
 }
 
 function getAttId(value: unknown): string {
@@ -492,11 +498,8 @@ describe('Construct: WebhookFanout', () => {
 
     it('sets a per-tenant API rate limit only when asked, and refuses a bad one', () => {
       expect(environmentOf(ids.apiFunction)[ENV.tenantRateLimitPerSecond]).toBeUndefined();
-      const limited = Template.fromStack(Stack.of(buildConstruct({ tenantRateLimitPerSecond: 50 })));
-      const variables = Object.values(limited.findResources('AWS::Lambda::Function')).map(
-        (fn) => (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
-      );
-      expect(variables.every((v) => v[ENV.tenantRateLimitPerSecond] === '50')).toBe(true);
+      const variables = functionEnvironments({ tenantRateLimitPerSecond: 50 });
+      expect(variables.map((v) => v[ENV.tenantRateLimitPerSecond])).toEqual(['50', '50', '50', '50']);
       expect(() => buildConstruct({ tenantRateLimitPerSecond: 0 })).toThrow(/tenantRateLimitPerSecond is 0/);
     });
 
@@ -505,11 +508,10 @@ describe('Construct: WebhookFanout', () => {
       expect(ingest[ENV.inlineFanoutLimit]).toBe('30');
       expect(ingest[ENV.subscriptionsTable]).toBeDefined();
       expect(ingest[ENV.deliveryQueueUrl]).toBeDefined();
-      const off = Template.fromStack(Stack.of(buildConstruct({ inlineFanoutLimit: 0 })));
-      const variables = Object.values(off.findResources('AWS::Lambda::Function')).map(
-        (fn) => (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables,
-      );
-      expect(variables.every((v) => v[ENV.inlineFanoutLimit] === '0')).toBe(true);
+      expect(allowedActionsOn(template, roles.ingest, ids.subscriptionsTable)).toContain('dynamodb:Query');
+      expect(allowedActionsOn(template, roles.ingest, ids.deliveryQueue)).toContain('sqs:SendMessage');
+      const variables = functionEnvironments({ inlineFanoutLimit: 0 });
+      expect(variables.map((v) => v[ENV.inlineFanoutLimit])).toEqual(['0', '0', '0', '0']);
       expect(() => buildConstruct({ inlineFanoutLimit: 101 })).toThrow(/inlineFanoutLimit is 101/);
     });
 

@@ -1,5 +1,4 @@
 import {
-  GetQueueAttributesCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
@@ -20,7 +19,7 @@ import {
   type ReconcileReport,
   type TrackedSubscription,
 } from '../support/reconcile';
-import { receiveAll } from '../support/queues';
+import { queueDepth, receiveAll } from '../support/queues';
 
 /**
  * The platform fails, the receivers are healthy (plus one always-500 receiver, so retries and
@@ -77,15 +76,7 @@ describe('Delivery under platform faults: SQS and DynamoDB errors, crashes mid-b
 
   const { sqs } = localClients();
 
-  const queueDepth = async (queueUrl: string): Promise<number> => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
-  };
+  const depthOf = (queueUrl: string): Promise<number> => queueDepth(sqs, queueUrl);
 
   /**
    * A well-behaved client: the same Idempotency-Key until 202; a 5xx is retried after a short
@@ -212,8 +203,8 @@ describe('Delivery under platform faults: SQS and DynamoDB errors, crashes mid-b
     // Late duplicates, deferred retries and operational events drain away; then the queues must be empty.
     const emptyBy = Date.now() + 20_000;
     for (;;) {
-      queueDepths.fanout = await queueDepth(pipeline.queueUrl('fanout'));
-      queueDepths.delivery = await queueDepth(pipeline.queueUrl('delivery'));
+      queueDepths.fanout = await depthOf(pipeline.queueUrl('fanout'));
+      queueDepths.delivery = await depthOf(pipeline.queueUrl('delivery'));
       if (queueDepths.fanout + queueDepths.delivery === 0 || Date.now() > emptyBy) break;
       await sleep(250);
     }

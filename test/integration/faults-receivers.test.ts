@@ -298,6 +298,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
 
         // Assess
         expect(record, `${name} ${eventId}`).toMatchObject({ status: 'exhausted', attempts: SCHEDULED_ATTEMPTS });
+        expect(record!.attemptLog, `${name} ${eventId}`).toHaveLength(SCHEDULED_ATTEMPTS);
         for (const attempt of record!.attemptLog) {
           expect(attempt, name).toMatchObject({ outcome: 'failed', reason, error: expect.any(String) });
           expect(attempt.statusCode, name).toBeUndefined();
@@ -308,6 +309,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
     // Timeouts are bounded by WEBHOOK_TIMEOUT_MS (700 ms), not by the receiver.
     for (const name of ['never-answers', 'trickles-body']) {
       for (const record of recordsOf(name)) {
+        expect(record!.attemptLog, name).toHaveLength(SCHEDULED_ATTEMPTS);
         for (const attempt of record!.attemptLog) expect(attempt.durationMs).toBeLessThan(1_500);
       }
     }

@@ -307,7 +307,8 @@ export const idempotencyKeyHeader = (): fc.Arbitrary<string> =>
     fc.constantFrom('', ' ', 'k'.repeat(255), 'é'.repeat(255), '😀'.repeat(128), 'k'.repeat(256), 'k'.repeat(10_000), '\u0000', '\r\n'),
   );
 
-export const CONTENT_TYPES = [
+/** Content types the API contract calls JSON (undefined: the harness's application/json default for a body). */
+export const JSON_CONTENT_TYPES = [
   undefined,
   'application/json',
   'application/json; charset=utf-8',
@@ -317,6 +318,11 @@ export const CONTENT_TYPES = [
   ' application/json ',
   'application/vnd.api+json',
   'application/merge-patch+json',
+] as const;
+
+/** Content types the API must refuse with 415 (null: no content-type header at all). */
+export const NOT_JSON_CONTENT_TYPES = [
+  null,
   'application/jsonp',
   'application/json-patch',
   'application/x-www-form-urlencoded',
@@ -327,6 +333,8 @@ export const CONTENT_TYPES = [
   '*/*',
   '',
 ] as const;
+
+export const CONTENT_TYPES = [...JSON_CONTENT_TYPES, ...NOT_JSON_CONTENT_TYPES.filter((type) => type !== null)];
 
 export const contentType = (): fc.Arbitrary<string | undefined> =>
   fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: hostileString(30) });

@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** Receives every message a queue holds now (hiding them for a minute) and returns their bodies. */
 export const receiveAll = async (sqs: SQSClient, queueUrl: string): Promise<string[]> => {
@@ -10,4 +10,15 @@ export const receiveAll = async (sqs: SQSClient, queueUrl: string): Promise<stri
     if (Messages.length === 0) return bodies;
     bodies.push(...Messages.map((m) => m.Body ?? ''));
   }
+};
+
+/** Every message a queue holds: visible, in flight and delayed (SQS's approximate counts). */
+export const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
 };

@@ -496,9 +496,10 @@ describe('Function: deliver', () => {
       const { deps, emitted } = setUp({ script: [transportError('blocked_target')] });
 
       // Act
-      await deliver(aMessage({ eventType: 'webhook.delivery.exhausted' }), firstReceipt(), deps);
+      const decision = await deliver(aMessage({ eventType: 'webhook.delivery.exhausted' }), firstReceipt(), deps);
 
-      // Assess
+      // Assess: it was exhausted, and nothing reported it.
+      expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
       expect(emitted).toEqual([]);
     });
 

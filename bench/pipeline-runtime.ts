@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ENV } from '../lambdas/core/env-names';
 import { readLocalConfig } from '../local/local-config';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
-import { readRuntimeState } from '../local/runtime-state';
 import { functionsOf } from '../local/template-functions';
 import { synthTemplate } from '../local/template-synth';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
@@ -39,10 +35,6 @@ export const FAST_RETRY_SCHEDULE = '1,1,1,1,1,1,1';
  * matter for cost (successful attempts logged at the sampled rate), loopback allowed as a target.
  */
 export const withPipeline = async <T>(options: SessionOptions, work: (session: PipelineSession) => Promise<T>): Promise<T> => {
-  // The runtime announces itself in a state file for the CLI; a benchmark must not replace a running `npm start`'s.
-  const stateDir = mkdtempSync(join(tmpdir(), 'webhook-fanout-bench-'));
-  const previousStateFile = process.env.LOCAL_STATE_FILE;
-  process.env.LOCAL_STATE_FILE = join(stateDir, 'runtime.json');
   const aws = new AwsMeter();
   const functions = new FunctionMeter();
   const receiver = new BenchReceiver();
@@ -60,7 +52,7 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
     };
     runtime = await startLocalRuntime({ config, template, observer: functions, log: () => undefined, notice: (line) => notices.push(line) });
     aws.connect(runtime.emulators);
-    const state = readRuntimeState();
+    const { state } = runtime;
     const memoryMb = Math.max(...functionsOf(template).map((fn) => fn.memoryMb));
     return await work({
       api: new PipelineApi(state.apiUrl, runtime.apiKey),
@@ -76,9 +68,6 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
     await runtime?.stop();
     await receiver.close();
     await aws.stop();
-    if (previousStateFile === undefined) delete process.env.LOCAL_STATE_FILE;
-    else process.env.LOCAL_STATE_FILE = previousStateFile;
-    rmSync(stateDir, { recursive: true, force: true });
   }
 };
 

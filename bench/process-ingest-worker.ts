@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { generateApiKey } from '../lambdas/core/api-keys';
+import { issueApiKey } from '../cli/issue-api-key';
 import { ENV } from '../lambdas/core/env-names';
 import type { StoredEvent, IdempotencyRecord } from '../lambdas/core/model';
 import type { ClaimResult, EventStore, FanoutPublisher } from '../lambdas/core/ports';
@@ -146,10 +146,8 @@ const measureHandler = async (withKey: boolean): Promise<IngestMeasurement> => {
 const seedApiKey = async (): Promise<string> => {
   const { DynamoApiKeyStore } = await import('../lambdas/aws/dynamo-api-key-store');
   const { createDynamoClient } = await import('../lambdas/aws/clients');
-  const { key, keyId, hash } = generateApiKey();
   const store = new DynamoApiKeyStore(createDynamoClient(), process.env[ENV.apiKeysTable]!);
-  await store.put({ keyId, tenantId: TENANT, scopes: ['events:write'], hash, createdAt: new Date().toISOString() });
-  return key;
+  return (await issueApiKey(store, { tenantId: TENANT, scopes: ['events:write'] })).key;
 };
 
 runAsWorker(async (): Promise<IngestWorkerResult> => {

@@ -72,3 +72,18 @@ const parseJson = (text: string): unknown => {
     return undefined;
   }
 };
+
+/**
+ * Every item of a paginated list, following each page's `cursor` (100 items a request). The
+ * request's own query is kept; `limit` and `cursor` are set here.
+ */
+export const allPages = async <T>(api: ApiCall, request: ApiRequest): Promise<T[]> => {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<{ items: T[]; cursor?: string }>({ ...request, query: { ...request.query, limit: '100', cursor } });
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return items;
+};

@@ -10,8 +10,6 @@ import { oneLine } from './errors';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { Targets } from './targets';
 
-export { EXIT } from './exit-codes';
-export { parsePositiveInt } from './commands/context';
 
 export const buildProgram = (
   out: (line: string) => void = (line) => process.stdout.write(line + '\n'),

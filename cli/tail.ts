@@ -1,6 +1,6 @@
 import { idTime } from '../lambdas/core/ids';
-import type { ApiCall } from './api-client';
-import type { Delivery, DeliveryPage, SubscriptionPage } from './views';
+import { allPages, type ApiCall } from './api-client';
+import type { Delivery } from './views';
 
 /** Statuses a delivery leaves only through a replay or a recovery. */
 const SETTLED = new Set(['delivered', 'exhausted', 'skipped']);
@@ -84,32 +84,16 @@ const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-const listSubscriptionIds = async (api: ApiCall, signal?: AbortSignal): Promise<string[]> => {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor }, ...(signal === undefined ? {} : { signal }) });
-    ids.push(...page.items.map((item) => item.id));
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return ids;
-};
+const listSubscriptionIds = async (api: ApiCall, signal?: AbortSignal): Promise<string[]> =>
+  (await allPages<{ id: string }>(api, { method: 'GET', path: '/v1/subscriptions', ...(signal === undefined ? {} : { signal }) })).map((item) => item.id);
 
-const deliveriesSince = async (api: ApiCall, subscriptionId: string, since: number, signal?: AbortSignal): Promise<Delivery[]> => {
-  const records: Delivery[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api<DeliveryPage>({
-      method: 'GET',
-      path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`,
-      query: { limit: '100', since: new Date(since).toISOString(), cursor },
-      ...(signal === undefined ? {} : { signal }),
-    });
-    records.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return records;
-};
+const deliveriesSince = (api: ApiCall, subscriptionId: string, since: number, signal?: AbortSignal): Promise<Delivery[]> =>
+  allPages<Delivery>(api, {
+    method: 'GET',
+    path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`,
+    query: { since: new Date(since).toISOString() },
+    ...(signal === undefined ? {} : { signal }),
+  });
 
 /** Drops what a subscription's window no longer reaches, so a long tail holds little memory. */
 const forgetBefore = (seen: Map<string, string>, subscriptionId: string, time: number): void => {

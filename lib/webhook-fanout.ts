@@ -29,7 +29,6 @@ import {
 } from '../lambdas/core/env-names';
 import type { FailureReason } from '../lambdas/core/outcome';
 
-/** Template metadata key holding each function's handler source, relative to the project root. */
 /**
  * How every function is bundled (npm run bench builds the same assets from these to measure them).
  */
@@ -46,6 +45,7 @@ export const FUNCTION_BUNDLING = {
   externalModules: [],
 } as const satisfies BundlingOptions;
 
+/** Template metadata key holding each function's handler source, relative to the project root. */
 export const HANDLER_SOURCE_METADATA = 'webhook-fanout:handler-source';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -659,7 +659,7 @@ export class WebhookFanout extends Construct {
       period: options.period,
       usingMetrics: {
         requests: this.metricApiRequests(options),
-        errors: this.httpApi.metricServerError({ statistic: 'Sum', ...options }),
+        errors: this.metricApiServerErrors({ statistic: 'Sum', ...options }),
       },
     });
   }

@@ -2,6 +2,7 @@ import { FunctionInvocationError } from './function-host';
 import { LocalConfigError, readLocalConfig } from './local-config';
 import { assertPortFree, PortInUseError } from './http-server';
 import { startLocalRuntime } from './runtime';
+import { removeRuntimeState, writeRuntimeState } from './runtime-state';
 
 /**
  * `npm start`: the whole pipeline on this machine. Prints `API key: <key>` and
@@ -19,6 +20,8 @@ const main = async (): Promise<void> => {
     log: (line) => process.stdout.write(line + '\n'),
     notice: (line) => process.stderr.write(line + '\n'),
   });
+  // Only this long-running pipeline announces itself to the CLI's `--local` (not the demo, not the bench).
+  writeRuntimeState(runtime.state);
   process.stdout.write(`API key: ${runtime.apiKey}\n`);
   process.stdout.write(`Listening on http://127.0.0.1:${runtime.port}\n`);
   process.stderr.write(`Emulators: SQS ${runtime.emulators.sqsEndpoint}, DynamoDB ${runtime.emulators.dynamoEndpoint}\n`);
@@ -29,6 +32,7 @@ const main = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`\n${signal}: stopping...\n`);
+    removeRuntimeState();
     runtime.stop().then(
       () => process.exit(0),
       () => process.exit(1),

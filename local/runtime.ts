@@ -20,7 +20,7 @@ import { eventSourceMappings, functionEnvironment, functionsOf } from './templat
 import { createTemplateResources } from './template-resources';
 import { synthTemplate } from './template-synth';
 import type { LocalResources } from './local-resources';
-import { removeRuntimeState, writeRuntimeState } from './runtime-state';
+import type { RuntimeState } from './runtime-state';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 
 const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -30,6 +30,8 @@ export interface LocalRuntime {
   port: number;
   apiKey: string;
   emulators: Emulators;
+  /** Where everything is, as `npm start` announces it to the CLI's `--local` (local/runtime-state.ts). */
+  state: RuntimeState;
   stop(): Promise<void>;
 }
 
@@ -147,16 +149,15 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     );
     stops.push(() => closeServer(server));
     const apiUrl = `http://127.0.0.1:${port}`;
-    writeRuntimeState({
+    const state: RuntimeState = {
       pid: process.pid,
       apiUrl,
       sqsEndpoint: emulators.sqsEndpoint,
       dynamoEndpoint: emulators.dynamoEndpoint,
       apiKey,
       outputs: { ...resolvedOutputs(template, resources), [STACK_OUTPUTS.apiUrl]: apiUrl },
-    });
-    stops.push(async () => removeRuntimeState());
-    return { port, apiKey, emulators, stop };
+    };
+    return { port, apiKey, emulators, state, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { deliveryTable, eventDetails, type DeliveryPage, type EventView } from '../views';
+import { allPages } from '../api-client';
+import { EXIT } from '../exit-codes';
+import { deliveryTable, eventDetails, type Delivery, type EventView } from '../views';
 import { withApi, type ApiOptions, type CliContext } from './context';
 
 interface SendOptions extends ApiOptions {
@@ -41,7 +43,7 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
     try {
       data = readData(options);
     } catch (error) {
-      command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: 2 });
+      command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: EXIT.usage });
     }
     const api = await targets.api(options);
     const accepted = await api<{ id: string; type: string; createdAt: string }>({
@@ -66,13 +68,7 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
   ).action(async (id: string, options: ApiOptions) => {
     const api = await targets.api(options);
     // A page walks a page of the tenant's subscriptions: every page, so no subscription is left out.
-    const items: DeliveryPage['items'] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await api<DeliveryPage>({ method: 'GET', path: `${eventPath(id)}/deliveries`, query: { limit: '100', cursor } });
-      items.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+    const items = await allPages<Delivery>(api, { method: 'GET', path: `${eventPath(id)}/deliveries` });
     out(options.json ? JSON.stringify({ items }) : deliveryTable(items));
   });
 

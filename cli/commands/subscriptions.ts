@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ApiCall } from '../api-client';
+import { allPages } from '../api-client';
+import { EXIT } from '../exit-codes';
 import { subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
 import { collectHeader, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
 
@@ -31,17 +32,6 @@ const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescript
   ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
 });
 
-/** Every page of the subscriptions list, following the cursors. */
-const listAll = async (api: ApiCall): Promise<Subscription[]> => {
-  const items: Subscription[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: '100', cursor } });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return items;
-};
 
 const subscriptionPath = (id: string): string => `/v1/subscriptions/${encodeURIComponent(id)}`;
 
@@ -81,7 +71,7 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
   ).action(async (options: { limit: number; cursor?: string; all?: boolean } & ApiOptions) => {
     const api = await targets.api(options);
     const page: SubscriptionPage = options.all
-      ? { items: await listAll(api) }
+      ? { items: await allPages<Subscription>(api, { method: 'GET', path: '/v1/subscriptions' }) }
       : await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: String(options.limit), cursor: options.cursor } });
     if (options.json) {
       out(JSON.stringify(page));
@@ -113,7 +103,7 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
   ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean } & ApiOptions, command: Command) => {
     const body = bodyOf(options);
     if (Object.keys(body).length === 0) {
-      command.error('error: name at least one field to change (see --help)', { code: 'commander.usage', exitCode: 2 });
+      command.error('error: name at least one field to change (see --help)', { code: 'commander.usage', exitCode: EXIT.usage });
     }
     const api = await targets.api(options);
     show(await api<Subscription>({ method: 'PATCH', path: subscriptionPath(id), body }), options);

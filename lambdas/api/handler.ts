@@ -26,7 +26,7 @@ import { Router } from '../http/router';
 import { eventRoutes } from './event-routes';
 import { subscriptionRoutes } from './subscription-routes';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
-import { tenantThrottle } from '../http/tenant-throttle';
+import { tenantThrottles } from '../http/tenant-throttle';
 
 const env = process.env;
 const config = {
@@ -81,10 +81,7 @@ const router = new Router([
 ]);
 
 /** The per-tenant limit, when the stack sets one. */
-const tenantLimit =
-  config.tenantRateLimit > 0
-    ? [tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)]
-    : [];
+const tenantLimit = tenantThrottles(config.tenantRateLimit, () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey));
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(httpErrors(logger))

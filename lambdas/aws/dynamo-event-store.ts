@@ -27,7 +27,7 @@ interface EventItem extends Omit<StoredEvent, 'data'> {
  */
 const DEFLATE_FROM_BYTES = 512;
 
-export const encodeEventData = (data: unknown): Pick<EventItem, 'dataJson' | 'dataDeflated'> => {
+const encodeEventData = (data: unknown): Pick<EventItem, 'dataJson' | 'dataDeflated'> => {
   const json = JSON.stringify(data);
   const bytes = Buffer.byteLength(json);
   if (bytes < DEFLATE_FROM_BYTES) return { dataJson: json };
@@ -35,7 +35,7 @@ export const encodeEventData = (data: unknown): Pick<EventItem, 'dataJson' | 'da
   return deflated.length <= bytes * 0.9 ? { dataDeflated: deflated } : { dataJson: json };
 };
 
-export const decodeEventData = ({ dataJson, dataDeflated }: Pick<EventItem, 'dataJson' | 'dataDeflated'>): unknown =>
+const decodeEventData = ({ dataJson, dataDeflated }: Pick<EventItem, 'dataJson' | 'dataDeflated'>): unknown =>
   JSON.parse(dataDeflated === undefined ? (dataJson ?? 'null') : inflateRawSync(dataDeflated).toString('utf8'));
 
 /** Events and idempotency claims share one table, told apart by their partition keys. */

@@ -6,7 +6,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * The stores need nothing more, so every function is spared a general-purpose marshalling library;
  * the unit tests hold both directions to the AWS SDK's own.
  */
-export const toAttributeValue = (value: unknown): AttributeValue | undefined => {
+const toAttributeValue = (value: unknown): AttributeValue | undefined => {
   if (value === undefined) return undefined;
   if (value === null) return { NULL: true };
   if (typeof value === 'string') return { S: value };
@@ -39,7 +39,7 @@ export const toAttributeMap = (value: object): Record<string, AttributeValue> =>
   return map;
 };
 
-export const fromAttributeValue = (attribute: AttributeValue): unknown => {
+const fromAttributeValue = (attribute: AttributeValue): unknown => {
   if (attribute.S !== undefined) return attribute.S;
   if (attribute.N !== undefined) return fromNumber(attribute.N);
   if (attribute.BOOL !== undefined) return attribute.BOOL;

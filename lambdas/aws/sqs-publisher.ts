@@ -57,7 +57,7 @@ export const packBatches = (bodies: readonly string[]): string[][] => packEntrie
  */
 const SQS_UNSAFE_UNITS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd]/g;
 
-export const toMessageBody = (message: unknown): string =>
+const toMessageBody = (message: unknown): string =>
   JSON.stringify(message).replace(SQS_UNSAFE_UNITS, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {

@@ -34,7 +34,7 @@ export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
  * A recovery: re-send a subscription's exhausted deliveries of events accepted in [since, until]
  * (epoch ms). Fan-out pages through the delivery records, so an API call never waits on the count.
  */
-export const recoverMessageSchema = z.strictObject({
+const recoverMessageSchema = z.strictObject({
   v: z.literal(1),
   kind: z.literal('recover'),
   tenantId: text(),

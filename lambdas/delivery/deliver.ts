@@ -155,9 +155,9 @@ const planNext = (
   deps: DeliverDeps,
 ): Plan => {
   if (outcome.action === 'delivered') return { status: 'delivered', decision: { action: 'done', status: 'delivered' } };
-  if (outcome.action !== 'retry') return { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
+  if (outcome.action !== 'retry') return EXHAUSTED;
   const scheduled = retryDelaySeconds(deps.retrySchedule, attemptNumber, deps.random);
-  if (scheduled === undefined) return { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
+  if (scheduled === undefined) return EXHAUSTED;
   const retryAfter =
     outcome.throttled && result.kind === 'response' ? parseRetryAfter(result.retryAfter, nowMs) : undefined;
   const delaySeconds = withRetryAfter(scheduled, retryAfter);

@@ -56,7 +56,12 @@ const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<P
   return event === undefined ? undefined : { hasData: false };
 };
 
-const deliveryMessage = (message: FanoutMessage, payload: Payload, subscription: Subscription): DeliveryMessage => ({
+/** The delivery message of one event (as the fan-out message describes it) to one subscription. */
+export const deliveryMessage = (
+  message: Pick<FanoutMessage, 'tenantId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>,
+  payload: Payload,
+  subscription: Pick<Subscription, 'id' | 'version'>,
+): DeliveryMessage => ({
   v: 1,
   tenantId: message.tenantId,
   eventId: message.eventId,

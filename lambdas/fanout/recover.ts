@@ -1,4 +1,5 @@
-import { inlineData, type DeliveryMessage, type RecoverMessage } from '../core/messages';
+import { inlineData, type RecoverMessage } from '../core/messages';
+import { deliveryMessage } from './fan-out';
 import type { DeliveryPublisher, DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
 
@@ -35,23 +36,17 @@ export const recover = async (message: RecoverMessage, deps: RecoverDeps): Promi
         ...(cursor === undefined ? {} : { cursor }),
       }),
     messagesOf: async (records) => {
-      const messages: DeliveryMessage[] = [];
-      for (const record of records) {
-        const event = await deps.events.getEvent(message.tenantId, record.eventId);
-        if (event === undefined) continue;
-        messages.push({
-          v: 1,
-          tenantId: message.tenantId,
-          eventId: event.id,
-          eventType: event.type,
-          createdAt: event.createdAt,
-          run: message.run,
-          subscriptionId: subscription.id,
-          subscriptionVersion: subscription.version,
-          ...inlineData(event.data),
-        });
-      }
-      return messages;
+      // The events of a page are read together; ones past their retention are left out.
+      const events = await Promise.all(records.map((record) => deps.events.getEvent(message.tenantId, record.eventId)));
+      return events
+        .filter((event) => event !== undefined)
+        .map((event) =>
+          deliveryMessage(
+            { tenantId: message.tenantId, eventId: event.id, eventType: event.type, createdAt: event.createdAt, run: message.run },
+            inlineData(event.data),
+            subscription,
+          ),
+        );
     },
     publish: (messages) => deps.deliveries.publishDeliveries(messages),
     continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),

@@ -26,3 +26,10 @@ export const tenantThrottle = (
     }
   },
 });
+
+/**
+ * The handlers' middleware list for the stack's per-tenant limit: empty when it sets none (middy
+ * refuses an empty middleware object), so only a limited stack builds the limiter and pays its writes.
+ */
+export const tenantThrottles = (limitPerSecond: number, limiter: () => RateLimiter) =>
+  limitPerSecond > 0 ? [tenantThrottle(limiter(), limitPerSecond)] : [];

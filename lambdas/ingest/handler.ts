@@ -21,7 +21,7 @@ import { header, readJsonBody, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
 import { acceptEvent } from './accept-event';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
-import { tenantThrottle } from '../http/tenant-throttle';
+import { tenantThrottles } from '../http/tenant-throttle';
 
 const env = process.env;
 const config = {
@@ -92,10 +92,7 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
 };
 
 /** The per-tenant limit, when the stack sets one. */
-const tenantLimit =
-  config.tenantRateLimit > 0
-    ? [tenantThrottle(new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey), config.tenantRateLimit)]
-    : [];
+const tenantLimit = tenantThrottles(config.tenantRateLimit, () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey));
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))

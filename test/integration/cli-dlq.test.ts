@@ -25,7 +25,7 @@ import {
   toDeadLetter,
   type DeadLetter,
 } from '../../cli/dlq';
-import { parsePositiveInt } from '../../cli/main';
+import { parsePositiveInt } from '../../cli/commands/context';
 import { MAX_BATCH_BYTES } from '../../lambdas/aws/sqs-publisher';
 import { STACK_OUTPUTS, type StackOutputId } from '../../lib/stack-outputs';
 import { createStackResources, localClients, localEnvironment, type StackResources } from '../support/emulators';

@@ -64,7 +64,7 @@ export const ingestCost: Benchmark = {
           'the work instead of losing it.',
         'The API key is read once per execution environment and then cached (API_KEY_CACHE_SECONDS, 30 s by default): ' +
           'the warm-up absorbs that read, as a busy environment does.',
-        `No call depends on the number of subscribers: ingest reads no subscription, fan-out does. Of the handler's ` +
+        `The handler is measured handing every event to the fan-out queue (INLINE_FANOUT_LIMIT unset), so no call depends on the number of subscribers; the requests benchmark counts ingest's own fan-out of small tenants. Of the handler's ` +
           `${microseconds(handler.withoutKey.cpuMicrosPerEvent)} per event, the domain logic is ` +
           `${microseconds(acceptEvent.withoutKey.cpuMicrosPerEvent)}; the other ${microseconds(sdkShare)} are the adapters ` +
           '(SDK requests, middy, logging and metrics).',

@@ -72,9 +72,9 @@ export const deliveryCore = (subscription: Subscription): ((event: SQSEvent, con
     now: Date.now,
     random: Math.random,
   };
-  return (event, context) => {
+  return (event) => {
     const receivedAt = Date.now();
-    return processSqsBatch(event, context, async (record) => {
+    return processSqsBatch(event, async (record) => {
       const message = parseMessage(deliveryMessageSchema, record.body);
       const decision = await deliver(message, { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt }, deps);
       if (decision.action === 'retry_later') throw new Error(`retry in ${decision.visibilitySeconds} s`);

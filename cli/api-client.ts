@@ -87,3 +87,7 @@ export const allPages = async <T>(api: ApiCall, request: ApiRequest): Promise<T[
   } while (cursor !== undefined);
   return items;
 };
+
+/** API paths of one subscription and one event, the id escaped. */
+export const subscriptionPath = (id: string): string => `/v1/subscriptions/${encodeURIComponent(id)}`;
+export const eventPath = (id: string): string => `/v1/events/${encodeURIComponent(id)}`;

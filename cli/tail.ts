@@ -1,5 +1,5 @@
 import { idTime } from '../lambdas/core/ids';
-import { allPages, type ApiCall } from './api-client';
+import { allPages, subscriptionPath, type ApiCall } from './api-client';
 import type { Delivery } from './views';
 
 /** Statuses a delivery leaves only through a replay or a recovery. */
@@ -90,7 +90,7 @@ const listSubscriptionIds = async (api: ApiCall, signal?: AbortSignal): Promise<
 const deliveriesSince = (api: ApiCall, subscriptionId: string, since: number, signal?: AbortSignal): Promise<Delivery[]> =>
   allPages<Delivery>(api, {
     method: 'GET',
-    path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`,
+    path: `${subscriptionPath(subscriptionId)}/deliveries`,
     query: { since: new Date(since).toISOString() },
     ...(signal === undefined ? {} : { signal }),
   });

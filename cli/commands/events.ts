@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { allPages } from '../api-client';
+import { allPages, eventPath } from '../api-client';
 import { EXIT } from '../exit-codes';
 import { deliveryTable, eventDetails, type Delivery, type EventView } from '../views';
 import { withApi, type ApiOptions, type CliContext } from './context';
@@ -24,8 +24,6 @@ const readData = (options: SendOptions): unknown => {
     throw new InvalidArgumentError(`the data is not JSON: ${(error as Error).message}`);
   }
 };
-
-const eventPath = (id: string): string => `/v1/events/${encodeURIComponent(id)}`;
 
 export const registerEvents = (program: Command, { out, targets }: CliContext): void => {
   const events = program.command('events').description('publish events, look at them and their deliveries, replay them');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { subscriptionPath } from '../api-client';
 import { parseTimeArg } from '../time-arg';
 import { withApi, type ApiOptions, type CliContext } from './context';
 
@@ -15,7 +16,7 @@ export const registerRecover = (program: Command, { out, targets }: CliContext):
     const api = await targets.api(options);
     const recovery = await api<{ subscriptionId: string; recoveryId: string; since: string; until: string }>({
       method: 'POST',
-      path: `/v1/subscriptions/${encodeURIComponent(subscriptionId)}/recover`,
+      path: `${subscriptionPath(subscriptionId)}/recover`,
       body: { since: options.since, ...(options.until === undefined ? {} : { until: options.until }) },
     });
     out(

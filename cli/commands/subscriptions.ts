@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { allPages } from '../api-client';
+import { allPages, subscriptionPath } from '../api-client';
 import { EXIT } from '../exit-codes';
 import { subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
 import { collectHeader, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
@@ -32,8 +32,6 @@ const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescript
   ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
 });
 
-
-const subscriptionPath = (id: string): string => `/v1/subscriptions/${encodeURIComponent(id)}`;
 
 export const registerSubscriptions = (program: Command, { out, err, targets }: CliContext): void => {
   const subscriptions = program.command('subscriptions').description("manage the API key's tenant's subscriptions");

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { MalformedMessageError, parseMessage } from '../core/messages';
 import type { SqsQueueOps } from './sqs-queue-ops';
@@ -12,7 +12,6 @@ import type { SqsQueueOps } from './sqs-queue-ops';
  */
 export const processSqsBatch = async (
   event: SQSEvent,
-  _context: Context,
   handleRecord: (record: SQSRecord) => Promise<void>,
 ): Promise<SQSBatchResponse> => {
   const outcomes = await Promise.allSettled(event.Records.map(async (record) => handleRecord(record)));

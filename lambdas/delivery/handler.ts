@@ -110,11 +110,11 @@ const handleRecord = async (record: SQSRecord, receivedAt: number, signal: Abort
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 })
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .handler(async (event, context, { signal }) => {
+  .handler(async (event, _context, { signal }) => {
     const receivedAt = Date.now();
     const measured = new InvocationMetrics();
     try {
-      return await processSqsBatch(event, context, (record) => handleRecord(record, receivedAt, signal, measured));
+      return await processSqsBatch(event, (record) => handleRecord(record, receivedAt, signal, measured));
     } finally {
       measured.publishTo(metrics);
     }

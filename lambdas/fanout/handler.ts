@@ -60,4 +60,4 @@ const handleRecord = async (record: SQSRecord): Promise<void> => {
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .handler((event, context) => processSqsBatch(event, context, handleRecord));
+  .handler((event) => processSqsBatch(event, handleRecord));

@@ -1,4 +1,4 @@
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { processSqsBatch } from '../../../lambdas/aws/sqs-batch';
 
@@ -22,7 +22,7 @@ describe('Function: processSqsBatch', () => {
     }) as (record: SQSRecord) => Promise<void>;
 
     // Act
-    const response = await processSqsBatch(event(['a', 'rejects', 'b', 'throws', 'c']), {} as Context, throwsAtOnce);
+    const response = await processSqsBatch(event(['a', 'rejects', 'b', 'throws', 'c']), throwsAtOnce);
 
     // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'rejects' }, { itemIdentifier: 'throws' }]);
@@ -30,9 +30,9 @@ describe('Function: processSqsBatch', () => {
   });
 
   it('answers an empty failure list for a batch that went well, and reports a batch that failed whole without throwing', async () => {
-    expect(await processSqsBatch(event(['a', 'b']), {} as Context, async () => undefined)).toEqual({ batchItemFailures: [] });
+    expect(await processSqsBatch(event(['a', 'b']), async () => undefined)).toEqual({ batchItemFailures: [] });
     expect(
-      await processSqsBatch(event(['a', 'b']), {} as Context, async () => {
+      await processSqsBatch(event(['a', 'b']), async () => {
         throw new Error('down');
       }),
     ).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }] });

@@ -1,30 +1,78 @@
-import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import { idBoundary } from '../core/ids';
-import type { DeliveryRecord } from '../core/model';
-import type { DeliveryListQuery, DeliveryStore, Page, RecordAttemptResult } from '../core/ports';
-import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
+import { groupDeliveryRecord, type DeliveryGroupLog, type DeliveryRecord, type GroupDelivery } from '../core/model';
+import type { DeliveryGroupStore, DeliveryListQuery, DeliveryStore, Page, RecordAttemptResult } from '../core/ports';
+import { decodeCursor, encodeSortKey, fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 
 /**
- * One record per (subscription, event), keyed by subscription then event id. Event ids sort by
- * time, so a subscription's deliveries in a time window are one key range: no index to pay for on
- * every write. An event's deliveries are read by key for its tenant's subscriptions.
+ * Two kinds of items. A delivery record per (subscription, event), keyed by subscription then event
+ * id: event ids sort by time, so a subscription's deliveries in a time window are one key range, with
+ * no index to pay for on every write. And a group log per group message of an event's first run,
+ * holding the deliveries that succeeded at their first attempt (one write for up to ten), keyed by
+ * the tenant's log shard then event id and the group's first subscription. The shard (of four, by
+ * the event id's last character) spreads a busy tenant's log writes over several partitions.
  */
 const partitionOf = (tenantId: string, subscriptionId: string) => `${tenantId}#${subscriptionId}`;
 const keyOf = (tenantId: string, subscriptionId: string, eventId: string) =>
   toItem({ [PK]: partitionOf(tenantId, subscriptionId), [SK]: eventId });
+
+export const LOG_SHARDS = 4;
+const logPartitionOf = (tenantId: string, shard: number) => `${tenantId}#log#${shard}`;
+const logShardOf = (eventId: string) => eventId.charCodeAt(eventId.length - 1) % LOG_SHARDS;
+const groupKeyOf = (tenantId: string, eventId: string, firstSubscriptionId: string) =>
+  toItem({ [PK]: logPartitionOf(tenantId, logShardOf(eventId)), [SK]: `${eventId}#${firstSubscriptionId}` });
+
+/** Each group entry is one attribute named by its subscription id: "<sent at ms>:<status>:<duration ms>". */
+const isSubscriptionAttribute = (name: string) => name.startsWith('sub_');
+const encodeEntry = (entry: GroupDelivery) => `${Date.parse(entry.at)}:${entry.statusCode}:${entry.durationMs}`;
+const decodeEntry = (value: string): GroupDelivery => {
+  const [at, statusCode, durationMs] = value.split(':').map(Number);
+  return { at: new Date(at!).toISOString(), statusCode: statusCode!, durationMs: durationMs! };
+};
 
 const toRecord = (item: Item): DeliveryRecord => {
   const { [PK]: _pk, [SK]: _sk, ...record } = fromItem<DeliveryRecord & { [PK]: string; [SK]: string }>(item);
   return record;
 };
 
+const toGroupLog = (item: Item): DeliveryGroupLog => {
+  const delivered: Record<string, GroupDelivery> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (isSubscriptionAttribute(name) && value.S !== undefined) delivered[name] = decodeEntry(value.S);
+  }
+  const sortKey = item[SK]?.S ?? '';
+  return {
+    tenantId: item.tenantId?.S ?? '',
+    eventId: item.eventId?.S ?? '',
+    eventType: item.eventType?.S ?? '',
+    firstSubscriptionId: sortKey.slice(sortKey.indexOf('#') + 1),
+    delivered,
+    expiresAt: Number(item.expiresAt?.N ?? 0),
+  };
+};
+
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 5;
+/** Group items read per query of a subscription's listing: most of them hold other subscriptions. */
+const GROUP_SCAN_LIMIT = 100;
 
-export class DynamoDeliveryStore implements DeliveryStore {
+interface ListedRow {
+  key: string;
+  record: DeliveryRecord;
+  fromGroup: boolean;
+}
+
+export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -55,6 +103,41 @@ export class DynamoDeliveryStore implements DeliveryStore {
     }
   }
 
+  async getGroup(tenantId: string, eventId: string, firstSubscriptionId: string): Promise<DeliveryGroupLog | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: groupKeyOf(tenantId, eventId, firstSubscriptionId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : toGroupLog(Item);
+  }
+
+  async recordGroup(log: DeliveryGroupLog): Promise<void> {
+    const entries = Object.entries(log.delivered);
+    if (entries.length === 0) return;
+    // SET per entry: a second receive of the same group adds to the item instead of replacing it.
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':tenantId': log.tenantId, ':eventId': log.eventId, ':eventType': log.eventType, ':expiresAt': log.expiresAt };
+    const sets = ['tenantId = :tenantId', 'eventId = :eventId', 'eventType = :eventType', 'expiresAt = :expiresAt'];
+    entries.forEach(([subscriptionId, entry], index) => {
+      names[`#s${index}`] = subscriptionId;
+      values[`:s${index}`] = encodeEntry(entry);
+      sets.push(`#s${index} = :s${index}`);
+    });
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: groupKeyOf(log.tenantId, log.eventId, log.firstSubscriptionId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: toItem(values),
+      }),
+    );
+  }
+
+  /**
+   * The subscription's records and its group entries, merged newest first. Each partition is read
+   * from the cursor down; the page ends at the highest key where one of them stopped, so nothing
+   * below it is skipped, and the next page starts there. Pages may hold fewer items than `limit`.
+   */
   async listBySubscription(
     tenantId: string,
     subscriptionId: string,
@@ -68,45 +151,157 @@ export class DynamoDeliveryStore implements DeliveryStore {
     // nothing, and one above `to` leaves the whole window.
     if (from > to || (startAfter !== undefined && startAfter <= from)) return { items: [] };
     const exclusiveStart = startAfter !== undefined && startAfter <= to ? startAfter : undefined;
+    const range = { from, to, exclusiveStart };
+    // Group entries are deliveries that succeeded at their first attempt: only those statuses read them.
+    const withGroups = query.status === undefined || query.status === 'delivered';
+
+    const [own, ...groups] = await Promise.all([
+      this.queryRange(partitionOf(tenantId, subscriptionId), range, query.limit, query.status === undefined ? undefined : {
+        expression: '#status = :status',
+        names: { '#status': 'status' },
+        values: { ':status': query.status },
+      }),
+      ...(withGroups
+        ? Array.from({ length: LOG_SHARDS }, (_, shard) =>
+            this.queryRange(logPartitionOf(tenantId, shard), range, Math.max(query.limit, GROUP_SCAN_LIMIT), {
+              expression: 'attribute_exists(#sub)',
+              names: { '#sub': subscriptionId },
+              values: {},
+            }),
+          )
+        : []),
+    ]);
+    const pages = [own!, ...groups];
+    const stops = pages.map((page) => page.lastKey).filter((key): key is string => key !== undefined);
+    const boundary = stops.length === 0 ? undefined : stops.reduce((a, b) => (a > b ? a : b));
+
+    let rows: ListedRow[] = [
+      ...own!.items.map((item) => ({ key: item[SK]!.S!, record: toRecord(item), fromGroup: false })),
+      ...groups.flatMap((page) =>
+        page.items.map((item) => ({ key: item[SK]!.S!, record: groupDeliveryRecord(toGroupLog(item), subscriptionId)!, fromGroup: true })),
+      ),
+    ].filter((row) => boundary === undefined || row.key >= boundary);
+    rows = await this.withoutShadowedGroupEntries(tenantId, subscriptionId, rows);
+    rows.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+
+    let cursorKey = boundary;
+    if (rows.length > query.limit) {
+      rows = rows.slice(0, query.limit);
+      cursorKey = rows.at(-1)!.key;
+    }
+    return { items: rows.map((row) => row.record), ...(cursorKey === undefined ? {} : { cursor: encodeSortKey(cursorKey) }) };
+  }
+
+  async getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (subscriptionIds.length === 0) return [];
+    const own = (await this.batchGet(subscriptionIds.map((id) => keyOf(tenantId, id, eventId)))).map(toRecord);
+    const recorded = new Set(own.map((record) => record.subscriptionId));
+    const wanted = subscriptionIds.filter((id) => !recorded.has(id));
+    const grouped: DeliveryRecord[] = [];
+    if (wanted.length > 0) {
+      for (const log of await this.groupsCovering(tenantId, eventId, wanted)) {
+        for (const id of wanted) {
+          const record = groupDeliveryRecord(log, id);
+          if (record !== undefined) grouped.push(record);
+        }
+      }
+    }
+    return [...own, ...grouped];
+  }
+
+  /**
+   * The event's groups that can hold these subscriptions. Groups split the event's subscriptions,
+   * in id order, into consecutive runs named by their first id: reading down from the highest id,
+   * the last group needed is the first one that starts at or below the lowest.
+   */
+  private async groupsCovering(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryGroupLog[]> {
+    const lowest = subscriptionIds.reduce((a, b) => (a < b ? a : b));
+    const highest = subscriptionIds.reduce((a, b) => (a > b ? a : b));
+    const logs: DeliveryGroupLog[] = [];
+    let startKey: Item | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: toItem({
+            ':pk': logPartitionOf(tenantId, logShardOf(eventId)),
+            ':from': `${eventId}#`,
+            ':to': `${eventId}#${highest}`,
+          }),
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const log = toGroupLog(item);
+        logs.push(log);
+        if (log.firstSubscriptionId <= lowest) return logs;
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return logs;
+  }
+
+  /** Group entries of events for which the subscription has a record of its own: the record wins. */
+  private async withoutShadowedGroupEntries(tenantId: string, subscriptionId: string, rows: ListedRow[]): Promise<ListedRow[]> {
+    const own = new Set(rows.filter((row) => !row.fromGroup).map((row) => row.record.eventId));
+    const unsure = [...new Set(rows.filter((row) => row.fromGroup && !own.has(row.record.eventId)).map((row) => row.record.eventId))];
+    if (unsure.length > 0) {
+      const found = await this.batchGet(unsure.map((eventId) => keyOf(tenantId, subscriptionId, eventId)), true);
+      for (const item of found) own.add(item[SK]!.S!);
+    }
+    return rows.filter((row) => !row.fromGroup || !own.has(row.record.eventId));
+  }
+
+  private async queryRange(
+    partition: string,
+    range: { from: string; to: string; exclusiveStart: string | undefined },
+    limit: number,
+    filter: { expression: string; names: Record<string, string>; values: Record<string, unknown> } | undefined,
+  ): Promise<{ items: Item[]; lastKey?: string }> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-        ...(query.status === undefined ? {} : { FilterExpression: '#status = :status' }),
-        ExpressionAttributeNames: {
-          '#pk': PK,
-          '#sk': SK,
-          ...(query.status === undefined ? {} : { '#status': 'status' }),
-        },
-        ExpressionAttributeValues: toItem({
-          ':pk': partitionOf(tenantId, subscriptionId),
-          ':from': from,
-          ':to': to,
-          ...(query.status === undefined ? {} : { ':status': query.status }),
-        }),
+        ...(filter === undefined ? {} : { FilterExpression: filter.expression }),
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, ...filter?.names },
+        ExpressionAttributeValues: toItem({ ':pk': partition, ':from': range.from, ':to': range.to, ...filter?.values }),
         ScanIndexForward: false,
-        Limit: query.limit,
-        ...(exclusiveStart === undefined ? {} : { ExclusiveStartKey: keyOf(tenantId, subscriptionId, exclusiveStart) }),
+        Limit: limit,
+        ...(range.exclusiveStart === undefined
+          ? {}
+          : { ExclusiveStartKey: toItem({ [PK]: partition, [SK]: range.exclusiveStart }) }),
       }),
     );
-    const cursor = encodeCursor(result.LastEvaluatedKey, SK);
-    return { items: (result.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
+    const lastKey = result.LastEvaluatedKey?.[SK]?.S;
+    return { items: result.Items ?? [], ...(lastKey === undefined ? {} : { lastKey }) };
   }
 
-  async getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]> {
-    const records: DeliveryRecord[] = [];
-    for (let i = 0; i < subscriptionIds.length; i += BATCH_GET_LIMIT) {
-      let keys: Item[] = subscriptionIds.slice(i, i + BATCH_GET_LIMIT).map((id) => keyOf(tenantId, id, eventId));
+  private async batchGet(allKeys: readonly Item[], keysOnly = false): Promise<Item[]> {
+    const items: Item[] = [];
+    for (let i = 0; i < allKeys.length; i += BATCH_GET_LIMIT) {
+      let keys: Item[] = allKeys.slice(i, i + BATCH_GET_LIMIT);
       for (let round = 0; keys.length > 0; round++) {
         if (round === MAX_UNPROCESSED_ROUNDS) throw new Error('DynamoDB kept returning unprocessed keys');
         const result = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ...(keysOnly ? { ProjectionExpression: '#pk, #sk', ExpressionAttributeNames: { '#pk': PK, '#sk': SK } } : {}),
+              },
+            },
+          }),
         );
-        records.push(...(result.Responses?.[this.tableName] ?? []).map(toRecord));
+        items.push(...(result.Responses?.[this.tableName] ?? []));
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
       }
     }
-    return records;
+    return items;
   }
 }

@@ -19,8 +19,10 @@ export const isConditionFailure = (error: unknown): boolean =>
  */
 export const encodeCursor = (lastKey: Item | undefined, sortKey: string): string | undefined => {
   const value = lastKey?.[sortKey]?.S;
-  return value === undefined ? undefined : Buffer.from(value, 'utf8').toString('base64url');
+  return value === undefined ? undefined : encodeSortKey(value);
 };
+
+export const encodeSortKey = (value: string): string => Buffer.from(value, 'utf8').toString('base64url');
 
 export const decodeCursor = (cursor: string | undefined): string | undefined => {
   if (cursor === undefined) return undefined;

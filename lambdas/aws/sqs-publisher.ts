@@ -4,13 +4,15 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, FanoutQueueMessage } from '../core/messages';
-import type { DeliveryPublisher, FanoutPublisher } from '../core/ports';
+import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from '../core/messages';
+import type { DelayedDeliveryPublisher, DeliveryPublisher, FanoutPublisher } from '../core/ports';
 
 export const MAX_BATCH_ENTRIES = 10;
 /** SendMessageBatch carries at most 1 MiB in all; keep room for the request's own framing. */
 export const MAX_BATCH_BYTES = 1024 * 1024 - 16 * 1024;
 const MAX_ROUNDS = 4;
+/** SQS's longest DelaySeconds. */
+export const MAX_DELAY_SECONDS = 900;
 
 export class BatchSendError extends Error {
   override name = 'BatchSendError';
@@ -60,7 +62,7 @@ const SQS_UNSAFE_UNITS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd]/g;
 const toMessageBody = (message: unknown): string =>
   JSON.stringify(message).replace(SQS_UNSAFE_UNITS, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
+export class SqsPublisher implements FanoutPublisher, DeliveryPublisher, DelayedDeliveryPublisher {
   constructor(
     private readonly client: SQSClient,
     private readonly queues: { fanoutQueueUrl?: string; deliveryQueueUrl?: string },
@@ -73,16 +75,33 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
     );
   }
 
-  async publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void> {
+  async publishDeliveries(messages: readonly DeliveryQueueMessage[]): Promise<void> {
+    await this.sendAll(messages.map((message) => ({ body: toMessageBody(message) })));
+  }
+
+  async publishDelayed(entries: readonly { message: DeliveryMessage; delaySeconds: number }[]): Promise<void> {
+    await this.sendAll(
+      entries.map(({ message, delaySeconds }) => ({
+        body: toMessageBody(message),
+        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
+      })),
+    );
+  }
+
+  private async sendAll(entries: readonly OutgoingMessage[]): Promise<void> {
     const queueUrl = required(this.queues.deliveryQueueUrl, 'delivery');
-    for (const batch of packBatches(messages.map(toMessageBody))) {
+    for (const batch of packEntries(entries, (entry) => Buffer.byteLength(entry.body))) {
       await this.sendBatch(queueUrl, batch);
     }
   }
 
   /** Sends one batch; a partial failure re-sends only the failed entries, never the delivered ones. */
-  private async sendBatch(queueUrl: string, bodies: string[]): Promise<void> {
-    let pending: SendMessageBatchRequestEntry[] = bodies.map((body, index) => ({ Id: String(index), MessageBody: body }));
+  private async sendBatch(queueUrl: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    let pending: SendMessageBatchRequestEntry[] = messages.map((message, index) => ({
+      Id: String(index),
+      MessageBody: message.body,
+      ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
+    }));
     for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
       if (round > 0) await this.sleep(100 * 2 ** round);
       const result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
@@ -101,6 +120,11 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher {
       throw new BatchSendError(`${pending.length} message(s) still failing after ${MAX_ROUNDS} rounds`, pending.map((e) => e.Id!));
     }
   }
+}
+
+interface OutgoingMessage {
+  body: string;
+  delaySeconds?: number;
 }
 
 const required = (url: string | undefined, name: string): string => {

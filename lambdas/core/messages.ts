@@ -55,8 +55,32 @@ export const deliveryMessageSchema = z.strictObject({
   subscriptionId: text(),
   /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
   subscriptionVersion: count(),
+  /** Split out of a group after an attempt or a deferral: its delivery record may exist already. */
+  followsAttempt: z.optional(z.literal(true)),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+
+/**
+ * Deliveries of an event's first run are sent in groups: one message for up to this many
+ * subscriptions, so the queue carries (and bills) a tenth of the messages, and the first attempts
+ * that succeed are logged in one item per group (see docs/decisions.md).
+ */
+export const DELIVERY_GROUP_SIZE = 10;
+
+export const deliveryGroupMessageSchema = z.strictObject({
+  ...common,
+  /** In subscription-id order, as fan-out reads them; the first one names the group. */
+  subscriptions: z
+    .array(z.strictObject({ id: text(), version: count() }))
+    .check(z.minLength(1), z.maxLength(DELIVERY_GROUP_SIZE)),
+});
+export type DeliveryGroupMessage = z.infer<typeof deliveryGroupMessageSchema>;
+
+/** Everything the delivery queue carries: one delivery, or a group of an event's first run. */
+export const deliveryQueueMessageSchema = z.union([deliveryMessageSchema, deliveryGroupMessageSchema]);
+export type DeliveryQueueMessage = z.infer<typeof deliveryQueueMessageSchema>;
+
+export const isGroupMessage = (message: DeliveryQueueMessage): message is DeliveryGroupMessage => 'subscriptions' in message;
 
 export class MalformedMessageError extends Error {
   override name = 'MalformedMessageError';
@@ -82,3 +106,29 @@ export const inlineData = (data: unknown): { data?: unknown; hasData: boolean } 
   Buffer.byteLength(JSON.stringify(data) ?? 'null') <= INLINE_DATA_LIMIT_BYTES
     ? { data, hasData: true }
     : { hasData: false };
+
+/** What identifies an event's run in every delivery message. */
+export type Envelope = Pick<FanoutMessage, 'tenantId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>;
+/** The event's data as a delivery message carries it: inline, or to be read from the event store. */
+export type Payload = Pick<DeliveryMessage, 'data' | 'hasData'>;
+
+export const deliveryEnvelope = (message: Envelope) => ({
+  v: 1 as const,
+  tenantId: message.tenantId,
+  eventId: message.eventId,
+  eventType: message.eventType,
+  createdAt: message.createdAt,
+  run: message.run,
+});
+
+/** The delivery message of one event (as the fan-out message describes it) to one subscription. */
+export const deliveryMessage = (message: Envelope, payload: Payload, subscription: { id: string; version: number }): DeliveryMessage => ({
+  ...deliveryEnvelope(message),
+  subscriptionId: subscription.id,
+  subscriptionVersion: subscription.version,
+  ...payload,
+});
+
+/** Deliveries a list of messages stands for: a group counts its subscriptions. */
+export const deliveriesIn = (messages: readonly DeliveryQueueMessage[]): number =>
+  messages.reduce((sum, message) => sum + (isGroupMessage(message) ? message.subscriptions.length : 1), 0);

@@ -83,6 +83,50 @@ export interface DeliveryRecord {
   expiresAt: number;
 }
 
+/** A first attempt that delivered, as the group log keeps it. */
+export interface GroupDelivery {
+  at: string;
+  statusCode: number;
+  durationMs: number;
+}
+
+/**
+ * The log of one group message of an event's first run: the deliveries that succeeded at their
+ * first attempt, one item for the group instead of one per delivery. Every other delivery (one
+ * retried, skipped, exhausted, replayed or recovered) has its own DeliveryRecord, which wins over
+ * a group entry for the same event.
+ */
+export interface DeliveryGroupLog {
+  tenantId: string;
+  eventId: string;
+  eventType: string;
+  /** The group's first subscription id: with the event id it names the group. */
+  firstSubscriptionId: string;
+  delivered: Record<string, GroupDelivery>;
+  expiresAt: number;
+}
+
+/** The delivery record a group entry stands for. */
+export const groupDeliveryRecord = (log: DeliveryGroupLog, subscriptionId: string): DeliveryRecord | undefined => {
+  const entry = log.delivered[subscriptionId];
+  if (entry === undefined) return undefined;
+  const finishedAt = new Date(Date.parse(entry.at) + entry.durationMs).toISOString();
+  return {
+    tenantId: log.tenantId,
+    eventId: log.eventId,
+    subscriptionId,
+    eventType: log.eventType,
+    run: log.eventId,
+    status: 'delivered',
+    attempts: 1,
+    lastAttemptAt: entry.at,
+    history: [{ attempt: 1, at: entry.at, outcome: 'delivered', statusCode: entry.statusCode, durationMs: entry.durationMs }],
+    createdAt: finishedAt,
+    updatedAt: finishedAt,
+    expiresAt: log.expiresAt,
+  };
+};
+
 /** Attempts kept per delivery record: enough for a full schedule plus a replay. */
 export const MAX_HISTORY = 20;
 /** The first bytes of a failed response are kept for the log; successes keep none. */

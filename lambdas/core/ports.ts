@@ -1,6 +1,6 @@
 import type { ApiKeyRecord } from './api-keys';
-import type { DeliveryMessage, FanoutQueueMessage } from './messages';
-import type { DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
+import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from './messages';
+import type { DeliveryGroupLog, DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
 
 /** What the core needs from the outside world. The AWS adapters implement these. */
 
@@ -72,8 +72,16 @@ export interface DeliveryStore {
    * an older run, or the same run with `previousAttempts` attempts. Otherwise 'conflict'.
    */
   recordAttempt(record: DeliveryRecord, previousAttempts: number): Promise<RecordAttemptResult>;
+  /** Newest first, group entries included (a subscription's own record wins over its group entry). */
   listBySubscription(tenantId: string, subscriptionId: string, query: DeliveryListQuery): Promise<Page<DeliveryRecord>>;
+  /** The deliveries of an event to these subscriptions (ids in ascending order), group entries included. */
   getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]>;
+}
+
+export interface DeliveryGroupStore {
+  getGroup(tenantId: string, eventId: string, firstSubscriptionId: string): Promise<DeliveryGroupLog | undefined>;
+  /** Adds the entries to the group's item (creating it), keeping the ones already there. */
+  recordGroup(log: DeliveryGroupLog): Promise<void>;
 }
 
 export interface ApiKeyStore {
@@ -95,7 +103,12 @@ export interface FanoutPublisher {
 
 export interface DeliveryPublisher {
   /** Sends every message, retrying the entries a batch call reports as failed; throws if any is left. */
-  publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void>;
+  publishDeliveries(messages: readonly DeliveryQueueMessage[]): Promise<void>;
+}
+
+/** Sends deliveries split out of a group, each hidden for its delay (at most 900 s, SQS's limit). */
+export interface DelayedDeliveryPublisher {
+  publishDelayed(entries: readonly { message: DeliveryMessage; delaySeconds: number }[]): Promise<void>;
 }
 
 export interface Clock {

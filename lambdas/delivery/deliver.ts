@@ -54,9 +54,10 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId, message.subscriptionVersion);
   if (subscription === undefined) return { action: 'done', status: 'subscription_gone' };
 
-  // A first receive of a first run cannot have a record yet: skip the read on the common path.
+  // A first receive of a first run cannot have a record yet, unless a group attempted it before
+  // handing it over: skip the read on the common path.
   const existing =
-    receipt.receiveCount > 1 || message.run !== message.eventId
+    receipt.receiveCount > 1 || message.run !== message.eventId || message.followsAttempt
       ? await deps.deliveries.get(message.tenantId, message.subscriptionId, message.eventId)
       : undefined;
   const previous = existing !== undefined && existing.run === message.run ? existing : undefined;

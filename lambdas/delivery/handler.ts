@@ -15,8 +15,9 @@ import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
-import { deliveryMessageSchema, type DeliveryMessage } from '../core/messages';
-import { deliver, type DeliverDeps, type Decision } from './deliver';
+import { deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
+import { deliver, type DeliverDeps, type Decision, type Receipt } from './deliver';
+import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
 import { EndpointHealthTracker } from './endpoint-health';
 import { operationalEventsVia } from './operational-events';
 import { SubscriptionCache } from './subscription-cache';
@@ -47,6 +48,7 @@ const deadLetter = { queueOps, deadLetterQueueUrl: config.deliveryDlqUrl, logger
 const subscriptionStore = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
 const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
 const events = new DynamoEventStore(dynamo, config.eventsTable);
+const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
 const deps: DeliverDeps = {
   subscriptions: cache,
   health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
@@ -59,7 +61,7 @@ const deps: DeliverDeps = {
     },
     (error) => logger.error('operational event not published', { error }),
   ),
-  deliveries: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
+  deliveries: deliveryStore,
   rateLimiter: new DynamoRateLimiter(dynamo, config.deliveriesTable),
   events,
   sender: new NodeHttpSender(config.targetPolicy),
@@ -68,6 +70,15 @@ const deps: DeliverDeps = {
   deliveryLogRetentionDays: config.deliveryLogRetentionDays,
   now: Date.now,
   random: Math.random,
+};
+
+const groupDeps: DeliverGroupDeps = {
+  deliveries: deliveryStore,
+  events,
+  groups: deliveryStore,
+  splitOuts: new SqsPublisher(sqs, { deliveryQueueUrl: config.deliveryQueueUrl }),
+  deliveryLogRetentionDays: config.deliveryLogRetentionDays,
+  now: Date.now,
 };
 
 /** Thrown after the message's visibility was set, so the batch reports it and SQS keeps it. */
@@ -94,14 +105,27 @@ const logDecision = (message: DeliveryMessage, decision: Decision): void => {
   else logger.info('delivery', fields);
 };
 
+/** One subscription's delivery, logged and measured; `ports` stand in for the stores when a group delivers it. */
+const deliverMeasured =
+  (receipt: Receipt, measured: InvocationMetrics): DeliverOne =>
+  async (message, ports) => {
+    const observed = observeReads({ ...deps, ...ports });
+    const decision = await deliver(message, receipt, observed.deps);
+    logDecision(message, decision);
+    measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));
+    return decision;
+  };
+
 const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal, measured: InvocationMetrics): Promise<void> => {
-  const message = await parseOrDeadLetter(record, deliveryMessageSchema, deadLetter);
+  const message = await parseOrDeadLetter(record, deliveryQueueMessageSchema, deadLetter);
   if (message === undefined) return;
   const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
-  const observed = observeReads(deps);
-  const decision = await deliver(message, receipt, observed.deps);
-  logDecision(message, decision);
-  measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));
+  if (isGroupMessage(message)) {
+    // Each delivery that needs another attempt left the group as a message of its own.
+    await deliverGroup(message, receipt, groupDeps, deliverMeasured(receipt, measured));
+    return;
+  }
+  const decision = await deliverMeasured(receipt, measured)(message, deps);
   if (decision.action === 'retry_later') {
     await queueOps.changeVisibility(config.deliveryQueueUrl, record.receiptHandle, decision.visibilitySeconds);
     throw new RetryLaterError(`retry in ${decision.visibilitySeconds} s`);

@@ -1,5 +1,5 @@
 import { anyFilterMatches } from '../core/event-types';
-import type { DeliveryMessage, FanoutMessage } from '../core/messages';
+import { DELIVERY_GROUP_SIZE, deliveryEnvelope, deliveryMessage, type DeliveryQueueMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { Subscription } from '../core/model';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
@@ -43,11 +43,28 @@ export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<
   });
 };
 
-type Payload = Pick<DeliveryMessage, 'data' | 'hasData'>;
-
-/** One delivery message per enabled subscription whose filters match the event's type. */
-export const deliveryMessagesFor = (message: FanoutMessage, payload: Payload, subscriptions: readonly Subscription[]): DeliveryMessage[] =>
-  subscriptions.filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType)).map((s) => deliveryMessage(message, payload, s));
+/**
+ * The delivery messages for the enabled subscriptions whose filters match the event's type: groups
+ * of up to DELIVERY_GROUP_SIZE for an event's first run, one message per subscription for a replay
+ * (whose deliveries each keep a record of their own).
+ */
+export const deliveryMessagesFor = (
+  message: FanoutMessage,
+  payload: Payload,
+  subscriptions: readonly Subscription[],
+): DeliveryQueueMessage[] => {
+  const targets = subscriptions.filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType));
+  if (message.run !== message.eventId) return targets.map((s) => deliveryMessage(message, payload, s));
+  const groups: DeliveryQueueMessage[] = [];
+  for (let i = 0; i < targets.length; i += DELIVERY_GROUP_SIZE) {
+    groups.push({
+      ...deliveryEnvelope(message),
+      subscriptions: targets.slice(i, i + DELIVERY_GROUP_SIZE).map((s) => ({ id: s.id, version: s.version })),
+      ...payload,
+    });
+  }
+  return groups;
+};
 
 const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<Payload | undefined> => {
   if (message.hasData) return { data: message.data, hasData: true };
@@ -55,20 +72,3 @@ const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<P
   // Large payloads are not copied into every delivery message; delivery reads them.
   return event === undefined ? undefined : { hasData: false };
 };
-
-/** The delivery message of one event (as the fan-out message describes it) to one subscription. */
-export const deliveryMessage = (
-  message: Pick<FanoutMessage, 'tenantId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>,
-  payload: Payload,
-  subscription: Pick<Subscription, 'id' | 'version'>,
-): DeliveryMessage => ({
-  v: 1,
-  tenantId: message.tenantId,
-  eventId: message.eventId,
-  eventType: message.eventType,
-  createdAt: message.createdAt,
-  run: message.run,
-  subscriptionId: subscription.id,
-  subscriptionVersion: subscription.version,
-  ...payload,
-});

@@ -1,4 +1,4 @@
-import type { DeliveryMessage } from '../core/messages';
+import { deliveriesIn, type DeliveryQueueMessage } from '../core/messages';
 import type { Page } from '../core/ports';
 
 export type PagedResult = { status: 'done'; deliveries: number } | { status: 'continued'; deliveries: number; cursor: string };
@@ -8,8 +8,8 @@ export interface PagedPublish<T> {
   maxPages: number;
   fetchPage(cursor: string | undefined): Promise<Page<T>>;
   /** The delivery messages a page yields (possibly none). */
-  messagesOf(items: T[]): Promise<DeliveryMessage[]> | DeliveryMessage[];
-  publish(messages: DeliveryMessage[]): Promise<void>;
+  messagesOf(items: T[]): Promise<DeliveryQueueMessage[]> | DeliveryQueueMessage[];
+  publish(messages: DeliveryQueueMessage[]): Promise<void>;
   /** Hands the rest to a follow-up message starting at `cursor`. */
   continueFrom(cursor: string): Promise<void>;
 }
@@ -25,7 +25,7 @@ export const publishPaged = async <T>(work: PagedPublish<T>): Promise<PagedResul
     const result = await work.fetchPage(cursor);
     const messages = await work.messagesOf(result.items);
     await work.publish(messages);
-    deliveries += messages.length;
+    deliveries += deliveriesIn(messages);
     cursor = result.cursor;
     if (cursor === undefined) return { status: 'done', deliveries };
   }

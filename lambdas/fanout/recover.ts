@@ -1,5 +1,4 @@
-import { inlineData, type RecoverMessage } from '../core/messages';
-import { deliveryMessage } from './fan-out';
+import { deliveryMessage, inlineData, type RecoverMessage } from '../core/messages';
 import type { DeliveryPublisher, DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
 

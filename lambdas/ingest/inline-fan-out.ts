@@ -1,4 +1,4 @@
-import type { FanoutMessage } from '../core/messages';
+import { deliveriesIn, type FanoutMessage } from '../core/messages';
 import type { DeliveryPublisher, SubscriptionReader } from '../core/ports';
 import { deliveryMessagesFor } from '../fanout/fan-out';
 
@@ -37,7 +37,7 @@ export const createInlineFanOut = (deps: InlineFanOutDeps) => {
     largeTenants.delete(message.tenantId);
     const messages = deliveryMessagesFor(message, { data: message.data, hasData: true }, page.items);
     await deps.deliveries.publishDeliveries(messages);
-    return messages.length;
+    return deliveriesIn(messages);
   };
 };
 

@@ -1,10 +1,12 @@
 import type { ApiKeyRecord } from '../../lambdas/core/api-keys';
-import type { DeliveryMessage, FanoutMessage } from '../../lambdas/core/messages';
-import type { DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
+import type { DeliveryMessage, DeliveryQueueMessage, FanoutMessage } from '../../lambdas/core/messages';
+import type { DeliveryGroupLog, DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
 import type { AttemptResult } from '../../lambdas/core/outcome';
 import type {
   ApiKeyStore,
   ClaimResult,
+  DelayedDeliveryPublisher,
+  DeliveryGroupStore,
   DeliveryListQuery,
   DeliveryPublisher,
   DeliveryStore,
@@ -214,14 +216,46 @@ export class RecordingFanoutPublisher implements FanoutPublisher {
 
 export class RecordingDeliveryPublisher implements DeliveryPublisher {
   /** One entry per publishDeliveries call. */
-  readonly calls: DeliveryMessage[][] = [];
+  readonly calls: DeliveryQueueMessage[][] = [];
 
-  get messages(): DeliveryMessage[] {
+  get messages(): DeliveryQueueMessage[] {
     return this.calls.flat();
   }
 
-  async publishDeliveries(messages: readonly DeliveryMessage[]): Promise<void> {
+  /** The subscriptions the messages address, a group's in its order. */
+  get subscriptionIds(): string[] {
+    return this.messages.flatMap((message) => ('subscriptions' in message ? message.subscriptions.map((s) => s.id) : [message.subscriptionId]));
+  }
+
+  async publishDeliveries(messages: readonly DeliveryQueueMessage[]): Promise<void> {
     this.calls.push(messages.map(copy));
+  }
+}
+
+export class RecordingDelayedPublisher implements DelayedDeliveryPublisher {
+  readonly sent: { message: DeliveryMessage; delaySeconds: number }[] = [];
+
+  async publishDelayed(entries: readonly { message: DeliveryMessage; delaySeconds: number }[]): Promise<void> {
+    this.sent.push(...entries.map(copy));
+  }
+}
+
+/** Group log items in memory; a write adds its entries to the ones already there, as the UpdateItem does. */
+export class InMemoryDeliveryGroupStore implements DeliveryGroupStore {
+  readonly logs = new Map<string, DeliveryGroupLog>();
+  readonly calls = { getGroup: 0, recordGroup: 0 };
+
+  async getGroup(tenantId: string, eventId: string, firstSubscriptionId: string): Promise<DeliveryGroupLog | undefined> {
+    this.calls.getGroup++;
+    const log = this.logs.get(`${tenantId}#${eventId}#${firstSubscriptionId}`);
+    return log === undefined ? undefined : copy(log);
+  }
+
+  async recordGroup(log: DeliveryGroupLog): Promise<void> {
+    this.calls.recordGroup++;
+    const key = `${log.tenantId}#${log.eventId}#${log.firstSubscriptionId}`;
+    const existing = this.logs.get(key);
+    this.logs.set(key, { ...copy(log), delivered: { ...existing?.delivered, ...copy(log.delivered) } });
   }
 }
 

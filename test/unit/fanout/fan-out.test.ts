@@ -63,7 +63,7 @@ describe('Function: fanOut', () => {
 
     // Assess
     expect(result).toEqual({ status: 'done', deliveries: 4 });
-    expect(deliveries.messages.map((m) => m.subscriptionId).sort()).toEqual(['sub_0001', 'sub_0002', 'sub_0003', 'sub_0007']);
+    expect(deliveries.subscriptionIds).toEqual(['sub_0001', 'sub_0002', 'sub_0003', 'sub_0007']);
   });
 
   it('carries the run, event id, type, data and the subscription version into each delivery message', async () => {
@@ -91,6 +91,30 @@ describe('Function: fanOut', () => {
     ]);
   });
 
+  it("groups an event's first run: up to 10 subscriptions per message, in id order, with their versions and the payload once", async () => {
+    // Prepare
+    const { deps, deliveries } = setUp(Array.from({ length: 23 }, (_, i) => sub(i)), { pageSize: 100 });
+
+    // Act
+    const result = await fanOut(aMessage(), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 23 });
+    expect(deliveries.messages.map((m) => ('subscriptions' in m ? m.subscriptions.length : 0))).toEqual([10, 10, 3]);
+    expect(deliveries.messages[0]).toEqual({
+      v: 1,
+      tenantId: TENANT,
+      eventId: EVENT_ID,
+      eventType: 'order.created',
+      createdAt: '2026-03-01T12:00:00.000Z',
+      run: EVENT_ID,
+      subscriptions: Array.from({ length: 10 }, (_, i) => ({ id: sub(i).id, version: i + 10 })),
+      data: { orderId: 1 },
+      hasData: true,
+    });
+    expect(deliveries.subscriptionIds).toEqual(Array.from({ length: 23 }, (_, i) => sub(i).id));
+  });
+
   it('sends nothing and finishes when nothing matches', async () => {
     // Prepare
     const { deps, deliveries, fanout } = setUp([sub(1, { eventTypes: ['user.*'] })]);
@@ -114,7 +138,7 @@ describe('Function: fanOut', () => {
     // Assess
     expect(result).toEqual({ status: 'done', deliveries: 25 });
     expect(store.calls.list).toBe(3);
-    expect(new Set(deliveries.messages.map((m) => m.subscriptionId)).size).toBe(25);
+    expect(new Set(deliveries.subscriptionIds).size).toBe(25);
   });
 
   it('hands the rest to a continuation message after maxPagesPerInvocation, which then finishes the job', async () => {
@@ -137,7 +161,7 @@ describe('Function: fanOut', () => {
     expect(continuations).toHaveLength(2);
     expect(continuations[0]).toEqual({ ...message, cursor: first.status === 'continued' ? first.cursor : '' });
     expect(result).toEqual({ status: 'done', deliveries: 5 });
-    const ids = deliveries.messages.map((m) => m.subscriptionId);
+    const ids = deliveries.subscriptionIds;
     expect(ids).toHaveLength(25);
     expect(new Set(ids).size).toBe(25);
   });

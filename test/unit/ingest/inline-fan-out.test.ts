@@ -40,7 +40,7 @@ describe('Function: createInlineFanOut', () => {
     // Assess
     expect(sent).toBe(3);
     expect(deliveries.calls).toHaveLength(1);
-    expect(deliveries.messages.map((m) => m.subscriptionId)).toEqual(['sub_01JNKQ00000000000000000002', 'sub_01JNKQ00000000000000000003', 'sub_01JNKQ00000000000000000004']);
+    expect(deliveries.subscriptionIds).toEqual(['sub_01JNKQ00000000000000000002', 'sub_01JNKQ00000000000000000003', 'sub_01JNKQ00000000000000000004']);
     expect(deliveries.messages[0]).toMatchObject({ eventId: 'evt_01JNKQ0000000000000000000E', data: { orderId: 42 }, hasData: true, run: 'evt_01JNKQ0000000000000000000E' });
   });
 

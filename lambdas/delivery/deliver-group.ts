@@ -1,0 +1,124 @@
+import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from '../core/messages';
+import type { GroupDelivery } from '../core/model';
+import type { DelayedDeliveryPublisher, DeliveryGroupStore, DeliveryStore, EventStore } from '../core/ports';
+import type { DeliverDeps, Decision, Receipt } from './deliver';
+
+export interface DeliverGroupDeps {
+  deliveries: DeliveryStore;
+  events: EventStore;
+  groups: DeliveryGroupStore;
+  /** Where deliveries that need another attempt go, one message each. */
+  splitOuts: DelayedDeliveryPublisher;
+  deliveryLogRetentionDays: number;
+  now: () => number;
+}
+
+/** Delivers one subscription's message with the ports it is given (the handler's `deliver`, observed). */
+export type DeliverOne = (message: DeliveryMessage, ports: Pick<DeliverDeps, 'deliveries' | 'events'>) => Promise<Decision>;
+
+export class GroupIncompleteError extends Error {
+  override name = 'GroupIncompleteError';
+}
+
+/**
+ * One group message: every subscription of the group is delivered concurrently, each by the same
+ * rules as a single delivery. The first attempts that succeed are logged together in one item for
+ * the group; everything else (a failure, a skip, an exhaustion) keeps a delivery record of its own,
+ * and a delivery that needs another attempt leaves the group as a message of its own, hidden until
+ * the attempt is due (up to SQS's 15 minutes; a later one is hidden further when it arrives).
+ *
+ * If any delivery could not be settled the group is thrown back whole. Its next receive skips
+ * the subscriptions the group log already holds and follows the records the others left, so a
+ * subscription is attempted again only if its outcome was never recorded.
+ */
+export const deliverGroup = async (
+  group: DeliveryGroupMessage,
+  receipt: Receipt,
+  deps: DeliverGroupDeps,
+  deliverOne: DeliverOne,
+): Promise<{ decisions: Decision[] }> => {
+  const firstSubscriptionId = group.subscriptions[0]!.id;
+  const logged =
+    receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
+  const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
+
+  const delivered: Record<string, GroupDelivery> = {};
+  const ports = {
+    deliveries: collectingFirstSuccesses(deps.deliveries, delivered),
+    events: readingEachEventOnce(deps.events),
+  };
+  const payload = { ...(group.hasData ? { data: group.data } : {}), hasData: group.hasData };
+  const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));
+  const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, ports)));
+
+  const decisions: Decision[] = [];
+  const splitOuts: { message: DeliveryMessage; delaySeconds: number }[] = [];
+  settled.forEach((result, index) => {
+    if (result.status === 'rejected') return;
+    decisions.push(result.value);
+    if (result.value.action === 'retry_later') {
+      const message = messages[index]!;
+      // A rate-limit deferral recorded nothing; every other wait follows a delivery record.
+      splitOuts.push({
+        message: result.value.deferred === 'rate_limited' ? message : { ...message, followsAttempt: true },
+        delaySeconds: result.value.visibilitySeconds,
+      });
+    }
+  });
+
+  if (Object.keys(delivered).length > 0) {
+    await deps.groups.recordGroup({
+      tenantId: group.tenantId,
+      eventId: group.eventId,
+      eventType: group.eventType,
+      firstSubscriptionId,
+      delivered,
+      expiresAt: Math.floor(deps.now() / 1000) + deps.deliveryLogRetentionDays * 86400,
+    });
+  }
+  if (splitOuts.length > 0) await deps.splitOuts.publishDelayed(splitOuts);
+
+  const failures = settled.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failures.length > 0) {
+    throw new GroupIncompleteError(`${failures.length} of ${messages.length} deliveries of the group failed`, {
+      cause: failures[0]!.reason,
+    });
+  }
+  return { decisions };
+};
+
+/**
+ * The delivery store as a group sees it: a first attempt of the event's first run that delivered
+ * is collected for the group's log item instead of written as a record of its own. Every other
+ * write goes through, conditional as always.
+ */
+const collectingFirstSuccesses = (store: DeliveryStore, delivered: Record<string, GroupDelivery>): DeliveryStore => ({
+  get: (tenantId, subscriptionId, eventId) => store.get(tenantId, subscriptionId, eventId),
+  recordAttempt: async (record, previousAttempts) => {
+    const attempt = record.history.at(-1);
+    if (previousAttempts === 0 && record.status === 'delivered' && record.run === record.eventId && attempt?.attempt === 1) {
+      delivered[record.subscriptionId] = { at: attempt.at, statusCode: attempt.statusCode ?? 0, durationMs: attempt.durationMs };
+      return 'recorded';
+    }
+    return store.recordAttempt(record, previousAttempts);
+  },
+  listBySubscription: (tenantId, subscriptionId, query) => store.listBySubscription(tenantId, subscriptionId, query),
+  getForEvent: (tenantId, eventId, subscriptionIds) => store.getForEvent(tenantId, eventId, subscriptionIds),
+});
+
+/** A group's deliveries share one event: a payload too large to ride along is read once for all. */
+const readingEachEventOnce = (events: EventStore): EventStore => {
+  const reads = new Map<string, ReturnType<EventStore['getEvent']>>();
+  return {
+    ...events,
+    getEvent: (tenantId, eventId) => {
+      const key = `${tenantId}\u0000${eventId}`;
+      let read = reads.get(key);
+      if (read === undefined) {
+        read = events.getEvent(tenantId, eventId);
+        reads.set(key, read);
+      }
+      return read;
+    },
+  };
+};

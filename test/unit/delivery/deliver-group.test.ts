@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../../lambdas/core/env-names';
+import type { DeliveryGroupMessage } from '../../../lambdas/core/messages';
+import type { DeliveryRecord, Subscription } from '../../../lambdas/core/model';
+import type { AttemptResult } from '../../../lambdas/core/outcome';
+import type { WebhookRequest, WebhookSender } from '../../../lambdas/core/ports';
+import { retryDelaySeconds } from '../../../lambdas/core/retry-policy';
+import { deliver, type DeliverDeps } from '../../../lambdas/delivery/deliver';
+import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../../../lambdas/delivery/deliver-group';
+import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
+import {
+  aSubscription,
+  InMemoryDeliveryGroupStore,
+  InMemoryDeliveryStore,
+  InMemoryEventStore,
+  InMemoryRateLimiter,
+  InMemorySubscriptionStore,
+  RecordingDelayedPublisher,
+  response,
+} from '../fakes';
+
+const NOW = Date.parse('2026-03-01T12:00:00.000Z');
+const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
+const RANDOM = 0.25;
+const TENANT = 'tenant-1';
+const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
+const subscriptionId = (n: number) => `sub_01JNKQ000000000000000000${String(n).padStart(2, '0')}`;
+const urlOf = (n: number) => `https://receiver-${n}.example.com/hooks`;
+
+/** Answers by URL, so concurrent sends get their own script whatever order they start in. */
+class ByUrlSender implements WebhookSender {
+  readonly requests: WebhookRequest[] = [];
+  constructor(private readonly answers: Map<string, AttemptResult | Error>) {}
+
+  async send(request: WebhookRequest): Promise<AttemptResult> {
+    this.requests.push(request);
+    const answer = this.answers.get(request.url) ?? response(200);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}
+
+const aGroup = (count: number, overrides: Partial<DeliveryGroupMessage> = {}): DeliveryGroupMessage => ({
+  v: 1,
+  tenantId: TENANT,
+  eventId: EVENT_ID,
+  eventType: 'order.created',
+  createdAt: '2026-03-01T11:59:59.000Z',
+  run: EVENT_ID,
+  subscriptions: Array.from({ length: count }, (_, i) => ({ id: subscriptionId(i + 1), version: 1 })),
+  data: { orderId: 42 },
+  hasData: true,
+  ...overrides,
+});
+
+const setUp = (options: { count: number; answers?: Map<string, AttemptResult | Error>; subscription?: (n: number) => Partial<Subscription> }) => {
+  const subscriptions = new InMemorySubscriptionStore(
+    Array.from({ length: options.count }, (_, i) =>
+      aSubscription({ tenantId: TENANT, id: subscriptionId(i + 1), url: urlOf(i + 1), ...options.subscription?.(i + 1) }),
+    ),
+  );
+  const deliveries = new InMemoryDeliveryStore();
+  const groups = new InMemoryDeliveryGroupStore();
+  const events = new InMemoryEventStore();
+  const splitOuts = new RecordingDelayedPublisher();
+  const sender = new ByUrlSender(options.answers ?? new Map());
+  const deps: DeliverDeps = {
+    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
+    health: new EndpointHealthTracker(subscriptions, 5 * 86400 * 1000),
+    rateLimiter: new InMemoryRateLimiter(() => NOW),
+    operationalEvents: { emit: async () => undefined },
+    deliveries,
+    events,
+    sender,
+    retrySchedule: SCHEDULE,
+    timeoutMs: 15_000,
+    deliveryLogRetentionDays: 30,
+    now: () => NOW,
+    random: () => RANDOM,
+  };
+  const groupDeps: DeliverGroupDeps = { deliveries, events, groups, splitOuts, deliveryLogRetentionDays: 30, now: () => NOW };
+  const deliverOne = (message: Parameters<typeof deliver>[0], ports: Pick<DeliverDeps, 'deliveries' | 'events'>) =>
+    deliver(message, receiptOf.current, { ...deps, ...ports });
+  const receiptOf = { current: { receiveCount: 1, receivedAt: NOW } };
+  const run = (group: DeliveryGroupMessage, receiveCount = 1) => {
+    receiptOf.current = { receiveCount, receivedAt: NOW };
+    return deliverGroup(group, receiptOf.current, groupDeps, deliverOne);
+  };
+  const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionId(1)}`);
+  return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions };
+};
+
+const retrying = (n: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
+  tenantId: TENANT,
+  eventId: EVENT_ID,
+  subscriptionId: subscriptionId(n),
+  eventType: 'order.created',
+  run: EVENT_ID,
+  status: 'retrying',
+  attempts: 1,
+  history: [],
+  nextAttemptAt: new Date(NOW + 60_000).toISOString(),
+  createdAt: '2026-03-01T11:59:59.000Z',
+  updatedAt: '2026-03-01T11:59:59.000Z',
+  expiresAt: Math.floor(NOW / 1000) + 30 * 86400,
+  ...overrides,
+});
+
+describe('Function: deliverGroup', () => {
+  it('delivers every subscription of the group and logs the successes in one group write, with no record of their own', async () => {
+    // Prepare
+    const { run, deliveries, groups, splitOuts, sender, groupLog } = setUp({ count: 3 });
+
+    // Act
+    const { decisions } = await run(aGroup(3));
+
+    // Assess
+    expect(decisions.map((d) => d.action === 'done' && d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(sender.requests.map((r) => r.url).sort()).toEqual([urlOf(1), urlOf(2), urlOf(3)]);
+    expect(new Set(sender.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([EVENT_ID]));
+    expect(groups.calls.recordGroup).toBe(1);
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(2), subscriptionId(3)]);
+    expect(groupLog()).toMatchObject({ eventType: 'order.created', expiresAt: Math.floor(NOW / 1000) + 30 * 86400 });
+    expect(groupLog()!.delivered[subscriptionId(2)]).toEqual({ at: new Date(NOW).toISOString(), statusCode: 200, durationMs: 12 });
+    expect(deliveries.calls.recordAttempt).toBe(0);
+    expect(groups.calls.getGroup).toBe(0);
+    expect(splitOuts.sent).toEqual([]);
+  });
+
+  it('gives a failed delivery a record of its own and splits it out, hidden until its retry is due', async () => {
+    // Prepare
+    const { run, deliveries, splitOuts, groupLog } = setUp({ count: 3, answers: new Map([[urlOf(2), response(500)]]) });
+    const delay = retryDelaySeconds(SCHEDULE, 1, () => RANDOM)!;
+
+    // Act
+    await run(aGroup(3));
+
+    // Assess
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
+    expect(deliveries.stored(TENANT, subscriptionId(2), EVENT_ID)).toMatchObject({ status: 'retrying', attempts: 1 });
+    expect(splitOuts.sent).toEqual([
+      {
+        message: expect.objectContaining({ subscriptionId: subscriptionId(2), subscriptionVersion: 1, eventId: EVENT_ID, run: EVENT_ID, followsAttempt: true, data: { orderId: 42 } }),
+        delaySeconds: delay,
+      },
+    ]);
+  });
+
+  it('writes nothing to the group log when nothing was delivered, and records skips on their own', async () => {
+    // Prepare: every subscription disabled
+    const { run, deliveries, groups, splitOuts } = setUp({ count: 2, subscription: () => ({ enabled: false }) });
+
+    // Act
+    await run(aGroup(2));
+
+    // Assess
+    expect(groups.calls.recordGroup).toBe(0);
+    expect(deliveries.stored(TENANT, subscriptionId(1), EVENT_ID)).toMatchObject({ status: 'skipped', attempts: 0 });
+    expect(splitOuts.sent).toEqual([]);
+  });
+
+  it('splits a rate-limited delivery out without a record: nothing was attempted', async () => {
+    // Prepare: a limit of 1 per second, used up already
+    const { run, deliveries, splitOuts } = setUp({ count: 1, subscription: () => ({ rateLimitPerSecond: 1 }) });
+    await run(aGroup(1));
+
+    // Act
+    await run(aGroup(1, { eventId: 'evt_01JNKQ0000000000000000000B', run: 'evt_01JNKQ0000000000000000000B' }));
+
+    // Assess
+    expect(splitOuts.sent).toHaveLength(1);
+    expect(splitOuts.sent[0]!.message).not.toHaveProperty('followsAttempt');
+    expect(deliveries.calls.recordAttempt).toBe(0);
+  });
+
+  it('on a later receive, skips what the group log holds, re-splits a retry recorded before, and attempts the rest', async () => {
+    // Prepare: subscription 1 was delivered and logged, 2 failed and was recorded, 3 was never settled
+    const { run, deliveries, groups, splitOuts, sender } = setUp({ count: 3 });
+    await groups.recordGroup({
+      tenantId: TENANT,
+      eventId: EVENT_ID,
+      eventType: 'order.created',
+      firstSubscriptionId: subscriptionId(1),
+      delivered: { [subscriptionId(1)]: { at: new Date(NOW - 1000).toISOString(), statusCode: 200, durationMs: 5 } },
+      expiresAt: 0,
+    });
+    deliveries.seed(retrying(2));
+
+    // Act
+    await run(aGroup(3), 2);
+
+    // Assess
+    expect(sender.requests.map((r) => r.url)).toEqual([urlOf(3)]);
+    expect(splitOuts.sent.map((s) => [s.message.subscriptionId, s.message.followsAttempt])).toEqual([[subscriptionId(2), true]]);
+    expect(splitOuts.sent[0]!.delaySeconds).toBeGreaterThanOrEqual(59);
+    expect(Object.keys((await groups.getGroup(TENANT, EVENT_ID, subscriptionId(1)))!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
+  });
+
+  it('logs what it settled and throws the group back when a delivery could not be settled', async () => {
+    // Prepare: the send to subscription 2 throws (a bug or an outage, not an HTTP outcome)
+    const { run, splitOuts, groupLog } = setUp({ count: 3, answers: new Map<string, AttemptResult | Error>([[urlOf(2), new Error('boom')]]) });
+
+    // Act
+    const attempt = run(aGroup(3));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(GroupIncompleteError);
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
+    expect(splitOuts.sent).toEqual([]);
+  });
+
+  it('reads a payload too large to ride along once for the whole group', async () => {
+    // Prepare
+    const { run, events, sender } = setUp({ count: 3 });
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: { big: true }, createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
+    events.calls.getEvent = 0;
+
+    // Act
+    await run(aGroup(3, { hasData: false, data: undefined }));
+
+    // Assess
+    expect(events.calls.getEvent).toBe(1);
+    expect(sender.requests.map((r) => JSON.parse(r.body).data)).toEqual([{ big: true }, { big: true }, { big: true }]);
+  });
+});

@@ -20,6 +20,10 @@ export interface AwsCall extends BilledUnits {
   empty?: boolean;
   /** Only for function sends: how many messages the request carried. */
   messages?: number;
+  /** Only for function sends: how many of those were group messages (an event's first run, up to ten deliveries each). */
+  groupMessages?: number;
+  /** Only for function sends: the deliveries the messages stand for (a group counts its subscriptions). */
+  deliveries?: number;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -57,6 +61,20 @@ const readAll = (stream: IncomingMessage): Promise<Buffer> =>
 
 /** An empty ReceiveMessage answer is a bare JSON object; any message makes it hundreds of bytes. */
 const EMPTY_RECEIVE_MAX_BYTES = 64;
+
+/** The message bodies a send carries; undefined for any other request. */
+const sentBodies = (operation: string, request: unknown): string[] | undefined => {
+  if (operation === 'SendMessage') return [String((request as { MessageBody?: string }).MessageBody ?? '')];
+  if (operation !== 'SendMessageBatch') return undefined;
+  return ((request as { Entries?: Array<{ MessageBody?: string }> }).Entries ?? []).map((entry) => String(entry.MessageBody ?? ''));
+};
+
+/** How many deliveries a message body stands for, and whether it is a group. */
+const deliveriesOf = (body: string): { deliveries: number; group: boolean } => {
+  const message = parseJson(Buffer.from(body)) as { subscriptions?: unknown[]; subscriptionId?: string } | undefined;
+  if (Array.isArray(message?.subscriptions)) return { deliveries: message.subscriptions.length, group: true };
+  return { deliveries: message?.subscriptionId === undefined ? 0 : 1, group: false };
+};
 
 /**
  * Counts every AWS request of the pipeline on the wire, which is what AWS bills (SDK retries
@@ -151,7 +169,7 @@ export class AwsMeter {
     const operation = parseTarget(req.headers['x-amz-target'] as string | undefined)?.operation ?? 'Unknown';
     const request = parseJson(requestBody);
     const wire: WireCall = { service, operation, request, response: parseJson(responseBody), requestBytes: requestBody.length, responseBytes: responseBody.length };
-    const messages = operation === 'SendMessageBatch' ? ((request as { Entries?: unknown[] }).Entries?.length ?? 0) : operation === 'SendMessage' ? 1 : undefined;
+    const sent = sentBodies(operation, request)?.map(deliveriesOf);
     this.calls.push({
       caller: 'function',
       service,
@@ -160,7 +178,13 @@ export class AwsMeter {
       startedAt,
       endedAt: performance.now(),
       ...billedUnitsOf(wire),
-      ...(messages === undefined ? {} : { messages }),
+      ...(sent === undefined
+        ? {}
+        : {
+            messages: sent.length,
+            groupMessages: sent.filter((body) => body.group).length,
+            deliveries: sent.reduce((sum, body) => sum + body.deliveries, 0),
+          }),
     });
     return { status: answer.statusCode ?? 502, headers: answer.headers, body: responseBody };
   }

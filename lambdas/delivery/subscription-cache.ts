@@ -13,6 +13,7 @@ interface Entry {
  */
 export class SubscriptionCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly reads = new Map<string, Promise<Subscription | undefined>>();
 
   constructor(
     private readonly store: Pick<SubscriptionStore, 'get'>,
@@ -30,10 +31,26 @@ export class SubscriptionCache {
       now - entry.fetchedAt < this.maxAgeMs &&
       (entry.subscription === undefined ? false : entry.subscription.version >= minVersion);
     if (fresh) return entry.subscription;
-    const subscription = await this.store.get(tenantId, id);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { subscription, fetchedAt: now });
-    return subscription;
+    // A batch often holds many deliveries to one subscription: they share one read.
+    const pending = this.reads.get(key);
+    if (pending !== undefined) {
+      const subscription = await pending;
+      if (subscription !== undefined && subscription.version >= minVersion) return subscription;
+    }
+    return this.read(key, tenantId, id, now);
+  }
+
+  private async read(key: string, tenantId: string, id: string, now: number): Promise<Subscription | undefined> {
+    const read = this.store.get(tenantId, id);
+    this.reads.set(key, read);
+    try {
+      const subscription = await read;
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { subscription, fetchedAt: now });
+      return subscription;
+    } finally {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    }
   }
 
   /** Takes a subscription this environment just wrote, so the next read sees the change. */

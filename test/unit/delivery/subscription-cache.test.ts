@@ -29,6 +29,18 @@ describe('Class: SubscriptionCache', () => {
       expect(store.calls.get).toBe(1);
     });
 
+    it('lets concurrent gets of one subscription share one read', async () => {
+      // Prepare
+      const { store, cache } = setUp();
+
+      // Act
+      const read = await Promise.all(Array.from({ length: 10 }, () => cache.get(TENANT, ID, 3)));
+
+      // Assess
+      expect(read.map((subscription) => subscription?.version)).toEqual(Array(10).fill(3));
+      expect(store.calls.get).toBe(1);
+    });
+
     it('re-reads when a message names a newer version than the cached one', async () => {
       // Prepare
       const { store, cache } = setUp();

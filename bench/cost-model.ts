@@ -85,9 +85,9 @@ export const biggestLines = (lines: readonly PricedLine[], count: number): Array
     .map((line) => ({ ...line, share: total === 0 ? 0 : line.perMillionEvents / total }));
 };
 
-export const logIngestionLine = (bytesPerEvent: number): UsageLine => ({
+export const logIngestionLine = (source: string, bytesPerEvent: number): UsageLine => ({
   category: 'CloudWatch Logs',
-  item: 'log ingestion (application, metric and platform lines)',
+  item: `log ingestion, ${source}`,
   perEvent: bytesPerEvent / LOGS_GB,
   unit: 'GB',
   unitPrice: PRICES.cloudWatchLogsIngestedGb,

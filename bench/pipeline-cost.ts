@@ -1,19 +1,13 @@
 import { median, type Benchmark, type BenchSection, type TargetCheck } from './report';
 import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines, requestFloorPerEvent, totalPerMillion, type PricedLine, type UsageLine } from './cost-model';
+import { logBytesOf, systemLogLevels } from './log-ingestion';
 import { measureWorkloads, type FanOutMeasurement } from './pipeline-workload';
 import { PRICES } from './prices';
 import { DEFAULTS } from '../lambdas/core/env-names';
 import { shortResourceName } from './requests-per-delivery';
 
-/** Lambda writes these three lines per invocation to the function's log group. */
-const PLATFORM_LINES = [
-  'START RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b Version: $LATEST',
-  'END RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b',
-  'REPORT RequestId: 8f5a3c1e-7b2d-4e6f-9a0b-1c2d3e4f5a6b\tDuration: 41.25 ms\tBilled Duration: 42 ms\tMemory Size: 256 MB\tMax Memory Used: 98 MB\t',
-];
-const PLATFORM_BYTES_PER_INVOCATION = PLATFORM_LINES.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
-/** CloudWatch Logs counts 26 bytes of metadata per log event on top of its message. */
-const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** The workload posts each event on its own: one HTTP API request, one access log line. */
+const API_REQUESTS_PER_EVENT = 1;
 
 /**
  * Idle polling, which Lambda does whatever the traffic: about 5 pollers per queue, 20-second long
@@ -34,7 +28,7 @@ export const usageOf = (m: FanOutMeasurement): UsageLine[] => {
   const sourceCalls = m.calls.filter((c) => c.caller === 'event source' && c.empty !== true);
   const usages = [...m.functions.entries()];
   const gbSeconds = sum(usages.map(([name, usage]) => usage.invocations * lambdaGbSeconds(m.idleDurationMs.get(name) ?? (usage.durationsMs.length === 0 ? 0 : median(usage.durationsMs)), m.memoryMb)));
-  const logBytes = sum(usages.map(([, u]) => u.outputBytes + u.outputLines * LOG_EVENT_OVERHEAD_BYTES + u.invocations * (PLATFORM_BYTES_PER_INVOCATION + PLATFORM_LINES.length * LOG_EVENT_OVERHEAD_BYTES)));
+  const logs = logBytesOf(m.functions, m.logging, m.events * API_REQUESTS_PER_EVENT);
   const tables = [...new Set(functionCalls.filter((c) => c.service === 'DynamoDB').map((c) => c.resource))];
   const dynamoLines = tables.flatMap((table): UsageLine[] => {
     const onTable = functionCalls.filter((c) => c.resource === table);
@@ -45,14 +39,16 @@ export const usageOf = (m: FanOutMeasurement): UsageLine[] => {
     ];
   });
   return [
-    { category: 'API Gateway', item: 'HTTP API requests', perEvent: 1, unit: 'request', unitPrice: PRICES.httpApiRequest },
+    { category: 'API Gateway', item: 'HTTP API requests', perEvent: API_REQUESTS_PER_EVENT, unit: 'request', unitPrice: PRICES.httpApiRequest },
     { category: 'Lambda', item: 'requests (all functions)', perEvent: perEvent(sum(usages.map(([, u]) => u.invocations))), unit: 'invocation', unitPrice: PRICES.lambdaRequest },
     { category: 'Lambda', item: `duration, arm64 ${m.memoryMb} MB`, perEvent: perEvent(gbSeconds), unit: 'GB-s', unitPrice: PRICES.lambdaArmGbSecond },
     { category: 'SQS', item: 'function sends and visibility changes', perEvent: perEvent(sum(functionCalls.filter((c) => c.service === 'SQS').map((c) => c.sqsRequests))), unit: '64 KB request', unitPrice: PRICES.sqsRequest },
     { category: 'SQS', item: 'event source receives and deletes', perEvent: perEvent(sum(sourceCalls.map((c) => c.sqsRequests))), unit: '64 KB request', unitPrice: PRICES.sqsRequest },
     { category: 'SQS', item: 'event source idle long polls, at 1M events a month', perEvent: IDLE_RECEIVES_PER_MONTH / EVENTS_PER_MONTH, unit: 'request', unitPrice: PRICES.sqsRequest },
     ...dynamoLines.filter((line) => line.perEvent > 0),
-    logIngestionLine(perEvent(logBytes)),
+    logIngestionLine('function lines (application and metric)', perEvent(logs.function)),
+    logIngestionLine(`Lambda platform records (system log level ${systemLogLevels(m.logging)})`, perEvent(logs.platform)),
+    logIngestionLine('API access log', perEvent(logs.access)),
   ];
 };
 
@@ -101,8 +97,9 @@ const runCost = async (): Promise<BenchSection> => {
       'Lambda duration as invocations times the median duration of each function measured in the local runtime with one event in flight at a time (under load, ' +
       "every function and emulator shares this machine's cores and durations measure the queueing), rounded up to the millisecond, at the construct's memory size; " +
       'SQS requests per 64 KB chunk of payload, the event source\'s receives and deletes included, plus idle long polling as AWS does it; DynamoDB on-demand units from the ' +
-      'sizes of the items written (1 KB units) and read (4 KB units); CloudWatch Logs from the bytes the functions wrote (deployed log level and sampling), plus ' +
-      "Lambda's START/END/REPORT lines and 26 bytes per log event. KMS requests (the key's data keys are cached by SQS and DynamoDB) and the metrics' monthly charge do not grow with events and are left out.",
+      'sizes of the items written (1 KB units) and read (4 KB units); CloudWatch Logs from the lines the functions wrote (deployed log level and sampling), ' +
+      "the platform records Lambda adds to each invocation as far as each function's system log level in the template admits them, one API access log line per " +
+      "request in the stage's format from the template (with typical values), and 26 bytes per log event. KMS requests (the key's data keys are cached by SQS and DynamoDB) and the metrics' monthly charge do not grow with events and are left out.",
     columns: ['line item', ...measurements.flatMap((m) => [`fan-out ${m.fanOut} per event`, 'per 1M events'])],
     rows,
     targets: [target],
@@ -114,7 +111,7 @@ const runCost = async (): Promise<BenchSection> => {
         `${dollars(floor.deliveryLog * 1e6)}: ${dollars((floor.requests + floor.deliveryLog) * 1e6)} against $4.00. Meeting it would take fewer SQS messages than ` +
         'deliveries (one message per event and group of subscriptions) and a delivery log written per group rather than per delivery: a different data flow, not a tuning.',
       'What the rest of the measured total is over that floor comes from batches the local event source fills only partly at this rate (a busy queue on AWS fills them), ' +
-        'and from the platform and metric log lines of every invocation.',
+        'and from the log lines of every invocation and request.',
       `Prices: ${PRICES.region}, ${PRICES.asOf}; Svix and Hookdeck are list prices per message or event, whatever the number of endpoints.`,
       ...measurements.map((m) => `fan-out ${m.fanOut}: idle handler durations ${[...m.idleDurationMs].map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ')}.`),
     ],

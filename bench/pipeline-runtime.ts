@@ -4,6 +4,7 @@ import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { functionsOf } from '../local/template-functions';
 import { synthTemplate } from '../local/template-synth';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { deployedLogging, type DeployedLogging } from './log-ingestion';
 import { AwsMeter, FunctionMeter } from './pipeline-aws-meter';
 import { BenchReceiver, type BenchEventData } from './pipeline-receiver';
 
@@ -15,6 +16,8 @@ export interface PipelineSession {
   receiver: BenchReceiver;
   /** Memory of the functions (the construct gives them all the same). */
   memoryMb: number;
+  /** Log format and levels of the functions and the API's access log format, as deployed. */
+  logging: DeployedLogging;
   dynamoEndpoint: string;
   subscriptionsTable: string;
   /** Notices the runtime printed (such as an emulator fallback). */
@@ -60,6 +63,7 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
       functions,
       receiver,
       memoryMb,
+      logging: deployedLogging(template),
       dynamoEndpoint: runtime.emulators.dynamoEndpoint,
       subscriptionsTable: state.outputs[STACK_OUTPUTS.subscriptionsTableName]!,
       notices,

@@ -1,4 +1,5 @@
 import { median } from './report';
+import type { DeployedLogging } from './log-ingestion';
 import type { AwsCall, FunctionUsage } from './pipeline-aws-meter';
 import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineSession } from './pipeline-runtime';
 
@@ -14,6 +15,7 @@ export interface FanOutMeasurement {
   /** Median invocation duration per function with the pipeline otherwise idle (see `probeDurations`). */
   idleDurationMs: Map<string, number>;
   memoryMb: number;
+  logging: DeployedLogging;
   seconds: number;
 }
 
@@ -79,7 +81,7 @@ const measureFanOut = async (session: PipelineSession, { fanOut, events, perSeco
 
   const idleDurationMs = await probeDurations(session, type, fanOut);
   for (const id of ids) await session.api.unsubscribe(id);
-  return { fanOut, events, deliveries: events * fanOut, retriedDeliveries, calls, functions, idleDurationMs, memoryMb: session.memoryMb, seconds };
+  return { fanOut, events, deliveries: events * fanOut, retriedDeliveries, calls, functions, idleDurationMs, memoryMb: session.memoryMb, logging: session.logging, seconds };
 };
 
 let measured: Promise<FanOutMeasurement[]> | undefined;

@@ -71,6 +71,21 @@ const ALARM_PERIOD = Duration.minutes(5);
 const DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD = Duration.minutes(5);
 const DEFAULT_API_SERVER_ERROR_RATE_PERCENT = 1;
 const DEFAULT_API_SERVER_ERROR_MIN_REQUESTS = 100;
+/**
+ * One line per API request, billed as log ingestion like any other: what an operator needs of a
+ * request and no more. `route` is method and path, which say more than the route key (every
+ * management call matches `ANY /{proxy+}`); the function's own duration is in Lambda's metrics.
+ */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  time: '$context.requestTimeEpoch',
+  route: '$context.httpMethod $context.path',
+  status: '$context.status',
+  latency: '$context.responseLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
+const SYSTEM_LOG_LEVELS: readonly WebhookFanoutSystemLogLevel[] = ['DEBUG', 'INFO', 'WARN'];
 /** CloudWatch namespaces: these characters, and never AWS/ (reserved for AWS services). */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
 
@@ -286,10 +301,26 @@ export interface WebhookFanoutProps {
    * @default 0.01
    */
   readonly successLogSampleRate?: number;
+  /**
+   * Level of the platform records Lambda writes to each function's log group (Lambda's system log
+   * level; the functions log in the JSON format, which this needs). At INFO, every invocation adds
+   * a `platform.start` and a `platform.report` record, about 430 bytes of log ingestion (as much
+   * per event as the metric lines). At WARN they are dropped, and with them the report's
+   * per-invocation duration, billed duration, maximum memory used and cold-start init duration.
+   * Lambda's own metrics (Duration, Errors, Throttles, ConcurrentExecutions) still give durations
+   * and failures, and the alarms read metrics, not logs. Lambda files the records of failed
+   * invocations (an error, a timeout) at WARN, so those stay. INFO brings the reports back, to size
+   * memory say; DEBUG adds `platform.runtimeDone`.
+   * @default 'WARN'
+   */
+  readonly systemLogLevel?: WebhookFanoutSystemLogLevel;
 }
 
 /** Log levels the functions can run at; see `WebhookFanoutProps.logLevel`. */
 export type WebhookFanoutLogLevel = 'DEBUG' | 'INFO';
+
+/** Levels of the platform records Lambda writes; see `WebhookFanoutProps.systemLogLevel`. */
+export type WebhookFanoutSystemLogLevel = 'DEBUG' | 'INFO' | 'WARN';
 
 /** A prop of `WebhookFanout` has a value that cannot be deployed or would break the pipeline. */
 export class WebhookFanoutPropsError extends Error {
@@ -400,6 +431,7 @@ export class WebhookFanout extends Construct {
       memorySize: config.memorySize,
       environment: config.environment,
       applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel[config.systemLogLevel],
     };
 
     this.ingestFunction = this.createFunction('IngestFunction', 'ingest', {
@@ -765,7 +797,14 @@ export class WebhookFanout extends Construct {
     name: 'ingest' | 'api' | 'fanout' | 'delivery',
     options: Pick<
       lambda.FunctionOptions,
-      'description' | 'timeout' | 'memorySize' | 'environment' | 'vpc' | 'vpcSubnets'
+      | 'description'
+      | 'timeout'
+      | 'memorySize'
+      | 'environment'
+      | 'vpc'
+      | 'vpcSubnets'
+      | 'applicationLogLevelV2'
+      | 'systemLogLevelV2'
     >,
   ): NodejsFunction {
     const entry = path.join('lambdas', name, 'handler.ts');
@@ -888,6 +927,8 @@ export class WebhookFanout extends Construct {
     this.eventsTable.grantReadWriteData(fn);
     this.fanoutQueue.grantSendMessages(fn);
     this.deliveryDeadLetterQueue.grantSendMessages(fn);
+    // A delivery of a group message that needs another attempt leaves the group as a message of its own.
+    this.deliveryQueue.grantSendMessages(fn);
     // The event source grants consume rights, ChangeMessageVisibility (the retry mechanism) included.
     fn.addEventSource(
       new SqsEventSource(this.deliveryQueue, {
@@ -958,21 +999,7 @@ export class WebhookFanout extends Construct {
       throw new Error('HttpApi did not create its default stage');
     }
     stage.defaultRouteSettings = { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit };
-    stage.accessLogSettings = {
-      destinationArn: this.apiAccessLogGroup.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        ip: '$context.identity.sourceIp',
-        requestTime: '$context.requestTimeEpoch',
-        routeKey: '$context.routeKey',
-        path: '$context.path',
-        status: '$context.status',
-        responseLength: '$context.responseLength',
-        latency: '$context.responseLatency',
-        integrationLatency: '$context.integrationLatency',
-        integrationError: '$context.integrationErrorMessage',
-      }),
-    };
+    stage.accessLogSettings = { destinationArn: this.apiAccessLogGroup.logGroupArn, format: ACCESS_LOG_FORMAT };
     return api;
   }
 
@@ -1179,6 +1206,7 @@ interface ResolvedConfig {
   readonly apiBurstLimit: number;
   readonly metricsNamespace: string;
   readonly logLevel: WebhookFanoutLogLevel;
+  readonly systemLogLevel: WebhookFanoutSystemLogLevel;
   readonly deliveryLagAlarmSeconds: number;
   readonly apiServerErrorRatePercent: number;
   readonly apiMinimumRequests: number;
@@ -1298,6 +1326,10 @@ function resolveObservability(props: WebhookFanoutProps) {
       `logLevel is '${String(logLevel)}'; it must be 'DEBUG' or 'INFO' (Lambda would drop the metric lines at WARN)`,
     );
   }
+  const systemLogLevel = props.systemLogLevel ?? 'WARN';
+  if (!SYSTEM_LOG_LEVELS.includes(systemLogLevel)) {
+    throw new WebhookFanoutPropsError(`systemLogLevel is '${String(systemLogLevel)}'; it must be 'DEBUG', 'INFO' or 'WARN'`);
+  }
   const successLogSampleRate = props.successLogSampleRate ?? DEFAULTS.successLogSampleRate;
   if (!Number.isFinite(successLogSampleRate) || successLogSampleRate < 0 || successLogSampleRate > 1) {
     throw new WebhookFanoutPropsError(`successLogSampleRate is ${successLogSampleRate}; it must be a number from 0 to 1`);
@@ -1322,6 +1354,7 @@ function resolveObservability(props: WebhookFanoutProps) {
   return {
     metricsNamespace,
     logLevel,
+    systemLogLevel,
     successLogSampleRate,
     deliveryLagAlarmSeconds,
     apiServerErrorRatePercent,

@@ -16,7 +16,7 @@ import type { LocalConfig } from './local-config';
 import { lineFormatter } from './log-lines';
 import { SqsEventSource } from './sqs-event-source';
 import { readTemplate, type JsonObject } from './template';
-import { eventSourceMappings, functionEnvironment, functionsOf } from './template-functions';
+import { eventSourceMappings, functionEnvironment, functionsOf, localFunctionName } from './template-functions';
 import { createTemplateResources } from './template-resources';
 import { synthTemplate } from './template-synth';
 import type { LocalResources } from './local-resources';
@@ -81,7 +81,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
       if (typeof source !== 'string') {
         throw new MissingHandlerSourceError(`function ${fn.logicalId} has no ${HANDLER_SOURCE_METADATA} metadata`);
       }
-      const functionName = fn.constructPath?.split('/').at(-2) ?? fn.logicalId;
+      const functionName = localFunctionName(fn);
       const host = new FunctionHost({
         functionName,
         handlerSource: resolve(PROJECT_ROOT, source),

@@ -39,6 +39,18 @@ export interface TemplateFunction {
   readonly environment: JsonObject;
   /** Metadata `aws:asset:path`; absent when the app was synthesized without asset metadata. */
   readonly assetPath?: string;
+  /** LoggingConfig, with Lambda's defaults filled in. */
+  readonly logging: FunctionLogging;
+}
+
+/** What a function's log group receives: Lambda's log format and, for JSON, its two filters. */
+export interface FunctionLogging {
+  /** Lambda's default is `Text`, where neither level applies. */
+  readonly format: 'JSON' | 'Text';
+  /** Filter of the function's own lines; Lambda's default is `INFO`. */
+  readonly applicationLogLevel: string;
+  /** Filter of Lambda's platform records (start, report, ...); Lambda's default is `INFO`. */
+  readonly systemLogLevel: string;
 }
 
 export interface SqsEventSource {
@@ -67,6 +79,11 @@ export class UnsupportedEventSourceError extends Error {
     super(`event source mapping ${logicalId} is not supported locally: ${reason}`);
     this.name = 'UnsupportedEventSourceError';
   }
+}
+
+/** The name a function goes by locally: its construct id (`IngestFunction`), else its logical id. */
+export function localFunctionName(fn: TemplateFunction): string {
+  return fn.constructPath?.split('/').at(-2) ?? fn.logicalId;
 }
 
 export function functionsOf(template: unknown): TemplateFunction[] {
@@ -168,6 +185,7 @@ function readFunction(resource: TemplateResource): TemplateFunction {
   const runtime = text(p.Runtime, `${where}.Properties.Runtime`);
   const description = typeof p.Description === 'string' ? p.Description : undefined;
   const assetPath = text(resource.metadata['aws:asset:path'], `${where}.Metadata.aws:asset:path`);
+  const logging = optional(p.LoggingConfig, `${where}.Properties.LoggingConfig`, asObject);
   return {
     logicalId: resource.logicalId,
     ...(path !== undefined ? { constructPath: path } : {}),
@@ -179,6 +197,11 @@ function readFunction(resource: TemplateResource): TemplateFunction {
     ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
     environment: optional(environment?.Variables, `${where}.Properties.Environment.Variables`, asObject) ?? {},
     ...(assetPath !== undefined ? { assetPath } : {}),
+    logging: {
+      format: text(logging?.LogFormat, `${where}.Properties.LoggingConfig.LogFormat`) === 'JSON' ? 'JSON' : 'Text',
+      applicationLogLevel: text(logging?.ApplicationLogLevel, `${where}.Properties.LoggingConfig.ApplicationLogLevel`) ?? 'INFO',
+      systemLogLevel: text(logging?.SystemLogLevel, `${where}.Properties.LoggingConfig.SystemLogLevel`) ?? 'INFO',
+    },
   };
 }
 

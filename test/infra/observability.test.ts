@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ENV, METRIC_NAMES, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
-import { WebhookFanoutPropsError, type WebhookFanoutLogLevel, type WebhookFanoutProps } from '../../lib/webhook-fanout';
+import { WebhookFanoutPropsError, type WebhookFanoutLogLevel, type WebhookFanoutProps, type WebhookFanoutSystemLogLevel } from '../../lib/webhook-fanout';
 import { actionsOf, buildConstruct, createTestApp, logicalId, resource, resourcesOfType, statementsOfRole, synthStack } from './synth';
 
 const { stack, fanout, template } = synthStack();
@@ -298,6 +298,35 @@ describe('Construct: WebhookFanout (observability)', () => {
       expect(environmentOf(custom.template, functions.delivery)[POWERTOOLS_ENV.logLevel]).toBe('DEBUG');
     });
 
+    it("drops Lambda's platform start and report records by default: system log level WARN", () => {
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        LoggingConfig: Match.objectLike({ LogFormat: 'JSON', SystemLogLevel: 'WARN' }),
+      });
+    });
+
+    it('writes the platform records at the level systemLogLevel names, the application level unchanged', () => {
+      const custom = synthStack({ systemLogLevel: 'INFO' });
+
+      custom.template.allResourcesProperties('AWS::Lambda::Function', {
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO', LogGroup: Match.anyValue() },
+      });
+    });
+
+    it('writes one access log line per request: request id, source IP, time, method and path, status, latency, integration error', () => {
+      const stage = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
+      const { Format } = stage.Properties.AccessLogSettings as { Format: string };
+
+      expect(JSON.parse(Format)).toEqual({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        time: '$context.requestTimeEpoch',
+        route: '$context.httpMethod $context.path',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      });
+    });
+
     it('logs one successful attempt in a hundred at INFO by default, the share successLogSampleRate says otherwise', () => {
       const custom = synthStack({ successLogSampleRate: 1 });
 
@@ -312,6 +341,7 @@ describe('Construct: WebhookFanout (observability)', () => {
       ['a namespace with a quote', { metricsNamespace: 'a"b' }, /metricsNamespace is 'a"b'/],
       ['a log level that would drop the metric lines', { logLevel: 'WARN' as WebhookFanoutLogLevel }, /logLevel is 'WARN'/],
       ['a sample rate above 1', { successLogSampleRate: 2 }, /successLogSampleRate is 2/],
+      ['a system log level Lambda does not have', { systemLogLevel: 'ERROR' as WebhookFanoutSystemLogLevel }, /systemLogLevel is 'ERROR'/],
       ['a lag threshold in fractions of a second', { deliveryLagAlarmThreshold: Duration.millis(1500) }, /deliveryLagAlarmThreshold is 1 second 500 millis; it must be a whole number of seconds/],
       ['a 5xx rate of 100%', { apiServerErrorRateAlarmThreshold: 100 }, /apiServerErrorRateAlarmThreshold is 100/],
       ['a minimum of no requests', { apiServerErrorAlarmMinimumRequests: 0 }, /apiServerErrorAlarmMinimumRequests is 0/],

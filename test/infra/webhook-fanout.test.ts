@@ -418,9 +418,9 @@ describe('Construct: WebhookFanout', () => {
       expect(writers(ids.deliveriesTable)).toEqual(['api', 'delivery']);
     });
 
-    it('lets the delivery function reschedule messages and park poison ones', () => {
+    it('lets the delivery function reschedule messages, split deliveries out of groups and park poison ones', () => {
       expect(allowedActionsOn(template, roles.delivery, ids.deliveryQueue)).toEqual(
-        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']),
       );
       expect(allowedActionsOn(template, roles.delivery, ids.deliveryDeadLetterQueue)).toContain('sqs:SendMessage');
       expect(allowedActionsOn(template, roles.delivery, ids.fanoutQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);

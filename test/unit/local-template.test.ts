@@ -372,6 +372,21 @@ describe('Function: functionsOf', () => {
     expect(functionsOf(template)[0]).toMatchObject({ timeoutSeconds: 3, memoryMb: 128, environment: {} });
   });
 
+  it("reads the log format and levels, with Lambda's defaults for what is not set", () => {
+    // Prepare
+    const withLogging = (LoggingConfig?: object) => ({
+      Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: { Handler: 'index.handler', ...(LoggingConfig ? { LoggingConfig } : {}) } } },
+    });
+
+    // Act
+    const [plain] = functionsOf(withLogging());
+    const [json] = functionsOf(withLogging({ LogFormat: 'JSON', SystemLogLevel: 'WARN' }));
+
+    // Assess
+    expect(plain!.logging).toEqual({ format: 'Text', applicationLogLevel: 'INFO', systemLogLevel: 'INFO' });
+    expect(json!.logging).toEqual({ format: 'JSON', applicationLogLevel: 'INFO', systemLogLevel: 'WARN' });
+  });
+
   it('finds a function by construct id', () => {
     expect(findFunction(fixture, 'WorkerFunction').logicalId).toBe(ids.worker);
     expect(() => findFunction(fixture, 'IngestFunction')).toThrow(ResourceNotFoundError);

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../../lambdas/aws/observability';
+
+const TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793';
+
+/** The lines a fresh logger writes (warnings and errors go to stderr) while `write` runs. */
+const linesWritten = (write: (logger: ReturnType<typeof createLogger>) => void): Array<Record<string, unknown>> => {
+  const chunks: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(String(chunk));
+      return true;
+    }),
+  );
+  try {
+    write(createLogger('ingest'));
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+};
+
+describe('Function: createLogger', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('writes level, message, time, service, role and the fields given, without the sampling rate or an unsampled trace id', () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=0`);
+
+    // Act
+    const [line] = linesWritten((logger) => logger.info('event accepted', { eventId: 'evt_1' }));
+
+    // Assess
+    expect(line).toEqual({
+      level: 'INFO',
+      message: 'event accepted',
+      timestamp: expect.any(String),
+      service: 'webhook-fanout',
+      function: 'ingest',
+      eventId: 'evt_1',
+    });
+  });
+
+  it('keeps the trace id of an invocation X-Ray records', () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1`);
+
+    // Act
+    const [line] = linesWritten((logger) => logger.warn('slow'));
+
+    // Assess
+    expect(line).toMatchObject({ level: 'WARN', message: 'slow', xray_trace_id: TRACE_ROOT });
+  });
+
+  it('still writes errors with their name, message and stack', () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+
+    // Act
+    const [line] = linesWritten((logger) => logger.error('unhandled error', { error: new TypeError('boom') }));
+
+    // Assess
+    expect(line).toMatchObject({ level: 'ERROR', error: { name: 'TypeError', message: 'boom', stack: expect.any(String) } });
+  });
+});

@@ -10,9 +10,18 @@ export type HealthAction =
   | { kind: 'disable'; reason: DisabledReason };
 
 /**
+ * A success ends a failing period only once the period has lasted this long. An endpoint that
+ * fails now and then would otherwise cost two subscription writes per failure (start, end); this
+ * way it costs at most two per period, and a period that does end is at most this much longer
+ * than the failures in it, against the days `disableAfterMs` allows.
+ */
+export const MIN_FAILING_PERIOD_MS = 10 * 60_000;
+
+/**
  * What one attempt means for the endpoint's health: 410 disables at once; the first failure
- * starts a failing period and a success ends it; failing without a break for `disableAfterMs`
- * disables. Only these transitions write, so a healthy endpoint costs nothing here.
+ * starts a failing period and a success (after MIN_FAILING_PERIOD_MS) ends it; failing without a
+ * break for `disableAfterMs` disables. Only these transitions write, so a healthy endpoint costs
+ * nothing here.
  */
 export const healthAction = (
   subscription: Pick<Subscription, 'failingSince'>,
@@ -21,7 +30,10 @@ export const healthAction = (
   disableAfterMs: number,
 ): HealthAction => {
   if (result === 'gone') return { kind: 'disable', reason: 'endpoint_gone' };
-  if (result === 'delivered') return subscription.failingSince === undefined ? { kind: 'none' } : { kind: 'clear_failing' };
+  if (result === 'delivered') {
+    if (subscription.failingSince === undefined) return { kind: 'none' };
+    return nowMs - Date.parse(subscription.failingSince) >= MIN_FAILING_PERIOD_MS ? { kind: 'clear_failing' } : { kind: 'none' };
+  }
   if (subscription.failingSince === undefined) return { kind: 'mark_failing' };
   return nowMs - Date.parse(subscription.failingSince) >= disableAfterMs
     ? { kind: 'disable', reason: 'failing_too_long' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EndpointHealthTracker, healthAction } from '../../../lambdas/delivery/endpoint-health';
+import { EndpointHealthTracker, healthAction, MIN_FAILING_PERIOD_MS } from '../../../lambdas/delivery/endpoint-health';
 import { aSubscription, InMemorySubscriptionStore } from '../fakes';
 
 const NOW = Date.parse('2026-03-10T00:00:00.000Z');
@@ -11,6 +11,8 @@ describe('Function: healthAction', () => {
     [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'gone', { kind: 'disable', reason: 'endpoint_gone' }],
     [{}, 'delivered', { kind: 'none' }],
     [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'delivered', { kind: 'clear_failing' }],
+    [{ failingSince: '2026-03-09T23:50:00.000Z' }, 'delivered', { kind: 'clear_failing' }],
+    [{ failingSince: '2026-03-09T23:50:00.001Z' }, 'delivered', { kind: 'none' }],
     [{}, 'failed', { kind: 'mark_failing' }],
     [{ failingSince: '2026-03-09T00:00:00.000Z' }, 'failed', { kind: 'none' }],
     [{ failingSince: '2026-03-05T00:00:00.000Z' }, 'failed', { kind: 'disable', reason: 'failing_too_long' }],
@@ -28,7 +30,7 @@ describe('Class: EndpointHealthTracker', () => {
     return { subscription, store, tracker, changed };
   };
 
-  it('starts a failing period on the first failure and ends it on the next success', async () => {
+  it('starts a failing period on the first failure and ends it on a success once it has lasted ten minutes', async () => {
     // Prepare
     const { subscription, store, tracker, changed } = setUp();
 
@@ -36,9 +38,13 @@ describe('Class: EndpointHealthTracker', () => {
     await tracker.afterAttempt(subscription, 'failed', NOW);
     const failing = (await store.get(subscription.tenantId, subscription.id))!;
     await tracker.afterAttempt(failing, 'delivered', NOW + 1000);
+    await tracker.afterAttempt(failing, 'failed', NOW + 2000);
+    const stillFailing = (await store.get(subscription.tenantId, subscription.id))!;
+    await tracker.afterAttempt(stillFailing, 'delivered', NOW + MIN_FAILING_PERIOD_MS);
 
     // Assess
     expect(failing.failingSince).toBe(new Date(NOW).toISOString());
+    expect(stillFailing.failingSince).toBe(new Date(NOW).toISOString());
     expect((await store.get(subscription.tenantId, subscription.id))?.failingSince).toBeUndefined();
     expect(changed).toEqual([new Date(NOW).toISOString(), 'healthy']);
   });

@@ -1,3 +1,4 @@
+import { DELIVERY_GROUP_SIZE } from '../lambdas/core/messages';
 import { DYNAMO_READ_UNIT_BYTES, DYNAMO_WRITE_UNIT_BYTES, LOGS_GB, PRICES, SQS_BILLING_CHUNK_BYTES } from './prices';
 
 /** A DynamoDB attribute value as it travels on the wire (the JSON protocol's shape). */
@@ -179,13 +180,14 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
  * The least this architecture can bill per event, before any Lambda duration, log line, retry or
  * delivery record: the requests this data flow makes when every batch is full. One HTTP API
  * request; ingest's invocation and event write (one unit); then either ingest's own fan-out (a
- * subscription query and one SendMessageBatch per ten deliveries) or the hand-over to the fan-out
- * queue and fan-out's share of a full batch of ten events (receive, delete, invocation), its query
- * and its batches; and per delivery a tenth of a receive, a delete and a delivery invocation. The
- * delivery log then adds at least one write unit per delivery.
+ * subscription query and one SendMessageBatch per ten group messages) or the hand-over to the
+ * fan-out queue and fan-out's share of a full batch of ten events (receive, delete, invocation),
+ * its query and its batches; and per group message (up to ten deliveries) a tenth of a receive, a
+ * delete and a delivery invocation. The delivery log then adds at least one write unit per group.
  */
 export const requestFloorPerEvent = (fanOut: number, inlineFanOut: boolean): { requests: number; deliveryLog: number } => {
   const fullBatch = 10;
+  const groups = Math.ceil(fanOut / DELIVERY_GROUP_SIZE);
   const handOver = inlineFanOut ? 0 : PRICES.sqsRequest + (2 * PRICES.sqsRequest + PRICES.lambdaRequest) / fullBatch;
   const requests =
     PRICES.httpApiRequest +
@@ -193,7 +195,7 @@ export const requestFloorPerEvent = (fanOut: number, inlineFanOut: boolean): { r
     PRICES.dynamoWriteUnit +
     handOver +
     PRICES.dynamoReadUnit +
-    Math.ceil(fanOut / fullBatch) * PRICES.sqsRequest +
-    (fanOut / fullBatch) * (2 * PRICES.sqsRequest + PRICES.lambdaRequest);
-  return { requests, deliveryLog: fanOut * PRICES.dynamoWriteUnit };
+    Math.ceil(groups / fullBatch) * PRICES.sqsRequest +
+    (groups / fullBatch) * (2 * PRICES.sqsRequest + PRICES.lambdaRequest);
+  return { requests, deliveryLog: groups * PRICES.dynamoWriteUnit };
 };

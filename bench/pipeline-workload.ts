@@ -7,6 +7,8 @@ import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineSess
 export interface FanOutMeasurement {
   fanOut: number;
   events: number;
+  /** The steady rate the events were posted at. */
+  perSecond: number;
   deliveries: number;
   retriedDeliveries: number;
   /** Every AWS request of the run, function and event source. */
@@ -81,7 +83,7 @@ const measureFanOut = async (session: PipelineSession, { fanOut, events, perSeco
 
   const idleDurationMs = await probeDurations(session, type, fanOut);
   for (const id of ids) await session.api.unsubscribe(id);
-  return { fanOut, events, deliveries: events * fanOut, retriedDeliveries, calls, functions, idleDurationMs, memoryMb: session.memoryMb, logging: session.logging, seconds };
+  return { fanOut, events, perSecond, deliveries: events * fanOut, retriedDeliveries, calls, functions, idleDurationMs, memoryMb: session.memoryMb, logging: session.logging, seconds };
 };
 
 let measured: Promise<FanOutMeasurement[]> | undefined;

@@ -293,11 +293,12 @@ export interface WebhookFanoutProps {
    */
   readonly logLevel?: WebhookFanoutLogLevel;
   /**
-   * Share of successful delivery attempts whose `delivery` log line is written at INFO, from 0 to 1;
-   * the others are written at DEBUG. On a healthy pipeline they are most of the delivery function's
-   * log lines, and the delivery log (DynamoDB) keeps every attempt anyway. Failures, deferrals
-   * and exhaustion are always logged. 1 keeps one line per attempt (the local runtime, `npm start`,
-   * always uses 1 to print every attempt).
+   * Share of successful delivery attempts whose `delivery` log line, and of accepted events whose
+   * `event accepted` line, is written at INFO, from 0 to 1; the others are written at DEBUG. On a
+   * healthy pipeline they are most of the functions' log lines, the delivery log (DynamoDB) keeps
+   * every attempt anyway, and the API's access log has a line per request. Failures, deferrals
+   * and exhaustion are always logged. 1 keeps one line per attempt and event (the local runtime,
+   * `npm start`, always uses 1 to print every one).
    * @default 0.01
    */
   readonly successLogSampleRate?: number;

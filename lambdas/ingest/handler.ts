@@ -6,7 +6,7 @@ import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
-import { createLogger } from '../aws/observability';
+import { createLogger, parseSuccessLogSampleRate } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
@@ -32,6 +32,7 @@ const config = {
   apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
   tenantRateLimit: parseTenantRateLimit(env),
   inlineFanoutLimit: parseInlineFanoutLimit(env),
+  successLogSampleRate: parseSuccessLogSampleRate(env),
   ...parseRetention(env),
 };
 
@@ -86,7 +87,9 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
       ...(inlineFanOut === undefined ? {} : { inlineFanOut }),
     },
   );
-  logger.info('event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
+  // Sampled like successful deliveries: the API's access log already has a line per request.
+  const log = Math.random() < config.successLogSampleRate ? logger.info : logger.debug;
+  log.call(logger, 'event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
   metrics.addMetric(METRIC_NAMES.eventsAccepted, MetricUnit.Count, 1);
   return json(202, accepted);
 };

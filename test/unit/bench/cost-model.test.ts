@@ -70,14 +70,24 @@ describe('Function: priceLines', () => {
 });
 
 describe('Function: requestFloorPerEvent', () => {
-  it('puts the request floor at fan-out 10 at $3.35 per million events with ingest fanning out, $3.85 through the fan-out queue, and the delivery log at $6.25 more', () => {
+  it('puts the request floor at fan-out 10 at $2.45 per million events with ingest fanning out, $2.95 through the fan-out queue, and the delivery log at $0.625 more', () => {
     // Act
     const inline = requestFloorPerEvent(10, true);
     const queued = requestFloorPerEvent(10, false);
 
-    // Assess: 1.00 + 0.20 + 0.625 + 0.125 + 0.40 + 1.00, and + 0.40 + 0.10 through the queue (per million)
-    expect(inline.requests * 1e6).toBeCloseTo(3.35, 2);
-    expect(queued.requests * 1e6).toBeCloseTo(3.85, 2);
-    expect(inline.deliveryLog * 1e6).toBeCloseTo(6.25, 2);
+    // Assess: 1.00 + 0.20 + 0.625 + 0.125 + 0.40 + 0.10 (a tenth of a receive, a delete and an invocation for the one group), and + 0.40 + 0.10 through the queue (per million)
+    expect(inline.requests * 1e6).toBeCloseTo(2.45, 2);
+    expect(queued.requests * 1e6).toBeCloseTo(2.95, 2);
+    expect(inline.deliveryLog * 1e6).toBeCloseTo(0.625, 3);
+  });
+
+  it('counts a group message, its send share and its log write per ten deliveries', () => {
+    // Act
+    const hundred = requestFloorPerEvent(100, false);
+    const ninetyOne = requestFloorPerEvent(91, false);
+
+    // Assess: ten groups, one SendMessageBatch
+    expect(hundred.deliveryLog * 1e6).toBeCloseTo(6.25, 2);
+    expect(ninetyOne).toEqual(hundred);
   });
 });

@@ -94,7 +94,8 @@ export const deliveryMeasurements = (observation: DeliveryObservation): Measurem
     const dueAt = attempt.attempt === 1 ? runStartedAt(message) : observation.dueAt && Date.parse(observation.dueAt);
     if (!observation.rateLimited && typeof dueAt === 'number' && Number.isFinite(dueAt)) {
       // An attempt may start up to a second early; that is no lag.
-      const lagSeconds = Math.max(0, startedAt - dueAt) / 1000;
+      // Whole milliseconds: a float like 0.036000000000000004 costs its digits in every metric line.
+      const lagSeconds = Math.round(Math.max(0, startedAt - dueAt)) / 1000;
       measurements.push({ name: METRIC_NAMES.deliveryLag, unit: MetricUnit.Seconds, value: lagSeconds });
     }
   }

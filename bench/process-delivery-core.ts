@@ -3,10 +3,11 @@ import { NodeHttpSender } from '../lambdas/aws/http-sender';
 import { processSqsBatch } from '../lambdas/aws/sqs-batch';
 import { parseDeliveryPolicy } from '../lambdas/core/delivery-config';
 import { DEFAULTS } from '../lambdas/core/env-names';
-import { deliveryMessageSchema, parseMessage } from '../lambdas/core/messages';
-import type { DeliveryRecord, Subscription } from '../lambdas/core/model';
-import type { DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
+import { deliveryQueueMessageSchema, isGroupMessage, parseMessage } from '../lambdas/core/messages';
+import type { DeliveryGroupLog, DeliveryRecord, Subscription } from '../lambdas/core/model';
+import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
 import { deliver, type DeliverDeps } from '../lambdas/delivery/deliver';
+import { deliverGroup } from '../lambdas/delivery/deliver-group';
 import { EndpointHealthTracker } from '../lambdas/delivery/endpoint-health';
 import { SubscriptionCache } from '../lambdas/delivery/subscription-cache';
 
@@ -30,10 +31,23 @@ class InMemoryDeliveries implements DeliveryStore {
   getForEvent = notUsed("reading an event's deliveries");
 }
 
-/** The one subscription of the workload, from memory. */
-const lookUp = (subscription: Subscription) => ({
-  get: async (_tenantId: string, id: string) => (id === subscription.id ? subscription : undefined),
-});
+/** Group logs in memory; a write adds to what the item holds, as the UpdateItem does. */
+class InMemoryGroups implements DeliveryGroupStore {
+  private readonly logs = new Map<string, DeliveryGroupLog>();
+  async getGroup(tenantId: string, eventId: string, firstSubscriptionId: string) {
+    return this.logs.get(`${tenantId}#${eventId}#${firstSubscriptionId}`);
+  }
+  async recordGroup(log: DeliveryGroupLog): Promise<void> {
+    const key = `${log.tenantId}#${log.eventId}#${log.firstSubscriptionId}`;
+    this.logs.set(key, { ...log, delivered: { ...this.logs.get(key)?.delivered, ...log.delivered } });
+  }
+}
+
+/** The workload's subscriptions, from memory. */
+const lookUp = (subscriptions: readonly Subscription[]) => {
+  const byId = new Map(subscriptions.map((subscription) => [subscription.id, subscription]));
+  return { get: async (_tenantId: string, id: string) => byId.get(id) };
+};
 
 /** Every attempt of the workload succeeds on a healthy endpoint: a health write would be a failure to report. */
 const noHealthWrites = {
@@ -50,20 +64,21 @@ const noEvents: EventStore = {
 };
 
 /**
- * The delivery core without its AWS adapters: the batch processor, message validation, `deliver`
- * (signing, outcome, record) and the real node:http sender, with the subscription look-up and the
- * delivery records in memory and no logs or metrics. Set beside the whole handler, it shows what
- * the adapters cost per message.
+ * The delivery core without its AWS adapters: the batch processor, message validation, the group
+ * delivery and `deliver` (signing, outcome, record) and the real node:http sender, with the
+ * subscription look-up, the delivery records and the group logs in memory and no logs or metrics.
+ * Set beside the whole handler, it shows what the adapters cost per message.
  */
-export const deliveryCore = (subscription: Subscription): ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) => {
+export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) => {
   const policy = parseDeliveryPolicy(process.env);
+  const deliveries = new InMemoryDeliveries();
   const deps: DeliverDeps = {
     // The handler's cache, with the handler's 30 s bound.
-    subscriptions: new SubscriptionCache(lookUp(subscription), 30_000),
+    subscriptions: new SubscriptionCache(lookUp(subscriptions), 30_000),
     health: new EndpointHealthTracker(noHealthWrites, DEFAULTS.disableFailingAfterSeconds * 1000),
     rateLimiter: { acquire: async () => ({ allowed: true }) },
     operationalEvents: { emit: async () => undefined },
-    deliveries: new InMemoryDeliveries(),
+    deliveries,
     events: noEvents,
     sender: new NodeHttpSender(policy.targetPolicy),
     retrySchedule: policy.retrySchedule,
@@ -72,11 +87,24 @@ export const deliveryCore = (subscription: Subscription): ((event: SQSEvent, con
     now: Date.now,
     random: Math.random,
   };
+  const groupDeps = {
+    deliveries,
+    events: noEvents,
+    groups: new InMemoryGroups(),
+    splitOuts: { publishDelayed: notUsed('splitting a retry out of a group') },
+    deliveryLogRetentionDays: DEFAULTS.deliveryLogRetentionDays,
+    now: Date.now,
+  };
   return (event) => {
     const receivedAt = Date.now();
     return processSqsBatch(event, async (record) => {
-      const message = parseMessage(deliveryMessageSchema, record.body);
-      const decision = await deliver(message, { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt }, deps);
+      const message = parseMessage(deliveryQueueMessageSchema, record.body);
+      const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt };
+      if (isGroupMessage(message)) {
+        await deliverGroup(message, receipt, groupDeps, (single, ports) => deliver(single, receipt, { ...deps, ...ports }));
+        return;
+      }
+      const decision = await deliver(message, receipt, deps);
       if (decision.action === 'retry_later') throw new Error(`retry in ${decision.visibilitySeconds} s`);
     });
   };

@@ -9,8 +9,12 @@ export const RUNS = 5;
 export const CONCURRENCY = 10;
 export const BODY_BYTES = 1024;
 
-/** The three clients measured side by side. */
-export const CONTENDERS = ['bareClient', 'handler', 'core'] as const;
+/**
+ * The clients measured side by side. `handler` gets one group message of CONCURRENCY subscriptions
+ * per invocation (an event at fan-out 10, the common case); `handlerSingles` gets CONCURRENCY group
+ * messages of one subscription each (events at fan-out 1, the handler's least efficient shape).
+ */
+export const CONTENDERS = ['bareClient', 'handler', 'handlerSingles', 'core'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export interface RunFigures {
@@ -22,6 +26,8 @@ export interface RunFigures {
 export interface DeliveryWorkerResult {
   /** Each contender's runs, in the order they ran. */
   runs: Record<Contender, RunFigures[]>;
-  /** AWS calls per delivered message over the handler's measured runs, by `Service.Operation`. */
+  /** AWS calls per delivery over the handler's measured runs of one group per batch, by `Service.Operation`. */
   handlerCallsPerMessage: Record<string, number>;
+  /** The same for its runs of groups of one. */
+  singlesCallsPerMessage: Record<string, number>;
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV } from '../lambdas/core/env-names';
 import { newId } from '../lambdas/core/ids';
-import type { DeliveryMessage } from '../lambdas/core/messages';
+import type { DeliveryGroupMessage } from '../lambdas/core/messages';
 import type { Subscription } from '../lambdas/core/model';
 import { webhookBody } from '../lambdas/delivery/webhook-request';
 import { lambdaContext } from '../local/lambda-context';
@@ -28,7 +28,11 @@ const WARM_UP_REQUESTS = 1_000;
 
 const TENANT = 'bench';
 
-const subscriptionFor = (url: string): Subscription => benchSubscription(TENANT, url, BENCH_EVENT_TYPE);
+/** CONCURRENCY subscriptions to the one receiver, in id order as fan-out reads and groups them. */
+const subscriptionsFor = (url: string): Subscription[] =>
+  Array.from({ length: CONCURRENCY }, (_, i) => benchSubscription(TENANT, `${url}?s=${i}`, BENCH_EVENT_TYPE)).sort((a, b) =>
+    a.id < b.id ? -1 : 1,
+  );
 
 /** Event data sized so that the body every subscriber receives is exactly `BODY_BYTES`. */
 const dataForBody = (createdAt: string): unknown => {
@@ -40,7 +44,7 @@ const dataForBody = (createdAt: string): unknown => {
 };
 
 /** A first receive of a first run, as fan-out sends it and Lambda's SQS event source hands it over. */
-const sqsRecord = (message: DeliveryMessage): SQSRecord => {
+const sqsRecord = (message: DeliveryGroupMessage): SQSRecord => {
   const now = String(Date.now());
   return {
     messageId: randomUUID(),
@@ -55,31 +59,37 @@ const sqsRecord = (message: DeliveryMessage): SQSRecord => {
   };
 };
 
+/** How the deliveries of a batch are shaped: one group of every subscription, or one group per subscription. */
+type BatchShape = 'one group' | 'groups of one';
+
 /**
  * `count` requests' worth of SQS events, built before the clock starts (Lambda builds them, not the
- * function). A full batch is what puts `CONCURRENCY` requests in flight: a batch's messages go out together.
+ * function). Each batch puts `CONCURRENCY` requests in flight: every delivery of a batch goes out
+ * together, whether as one group message (an event at fan-out 10) or as `CONCURRENCY` messages of
+ * one subscription each (events at fan-out 1). Every message is the first receive of a distinct event.
  */
-const deliveryBatches = (subscription: Subscription, count: number): Array<[SQSEvent, Context]> => {
+const deliveryBatches = (subscriptions: readonly Subscription[], count: number, shape: BatchShape): Array<[SQSEvent, Context]> => {
   const createdAt = new Date().toISOString();
   const data = dataForBody(createdAt);
+  const groupOf = (members: readonly Subscription[]): DeliveryGroupMessage => {
+    const eventId = newId('evt');
+    return {
+      v: 1,
+      tenantId: TENANT,
+      eventId,
+      eventType: BENCH_EVENT_TYPE,
+      createdAt,
+      run: eventId,
+      subscriptions: members.map((s) => ({ id: s.id, version: s.version })),
+      hasData: true,
+      data,
+    };
+  };
   const batches: Array<[SQSEvent, Context]> = [];
   for (let sent = 0; sent < count; sent += CONCURRENCY) {
-    const records = Array.from({ length: Math.min(CONCURRENCY, count - sent) }, () => {
-      const eventId = newId('evt');
-      return sqsRecord({
-        v: 1,
-        tenantId: TENANT,
-        eventId,
-        eventType: BENCH_EVENT_TYPE,
-        createdAt,
-        run: eventId,
-        subscriptionId: subscription.id,
-        subscriptionVersion: subscription.version,
-        hasData: true,
-        data,
-      });
-    });
-    batches.push([{ Records: records }, lambdaContext('delivery', 900_000)]);
+    const members = subscriptions.slice(0, Math.min(CONCURRENCY, count - sent));
+    const messages = shape === 'one group' ? [groupOf(members)] : members.map((member) => groupOf([member]));
+    batches.push([{ Records: messages.map(sqsRecord) }, lambdaContext('delivery', 900_000)]);
   }
   return batches;
 };
@@ -97,8 +107,8 @@ const timed = async (count: number, work: () => Promise<unknown>): Promise<RunFi
 };
 
 /** One instance of a batch handler: one batch at a time, as Lambda invokes an execution environment. */
-const batchHandlerRun = async (handler: DeliveryHandler, subscription: Subscription, count: number): Promise<RunFigures> => {
-  const batches = deliveryBatches(subscription, count);
+const batchHandlerRun = async (handler: DeliveryHandler, subscriptions: readonly Subscription[], count: number, shape: BatchShape): Promise<RunFigures> => {
+  const batches = deliveryBatches(subscriptions, count, shape);
   return timed(count, async () => {
     for (const [event, context] of batches) {
       const response = await handler(event, context);
@@ -140,22 +150,35 @@ runAsWorker(async (): Promise<DeliveryWorkerResult> => {
   const { createDynamoClient } = await import('../lambdas/aws/clients');
   const { DynamoSubscriptionStore } = await import('../lambdas/aws/dynamo-subscription-store');
 
-  const subscription = subscriptionFor(receiverUrl);
-  await new DynamoSubscriptionStore(createDynamoClient(), process.env[ENV.subscriptionsTable]!).create(subscription);
+  const subscriptions = subscriptionsFor(receiverUrl);
+  const store = new DynamoSubscriptionStore(createDynamoClient(), process.env[ENV.subscriptionsTable]!);
+  for (const subscription of subscriptions) await store.create(subscription);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const createdAt = new Date().toISOString();
   const body = Buffer.from(webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, dataForBody(createdAt)));
 
-  const core = deliveryCore(subscription);
+  const core = deliveryCore(subscriptions);
+  const calls: Record<string, number>[] = [];
+  /** The handler's AWS calls of each shape, counted over its measured runs only. */
+  const countingCalls = (shape: BatchShape, index: number) => async (count: number) => {
+    const before = awsRequests.snapshot();
+    const figures = await batchHandlerRun(handler, subscriptions, count, shape);
+    const after = awsRequests.snapshot();
+    for (const [name, total] of Object.entries(after)) calls[index]![name] = (calls[index]![name] ?? 0) + total - (before[name] ?? 0);
+    return figures;
+  };
+  calls.push({}, {});
   const contenders: Record<Contender, (count: number) => Promise<RunFigures>> = {
     bareClient: (count) => bareClientRun(agent, receiverUrl, body, count),
-    handler: (count) => batchHandlerRun(handler, subscription, count),
-    core: (count) => batchHandlerRun(core, subscription, count),
+    handler: countingCalls('one group', 0),
+    handlerSingles: countingCalls('groups of one', 1),
+    core: (count) => batchHandlerRun(core, subscriptions, count, 'one group'),
   };
   for (const name of CONTENDERS) await contenders[name](WARM_UP_REQUESTS);
-  awsRequests.reset();
+  calls[0] = {};
+  calls[1] = {};
 
-  const runs: Record<Contender, RunFigures[]> = { bareClient: [], handler: [], core: [] };
+  const runs: Record<Contender, RunFigures[]> = { bareClient: [], handler: [], handlerSingles: [], core: [] };
   for (let run = 0; run < RUNS; run++) {
     // Each run starts with the next contender, so none is always first or always last.
     for (let turn = 0; turn < CONTENDERS.length; turn++) {
@@ -164,8 +187,7 @@ runAsWorker(async (): Promise<DeliveryWorkerResult> => {
     }
   }
   const delivered = RUNS * REQUESTS_PER_RUN;
-  return {
-    runs,
-    handlerCallsPerMessage: Object.fromEntries(Object.entries(awsRequests.snapshot()).map(([name, calls]) => [name, calls / delivered])),
-  };
+  const perDelivery = (counted: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counted).filter(([, total]) => total > 0).map(([name, total]) => [name, total / delivered]));
+  return { runs, handlerCallsPerMessage: perDelivery(calls[0]!), singlesCallsPerMessage: perDelivery(calls[1]!) };
 });

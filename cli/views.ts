@@ -5,7 +5,7 @@ import type {
   eventResponseSchema,
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
-} from '../lambdas/core/api-schemas';
+} from '../lambdas/core/api-responses';
 import { fieldList, textTable } from './table';
 
 /* How the CLI shows the API's answers to people; `--json` prints the answers as they came. */

@@ -18,12 +18,12 @@ import {
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
 import { HttpError } from '../core/errors';
-import { buildOpenApiDocument } from '../core/openapi';
 import { Authenticator } from '../http/authenticator';
 import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
-import { json, type HttpResult } from '../http/responses';
+import { json, jsonText, type HttpResult } from '../http/responses';
 import { Router } from '../http/router';
 import { eventRoutes } from './event-routes';
+import { openApiJson } from './openapi-document';
 import { subscriptionRoutes } from './subscription-routes';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { tenantThrottles } from '../http/tenant-throttle';
@@ -59,7 +59,7 @@ const fanout = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
 
 const router = new Router([
   { method: 'GET', path: '/health', public: true, handler: async () => json(200, { status: 'ok' }) },
-  { method: 'GET', path: '/openapi.json', public: true, handler: async () => json(200, buildOpenApiDocument()) },
+  { method: 'GET', path: '/openapi.json', public: true, handler: async () => jsonText(200, openApiJson()) },
   { method: 'POST', path: '/v1/events', handler: publishedElsewhere },
   ...subscriptionRoutes({
     subscriptions,

@@ -1,36 +1,38 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Scope } from './api-keys';
+import './api-request-docs';
 import {
   API_EXAMPLES,
   attemptLogSchema,
-  createSubscriptionRequestSchema,
   deliveryListResponseSchema,
   deliveryResponseSchema,
-  deliveryStatusSchema,
   errorResponseSchema,
   eventResponseSchema,
   healthResponseSchema,
+  publishEventResponseSchema,
+  recoverResponseSchema,
+  replayResponseSchema,
+  subscriptionListResponseSchema,
+  subscriptionResponseSchema,
+} from './api-responses';
+import {
+  createSubscriptionRequestSchema,
+  deliveryStatusSchema,
   idempotencyKeySchema,
   paginationQuerySchema,
   publishEventRequestSchema,
-  publishEventResponseSchema,
   recoverRequestSchema,
-  recoverResponseSchema,
   replayRequestSchema,
-  replayResponseSchema,
   subscriptionDeliveriesQuerySchema,
-  subscriptionListResponseSchema,
-  subscriptionResponseSchema,
   updateSubscriptionRequestSchema,
 } from './api-schemas';
 
 /**
- * The OpenAPI 3.1 document of the public API, generated from the zod schemas the handlers validate
- * with (`z.toJSONSchema`, JSON Schema 2020-12). Built on the first `GET /openapi.json` and kept;
- * `npm run openapi` writes it to docs/openapi.json, and a unit test keeps the two equal.
- *
- * Nothing here runs at import but constant tables: the api function pays for the conversion only
- * when the document is asked for.
+ * The OpenAPI 3.1 document of the public API, generated from the zod/mini schemas the handlers
+ * validate with (`z.toJSONSchema`, JSON Schema 2020-12) and the descriptions registered for them.
+ * It is generated at build time, not in a function: `npm run openapi` writes it to docs/openapi.json
+ * and, compressed, to the module the api function serves (lambdas/api/openapi-document.ts), and a
+ * unit test keeps both equal to what this module builds.
  */
 
 /** The version of the API contract (not of the package): bump it with the contract. */
@@ -52,10 +54,12 @@ export const openApiDocumentSchema = z
     info: z.looseObject({ title: z.string(), version: z.string() }),
     paths: z.record(z.string(), z.unknown()),
   })
-  .meta({
-    description: 'This document.',
-    examples: [{ openapi: '3.1.0', info: { title: 'webhook-fanout', version: API_VERSION }, paths: {} }],
-  });
+  .check(
+    z.meta({
+      description: 'This document.',
+      examples: [{ openapi: '3.1.0', info: { title: 'webhook-fanout', version: API_VERSION }, paths: {} }],
+    }),
+  );
 
 /** Response bodies, converted as what the API sends (zod's output type). */
 export const RESPONSE_SCHEMAS = {
@@ -164,14 +168,14 @@ export interface OperationSpec {
   /** The scope the route requires; routes without one are public (no API key). */
   scope?: Scope;
   pathParameter?: 'SubscriptionId' | 'EventId';
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   idempotencyKeyHeader?: boolean;
   body?: { schema: RequestName; optional?: boolean; example?: unknown };
   success: { status: 200 | 201 | 202 | 204; description: string; schema?: ResponseName; example?: unknown };
   errors: ErrorUse[];
 }
 
-const subscriptionExample = (RESPONSE_SCHEMAS.Subscription.meta()?.examples as Json[] | undefined)?.[0];
+const subscriptionExample = (z.globalRegistry.get(RESPONSE_SCHEMAS.Subscription)?.examples as Json[] | undefined)?.[0];
 
 /** Every route of the public API: the api function's router and the ingest function's one. */
 export const OPERATIONS: readonly OperationSpec[] = [
@@ -442,13 +446,13 @@ const firstExample = (schema: z.core.$ZodType): unknown => {
   return examples[0];
 };
 
-const queryParameters = (query: z.ZodObject): Json[] =>
+const queryParameters = (query: z.ZodMiniObject): Json[] =>
   Object.entries(query.shape).map(([name, field]) => {
-    const { description, ...schema } = convert(field as z.ZodType, 'input');
+    const { description, ...schema } = convert(field, 'input');
     return {
       name,
       in: 'query',
-      required: !(field as z.ZodType).safeParse(undefined).success,
+      required: !z.safeParse(field, undefined).success,
       ...(description === undefined ? {} : { description }),
       schema,
     };

@@ -5,7 +5,7 @@ import './zod-english';
 /**
  * The body of `POST /v1/events`, in zod's tree-shakable "mini" build: the ingest function loads
  * only this schema and the queue messages, and the mini build keeps about 70 KB and 10 ms out of
- * each cold start. lambdas/core/api-schemas.ts adds the descriptions and examples the OpenAPI
+ * each cold start. lambdas/core/api-request-docs.ts adds the descriptions and examples the OpenAPI
  * document shows; they never change what a schema accepts.
  */
 

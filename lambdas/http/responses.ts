@@ -5,11 +5,15 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: numbe
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
+/** An answer whose body is JSON text already. */
+export const jsonText = (statusCode: number, text: string, headers: Record<string, string> = {}): HttpResult => ({
   statusCode,
   headers: { ...JSON_HEADERS, ...headers },
-  body: JSON.stringify(body),
+  body: text,
 });
+
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult =>
+  jsonText(statusCode, JSON.stringify(body), headers);
 
 export const noContent = (): HttpResult => ({ statusCode: 204, headers: {}, body: '' });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PublishEventRequest, PublishEventResponse } from '../core/api-schemas';
+import type { PublishEventResponse } from '../core/api-responses';
+import type { PublishEventRequest } from '../core/api-schemas';
 import { canonicalJson } from '../core/canonical-json';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';

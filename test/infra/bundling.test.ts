@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../lambdas/core/openapi';
 import { HANDLER_SOURCE_METADATA } from '../../lib/webhook-fanout';
 import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
 import { createTestApp } from './synth';
@@ -35,9 +36,9 @@ describe('Bundling: WebhookFanout functions', () => {
     }
   });
 
-  it('loads each bundle as Lambda does, and the api bundle answers GET /health', () => {
+  it('loads each bundle as Lambda does, and the api bundle answers GET /health and GET /openapi.json', () => {
     // The template's references (table names, queue URLs) stand for resources that do not exist
-    // here; loading the handler reads them, and /health touches none.
+    // here; loading the handler reads them, and neither /health nor /openapi.json touches them.
     const resolved = (name: string, value: unknown): string =>
       typeof value === 'string' ? value : name.endsWith('_URL') ? 'https://sqs.us-east-1.amazonaws.com/123456789012/placeholder' : 'placeholder';
     expect(bundles).toHaveLength(4);
@@ -45,17 +46,26 @@ describe('Bundling: WebhookFanout functions', () => {
       const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, resolved(name, value)]));
       const script = `
         const { handler } = require(${JSON.stringify(file)});
-        const health = { version: '2.0', rawPath: '/health', rawQueryString: '', headers: {}, isBase64Encoded: false,
-          requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'r', timeEpoch: Date.now() } };
-        const context = { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 10000 };
-        const probe = process.env.HANDLER_IS_API === '1' ? handler(health, context).then((r) => r.statusCode) : Promise.resolve(typeof handler);
+        const get = (path) => handler({ version: '2.0', rawPath: path, rawQueryString: '', headers: {}, isBase64Encoded: false,
+          requestContext: { http: { method: 'GET', path }, requestId: 'r', timeEpoch: Date.now() } },
+          { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 10000 });
+        const probe = process.env.HANDLER_IS_API === '1'
+          ? Promise.all([get('/health'), get('/openapi.json')]).then(([health, document]) => JSON.stringify({ health: health.statusCode, document }))
+          : Promise.resolve(typeof handler);
         probe.then((result) => process.stdout.write(String(result)), (error) => { process.stderr.write(String(error)); process.exit(1); });`;
       const isApi = source === 'lambdas/api/handler.ts';
       const output = execFileSync(process.execPath, ['-e', script], {
         env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR', ...env, HANDLER_IS_API: isApi ? '1' : '0' },
         encoding: 'utf8',
       });
-      expect(output, file).toBe(isApi ? '200' : 'function');
+      if (!isApi) {
+        expect(output, file).toBe('function');
+        continue;
+      }
+      const { health, document } = JSON.parse(output) as { health: number; document: { statusCode: number; headers: Record<string, string>; body: string } };
+      expect(health, file).toBe(200);
+      expect(document, file).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
+      expect(JSON.parse(document.body), `${file}: GET /openapi.json`).toEqual(buildOpenApiDocument());
     }
   });
 });

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
+import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
 import { acceptEvent } from '../../../lambdas/ingest/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
-import { errorResponseSchema, eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/core/api-schemas';
+import { errorResponseSchema } from '../../../lambdas/core/api-responses';
+import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/core/api-schemas';
 import { isId, newId } from '../../../lambdas/core/ids';
 import type { DeliveryRecord } from '../../../lambdas/core/model';
 import {
@@ -261,6 +263,18 @@ describe('OpenAPI document', () => {
     expect(Object.isFrozen(document.paths)).toBe(true);
     expect(JSON.parse(committed), 'docs/openapi.json is stale: run `npm run openapi` and commit it').toEqual(document);
     expect(committed, 'docs/openapi.json is stale: run `npm run openapi` and commit it').toBe(renderOpenApiJson());
+  });
+
+  it('is what the api function serves, as compact JSON (lambdas/api/openapi-document.generated.ts)', () => {
+    // Prepare
+    const stale = 'lambdas/api/openapi-document.generated.ts is stale: run `npm run openapi` and commit it';
+
+    // Act
+    const served = openApiJson();
+
+    // Assess
+    expect(JSON.parse(served), stale).toEqual(document);
+    expect(served, stale).toBe(JSON.stringify(document));
   });
 });
 

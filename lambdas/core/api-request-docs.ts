@@ -1,0 +1,108 @@
+import * as z from 'zod/mini';
+import { API_EXAMPLES } from './api-responses';
+import {
+  createSubscriptionRequestSchema,
+  deliveryStatusSchema,
+  descriptionSchema,
+  eventTypeFilterSchema,
+  eventTypeSchema,
+  eventTypesSchema,
+  headersSchema,
+  idempotencyKeySchema,
+  paginationQuerySchema,
+  publishEventRequestSchema,
+  rateLimitSchema,
+  recoverRequestSchema,
+  replayRequestSchema,
+  subscriptionDeliveriesQuerySchema,
+  updateSubscriptionRequestSchema,
+  urlSchema,
+} from './api-schemas';
+
+/**
+ * The descriptions and examples the OpenAPI document gives the request schemas, registered in
+ * zod's global registry (what `.meta()` writes to) by importing this module. They live apart from
+ * the rules in lambdas/core/api-schemas.ts so that the api function, which validates with those
+ * rules, does not carry the words of the document in its bundle.
+ *
+ * A rule that only a `refine()` checks cannot be expressed in JSON Schema; where it matters,
+ * `pattern` states it for readers (test/unit/core/openapi.test.ts holds the two to the same answers).
+ */
+
+const describe = (schema: z.core.$ZodType, meta: z.core.GlobalMeta): void => {
+  z.globalRegistry.add(schema, meta);
+};
+
+describe(eventTypeSchema, {
+  description: 'Dot-separated words of letters, digits, "_" or "-", 1..128 characters.',
+  pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+  examples: ['order.created'],
+});
+describe(idempotencyKeySchema, {
+  description:
+    'Unique per tenant for 24 h: a repeat returns the original answer and delivers nothing again; the same key with a different body is a 409.',
+  examples: ['order-1042-created'],
+});
+describe(publishEventRequestSchema.shape.data, { description: 'Any JSON value (null included): the payload every subscriber receives.' });
+describe(publishEventRequestSchema.shape.idempotencyKey, {
+  description: 'The same as the Idempotency-Key header, for clients that cannot set headers; send one of the two.',
+});
+describe(publishEventRequestSchema, {
+  description: 'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." are reserved.',
+  examples: [{ type: 'order.created', data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
+});
+
+describe(eventTypeFilterSchema, {
+  description: 'An exact event type, a prefix wildcard ("order.*" matches "order.created" and "order.line.added", not "order"), or "*".',
+  pattern: '^(\\*|[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*(\\.\\*)?)$',
+  examples: ['order.*'],
+});
+describe(headersSchema, {
+  description:
+    'Extra headers sent with every delivery: at most 20, names are HTTP tokens; "webhook-*" and the headers the sender sets itself (content-type, host, ...) are refused.',
+  examples: [{ 'x-team': 'billing' }],
+});
+describe(urlSchema, {
+  description: 'Where deliveries are POSTed: https (http only where the deployment allows it), a public address unless allowed by the network policy, no credentials.',
+  examples: [API_EXAMPLES.url],
+});
+describe(eventTypesSchema, { description: 'Filters: an event is delivered when any of them matches its type.' });
+describe(descriptionSchema, { description: 'Free text for people.' });
+describe(rateLimitSchema, {
+  description: 'At most this many delivery attempts per second to this subscription, across all delivery function instances.',
+});
+describe(createSubscriptionRequestSchema, {
+  description: 'A new subscription. Its host is resolved now and every address it resolves to must be allowed.',
+  examples: [{ url: API_EXAMPLES.url, eventTypes: ['order.*'], description: 'Order service', headers: { 'x-team': 'billing' } }],
+});
+describe(updateSubscriptionRequestSchema, {
+  description:
+    'The fields to change, at least one. `null` clears description or rateLimitPerSecond; `enabled: true` re-enables a subscription disabled for any reason.',
+  examples: [{ eventTypes: ['order.*', 'refund.created'], enabled: true }],
+});
+
+describe(recoverRequestSchema.shape.since, { description: 'Start of the window of event acceptance times; not in the future.' });
+describe(recoverRequestSchema.shape.until, { description: 'End of the window, after `since`; defaults to now.' });
+describe(recoverRequestSchema, {
+  description: 'Re-send every exhausted delivery to this subscription of the events accepted in the window.',
+  examples: [{ since: '2026-03-01T00:00:00Z', until: '2026-03-01T06:00:00Z' }],
+});
+
+describe(replayRequestSchema.shape.subscriptionId, {
+  description: 'Deliver again to this subscription only; without it, to every matching subscription.',
+});
+describe(replayRequestSchema, {
+  description: 'Optional: the whole body may be left out.',
+  examples: [{ subscriptionId: API_EXAMPLES.subscriptionId }],
+});
+
+describe(paginationQuerySchema.shape.limit, { description: 'Page size, 1..100.' });
+describe(paginationQuerySchema.shape.cursor, { description: 'The `cursor` of the previous page; absent from the last page.' });
+
+describe(deliveryStatusSchema, {
+  description:
+    '"exhausted": no attempt will follow, because the schedule ran out or the failure is permanent; "skipped": the subscription was disabled when the delivery came due.',
+});
+describe(subscriptionDeliveriesQuerySchema.shape.status, { description: 'Only delivery records in this status.' });
+describe(subscriptionDeliveriesQuerySchema.shape.since, { description: 'Only records of events accepted at or after this time.' });
+describe(subscriptionDeliveriesQuerySchema.shape.until, { description: 'Only records of events accepted at or before this time.' });

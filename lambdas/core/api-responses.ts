@@ -1,0 +1,282 @@
+import * as z from 'zod/mini';
+import { deliveryStatusSchema } from './api-schemas';
+import './zod-english';
+
+/**
+ * The bodies the public API answers with, for the OpenAPI document (lambdas/core/openapi.ts), the
+ * CLI's types and the tests that hold the handlers to them (lambdas/api/views.ts and the routes
+ * build the bodies themselves). No function bundles this module (the handlers import only its
+ * types): `z.meta()` adds the descriptions and examples the document shows, and never changes what
+ * a schema accepts.
+ */
+
+/** Values the examples of the document share, so that they tell one consistent story. */
+export const API_EXAMPLES = {
+  eventId: 'evt_01JNP8X3K5N2B7C4D9M6Q0R1ST',
+  subscriptionId: 'sub_01JNP7YV0A4H6T8W2E5R7Y9QZB',
+  replayId: 'run_01JNPA2B6S2D4F6G8H0J2K4M6N',
+  recoveryId: 'run_01JNPB3C7T3E5G7J9K1M3N5P7Q',
+  secret: 'whsec_ZXhhbXBsZS1zaWduaW5nLXNlY3JldC0zMi1ieXRlcyE=', // base64 of "example-signing-secret-32-bytes!"
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:30:00.000Z',
+  url: 'https://hooks.example.com/orders',
+} as const;
+
+/** A timestamp as the API writes it: ISO 8601 in UTC (`Date.prototype.toISOString`). */
+const timestampSchema = z.string().check(z.meta({ format: 'date-time' }));
+
+export const publishEventResponseSchema = z
+  .object({
+    id: z.string().check(z.meta({ description: 'The event id, `evt_<ULID>`.', examples: [API_EXAMPLES.eventId] })),
+    type: z.string(),
+    createdAt: timestampSchema,
+  })
+  .check(
+    z.meta({
+      description: 'The event was stored and handed to fan-out. A repeat with the same Idempotency-Key answers this body again.',
+      examples: [{ id: API_EXAMPLES.eventId, type: 'order.created', createdAt: API_EXAMPLES.createdAt }],
+    }),
+  );
+export type PublishEventResponse = z.infer<typeof publishEventResponseSchema>;
+
+export const subscriptionResponseSchema = z
+  .object({
+    id: z.string().check(z.meta({ description: 'The subscription id, `sub_<ULID>`.', examples: [API_EXAMPLES.subscriptionId] })),
+    url: z.string(),
+    eventTypes: z.array(z.string()),
+    description: z.optional(z.string()),
+    headers: z.record(z.string(), z.string()),
+    rateLimitPerSecond: z.optional(z.number()),
+    enabled: z.boolean(),
+    disabledReason: z.optional(z.string()).check(
+      z.meta({
+        description: 'Why it is disabled: "disabled_by_user", "endpoint_gone" (the receiver answered 410) or "failing_too_long".',
+      }),
+    ),
+    disabledAt: z.optional(timestampSchema),
+    /** Since when every attempt has failed; absent while the endpoint is healthy. */
+    failingSince: z.optional(timestampSchema).check(z.meta({ description: 'Since when every attempt has failed; absent while the endpoint is healthy.' })),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+    /** Present only in the answers to create and rotate-secret. */
+    secret: z.optional(z.string()).check(
+      z.meta({
+        description: 'The signing secret (`whsec_...`). Present only in the answers to create and rotate-secret.',
+        examples: [API_EXAMPLES.secret],
+      }),
+    ),
+  })
+  .check(
+    z.meta({
+      description: 'A subscription as clients see it: never its secrets, except in the answer that made one.',
+      examples: [
+        {
+          id: API_EXAMPLES.subscriptionId,
+          url: API_EXAMPLES.url,
+          eventTypes: ['order.*'],
+          description: 'Order service',
+          headers: { 'x-team': 'billing' },
+          enabled: true,
+          createdAt: API_EXAMPLES.createdAt,
+          updatedAt: API_EXAMPLES.updatedAt,
+        },
+      ],
+    }),
+  );
+export type SubscriptionResponse = z.infer<typeof subscriptionResponseSchema>;
+
+const pageCursorSchema = z.string().check(z.meta({ description: 'Pass as `?cursor=` for the next page; absent on the last page.' }));
+
+export const subscriptionListResponseSchema = z.object({ items: z.array(subscriptionResponseSchema), cursor: z.optional(pageCursorSchema) }).check(
+  z.meta({
+    description: 'A page of subscriptions, oldest first.',
+    examples: [
+      {
+        items: [
+          {
+            id: API_EXAMPLES.subscriptionId,
+            url: API_EXAMPLES.url,
+            eventTypes: ['order.*'],
+            headers: {},
+            enabled: true,
+            createdAt: API_EXAMPLES.createdAt,
+            updatedAt: API_EXAMPLES.createdAt,
+          },
+        ],
+        cursor: 'c3ViXzAxSk5QN1lWMEE0SDZUOFcyRTVSN1k5UVpC',
+      },
+    ],
+  }),
+);
+
+export const attemptLogSchema = z.object({
+  attempt: z.number().check(z.int(), z.minimum(1), z.meta({ description: 'Attempt number in this run, from 1.' })),
+  at: timestampSchema,
+  outcome: z.enum(['delivered', 'failed']),
+  statusCode: z
+    .optional(z.number().check(z.int(), z.minimum(100), z.maximum(599)))
+    .check(z.meta({ description: "The receiver's HTTP status, when it answered." })),
+  durationMs: z.number().check(z.minimum(0)),
+  reason: z.optional(z.string()).check(
+    z.meta({
+      description:
+        'Why it failed: redirect, client_error, server_error, throttled, gone, timeout, connection, dns, tls, blocked_target or invalid_target.',
+    }),
+  ),
+  error: z.optional(z.string()).check(z.meta({ description: 'The transport error, when the receiver did not answer.' })),
+  responseSnippet: z.optional(z.string()).check(z.meta({ description: 'The first bytes of a failed response.' })),
+  nextAttemptAt: z.optional(timestampSchema),
+});
+
+export const deliveryResponseSchema = z
+  .object({
+    eventId: z.string(),
+    subscriptionId: z.string(),
+    eventType: z.string(),
+    status: deliveryStatusSchema,
+    attempts: z
+      .number()
+      .check(z.int(), z.minimum(0), z.meta({ description: 'Attempts made in the current run (a replay or recovery starts a new run).' })),
+    lastAttemptAt: z.optional(timestampSchema),
+    nextAttemptAt: z.optional(timestampSchema).check(z.meta({ description: 'When the next attempt is due; only while `retrying`.' })),
+    attemptLog: z.array(attemptLogSchema).check(z.meta({ description: 'The most recent attempts, oldest first, at most 20.' })),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .check(
+    z.meta({
+      description: 'The delivery record of one event to one subscription.',
+      examples: [
+        {
+          eventId: API_EXAMPLES.eventId,
+          subscriptionId: API_EXAMPLES.subscriptionId,
+          eventType: 'order.created',
+          status: 'retrying',
+          attempts: 1,
+          lastAttemptAt: '2026-03-01T12:00:01.000Z',
+          nextAttemptAt: '2026-03-01T12:00:31.000Z',
+          attemptLog: [
+            {
+              attempt: 1,
+              at: '2026-03-01T12:00:01.000Z',
+              outcome: 'failed',
+              statusCode: 503,
+              durationMs: 84,
+              reason: 'throttled',
+              responseSnippet: 'upstream unavailable',
+              nextAttemptAt: '2026-03-01T12:00:31.000Z',
+            },
+          ],
+          createdAt: '2026-03-01T12:00:01.000Z',
+          updatedAt: '2026-03-01T12:00:01.000Z',
+        },
+      ],
+    }),
+  );
+
+export const deliveryListResponseSchema = z.object({ items: z.array(deliveryResponseSchema), cursor: z.optional(pageCursorSchema) }).check(
+  z.meta({
+    description: 'A page of delivery records.',
+    examples: [
+      {
+        items: [
+          {
+            eventId: API_EXAMPLES.eventId,
+            subscriptionId: API_EXAMPLES.subscriptionId,
+            eventType: 'order.created',
+            status: 'delivered',
+            attempts: 1,
+            lastAttemptAt: '2026-03-01T12:00:01.000Z',
+            attemptLog: [{ attempt: 1, at: '2026-03-01T12:00:01.000Z', outcome: 'delivered', statusCode: 200, durationMs: 42 }],
+            createdAt: '2026-03-01T12:00:01.000Z',
+            updatedAt: '2026-03-01T12:00:01.000Z',
+          },
+        ],
+      },
+    ],
+  }),
+);
+
+const deliveryCount = z.optional(z.number().check(z.int(), z.minimum(1)));
+
+export const eventResponseSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    createdAt: timestampSchema,
+    data: z.unknown().check(z.meta({ description: 'The payload as published.' })),
+    deliveries: z
+      .object({
+        pending: deliveryCount,
+        delivered: deliveryCount,
+        retrying: deliveryCount,
+        exhausted: deliveryCount,
+        skipped: deliveryCount,
+        complete: z.boolean().check(z.meta({ description: 'False when the tenant has more than 1000 subscriptions and only the first were counted.' })),
+      })
+      .check(z.meta({ description: 'How many delivery records of the event are in each status; a status with none is left out.' })),
+  })
+  .check(
+    z.meta({
+      description: 'An event and a count of its deliveries by status.',
+      examples: [
+        {
+          id: API_EXAMPLES.eventId,
+          type: 'order.created',
+          createdAt: API_EXAMPLES.createdAt,
+          data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' },
+          deliveries: { delivered: 2, retrying: 1, complete: true },
+        },
+      ],
+    }),
+  );
+
+export const replayResponseSchema = z
+  .object({
+    eventId: z.string(),
+    replayId: z.string().check(z.meta({ description: 'Names this replay (`run_<ULID>`); deliveries of it start a new run.' })),
+    subscriptionId: z.optional(z.string()),
+  })
+  .check(
+    z.meta({
+      description: 'The replay was handed to fan-out.',
+      examples: [{ eventId: API_EXAMPLES.eventId, replayId: API_EXAMPLES.replayId, subscriptionId: API_EXAMPLES.subscriptionId }],
+    }),
+  );
+
+export const recoverResponseSchema = z
+  .object({
+    subscriptionId: z.string(),
+    recoveryId: z.string().check(z.meta({ description: 'Names this recovery (`run_<ULID>`).' })),
+    since: z.string().check(z.meta({ format: 'date-time', description: 'As given.' })),
+    until: timestampSchema.check(z.meta({ description: 'As given, or the time of the request.' })),
+  })
+  .check(
+    z.meta({
+      description: 'The recovery was handed to fan-out, which re-sends the exhausted deliveries of the window.',
+      examples: [
+        {
+          subscriptionId: API_EXAMPLES.subscriptionId,
+          recoveryId: API_EXAMPLES.recoveryId,
+          since: '2026-03-01T00:00:00Z',
+          until: '2026-03-01T06:00:00.000Z',
+        },
+      ],
+    }),
+  );
+
+export const healthResponseSchema = z.object({ status: z.literal('ok') }).check(z.meta({ examples: [{ status: 'ok' }] }));
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().check(z.meta({ description: 'A stable snake_case code to branch on.', examples: ['validation_failed'] })),
+      message: z.string().check(z.meta({ description: 'A sentence for people; may change.' })),
+    }),
+  })
+  .check(
+    z.meta({
+      description: "Every error the functions answer (API Gateway's own 429 aside).",
+      examples: [{ error: { code: 'validation_failed', message: 'the request body is invalid: eventTypes: Too small: expected array to have >=1 items' } }],
+    }),
+  );

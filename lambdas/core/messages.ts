@@ -76,8 +76,12 @@ export const deliveryGroupMessageSchema = z.strictObject({
 });
 export type DeliveryGroupMessage = z.infer<typeof deliveryGroupMessageSchema>;
 
-/** Everything the delivery queue carries: one delivery, or a group of an event's first run. */
-export const deliveryQueueMessageSchema = z.union([deliveryMessageSchema, deliveryGroupMessageSchema]);
+/**
+ * Everything the delivery queue carries: a group of an event's first run, or one delivery. Groups
+ * are most of the traffic, so they are tried first: a union builds the issues of every option it
+ * tries and rejects.
+ */
+export const deliveryQueueMessageSchema = z.union([deliveryGroupMessageSchema, deliveryMessageSchema]);
 export type DeliveryQueueMessage = z.infer<typeof deliveryQueueMessageSchema>;
 
 export const isGroupMessage = (message: DeliveryQueueMessage): message is DeliveryGroupMessage => 'subscriptions' in message;

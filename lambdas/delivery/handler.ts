@@ -92,6 +92,9 @@ class RetryLaterError extends Error {
  * failures and deferrals at INFO, exhaustion at WARN.
  */
 const logDecision = (message: DeliveryMessage, decision: Decision): void => {
+  const sampledOut = decision.action === 'done' && decision.status === 'delivered' && deps.random() >= config.successLogSampleRate;
+  // Most lines are sampled-out successes: at INFO they would be built only to be dropped.
+  if (sampledOut && logger.getLevelName() !== 'DEBUG') return;
   const fields = {
     tenantId: message.tenantId,
     eventId: message.eventId,
@@ -101,7 +104,7 @@ const logDecision = (message: DeliveryMessage, decision: Decision): void => {
     ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
   };
   if (decision.action === 'done' && decision.status === 'exhausted') logger.warn('delivery', fields);
-  else if (decision.action === 'done' && decision.status === 'delivered' && deps.random() >= config.successLogSampleRate) logger.debug('delivery', fields);
+  else if (sampledOut) logger.debug('delivery', fields);
   else logger.info('delivery', fields);
 };
 

@@ -88,8 +88,9 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
     },
   );
   // Sampled like successful deliveries: the API's access log already has a line per request.
-  const log = Math.random() < config.successLogSampleRate ? logger.info : logger.debug;
-  log.call(logger, 'event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
+  const fields = () => ({ tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
+  if (Math.random() < config.successLogSampleRate) logger.info('event accepted', fields());
+  else if (logger.getLevelName() === 'DEBUG') logger.debug('event accepted', fields());
   metrics.addMetric(METRIC_NAMES.eventsAccepted, MetricUnit.Count, 1);
   return json(202, accepted);
 };

@@ -1,4 +1,4 @@
-import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import { LogFormatter, Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { ConfigError } from '../core/config';
 import { DEFAULTS, ENV, POWERTOOLS_ENV } from '../core/env-names';
@@ -48,3 +48,6 @@ export const parseSuccessLogSampleRate = (env: Record<string, string | undefined
   }
   return value;
 };
+
+/** Whether DEBUG lines are written: a line that would be dropped need not be built. */
+export const debugEnabled = (logger: Logger): boolean => logger.level <= LogLevelThreshold.DEBUG;

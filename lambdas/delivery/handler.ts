@@ -8,7 +8,7 @@ import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createMetrics, deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
-import { createLogger, parseSuccessLogSampleRate } from '../aws/observability';
+import { createLogger, debugEnabled, parseSuccessLogSampleRate } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
@@ -94,7 +94,7 @@ class RetryLaterError extends Error {
 const logDecision = (message: DeliveryMessage, decision: Decision): void => {
   const sampledOut = decision.action === 'done' && decision.status === 'delivered' && deps.random() >= config.successLogSampleRate;
   // Most lines are sampled-out successes: at INFO they would be built only to be dropped.
-  if (sampledOut && logger.getLevelName() !== 'DEBUG') return;
+  if (sampledOut && !debugEnabled(logger)) return;
   const fields = {
     tenantId: message.tenantId,
     eventId: message.eventId,

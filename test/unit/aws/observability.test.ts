@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../../lambdas/aws/observability';
+import { createLogger, debugEnabled } from '../../../lambdas/aws/observability';
 
 const TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 
@@ -65,5 +65,27 @@ describe('Function: createLogger', () => {
 
     // Assess
     expect(line).toMatchObject({ level: 'ERROR', error: { name: 'TypeError', message: 'boom', stack: expect.any(String) } });
+  });
+});
+
+describe('Function: debugEnabled', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    ['TRACE', true],
+    ['DEBUG', true],
+    ['INFO', false],
+    ['WARN', false],
+  ])('says whether a logger at %s writes DEBUG lines: %s', (level, expected) => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', level);
+
+    // Act
+    const enabled = debugEnabled(createLogger('delivery'));
+
+    // Assess
+    expect(enabled).toBe(expected);
   });
 });

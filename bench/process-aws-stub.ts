@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
+import { createDynamoClient, createSqsClient } from '../lambdas/aws/clients';
 import { TABLE_KEYS } from '../lambdas/core/env-names';
 
 type Json = Record<string, unknown>;
@@ -88,23 +88,41 @@ const keyString = (item: Item): string => JSON.stringify([item[TABLE_KEYS.partit
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
 /**
+ * An answer with the headers AWS sends with every JSON answer (the SDK reads the date for its
+ * clock-skew correction and the request id into the response metadata). The body is handed over
+ * already read: reading Node's response stream is left out with the rest of the network.
+ */
+const httpResponse = (payload: Json): HttpResponse => {
+  const body = Buffer.from(JSON.stringify(payload));
+  return {
+    statusCode: 200,
+    reason: 'OK',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': String(body.length),
+      date: new Date().toUTCString(),
+      'x-amzn-requestid': randomUUID(),
+    },
+    body,
+  };
+};
+
+/**
  * Makes every SDK client of this process answer from memory. Only for processes that run a
  * benchmark: the SDK offers no process-wide request handler, and the functions create their
  * clients at import without one to inject.
  */
 export const installInMemoryAws = (): void => {
-  // Guards against a second copy of the handler package, which this replacement would not reach.
-  const probe = new DynamoDBClient({});
-  if (!(probe.config.requestHandler instanceof NodeHttpHandler)) {
-    throw new Error('the SDK clients do not use the NodeHttpHandler this benchmark replaces');
+  // The functions' own clients, as lambdas/aws/clients.ts configures them, must send through the
+  // handler replaced here; this also guards against a second copy of the handler package.
+  for (const probe of [createDynamoClient(), createSqsClient()]) {
+    if (!(probe.config.requestHandler instanceof NodeHttpHandler)) {
+      throw new Error('the SDK clients do not use the NodeHttpHandler this benchmark replaces');
+    }
+    probe.destroy();
   }
-  probe.destroy();
   const aws = new InMemoryAws();
   NodeHttpHandler.prototype.handle = async (request: HttpRequest): Promise<{ response: HttpResponse }> => ({
-    response: {
-      statusCode: 200,
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-      body: Buffer.from(JSON.stringify(aws.answer(request))),
-    },
+    response: httpResponse(aws.answer(request)),
   });
 };

@@ -142,6 +142,23 @@ describe('Class: NodeHttpSender', () => {
         expect(result).toMatchObject({ kind: 'response', statusCode: status, retryAfter, bodySnippet: 'slow down' });
       });
 
+      it('reads Retry-After in any letter case and keeps the first of repeated ones, as Node does', async () => {
+        // Prepare
+        const server = await serve(
+          startHttpServer((_req, res) => {
+            res.setHeader('RETRY-AFTER', ['30', '60']);
+            res.writeHead(429).end();
+          }),
+        );
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED);
+
+        // Act
+        const result = await post(sender, server.url());
+
+        // Assess
+        expect(result).toMatchObject({ kind: 'response', statusCode: 429, retryAfter: '30' });
+      });
+
       it('returns 410 Gone as a response for the caller to disable the subscription', async () => {
         // Prepare
         const server = await serve(startHttpServer((_req, res) => res.writeHead(410).end()));
@@ -653,6 +670,30 @@ describe('Class: NodeHttpSender', () => {
           host: `127.0.0.1:${server.port}`,
           connection: 'keep-alive',
         });
+      });
+
+      it('reaches an allowed IPv6 literal with its path and query, and again on the same connection', async () => {
+        // Prepare
+        const paths: Array<string | undefined> = [];
+        const server = await serve(
+          startHttpServer((req, res) => {
+            paths.push(req.url);
+            res.writeHead(200).end();
+          }, '::1'),
+        );
+        const sender = new NodeHttpSender({ allowHttp: true, allowedNetworks: parseCidrList('::1/128') });
+        const url = `http://[::1]:${server.port}/hook?source=test`;
+
+        // Act
+        const results = [await post(sender, url), await post(sender, url)];
+
+        // Assess
+        expect(results).toMatchObject([
+          { kind: 'response', statusCode: 200 },
+          { kind: 'response', statusCode: 200 },
+        ]);
+        expect(paths).toEqual(['/hook?source=test', '/hook?source=test']);
+        expect(server.connections).toBe(1);
       });
 
       it('resolves with an error instead of throwing for a header Node refuses to send', async () => {

@@ -55,11 +55,10 @@ export class EndpointHealthTracker implements EndpointHealth {
 
   async afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number) {
     const action = healthAction(subscription, result, nowMs, this.disableAfterMs);
+    if (action.kind === 'none') return undefined;
     const at = new Date(nowMs).toISOString();
     let changed: Subscription | undefined;
     switch (action.kind) {
-      case 'none':
-        return undefined;
       case 'mark_failing':
         changed = await this.store.setFailingSince(subscription.tenantId, subscription.id, at);
         break;

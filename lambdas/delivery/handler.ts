@@ -112,7 +112,7 @@ const logDecision = (message: DeliveryMessage, decision: Decision): void => {
 const deliverMeasured =
   (receipt: Receipt, measured: InvocationMetrics): DeliverOne =>
   async (message, ports) => {
-    const observed = observeReads({ ...deps, ...ports });
+    const observed = observeReads(ports === deps ? deps : { ...deps, ...ports });
     const decision = await deliver(message, receipt, observed.deps);
     logDecision(message, decision);
     measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));

@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -15,7 +16,7 @@ import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
-import { deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
+import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
 import { deliver, type DeliverDeps, type Decision, type Receipt } from './deliver';
 import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
 import { EndpointHealthTracker } from './endpoint-health';
@@ -138,6 +139,8 @@ const handleRecord = async (record: SQSRecord, receivedAt: number, signal: Abort
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 })
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
   .handler(async (event, _context, { signal }) => {
+    // Every delivery in flight listens on the invocation's signal: up to ten per group message.
+    setMaxListeners(Math.max(defaultMaxListeners, event.Records.length * DELIVERY_GROUP_SIZE), signal);
     const receivedAt = Date.now();
     const measured = new InvocationMetrics();
     try {

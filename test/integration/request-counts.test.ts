@@ -21,11 +21,18 @@ describe('AWS requests per event, the happy path', () => {
   let pipeline: Pipeline;
   const receivers = new ReceiverPool();
 
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+
   beforeAll(async () => {
+    process.on('warning', onWarning);
     pipeline = await startPipeline({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8', INLINE_FANOUT_LIMIT: '5' });
   });
 
-  afterAll(receivers.closeAll);
+  afterAll(async () => {
+    process.off('warning', onWarning);
+    await receivers.closeAll();
+  });
 
   /** Subscribes `fanOut` endpoints of one receiver, publishes EVENTS events, delivers them all, and counts. */
   const countRequests = async (tenant: string, fanOut: number): Promise<Record<string, number>> => {
@@ -71,5 +78,7 @@ describe('AWS requests per event, the happy path', () => {
     expect(counts['DynamoDB.UpdateItem']).toBe(EVENTS * Math.ceil(FAN_OUT / 10));
     expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
     expect(counts['SQS.ChangeMessageVisibility']).toBeUndefined();
+    // Fifteen deliveries in flight on one invocation's abort signal are not a listener leak.
+    expect(warnings.filter((warning) => warning.startsWith('MaxListenersExceededWarning'))).toEqual([]);
   });
 });

@@ -71,14 +71,13 @@ const noEvents: EventStore = {
  */
 export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) => {
   const policy = parseDeliveryPolicy(process.env);
-  const deliveries = new InMemoryDeliveries();
   const deps: DeliverDeps = {
     // The handler's cache, with the handler's 30 s bound.
     subscriptions: new SubscriptionCache(lookUp(subscriptions), 30_000),
     health: new EndpointHealthTracker(noHealthWrites, DEFAULTS.disableFailingAfterSeconds * 1000),
     rateLimiter: { acquire: async () => ({ allowed: true }) },
     operationalEvents: { emit: async () => undefined },
-    deliveries,
+    deliveries: new InMemoryDeliveries(),
     events: noEvents,
     sender: new NodeHttpSender(policy.targetPolicy),
     retrySchedule: policy.retrySchedule,
@@ -87,21 +86,14 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
     now: Date.now,
     random: Math.random,
   };
-  const groupDeps = {
-    deliveries,
-    events: noEvents,
-    groups: new InMemoryGroups(),
-    splitOuts: { publishDelayed: notUsed('splitting a retry out of a group') },
-    deliveryLogRetentionDays: DEFAULTS.deliveryLogRetentionDays,
-    now: Date.now,
-  };
+  const groupDeps = { ...deps, groups: new InMemoryGroups(), splitOuts: { publishDelayed: notUsed('splitting a retry out of a group') } };
   return (event) => {
     const receivedAt = Date.now();
     return processSqsBatch(event, async (record) => {
       const message = parseMessage(deliveryQueueMessageSchema, record.body);
       const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt };
       if (isGroupMessage(message)) {
-        await deliverGroup(message, receipt, groupDeps, (single, ports) => deliver(single, receipt, { ...deps, ...ports }));
+        await deliverGroup(message, receipt, groupDeps, (single, withDeps) => deliver(single, receipt, withDeps));
         return;
       }
       const decision = await deliver(message, receipt, deps);

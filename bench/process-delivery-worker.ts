@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV } from '../lambdas/core/env-names';
 import { newId } from '../lambdas/core/ids';
-import type { DeliveryGroupMessage } from '../lambdas/core/messages';
+import { deliveryGroupMessage, type DeliveryGroupMessage } from '../lambdas/core/messages';
 import type { Subscription } from '../lambdas/core/model';
 import { webhookBody } from '../lambdas/delivery/webhook-request';
 import { lambdaContext } from '../local/lambda-context';
@@ -73,17 +73,7 @@ const deliveryBatches = (subscriptions: readonly Subscription[], count: number, 
   const data = dataForBody(createdAt);
   const groupOf = (members: readonly Subscription[]): DeliveryGroupMessage => {
     const eventId = newId('evt');
-    return {
-      v: 1,
-      tenantId: TENANT,
-      eventId,
-      eventType: BENCH_EVENT_TYPE,
-      createdAt,
-      run: eventId,
-      subscriptions: members.map((s) => ({ id: s.id, version: s.version })),
-      hasData: true,
-      data,
-    };
+    return deliveryGroupMessage({ tenantId: TENANT, eventId, eventType: BENCH_EVENT_TYPE, createdAt, run: eventId }, { data, hasData: true }, members);
   };
   const batches: Array<[SQSEvent, Context]> = [];
   for (let sent = 0; sent < count; sent += CONCURRENCY) {

@@ -26,7 +26,7 @@ const partitionOf = (tenantId: string, subscriptionId: string) => `${tenantId}#$
 const keyOf = (tenantId: string, subscriptionId: string, eventId: string) =>
   toItem({ [PK]: partitionOf(tenantId, subscriptionId), [SK]: eventId });
 
-export const LOG_SHARDS = 4;
+const LOG_SHARDS = 4;
 const logPartitionOf = (tenantId: string, shard: number) => `${tenantId}#log#${shard}`;
 const logShardOf = (eventId: string) => eventId.charCodeAt(eventId.length - 1) % LOG_SHARDS;
 const groupKeyOf = (tenantId: string, eventId: string, firstSubscriptionId: string) =>
@@ -46,18 +46,16 @@ const toRecord = (item: Item): DeliveryRecord => {
 };
 
 const toGroupLog = (item: Item): DeliveryGroupLog => {
+  const { [PK]: _pk, [SK]: sortKey, tenantId, eventId, eventType, expiresAt, ...entries } = fromItem<Record<string, string> & { expiresAt: number }>(item);
   const delivered: Record<string, GroupDelivery> = {};
-  for (const [name, value] of Object.entries(item)) {
-    if (isSubscriptionAttribute(name) && value.S !== undefined) delivered[name] = decodeEntry(value.S);
-  }
-  const sortKey = item[SK]?.S ?? '';
+  for (const [name, value] of Object.entries(entries)) if (isSubscriptionAttribute(name)) delivered[name] = decodeEntry(value);
   return {
-    tenantId: item.tenantId?.S ?? '',
-    eventId: item.eventId?.S ?? '',
-    eventType: item.eventType?.S ?? '',
-    firstSubscriptionId: sortKey.slice(sortKey.indexOf('#') + 1),
+    tenantId: tenantId!,
+    eventId: eventId!,
+    eventType: eventType!,
+    firstSubscriptionId: sortKey!.slice(sortKey!.indexOf('#') + 1),
     delivered,
-    expiresAt: Number(item.expiresAt?.N ?? 0),
+    expiresAt,
   };
 };
 

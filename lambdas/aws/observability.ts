@@ -51,3 +51,10 @@ export const parseSuccessLogSampleRate = (env: Record<string, string | undefined
 
 /** Whether DEBUG lines are written: a line that would be dropped need not be built. */
 export const debugEnabled = (logger: Logger): boolean => logger.level <= LogLevelThreshold.DEBUG;
+
+/**
+ * The level of a line sampled like successful deliveries: INFO for a `sampleRate` share; for the
+ * rest DEBUG where DEBUG lines are written, else none, so a line that would be dropped is not built.
+ */
+export const sampledLevel = (logger: Logger, sampleRate: number, random: () => number): 'info' | 'debug' | undefined =>
+  random() < sampleRate ? 'info' : debugEnabled(logger) ? 'debug' : undefined;

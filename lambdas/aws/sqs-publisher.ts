@@ -12,7 +12,7 @@ export const MAX_BATCH_ENTRIES = 10;
 export const MAX_BATCH_BYTES = 1024 * 1024 - 16 * 1024;
 const MAX_ROUNDS = 4;
 /** SQS's longest DelaySeconds. */
-export const MAX_DELAY_SECONDS = 900;
+const MAX_DELAY_SECONDS = 900;
 
 export class BatchSendError extends Error {
   override name = 'BatchSendError';
@@ -45,9 +45,6 @@ export const packEntries = <T>(entries: readonly T[], bytesOf: (entry: T) => num
   if (current.length > 0) batches.push(current);
   return batches;
 };
-
-/** Message bodies packed into batches, by their UTF-8 size. */
-export const packBatches = (bodies: readonly string[]): string[][] => packEntries(bodies, (body) => Buffer.byteLength(body));
 
 /**
  * SQS takes only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a message body

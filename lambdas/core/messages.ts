@@ -133,6 +133,17 @@ export const deliveryMessage = (message: Envelope, payload: Payload, subscriptio
   ...payload,
 });
 
+/** The group message of an event's first run to these subscriptions (at most DELIVERY_GROUP_SIZE, in id order). */
+export const deliveryGroupMessage = (
+  message: Envelope,
+  payload: Payload,
+  subscriptions: readonly { id: string; version: number }[],
+): DeliveryGroupMessage => ({
+  ...deliveryEnvelope(message),
+  subscriptions: subscriptions.map((s) => ({ id: s.id, version: s.version })),
+  ...payload,
+});
+
 /** Deliveries a list of messages stands for: a group counts its subscriptions. */
 export const deliveriesIn = (messages: readonly DeliveryQueueMessage[]): number =>
   messages.reduce((sum, message) => sum + (isGroupMessage(message) ? message.subscriptions.length : 1), 0);

@@ -83,6 +83,9 @@ export interface DeliveryRecord {
   expiresAt: number;
 }
 
+/** The `expiresAt` (epoch seconds, the tables' TTL attribute) of an item kept `days` from `nowMs`. */
+export const expiresAfterDays = (nowMs: number, days: number): number => Math.floor(nowMs / 1000) + days * 86400;
+
 /** A first attempt that delivered, as the group log keeps it. */
 export interface GroupDelivery {
   at: string;

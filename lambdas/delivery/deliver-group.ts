@@ -1,20 +1,17 @@
 import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from '../core/messages';
-import type { GroupDelivery } from '../core/model';
+import { expiresAfterDays, type GroupDelivery } from '../core/model';
 import type { DelayedDeliveryPublisher, DeliveryGroupStore, DeliveryStore, EventStore } from '../core/ports';
 import type { DeliverDeps, Decision, Receipt } from './deliver';
 
-export interface DeliverGroupDeps {
-  deliveries: DeliveryStore;
-  events: EventStore;
+/** What a group needs beyond what each of its deliveries needs. */
+export interface DeliverGroupDeps extends DeliverDeps {
   groups: DeliveryGroupStore;
   /** Where deliveries that need another attempt go, one message each. */
   splitOuts: DelayedDeliveryPublisher;
-  deliveryLogRetentionDays: number;
-  now: () => number;
 }
 
-/** Delivers one subscription's message with the ports it is given (the handler's `deliver`, observed). */
-export type DeliverOne = (message: DeliveryMessage, ports: Pick<DeliverDeps, 'deliveries' | 'events'>) => Promise<Decision>;
+/** Delivers one subscription's message with the deps it is given (the handler's `deliver`, observed). */
+export type DeliverOne = (message: DeliveryMessage, deps: DeliverDeps) => Promise<Decision>;
 
 export class GroupIncompleteError extends Error {
   override name = 'GroupIncompleteError';
@@ -43,13 +40,14 @@ export const deliverGroup = async (
   const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
 
   const delivered: Record<string, GroupDelivery> = {};
-  const ports = {
+  const each: DeliverDeps = {
+    ...deps,
     deliveries: collectingFirstSuccesses(deps.deliveries, delivered),
     events: readingEachEventOnce(deps.events),
   };
   const payload = { ...(group.hasData ? { data: group.data } : {}), hasData: group.hasData };
   const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));
-  const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, ports)));
+  const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, each)));
 
   const decisions: Decision[] = [];
   const splitOuts: { message: DeliveryMessage; delaySeconds: number }[] = [];
@@ -73,7 +71,7 @@ export const deliverGroup = async (
       eventType: group.eventType,
       firstSubscriptionId,
       delivered,
-      expiresAt: Math.floor(deps.now() / 1000) + deps.deliveryLogRetentionDays * 86400,
+      expiresAt: expiresAfterDays(deps.now(), deps.deliveryLogRetentionDays),
     });
   }
   if (splitOuts.length > 0) await deps.splitOuts.publishDelayed(splitOuts);

@@ -1,6 +1,6 @@
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
-import { MAX_HISTORY } from '../core/model';
+import { expiresAfterDays, MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type AttemptResult, type Outcome } from '../core/outcome';
 import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
@@ -195,7 +195,7 @@ const baseRecord = (
   history: previous?.history ?? [],
   createdAt: previous?.createdAt ?? new Date(nowMs).toISOString(),
   updatedAt: new Date(nowMs).toISOString(),
-  expiresAt: Math.floor(nowMs / 1000) + deps.deliveryLogRetentionDays * 86400,
+  expiresAt: expiresAfterDays(nowMs, deps.deliveryLogRetentionDays),
 });
 
 const attemptLog = (

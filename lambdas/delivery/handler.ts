@@ -9,7 +9,7 @@ import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createMetrics, deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
-import { createLogger, debugEnabled, parseSuccessLogSampleRate } from '../aws/observability';
+import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
@@ -74,12 +74,9 @@ const deps: DeliverDeps = {
 };
 
 const groupDeps: DeliverGroupDeps = {
-  deliveries: deliveryStore,
-  events,
+  ...deps,
   groups: deliveryStore,
   splitOuts: new SqsPublisher(sqs, { deliveryQueueUrl: config.deliveryQueueUrl }),
-  deliveryLogRetentionDays: config.deliveryLogRetentionDays,
-  now: Date.now,
 };
 
 /** Thrown after the message's visibility was set, so the batch reports it and SQS keeps it. */
@@ -93,27 +90,28 @@ class RetryLaterError extends Error {
  * failures and deferrals at INFO, exhaustion at WARN.
  */
 const logDecision = (message: DeliveryMessage, decision: Decision): void => {
-  const sampledOut = decision.action === 'done' && decision.status === 'delivered' && deps.random() >= config.successLogSampleRate;
-  // Most lines are sampled-out successes: at INFO they would be built only to be dropped.
-  if (sampledOut && !debugEnabled(logger)) return;
-  const fields = {
+  const level =
+    decision.action === 'done' && decision.status === 'delivered'
+      ? sampledLevel(logger, config.successLogSampleRate, deps.random)
+      : decision.action === 'done' && decision.status === 'exhausted'
+        ? 'warn'
+        : 'info';
+  if (level === undefined) return;
+  logger[level]('delivery', {
     tenantId: message.tenantId,
     eventId: message.eventId,
     subscriptionId: message.subscriptionId,
     action: decision.action,
     ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
     ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
-  };
-  if (decision.action === 'done' && decision.status === 'exhausted') logger.warn('delivery', fields);
-  else if (sampledOut) logger.debug('delivery', fields);
-  else logger.info('delivery', fields);
+  });
 };
 
-/** One subscription's delivery, logged and measured; `ports` stand in for the stores when a group delivers it. */
+/** One subscription's delivery, logged and measured, with the deps it is given (a group's stand in for the stores). */
 const deliverMeasured =
   (receipt: Receipt, measured: InvocationMetrics): DeliverOne =>
-  async (message, ports) => {
-    const observed = observeReads(ports === deps ? deps : { ...deps, ...ports });
+  async (message, withDeps) => {
+    const observed = observeReads(withDeps);
     const decision = await deliver(message, receipt, observed.deps);
     logDecision(message, decision);
     measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));

@@ -1,5 +1,12 @@
 import { anyFilterMatches } from '../core/event-types';
-import { DELIVERY_GROUP_SIZE, deliveryEnvelope, deliveryMessage, type DeliveryQueueMessage, type FanoutMessage, type Payload } from '../core/messages';
+import {
+  DELIVERY_GROUP_SIZE,
+  deliveryGroupMessage,
+  deliveryMessage,
+  type DeliveryQueueMessage,
+  type FanoutMessage,
+  type Payload,
+} from '../core/messages';
 import type { Subscription } from '../core/model';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
@@ -57,11 +64,7 @@ export const deliveryMessagesFor = (
   if (message.run !== message.eventId) return targets.map((s) => deliveryMessage(message, payload, s));
   const groups: DeliveryQueueMessage[] = [];
   for (let i = 0; i < targets.length; i += DELIVERY_GROUP_SIZE) {
-    groups.push({
-      ...deliveryEnvelope(message),
-      subscriptions: targets.slice(i, i + DELIVERY_GROUP_SIZE).map((s) => ({ id: s.id, version: s.version })),
-      ...payload,
-    });
+    groups.push(deliveryGroupMessage(message, payload, targets.slice(i, i + DELIVERY_GROUP_SIZE)));
   }
   return groups;
 };

@@ -5,7 +5,7 @@ import { canonicalJson } from '../core/canonical-json';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
 import { inlineData, type FanoutMessage } from '../core/messages';
-import type { IdempotencyRecord, StoredEvent } from '../core/model';
+import { expiresAfterDays, type IdempotencyRecord, type StoredEvent } from '../core/model';
 import type { EventStore, FanoutPublisher } from '../core/ports';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -60,7 +60,7 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
     type: request.type,
     data: request.data,
     createdAt: new Date(nowMs).toISOString(),
-    expiresAt: Math.floor(nowMs / 1000) + deps.eventRetentionDays * 86400,
+    expiresAt: expiresAfterDays(nowMs, deps.eventRetentionDays),
   };
 
   if (key === undefined) {

@@ -6,7 +6,7 @@ import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
-import { createLogger, debugEnabled, parseSuccessLogSampleRate } from '../aws/observability';
+import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
@@ -88,9 +88,8 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
     },
   );
   // Sampled like successful deliveries: the API's access log already has a line per request.
-  const fields = () => ({ tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
-  if (Math.random() < config.successLogSampleRate) logger.info('event accepted', fields());
-  else if (debugEnabled(logger)) logger.debug('event accepted', fields());
+  const level = sampledLevel(logger, config.successLogSampleRate, Math.random);
+  if (level !== undefined) logger[level]('event accepted', { tenantId: principal.tenantId, eventId: accepted.id, type: accepted.type });
   metrics.addMetric(METRIC_NAMES.eventsAccepted, MetricUnit.Count, 1);
   return json(202, accepted);
 };

@@ -1,5 +1,5 @@
 import type { ApiKeyRecord } from '../../lambdas/core/api-keys';
-import type { DeliveryMessage, DeliveryQueueMessage, FanoutMessage } from '../../lambdas/core/messages';
+import { isGroupMessage, type DeliveryMessage, type DeliveryQueueMessage, type FanoutMessage } from '../../lambdas/core/messages';
 import type { DeliveryGroupLog, DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
 import type { AttemptResult } from '../../lambdas/core/outcome';
 import type {
@@ -224,7 +224,7 @@ export class RecordingDeliveryPublisher implements DeliveryPublisher {
 
   /** The subscriptions the messages address, a group's in its order. */
   get subscriptionIds(): string[] {
-    return this.messages.flatMap((message) => ('subscriptions' in message ? message.subscriptions.map((s) => s.id) : [message.subscriptionId]));
+    return this.messages.flatMap((message) => (isGroupMessage(message) ? message.subscriptions.map((s) => s.id) : [message.subscriptionId]));
   }
 
   async publishDeliveries(messages: readonly DeliveryQueueMessage[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, debugEnabled } from '../../../lambdas/aws/observability';
+import { createLogger, debugEnabled, sampledLevel } from '../../../lambdas/aws/observability';
 
 const TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 
@@ -87,5 +87,28 @@ describe('Function: debugEnabled', () => {
 
     // Assess
     expect(enabled).toBe(expected);
+  });
+});
+
+describe('Function: sampledLevel', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    ['INFO', 0.01, 0.005, 'info'],
+    ['INFO', 0.01, 0.5, undefined],
+    ['DEBUG', 0.01, 0.5, 'debug'],
+    ['INFO', 1, 0.999, 'info'],
+    ['DEBUG', 0, 0, 'debug'],
+  ] as const)('at %s with a rate of %s and a draw of %s writes at %s', (level, rate, draw, expected) => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', level);
+
+    // Act
+    const chosen = sampledLevel(createLogger('ingest'), rate, () => draw);
+
+    // Assess
+    expect(chosen).toBe(expected);
   });
 });

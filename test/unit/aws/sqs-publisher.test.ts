@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, packBatches } from '../../../lambdas/aws/sqs-publisher';
+import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, packEntries } from '../../../lambdas/aws/sqs-publisher';
+
+/** Message bodies packed by their UTF-8 size, as the publisher packs them. */
+const packBatches = (bodies: readonly string[]): string[][] => packEntries(bodies, (body) => Buffer.byteLength(body));
 
 const bytesOf = (batch: readonly string[]) => batch.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 
-describe('Function: packBatches', () => {
+describe('Function: packEntries, message bodies by UTF-8 size', () => {
   it('packs 25 small bodies into batches of 10, 10 and 5, in order', () => {
     // Prepare
     const bodies = Array.from({ length: 25 }, (_, i) => `{"n":${i}}`);

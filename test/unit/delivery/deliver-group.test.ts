@@ -78,9 +78,8 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
     now: () => NOW,
     random: () => RANDOM,
   };
-  const groupDeps: DeliverGroupDeps = { deliveries, events, groups, splitOuts, deliveryLogRetentionDays: 30, now: () => NOW };
-  const deliverOne = (message: Parameters<typeof deliver>[0], ports: Pick<DeliverDeps, 'deliveries' | 'events'>) =>
-    deliver(message, receiptOf.current, { ...deps, ...ports });
+  const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
+  const deliverOne = (message: Parameters<typeof deliver>[0], withDeps: DeliverDeps) => deliver(message, receiptOf.current, withDeps);
   const receiptOf = { current: { receiveCount: 1, receivedAt: NOW } };
   const run = (group: DeliveryGroupMessage, receiveCount = 1) => {
     receiptOf.current = { receiveCount, receivedAt: NOW };

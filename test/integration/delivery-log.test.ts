@@ -167,3 +167,92 @@ describe('Class: DynamoDeliveryStore, group logs', () => {
     });
   });
 });
+
+describe('Class: DynamoDeliveryStore, delivery records', () => {
+  let store: DynamoDeliveryStore;
+
+  beforeAll(async () => {
+    const resources = await createStackResources();
+    store = new DynamoDeliveryStore(localClients().dynamo, resources.envForFunction('DeliveryFunction')[ENV.deliveriesTable]!);
+  });
+
+  const tenant = () => `${TENANT}-${newId('key')}`;
+  const failedAttempt = (attempt: number, statusCode: number) => ({
+    attempt,
+    at: new Date().toISOString(),
+    outcome: 'failed' as const,
+    reason: 'server_error',
+    statusCode,
+    durationMs: 3,
+  });
+
+  describe('Method: recordAttempt', () => {
+    it('refuses a second write counted from the same previous attempt count, keeping the first one', async () => {
+      // Prepare: two receives of one message both read "no attempt yet" and both attempted
+      const tenantId = tenant();
+      const eventId = newId('evt');
+      const subscriptionId = subscriptionIds[0]!;
+      const first = aRecord(eventId, subscriptionId, { tenantId, attempts: 1, history: [failedAttempt(1, 500)] });
+      const second = aRecord(eventId, subscriptionId, { tenantId, attempts: 1, history: [failedAttempt(1, 503)] });
+
+      // Act
+      const firstResult = await store.recordAttempt(first, 0);
+      const secondResult = await store.recordAttempt(second, 0);
+
+      // Assess
+      expect(firstResult).toBe('recorded');
+      expect(secondResult).toBe('conflict');
+      const stored = await store.get(tenantId, subscriptionId, eventId);
+      expect(stored).toMatchObject({ attempts: 1, history: [{ attempt: 1, statusCode: 500 }] });
+    });
+
+    it('takes the next attempt counted from the stored count, and refuses a stale count once the record moved on', async () => {
+      // Prepare
+      const tenantId = tenant();
+      const eventId = newId('evt');
+      const subscriptionId = subscriptionIds[1]!;
+      await store.recordAttempt(aRecord(eventId, subscriptionId, { tenantId, attempts: 1, history: [failedAttempt(1, 500)] }), 0);
+      const secondAttempt = aRecord(eventId, subscriptionId, {
+        tenantId,
+        attempts: 2,
+        history: [failedAttempt(1, 500), failedAttempt(2, 502)],
+      });
+      const staleRetry = aRecord(eventId, subscriptionId, {
+        tenantId,
+        attempts: 2,
+        history: [failedAttempt(1, 500), failedAttempt(2, 504)],
+      });
+
+      // Act
+      const next = await store.recordAttempt(secondAttempt, 1);
+      const stale = await store.recordAttempt(staleRetry, 1);
+      const countedFromZero = await store.recordAttempt(aRecord(eventId, subscriptionId, { tenantId, attempts: 1 }), 0);
+
+      // Assess
+      expect(next).toBe('recorded');
+      expect(stale).toBe('conflict');
+      expect(countedFromZero).toBe('conflict');
+      const stored = await store.get(tenantId, subscriptionId, eventId);
+      expect(stored).toMatchObject({ attempts: 2 });
+      expect(stored!.history.map((attempt) => attempt.statusCode)).toEqual([500, 502]);
+    });
+
+    it('lets a newer run start over from no attempts, and refuses a write of an older run', async () => {
+      // Prepare: the first run is exhausted after 3 attempts
+      const tenantId = tenant();
+      const eventId = newId('evt');
+      const subscriptionId = subscriptionIds[2]!;
+      await store.recordAttempt(aRecord(eventId, subscriptionId, { tenantId, status: 'exhausted', attempts: 3 }), 0);
+      const replay = newId('evt');
+
+      // Act
+      const newerRun = await store.recordAttempt(aRecord(eventId, subscriptionId, { tenantId, run: replay, attempts: 1 }), 0);
+      const olderRun = await store.recordAttempt(aRecord(eventId, subscriptionId, { tenantId, status: 'exhausted', attempts: 4 }), 3);
+
+      // Assess
+      expect(newerRun).toBe('recorded');
+      expect(olderRun).toBe('conflict');
+      expect(await store.get(tenantId, subscriptionId, eventId)).toMatchObject({ run: replay, attempts: 1 });
+    });
+  });
+});

@@ -51,7 +51,8 @@ const toMessageAttributes = (attributes: Record<string, MessageAttributeValue> |
       ]),
   );
 
-const toRecord = (message: Message, queueArn: string): SQSRecord => ({
+/** A received SQS message as the record Lambda hands the function. */
+export const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   messageId: message.MessageId!,
   receiptHandle: message.ReceiptHandle!,
   body: message.Body ?? '',

@@ -12,9 +12,15 @@ import { RequestTargets } from './request-targets';
 /** Bodies beyond this are not read to the end: the connection is dropped instead of reused. */
 const MAX_DRAIN_BYTES = 64 * 1024;
 const MAX_CONNECT_MS = 5_000;
+/** How long a request may wait for a free connection to its host before it is deferred unsent. */
+const DEFAULT_MAX_POOL_WAIT_MS = 2_000;
+/**
+ * Idle pooled connections are closed after this long: below the 5 s keep-alive timeout of Node's
+ * own server and above none of the usual ones (nginx 75 s, load balancers 60 s), so a receiver
+ * rarely closes a connection just as the sender takes it from the pool.
+ */
+const IDLE_SOCKET_MS = 4_000;
 const ABORTED_MESSAGE = 'the function is about to time out';
-/** How writing to a pooled connection the receiver already closed fails. */
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 class BlockedTargetError extends Error {
   override name = 'BlockedTargetError';
@@ -90,29 +96,50 @@ class AttemptTimeoutError extends Error {
   override name = 'AttemptTimeoutError';
 }
 
+export interface NodeHttpSenderOptions {
+  /** Connections at once per host (the agent's pool). @default 50 */
+  maxSockets?: number;
+  /** How long a request may wait for a pooled connection before it is deferred unsent. @default 2000 */
+  maxPoolWaitMs?: number;
+  lookup?: LookupFunction;
+}
+
 /**
  * The webhook HTTP client: `node:http(s)` with keep-alive agents that live as long as the
- * execution environment, a connect timeout and a total timeout that also covers a receiver
- * trickling its answer, no redirects, a capped read of the response body, and one retry on a new
- * connection when a pooled one turns out to have been closed by the receiver.
+ * execution environment, no redirects, and a capped read of the response body.
+ *
+ * An attempt is exactly one request on the wire, or none:
+ * - a request waits for a connection from its host's pool for at most `maxPoolWaitMs`, and one
+ *   that gets none (or whose invocation is ending before it gets one) is returned `not_sent`:
+ *   nothing reached the receiver, so it is not an attempt;
+ * - the attempt's timers start when it has a socket: a connect timeout, and the total timeout,
+ *   which also covers a receiver trickling its answer;
+ * - a failure is never retried here, not even on a pooled connection the receiver closed: a
+ *   receiver that read the request and then reset the connection would get it twice. Whether
+ *   the request was written to an open connection is part of the result (`requestSent`).
  */
 export class NodeHttpSender implements WebhookSender {
   private readonly targets: RequestTargets;
+  private readonly maxPoolWaitMs: number;
 
-  constructor(policy: TargetPolicy, options: { maxSockets?: number; lookup?: LookupFunction } = {}) {
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 50, lookup: options.lookup ?? checkingLookup(policy) };
+  constructor(policy: TargetPolicy, options: NodeHttpSenderOptions = {}) {
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 50,
+      timeout: IDLE_SOCKET_MS,
+      lookup: options.lookup ?? checkingLookup(policy),
+    };
+    this.maxPoolWaitMs = options.maxPoolWaitMs ?? DEFAULT_MAX_POOL_WAIT_MS;
     this.targets = new RequestTargets(policy, { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) });
   }
 
   send(request: WebhookRequest): Promise<AttemptResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
     const target = this.targets.get(request.url);
     if (!target.ok) return Promise.resolve({ ...target.refusal });
     if (request.signal?.aborted) {
       // An 'abort' listener never fires for a signal that has already fired: without this the
-      // attempt would hold the dying invocation for its whole timeout.
-      return Promise.resolve({ kind: 'error', error: 'timeout', message: ABORTED_MESSAGE, durationMs: 0 });
+      // request would wait for a socket it can no longer use.
+      return Promise.resolve({ kind: 'not_sent', reason: 'aborted', durationMs: 0 });
     }
     const { isHttps } = target;
     const body = Buffer.from(request.body);
@@ -124,17 +151,27 @@ export class NodeHttpSender implements WebhookSender {
     };
 
     return new Promise<AttemptResult>((resolve) => {
+      const queuedAt = performance.now();
+      /** When the request got its socket: the attempt, and its duration, start there. */
+      let started: number | undefined;
+      const elapsed = () => Math.round(performance.now() - (started ?? queuedAt));
       let settled = false;
       let timedOut = false;
-      let current: http.ClientRequest | undefined;
+      let requestSent = false;
+      let totalTimer: NodeJS.Timeout | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
       const finish = (result: AttemptResult) => {
         if (settled) return;
         settled = true;
+        clearTimeout(poolTimer);
         clearTimeout(totalTimer);
         clearTimeout(connectTimer);
         request.signal?.removeEventListener('abort', onAbort);
         resolve(result);
+      };
+      const notSent = (reason: 'pool_wait' | 'aborted') => {
+        finish({ kind: 'not_sent', reason, durationMs: Math.round(performance.now() - queuedAt) });
+        req.destroy();
       };
       const fail = (error: NodeJS.ErrnoException) =>
         finish({
@@ -142,79 +179,77 @@ export class NodeHttpSender implements WebhookSender {
           error: timedOut || error instanceof AttemptTimeoutError ? 'timeout' : errorKind(error),
           message: error.message.slice(0, 300),
           durationMs: elapsed(),
+          requestSent,
         });
       const abortWith = (message: string) => {
         timedOut = true;
-        current?.destroy(new AttemptTimeoutError(message));
+        req.destroy(new AttemptTimeoutError(message));
       };
-      const totalTimer = setTimeout(() => abortWith(`no complete answer within ${request.timeoutMs} ms`), request.timeoutMs);
-      const onAbort = () => abortWith(ABORTED_MESSAGE);
+      // An invocation that ends before the request reached the receiver defers it: nothing was sent.
+      const onAbort = () => (requestSent ? abortWith(ABORTED_MESSAGE) : notSent('aborted'));
+      const poolTimer = setTimeout(() => notSent('pool_wait'), Math.min(this.maxPoolWaitMs, request.timeoutMs));
+
+      let req: http.ClientRequest;
+      try {
+        req = (isHttps ? https : http).request(options);
+      } catch (error) {
+        // Only a request Node refuses to build throws (a header it will not send): no retry can
+        // fix that, so it is a target that cannot be called rather than an exception.
+        const message = error instanceof Error ? error.message : String(error);
+        return finish({ kind: 'error', error: 'invalid_target', message: message.slice(0, 300), durationMs: 0, requestSent: false });
+      }
       request.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const attempt = (mayRetryPooledSocket: boolean) => {
-        let req: http.ClientRequest;
-        try {
-          req = (isHttps ? https : http).request(options);
-        } catch (error) {
-          // Only a request Node refuses to build throws (a header it will not send): no retry can
-          // fix that, so it is a target that cannot be called rather than an exception.
-          const message = error instanceof Error ? error.message : String(error);
-          return finish({ kind: 'error', error: 'invalid_target', message: message.slice(0, 300), durationMs: elapsed() });
+      req.on('socket', (socket) => {
+        if (settled) return;
+        clearTimeout(poolTimer);
+        started = performance.now();
+        totalTimer = setTimeout(() => abortWith(`no complete answer within ${request.timeoutMs} ms`), request.timeoutMs);
+        if (!socket.connecting) {
+          requestSent = true;
+          return;
         }
-        current = req;
-        clearTimeout(connectTimer);
         connectTimer = setTimeout(() => abortWith('connection not established in time'), Math.min(MAX_CONNECT_MS, request.timeoutMs));
-        let answered = false;
-
-        req.on('socket', (socket) => {
-          if (!socket.connecting) clearTimeout(connectTimer);
-          else socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('connect', () => clearTimeout(connectTimer));
+        // Over TLS nothing of the request is written before the handshake completes.
+        socket.once(isHttps ? 'secureConnect' : 'connect', () => {
+          requestSent = true;
         });
-        req.on('error', (error: NodeJS.ErrnoException) => {
-          // A pooled connection the receiver closed while idle fails as soon as it is written to,
-          // before any answer: the receiver has not seen this request, so one new connection is
-          // tried. A new connection that fails is the receiver's answer.
-          if (mayRetryPooledSocket && req.reusedSocket && !answered && !timedOut && STALE_SOCKET_CODES.has(error.code ?? '')) {
-            return attempt(false);
+      });
+      req.on('error', fail);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        let read = 0;
+        const respond = () => {
+          const result: AttemptResult & { kind: 'response' } = { kind: 'response', statusCode: res.statusCode ?? 0, durationMs: elapsed() };
+          const retryAfter = firstRawHeader(res.rawHeaders, 'retry-after');
+          if (retryAfter !== undefined) result.retryAfter = retryAfter;
+          if (kept > 0) result.bodySnippet = utf8Prefix(Buffer.concat(chunks), RESPONSE_SNIPPET_BYTES);
+          finish(result);
+        };
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (kept < RESPONSE_SNIPPET_BYTES) {
+            const part = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - kept);
+            chunks.push(part);
+            kept += part.length;
           }
-          fail(error);
+          if (read > MAX_DRAIN_BYTES) {
+            // The status is known; the rest of a huge body is not worth the wait or the memory.
+            respond();
+            res.destroy();
+          }
         });
-        req.on('response', (res) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          let kept = 0;
-          let read = 0;
-          const respond = () => {
-            const result: AttemptResult & { kind: 'response' } = { kind: 'response', statusCode: res.statusCode ?? 0, durationMs: elapsed() };
-            const retryAfter = firstRawHeader(res.rawHeaders, 'retry-after');
-            if (retryAfter !== undefined) result.retryAfter = retryAfter;
-            if (kept > 0) result.bodySnippet = utf8Prefix(Buffer.concat(chunks), RESPONSE_SNIPPET_BYTES);
-            finish(result);
-          };
-          res.on('data', (chunk: Buffer) => {
-            read += chunk.length;
-            if (kept < RESPONSE_SNIPPET_BYTES) {
-              const part = chunk.subarray(0, RESPONSE_SNIPPET_BYTES - kept);
-              chunks.push(part);
-              kept += part.length;
-            }
-            if (read > MAX_DRAIN_BYTES) {
-              // The status is known; the rest of a huge body is not worth the wait or the memory.
-              respond();
-              res.destroy();
-            }
-          });
-          res.on('end', respond);
-          res.on('error', fail);
-          res.on('close', () => {
-            // A body the receiver broke off is not an answer: whether it processed the event is
-            // unknown, and a retry is safe because receivers deduplicate on webhook-id.
-            if (!res.complete) fail(Object.assign(new Error('response ended early'), { code: 'ECONNRESET' }));
-          });
+        res.on('end', respond);
+        res.on('error', fail);
+        res.on('close', () => {
+          // A body the receiver broke off is not an answer: whether it processed the event is
+          // unknown, and a retry is safe because receivers deduplicate on webhook-id.
+          if (!res.complete) fail(Object.assign(new Error('response ended early'), { code: 'ECONNRESET' }));
         });
-        req.end(body);
-      };
-      attempt(true);
+      });
+      req.end(body);
     });
   }
 }

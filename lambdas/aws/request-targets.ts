@@ -46,7 +46,7 @@ export class RequestTargets {
     const check = checkTargetUrl(url, this.policy);
     if (!check.ok) {
       const error = check.reason === 'address_not_allowed' ? 'blocked_target' : 'invalid_target';
-      return { ok: false, refusal: { kind: 'error', error, message: check.message, durationMs: 0 } };
+      return { ok: false, refusal: { kind: 'error', error, message: check.message, durationMs: 0, requestSent: false } };
     }
     const isHttps = check.url.protocol === 'https:';
     // Node's own reading of the URL (IPv6 brackets dropped, path with query), copied into a plain

@@ -117,6 +117,12 @@ export const attemptLogSchema = z.object({
     .optional(z.number().check(z.int(), z.minimum(100), z.maximum(599)))
     .check(z.meta({ description: "The receiver's HTTP status, when it answered." })),
   durationMs: z.number().check(z.minimum(0)),
+  requestSent: z.optional(z.boolean()).check(
+    z.meta({
+      description:
+        'Whether the request was written to an open connection, so the receiver may have read it; false when no connection was made (DNS, refused, connect timeout, TLS). Each attempt is one request or none.',
+    }),
+  ),
   reason: z.optional(z.string()).check(
     z.meta({
       description:
@@ -162,6 +168,7 @@ export const deliveryResponseSchema = z
               outcome: 'failed',
               statusCode: 503,
               durationMs: 84,
+              requestSent: true,
               reason: 'throttled',
               responseSnippet: 'upstream unavailable',
               nextAttemptAt: '2026-03-01T12:00:31.000Z',
@@ -187,7 +194,7 @@ export const deliveryListResponseSchema = z.object({ items: z.array(deliveryResp
             status: 'delivered',
             attempts: 1,
             lastAttemptAt: '2026-03-01T12:00:01.000Z',
-            attemptLog: [{ attempt: 1, at: '2026-03-01T12:00:01.000Z', outcome: 'delivered', statusCode: 200, durationMs: 42 }],
+            attemptLog: [{ attempt: 1, at: '2026-03-01T12:00:01.000Z', outcome: 'delivered', statusCode: 200, durationMs: 42, requestSent: true }],
             createdAt: '2026-03-01T12:00:01.000Z',
             updatedAt: '2026-03-01T12:00:01.000Z',
           },

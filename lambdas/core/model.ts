@@ -58,6 +58,12 @@ export interface AttemptLog {
   outcome: 'delivered' | 'failed';
   statusCode?: number;
   durationMs: number;
+  /**
+   * Whether the request was written to an open connection (the receiver may have read it); false
+   * when no connection was made (DNS, refused, connect timeout, TLS). Absent on records written
+   * before it was kept.
+   */
+  requestSent?: boolean;
   reason?: string;
   error?: string;
   responseSnippet?: string;
@@ -123,7 +129,7 @@ export const groupDeliveryRecord = (log: DeliveryGroupLog, subscriptionId: strin
     status: 'delivered',
     attempts: 1,
     lastAttemptAt: entry.at,
-    history: [{ attempt: 1, at: entry.at, outcome: 'delivered', statusCode: entry.statusCode, durationMs: entry.durationMs }],
+    history: [{ attempt: 1, at: entry.at, outcome: 'delivered', statusCode: entry.statusCode, durationMs: entry.durationMs, requestSent: true }],
     createdAt: finishedAt,
     updatedAt: finishedAt,
     expiresAt: log.expiresAt,

@@ -1,7 +1,23 @@
-/** What one HTTP attempt produced, as the sender observed it. */
+/**
+ * What one HTTP attempt produced, as the sender observed it. `not_sent` is not an attempt:
+ * the request never left (no pooled connection came free in time, or the invocation was ending),
+ * so the delivery is deferred without counting it. An `error` says whether the request was
+ * written to an open connection, so the log can tell a request the receiver may have read from
+ * one that never reached it.
+ */
 export type AttemptResult =
   | { kind: 'response'; statusCode: number; retryAfter?: string; durationMs: number; bodySnippet?: string }
-  | { kind: 'error'; error: TransportErrorKind; message: string; durationMs: number };
+  | { kind: 'error'; error: TransportErrorKind; message: string; durationMs: number; requestSent: boolean }
+  | NotSent;
+
+export interface NotSent {
+  kind: 'not_sent';
+  reason: 'pool_wait' | 'aborted';
+  durationMs: number;
+}
+
+/** An attempt that happened: a response or a failure, the request sent or not. */
+export type MadeAttempt = Exclude<AttemptResult, NotSent>;
 
 export type TransportErrorKind = 'timeout' | 'connection' | 'dns' | 'tls' | 'blocked_target' | 'invalid_target';
 
@@ -25,7 +41,7 @@ export type Outcome =
 
 const THROTTLING_STATUSES = new Set([429, 502, 503, 504]);
 
-export const classifyAttempt = (result: AttemptResult): Outcome => {
+export const classifyAttempt = (result: MadeAttempt): Outcome => {
   if (result.kind === 'error') {
     if (result.error === 'blocked_target' || result.error === 'invalid_target') {
       return { action: 'fail_permanently', reason: result.error };

@@ -56,9 +56,9 @@ export const deliverGroup = async (
     decisions.push(result.value);
     if (result.value.action === 'retry_later') {
       const message = messages[index]!;
-      // A rate-limit deferral recorded nothing; every other wait follows a delivery record.
+      // A deferral recorded nothing; every other wait follows a delivery record.
       splitOuts.push({
-        message: result.value.deferred === 'rate_limited' ? message : { ...message, followsAttempt: true },
+        message: result.value.deferred === undefined ? { ...message, followsAttempt: true } : message,
         delaySeconds: result.value.visibilitySeconds,
       });
     }

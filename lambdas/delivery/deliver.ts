@@ -1,7 +1,7 @@
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
 import { expiresAfterDays, MAX_HISTORY } from '../core/model';
-import { classifyAttempt, type AttemptResult, type Outcome } from '../core/outcome';
+import { classifyAttempt, type MadeAttempt, type NotSent, type Outcome } from '../core/outcome';
 import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
 import type { RateLimiter } from '../core/rate-limit';
@@ -36,7 +36,16 @@ export interface Receipt {
 /** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
 export type Decision =
   | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog }
-  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: 'rate_limited' };
+  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: Deferral };
+
+/**
+ * Why a delivery waits without an attempt: over its rate limit, no pooled connection came free in
+ * time, or the invocation was ending before the request could be sent. Nothing is recorded.
+ */
+export type Deferral = 'rate_limited' | NotSent['reason'];
+
+/** A delivery whose request never left waits this long (plus up to as much again) before it is tried again. */
+const NOT_SENT_DELAY_SECONDS = 2;
 
 const EXHAUSTED: Plan = { status: 'exhausted', decision: { action: 'done', status: 'exhausted' } };
 
@@ -94,6 +103,11 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     timeoutMs: deps.timeoutMs,
     ...(receipt.signal ? { signal: receipt.signal } : {}),
   });
+  if (result.kind === 'not_sent') {
+    // Nothing reached the receiver: not an attempt, so nothing is counted or recorded.
+    const delayMs = (NOT_SENT_DELAY_SECONDS + deps.random() * NOT_SENT_DELAY_SECONDS) * 1000;
+    return { ...deferUntilDue(delayMs, receipt, deps.now()), deferred: result.reason };
+  }
   const outcome = classifyAttempt(result);
   const finishedAt = deps.now();
   const health = outcome.action === 'delivered' ? 'delivered' : outcome.action === 'disable' ? 'gone' : 'failed';
@@ -149,7 +163,7 @@ interface Plan {
 
 const planNext = (
   outcome: Outcome,
-  result: AttemptResult,
+  result: MadeAttempt,
   attemptNumber: number,
   nowMs: number,
   receipt: Receipt,
@@ -201,7 +215,7 @@ const baseRecord = (
 const attemptLog = (
   attempt: number,
   sentAt: number,
-  result: AttemptResult,
+  result: MadeAttempt,
   outcome: Outcome,
   nextAttemptAt: string | undefined,
 ): AttemptLog => {
@@ -210,6 +224,7 @@ const attemptLog = (
     at: new Date(sentAt).toISOString(),
     outcome: outcome.action === 'delivered' ? 'delivered' : 'failed',
     durationMs: result.durationMs,
+    requestSent: result.kind === 'response' || result.requestSent,
   };
   if (outcome.action !== 'delivered') log.reason = outcome.reason;
   if (result.kind === 'response') {

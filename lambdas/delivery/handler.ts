@@ -1,8 +1,8 @@
-import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { invocationDeadline } from '../aws/invocation-deadline';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
@@ -134,16 +134,21 @@ const handleRecord = async (record: SQSRecord, receivedAt: number, signal: Abort
   }
 };
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 2_000 })
+/** Deliveries still in flight this long before the invocation's deadline stop, so their outcome is recorded. */
+const STOP_BEFORE_DEADLINE_MS = 2_000;
+
+// middy's own early timeout is off: its signal is shared by every invocation of the module.
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-  .handler(async (event, _context, { signal }) => {
-    // Every delivery in flight listens on the invocation's signal: up to ten per group message.
-    setMaxListeners(Math.max(defaultMaxListeners, event.Records.length * DELIVERY_GROUP_SIZE), signal);
+  .handler(async (event, context) => {
+    // Up to ten deliveries of each group message listen on the signal at once.
+    const deadline = invocationDeadline(context, STOP_BEFORE_DEADLINE_MS, event.Records.length * DELIVERY_GROUP_SIZE);
     const receivedAt = Date.now();
     const measured = new InvocationMetrics();
     try {
-      return await processSqsBatch(event, (record) => handleRecord(record, receivedAt, signal, measured));
+      return await processSqsBatch(event, (record) => handleRecord(record, receivedAt, deadline.signal, measured));
     } finally {
+      deadline.dispose();
       measured.publishTo(metrics);
     }
   });

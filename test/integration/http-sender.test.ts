@@ -449,7 +449,7 @@ describe('Class: NodeHttpSender', () => {
         const rebound = await post(sender, url);
 
         // Assess
-        expect(first.map((result) => (result.kind === 'response' ? result.statusCode : result.error))).toEqual([200, 200, 200]);
+        expect(first.map((result) => (result.kind === 'response' ? result.statusCode : result.kind))).toEqual([200, 200, 200]);
         expect(rebound).toMatchObject({ kind: 'error', error: 'blocked_target' });
         expect(calls).toEqual(['rebind.test', 'rebind.test']);
         expect(server.connections).toBe(1);
@@ -534,36 +534,15 @@ describe('Class: NodeHttpSender', () => {
         expect(server.connections).toBe(1);
       });
 
-      it('retries once on a new connection when a pooled connection turns out to be closed', async () => {
-        // Prepare: the receiver drops its first connection when it is reused, as a server does that
-        // closed an idle connection just as the sender took it from the pool.
+      it('never sends one attempt twice: a pooled connection reset after the receiver read the request is the answer', async () => {
+        // Prepare: the receiver reads the second request on its connection, then resets it.
         let firstSocket: Socket | undefined;
-        let requestsOnFirst = 0;
-        const server = await serve(
-          startHttpServer((req, res) => {
-            firstSocket ??= req.socket;
-            if (req.socket === firstSocket && ++requestsOnFirst === 2) return void req.socket.destroy();
-            res.writeHead(200).end();
-          }),
-        );
-        const sender = new NodeHttpSender(LOOPBACK_ALLOWED);
-
-        // Act
-        const first = await post(sender, server.url());
-        const second = await post(sender, server.url());
-
-        // Assess
-        expect(first).toMatchObject({ kind: 'response', statusCode: 200 });
-        expect(second).toMatchObject({ kind: 'response', statusCode: 200 });
-        expect(server.connections).toBe(2);
-      });
-
-      it('retries a closed pooled connection only once: a new connection that also fails is the answer', async () => {
-        // Prepare: every request after the first is dropped, on whichever connection.
         let requests = 0;
         const server = await serve(
           startHttpServer((req, res) => {
-            if (++requests > 1) return void req.socket.destroy();
+            requests += 1;
+            firstSocket ??= req.socket;
+            if (requests === 2) return void req.socket.destroy();
             res.writeHead(200).end();
           }),
         );
@@ -573,12 +552,116 @@ describe('Class: NodeHttpSender', () => {
         // Act
         const result = await post(sender, server.url());
 
-        // Assess: the pooled connection, then exactly one new one.
-        expect(result).toMatchObject({ kind: 'error', error: 'connection' });
-        expect(requests).toBe(3);
-        expect(server.connections).toBe(2);
+        // Assess: one request on the wire, reported as sent; no second connection was opened for it.
+        expect(result).toMatchObject({ kind: 'error', error: 'connection', requestSent: true });
+        expect(requests).toBe(2);
+        expect(server.connections).toBe(1);
       });
 
+      it('reports a refused connection as an attempt whose request was never sent', async () => {
+        // Prepare
+        const port = await closedPort();
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED);
+
+        // Act
+        const result = await post(sender, `http://127.0.0.1:${port}/hook`);
+
+        // Assess
+        expect(result).toMatchObject({ kind: 'error', error: 'connection', requestSent: false });
+      });
+
+      it('reports a receiver that read the request and never answered as sent, and timed out', async () => {
+        // Prepare
+        const silent = await serve(startTcpServer((socket) => socket.resume()));
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED);
+
+        // Act
+        const result = await post(sender, silent.url(), { timeoutMs: HANG_TIMEOUT_MS });
+
+        // Assess
+        expect(result).toMatchObject({ kind: 'error', error: 'timeout', requestSent: true });
+      });
+    });
+
+    describe('waiting for a pooled connection', () => {
+      it('starts the attempt when the request has a socket: a wait in the pool does not count against its timeout', async () => {
+        // Prepare: one connection per host; each answer takes 1.5 s and the timeout is 2.5 s, so
+        // the second request (3 s after it was queued, 1.5 s after it got the socket) is in time
+        // only if its timer started at the socket.
+        const server = await serve(startHttpServer((_req, res) => void setTimeout(() => res.writeHead(200).end(), 1_500)));
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED, { maxSockets: 1, maxPoolWaitMs: 10_000 });
+
+        // Act
+        const results = await Promise.all([
+          post(sender, server.url(), { timeoutMs: 2_500 }),
+          post(sender, server.url(), { timeoutMs: 2_500 }),
+        ]);
+
+        // Assess
+        expect(results).toEqual([
+          expect.objectContaining({ kind: 'response', statusCode: 200 }),
+          expect.objectContaining({ kind: 'response', statusCode: 200 }),
+        ]);
+      });
+
+      it('returns not_sent when no connection comes free in time, and the receiver never gets that request', async () => {
+        // Prepare: the only connection is held by a request the receiver answers late.
+        let requests = 0;
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const server = await serve(
+          startHttpServer((_req, res) => {
+            requests += 1;
+            void held.then(() => res.writeHead(200).end());
+          }),
+        );
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED, { maxSockets: 1, maxPoolWaitMs: 200 });
+        const first = post(sender, server.url(), { timeoutMs: 20_000 });
+        await waitFor(() => requests === 1, 5_000, 'the first request');
+
+        // Act
+        const second = await post(sender, server.url(), { timeoutMs: 20_000 });
+        release();
+        const firstResult = await first;
+        const third = await post(sender, server.url());
+
+        // Assess: the second request was dropped from the queue; the freed connection served the third.
+        expect(second).toMatchObject({ kind: 'not_sent', reason: 'pool_wait' });
+        expect(firstResult).toMatchObject({ kind: 'response', statusCode: 200 });
+        expect(third).toMatchObject({ kind: 'response', statusCode: 200 });
+        expect(requests).toBe(2);
+      });
+
+      it('returns not_sent when the invocation ends while the request waits for a connection', async () => {
+        // Prepare
+        let release: () => void = () => undefined;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let requests = 0;
+        const server = await serve(
+          startHttpServer((_req, res) => {
+            requests += 1;
+            void held.then(() => res.writeHead(200).end());
+          }),
+        );
+        const sender = new NodeHttpSender(LOOPBACK_ALLOWED, { maxSockets: 1, maxPoolWaitMs: 20_000 });
+        const first = post(sender, server.url(), { timeoutMs: 20_000 });
+        await waitFor(() => requests === 1, 5_000, 'the first request');
+        const controller = new AbortController();
+
+        // Act
+        const waiting = post(sender, server.url(), { timeoutMs: 20_000, signal: controller.signal });
+        controller.abort();
+        const second = await waiting;
+        release();
+        await first;
+
+        // Assess
+        expect(second).toMatchObject({ kind: 'not_sent', reason: 'aborted' });
+        expect(requests).toBe(1);
+      });
+    });
+
+    describe('concurrent attempts and the invocation ending', () => {
       it('lets nine fast receivers finish while a slow one is still answering', async () => {
         // Prepare
         const fast = await serve(startHttpServer((_req, res) => res.writeHead(200).end()));
@@ -619,7 +702,7 @@ describe('Class: NodeHttpSender', () => {
         expect(result.durationMs).toBeLessThan(5_000);
       });
 
-      it('returns timeout at once, without connecting, when the signal has already fired', async () => {
+      it('returns not_sent at once, without connecting, when the signal has already fired', async () => {
         // Prepare
         const server = await serve(startHttpServer((_req, res) => res.writeHead(200).end()));
         const sender = new NodeHttpSender(LOOPBACK_ALLOWED);
@@ -628,8 +711,7 @@ describe('Class: NodeHttpSender', () => {
         const result = await post(sender, server.url(), { timeoutMs: 20_000, signal: AbortSignal.abort() });
 
         // Assess
-        expect(result).toMatchObject({ kind: 'error', error: 'timeout' });
-        expect(result.durationMs).toBeLessThan(5_000);
+        expect(result).toMatchObject({ kind: 'not_sent', reason: 'aborted' });
         expect(server.connections).toBe(0);
       });
     });

@@ -283,7 +283,15 @@ export const response = (statusCode: number, extra: Partial<Extract<AttemptResul
 export const transportError = (
   error: Extract<AttemptResult, { kind: 'error' }>['error'],
   message = `${error} failure`,
-): AttemptResult => ({ kind: 'error', error, message, durationMs: 7 });
+  requestSent = error === 'timeout',
+): AttemptResult => ({ kind: 'error', error, message, durationMs: 7, requestSent });
+
+/** The sender's answer for a request that never left (no connection came free, or the invocation was ending). */
+export const notSent = (reason: Extract<AttemptResult, { kind: 'not_sent' }>['reason'] = 'pool_wait'): AttemptResult => ({
+  kind: 'not_sent',
+  reason,
+  durationMs: 2_000,
+});
 
 export const aSubscription = (overrides: Partial<Subscription> = {}): Subscription => ({
   tenantId: 'tenant-1',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyAttempt, type AttemptResult, type Outcome, type TransportErrorKind } from '../../../lambdas/core/outcome';
+import { classifyAttempt, type MadeAttempt as AttemptResult, type Outcome, type TransportErrorKind } from '../../../lambdas/core/outcome';
 
 const status = (statusCode: number, retryAfter?: string): AttemptResult => ({
   kind: 'response',
@@ -8,7 +8,7 @@ const status = (statusCode: number, retryAfter?: string): AttemptResult => ({
   durationMs: 10,
   ...(retryAfter === undefined ? {} : { retryAfter }),
 });
-const failure = (error: TransportErrorKind): AttemptResult => ({ kind: 'error', error, message: error, durationMs: 10 });
+const failure = (error: TransportErrorKind): AttemptResult => ({ kind: 'error', error, message: error, durationMs: 10, requestSent: error === 'timeout' });
 
 describe('Function: classifyAttempt', () => {
   it.each<[string, AttemptResult, Outcome]>([

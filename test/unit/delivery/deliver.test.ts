@@ -12,6 +12,7 @@ import {
   InMemoryEventStore,
   InMemoryRateLimiter,
   InMemorySubscriptionStore,
+  notSent,
   response,
   ScriptedSender,
   transportError,
@@ -535,6 +536,35 @@ describe('Function: deliver', () => {
       expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeGreaterThanOrEqual(1);
       expect(sender.requests).toHaveLength(1);
       expect(deliveries.calls.recordAttempt).toBe(1);
+    });
+  });
+
+  describe('requests that never left', () => {
+    it.each(['pool_wait', 'aborted'] as const)('defers a delivery the sender returned not_sent (%s) without counting or recording an attempt', async (reason) => {
+      // Prepare: a retry is due; the sender finds no free connection in time.
+      const { deps, deliveries, stored } = setUp({ script: [notSent(reason)] });
+      await deliveries.recordAttempt(aRecord({ attempts: 2, nextAttemptAt: new Date(NOW).toISOString() }), 0);
+
+      // Act
+      const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+      // Assess: back in 2 to 4 s, the record untouched.
+      expect(decision).toMatchObject({ action: 'retry_later', deferred: reason });
+      expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeGreaterThanOrEqual(2);
+      expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeLessThanOrEqual(4);
+      expect(decision.attempt).toBeUndefined();
+      expect(stored()).toMatchObject({ attempts: 2, status: 'retrying' });
+    });
+
+    it('logs whether each attempt put its request on the wire', async () => {
+      // Prepare
+      const { deps, stored } = setUp({ script: [transportError('connection', 'connect ECONNREFUSED', false)] });
+
+      // Act
+      await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(stored()?.history).toEqual([expect.objectContaining({ attempt: 1, reason: 'connection', requestSent: false })]);
     });
   });
 });

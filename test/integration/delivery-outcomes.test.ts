@@ -1,4 +1,8 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/core/env-names';
+import { newId } from '../../lambdas/core/ids';
+import { localClients } from '../support/emulators';
 import { Receiver, ReceiverPool, type Responder } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
@@ -49,6 +53,40 @@ describe('Delivery outcomes against the emulators', () => {
     expect(delivery).toMatchObject({ status: 'exhausted', attempts: 3 });
     expect(delivery!.attemptLog.map((a) => a.statusCode)).toEqual([500, 500, 500]);
     expect(delivery!.attemptLog.map((a) => a.reason)).toEqual(['server_error', 'server_error', 'server_error']);
+  });
+
+  it('keeps the start of a failed attempt’s response and nothing of a successful one, a retry’s or a first attempt’s', async () => {
+    // Prepare: bodies unique to this test, so they can be looked for anywhere in the delivery log
+    const failureBody = `failure-body-${newId('key')}`;
+    const successBody = `success-body-${newId('key')}`;
+    const retried = await receiver((_request, index) => (index === 0 ? { status: 500, body: failureBody } : { status: 200, body: successBody }));
+    const atOnce = await receiver(() => ({ status: 200, body: successBody }));
+    const retriedSubscription = await subscribe(retried.url, ['receipt.sent']);
+    const atOnceSubscription = await subscribe(atOnce.url, ['receipt.sent']);
+
+    // Act
+    const event = await publish('receipt.sent', { id: 5 });
+    await pipeline.drain({ until: () => retried.requests.length >= 2 && atOnce.requests.length >= 1, timeoutMs: 30_000 });
+    await pipeline.drain();
+
+    // Assess: through the API
+    const listed = await pipeline.call('GET', `/v1/events/${event.id}/deliveries`, { key });
+    type Attempt = { attempt: number; outcome: string; statusCode?: number; responseSnippet?: string };
+    const deliveries = listed.body.items as Array<{ subscriptionId: string; status: string; attempts: number; attemptLog: Attempt[] }>;
+    const retriedDelivery = deliveries.find((item) => item.subscriptionId === retriedSubscription.id);
+    const atOnceDelivery = deliveries.find((item) => item.subscriptionId === atOnceSubscription.id);
+    expect(retriedDelivery).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(retriedDelivery!.attemptLog).toHaveLength(2);
+    expect(retriedDelivery!.attemptLog[0]).toMatchObject({ attempt: 1, outcome: 'failed', statusCode: 500, responseSnippet: failureBody });
+    expect(retriedDelivery!.attemptLog[1]).toMatchObject({ attempt: 2, outcome: 'delivered', statusCode: 200 });
+    expect(retriedDelivery!.attemptLog[1]).not.toHaveProperty('responseSnippet');
+    expect(atOnceDelivery).toMatchObject({ status: 'delivered', attempts: 1, attemptLog: [{ attempt: 1, outcome: 'delivered', statusCode: 200 }] });
+    expect(atOnceDelivery!.attemptLog[0]).not.toHaveProperty('responseSnippet');
+    // ... and in the table itself: the failure's body is kept, the successes' bodies nowhere
+    const { Items = [] } = await localClients().dynamo.send(new ScanCommand({ TableName: pipeline.env[ENV.deliveriesTable]!, ConsistentRead: true }));
+    const stored = JSON.stringify(Items);
+    expect(stored).toContain(failureBody);
+    expect(stored).not.toContain(successBody);
   });
 
   it('disables the subscription on 410 Gone and stops delivering to it', async () => {

@@ -1,7 +1,9 @@
+import { generateApiKey } from '../lambdas/core/api-keys';
 import { ENV } from '../lambdas/core/env-names';
 import { readLocalConfig } from '../local/local-config';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { functionsOf } from '../local/template-functions';
+import type { JsonObject } from '../local/template';
 import { synthTemplate } from '../local/template-synth';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { deployedLogging, type DeployedLogging } from './log-ingestion';
@@ -11,6 +13,8 @@ import { BenchReceiver, type BenchEventData } from './pipeline-receiver';
 /** The local pipeline as a benchmark drives it: its API, what it costs on the wire, and a receiver. */
 export interface PipelineSession {
   api: PipelineApi;
+  /** The API as each tenant of `SessionOptions.tenants` sees it, with a key of its own. */
+  tenants: Map<string, PipelineApi>;
   aws: AwsMeter;
   functions: FunctionMeter;
   receiver: BenchReceiver;
@@ -22,15 +26,24 @@ export interface PipelineSession {
   subscriptionsTable: string;
   /** Notices the runtime printed (such as an emulator fallback). */
   notices: string[];
+  /** The synthesized template the runtime runs. */
+  template: JsonObject;
 }
 
 export interface SessionOptions {
-  /** Delays before retries, seconds; short, so retried deliveries finish within the benchmark. */
+  /**
+   * Delays before retries, seconds; short by default, so retried deliveries finish within the
+   * benchmark. `STACK_RETRY_SCHEDULE` keeps the stack's own schedule.
+   */
   retrySchedule?: string;
+  /** Tenants besides the local one, each given a key of its own. */
+  tenants?: readonly string[];
 }
 
 /** Seconds between retries in benchmarks: the request pattern of a retry is the same, only sooner. */
 export const FAST_RETRY_SCHEDULE = '1,1,1,1,1,1,1';
+/** The retry schedule the template gives the functions, as deployed. */
+export const STACK_RETRY_SCHEDULE = 'stack';
 
 /**
  * Runs `work` against a freshly started local runtime and always stops it (emulators, the DynamoDB
@@ -47,7 +60,14 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
     const endpoints = await aws.start();
     await receiver.start();
     const template = synthTemplate();
-    const config = readLocalConfig({ PORT: '0', [ENV.successLogSampleRate]: '0.01', [ENV.retrySchedule]: options.retrySchedule ?? FAST_RETRY_SCHEDULE });
+    const retrySchedule = options.retrySchedule ?? FAST_RETRY_SCHEDULE;
+    const tenantKeys = (options.tenants ?? []).map((tenant) => ({ tenant, key: generateApiKey().key }));
+    const config = readLocalConfig({
+      PORT: '0',
+      [ENV.successLogSampleRate]: '0.01',
+      ...(retrySchedule === STACK_RETRY_SCHEDULE ? {} : { [ENV.retrySchedule]: retrySchedule }),
+      LOCAL_API_KEYS: tenantKeys.map(({ tenant, key }) => `${tenant}:${key}`).join(','),
+    });
     config.functionOverrides = {
       ...config.functionOverrides,
       AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
@@ -59,6 +79,7 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
     const memoryMb = Math.max(...functionsOf(template).map((fn) => fn.memoryMb));
     return await work({
       api: new PipelineApi(state.apiUrl, runtime.apiKey),
+      tenants: new Map(tenantKeys.map(({ tenant, key }) => [tenant, new PipelineApi(state.apiUrl, key)])),
       aws,
       functions,
       receiver,
@@ -67,6 +88,7 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
       dynamoEndpoint: runtime.emulators.dynamoEndpoint,
       subscriptionsTable: state.outputs[STACK_OUTPUTS.subscriptionsTableName]!,
       notices,
+      template,
     });
   } finally {
     await runtime?.stop();

@@ -4,7 +4,7 @@ import { ENV } from '../../lambdas/core/env-names';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryMessage } from '../../lambdas/core/messages';
 import { localClients } from '../support/emulators';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
 import { queueDepth } from '../support/queues';
 import { ReceiverPool } from '../support/receiver';
 
@@ -35,15 +35,6 @@ describe('Delivery with a delivery log that cannot be written', () => {
     deadLetters: await queueDepth(localClients().sqs, pipeline.queueUrl('deliveryDlq')),
   });
 
-  const pollOnceReceived = async () => {
-    for (let round = 0; round < 50; round++) {
-      const result = await pipeline.delivery.pollOnce(0);
-      if (result.received > 0) return result;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the delivery queue handed out nothing');
-  };
-
   it.each([
     ["the group's log entry of a delivered first attempt", 200],
     ['the delivery record of a failed first attempt', 500],
@@ -56,7 +47,7 @@ describe('Delivery with a delivery log that cannot be written', () => {
     const event = await pipeline.publish(key, 'order.created', { orderId: answer });
 
     // Act
-    const polled = await pollOnceReceived();
+    const polled = await pollUntilReceived(pipeline.delivery);
     const after = await depths();
 
     // Assess: the attempt was made, its outcome not recorded, and the message not deleted
@@ -81,7 +72,7 @@ describe('Delivery with a delivery log that cannot be written', () => {
     await localClients().sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), MessageBody: JSON.stringify(message) }));
 
     // Act
-    const polled = await pollOnceReceived();
+    const polled = await pollUntilReceived(pipeline.delivery);
     const after = await depths();
 
     // Assess

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/env-names';
 import { recordFunctionCommands, type SentCommand } from '../support/function-commands';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
 import { Receiver, ReceiverPool } from '../support/receiver';
 
 const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
@@ -40,14 +40,6 @@ describe('Subscriptions: read-your-writes', () => {
     return sent.slice(from).filter((command) => command.service === 'DynamoDB' && READS.has(command.name) && command.input.TableName === table);
   };
 
-  const pollUntilReceived = async (poll: () => Promise<{ received: number }>): Promise<void> => {
-    for (let round = 0; round < 50; round++) {
-      if ((await poll()).received > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the queue handed out nothing');
-  };
-
   it('reads subscriptions with strongly consistent reads in ingest, fan-out and delivery', async () => {
     // Prepare: two subscriptions, more than ingest fans out itself
     const key = await pipeline.createKey('consistent-reads');
@@ -57,7 +49,7 @@ describe('Subscriptions: read-your-writes', () => {
 
     // Act: each stage on its own, so every read is known to be that stage's
     const ingest = await subscriptionReadsDuring(() => pipeline.publish(key, 'order.created', { orderId: 1 }));
-    const fanout = await subscriptionReadsDuring(() => pollUntilReceived(() => pipeline.fanout.pollOnce(0)));
+    const fanout = await subscriptionReadsDuring(() => pollUntilReceived(pipeline.fanout));
     const delivery = await subscriptionReadsDuring(() =>
       pipeline.drain({ until: () => receiver.requests.length >= 2, timeoutMs: 10_000 }),
     );

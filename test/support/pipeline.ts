@@ -41,6 +41,20 @@ export interface Pipeline {
 }
 
 /**
+ * Polls `source` until a poll receives something, and returns that poll's result; fails after
+ * `rounds` empty polls `pauseMs` apart. It counts rounds instead of reading the clock, so it also
+ * works while a test holds Date still.
+ */
+export const pollUntilReceived = async (source: SqsEventSource, { rounds = 100, pauseMs = 100 } = {}): Promise<PollResult> => {
+  for (let round = 0; round < rounds; round++) {
+    const result = await source.pollOnce(0);
+    if (result.received > 0) return result;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  throw new Error(`the queue handed out nothing in ${rounds} polls`);
+};
+
+/**
  * Sets the functions' environment (as the template gives it, plus `overrides`), then imports the
  * handlers. Call once per test file: handlers parse their configuration at import, as on Lambda.
  */

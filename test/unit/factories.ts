@@ -59,3 +59,9 @@ export const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError>
   expect(error).toBeInstanceOf(HttpError);
   return error as HttpError;
 };
+
+/** Asserts `low <= value <= high`: for values with a documented range, such as a jittered delay. */
+export const expectBetween = (value: number, low: number, high: number): void => {
+  expect(value).toBeGreaterThanOrEqual(low);
+  expect(value).toBeLessThanOrEqual(high);
+};

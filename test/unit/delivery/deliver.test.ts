@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../lambdas/core/env-names';
 import type { DeliveryMessage } from '../../../lambdas/core/messages';
 import { MAX_HISTORY, type DeliveryRecord, type Subscription } from '../../../lambdas/core/model';
-import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS, retryDelaySeconds } from '../../../lambdas/core/retry-policy';
+import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
 import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
@@ -18,6 +18,7 @@ import {
   transportError,
 } from '../fakes';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
+import { expectBetween } from '../factories';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DISABLE_AFTER_MS = 5 * 86400 * 1000;
@@ -125,17 +126,18 @@ describe('Function: deliver', () => {
   it('retries a 500 later: visibility is the jittered first delay, the record says retrying after 1 attempt', async () => {
     // Prepare
     const { deps, stored } = setUp({ script: [response(500, { bodySnippet: 'oops' })] });
-    const expectedDelay = retryDelaySeconds(SCHEDULE, 1, () => RANDOM)!;
 
     // Act
     const decision = await deliver(aMessage(), firstReceipt(), deps);
 
-    // Assess
-    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+    // Assess: the default schedule's first step is 5 s, +-20%
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expect.any(Number) });
+    const delay = (decision as { visibilitySeconds: number }).visibilitySeconds;
+    expectBetween(delay, 4, 6);
     expect(stored()).toMatchObject({
       status: 'retrying',
       attempts: 1,
-      nextAttemptAt: new Date(NOW + expectedDelay * 1000).toISOString(),
+      nextAttemptAt: new Date(NOW + delay * 1000).toISOString(),
     });
     expect(stored()?.history[0]).toMatchObject({ outcome: 'failed', reason: 'server_error', statusCode: 500, responseSnippet: 'oops' });
   });
@@ -144,14 +146,15 @@ describe('Function: deliver', () => {
     // Prepare
     const { deps, deliveries, stored } = setUp({ script: [response(503)] });
     deliveries.seed(aRecord({ attempts: 1, nextAttemptAt: new Date(NOW - 1000).toISOString() }));
-    const expectedDelay = retryDelaySeconds(SCHEDULE, 2, () => RANDOM)!;
 
     // Act
     const decision = await deliver(aMessage(), laterReceipt({ receiveCount: 5 }), deps);
 
-    // Assess
-    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
-    expect(stored()).toMatchObject({ status: 'retrying', attempts: 2 });
+    // Assess: the default schedule's second step is 300 s, +-20%
+    expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expect.any(Number) });
+    const delay = (decision as { visibilitySeconds: number }).visibilitySeconds;
+    expectBetween(delay, 240, 360);
+    expect(stored()).toMatchObject({ status: 'retrying', attempts: 2, nextAttemptAt: new Date(NOW + delay * 1000).toISOString() });
   });
 
   it('records exhausted and deletes the message when the last attempt fails', async () => {
@@ -225,15 +228,16 @@ describe('Function: deliver', () => {
     // Prepare
     const shorter = setUp({ script: [response(429, { retryAfter: '1' })] });
     const on500 = setUp({ script: [response(500, { retryAfter: '3600' })] });
-    const expectedDelay = retryDelaySeconds(SCHEDULE, 1, () => RANDOM)!;
 
     // Act
     const shorterDecision = await deliver(aMessage(), firstReceipt(), shorter.deps);
     const on500Decision = await deliver(aMessage(), firstReceipt(), on500.deps);
 
-    // Assess
-    expect(shorterDecision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
-    expect(on500Decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expectedDelay });
+    // Assess: both wait the default schedule's first step, 5 s +-20%
+    for (const decision of [shorterDecision, on500Decision]) {
+      expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expect.any(Number) });
+      expectBetween((decision as { visibilitySeconds: number }).visibilitySeconds, 4, 6);
+    }
   });
 
   it('caps the visibility below 12 h minus the time since the receive, keeping the full delay in the record', async () => {

@@ -9,9 +9,17 @@ import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult
 import { deliver, type DeliverDeps } from '../lambdas/delivery/deliver';
 import { deliverGroup } from '../lambdas/delivery/deliver-group';
 import { EndpointHealthTracker } from '../lambdas/delivery/endpoint-health';
+import { BREAKER_TIMINGS, CircuitBreaker, type CircuitStore } from '../lambdas/delivery/circuit-breaker';
 import { SubscriptionCache } from '../lambdas/delivery/subscription-cache';
 
 const notUsed = (what: string) => (): Promise<never> => Promise.reject(new Error(`${what} is not part of this workload`));
+
+const noCircuitWrites: CircuitStore = {
+  countUnanswered: notUsed('counting an unanswered attempt'),
+  openCircuit: notUsed('opening a circuit'),
+  claimProbe: notUsed('claiming a probe'),
+  closeCircuit: notUsed('closing a circuit'),
+};
 
 /** Delivery records in memory, with the store's condition: absent, older run, or same run and attempts. */
 class InMemoryDeliveries implements DeliveryStore {
@@ -75,6 +83,9 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
     // The handler's cache, with the handler's 30 s bound.
     subscriptions: new SubscriptionCache(lookUp(subscriptions), 30_000),
     health: new EndpointHealthTracker(noHealthWrites, DEFAULTS.disableFailingAfterSeconds * 1000),
+    // A receiver that answers at once never writes to the breaker or asks for a slow-attempt slot.
+    breaker: new CircuitBreaker(noCircuitWrites, { failureThreshold: policy.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
+    slowAttempts: { slots: { acquire: notUsed('a slow-attempt slot') }, afterMs: policy.slowAttemptMs, limit: policy.maxSlowAttemptsPerEndpoint },
     rateLimiter: { acquire: async () => ({ allowed: true }) },
     operationalEvents: { emit: async () => undefined },
     deliveries: new InMemoryDeliveries(),

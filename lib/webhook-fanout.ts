@@ -135,6 +135,26 @@ export interface WebhookFanoutProps {
    */
   readonly deliveryTimeout?: Duration;
   /**
+   * An attempt still unanswered this long after it got its connection is slow: to keep waiting it
+   * needs one of its endpoint's `maxSlowAttemptsPerEndpoint` slots, else it is cut there (logged as a
+   * timeout). Whole milliseconds from 100 to the delivery timeout.
+   * @default Duration.seconds(1)
+   */
+  readonly slowAttemptThreshold?: Duration;
+  /**
+   * Slow attempts one endpoint may have in flight at once across every delivery function instance,
+   * 0..1000; 0 turns the limit off. Each slow attempt costs two DynamoDB writes (take and release a slot).
+   * @default 5
+   */
+  readonly maxSlowAttemptsPerEndpoint?: number;
+  /**
+   * Attempts in a row without an answer (timeout, refused or reset connection, DNS, TLS) that open an
+   * endpoint's circuit, 0..1000; 0 turns the breaker off. While open the endpoint is not called, its
+   * deliveries wait without spending attempts, and one probe at a time tests it (after 5 s, doubling to 10 min).
+   * @default 5
+   */
+  readonly circuitBreakerThreshold?: number;
+  /**
    * Messages per delivery function invocation, 1..10000; above 10 a 1 s batching window is added.
    * @default 10
    */
@@ -607,6 +627,25 @@ export class WebhookFanout extends Construct {
   /** Deliveries put off because their subscription was over its rate limit (not attempts); Sum. */
   public metricRateLimitDeferrals(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.customMetric(METRIC_NAMES.rateLimitDeferrals, 'Sum', props);
+  }
+
+  /**
+   * Deliveries put off without an attempt, by `reason`: `circuit_open` (the endpoint's circuit is
+   * open), `pool_wait` (no pooled connection came free in time), `aborted` (the invocation was
+   * ending before the request was sent); Sum.
+   */
+  public metricDeliveriesDeferred(reason: 'circuit_open' | 'pool_wait' | 'aborted', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.deliveriesDeferred, 'Sum', props, { [METRIC_DIMENSIONS.reason]: reason });
+  }
+
+  /** Endpoint circuits opened (attempts in a row without an answer); Sum. */
+  public metricCircuitsOpened(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.circuitsOpened, 'Sum', props);
+  }
+
+  /** Endpoint circuits closed (the first answer after they opened); Sum. */
+  public metricCircuitsClosed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.customMetric(METRIC_NAMES.circuitsClosed, 'Sum', props);
   }
 
   /** Messages waiting in both dead-letter queues; anything above zero is an incident. */
@@ -1111,6 +1150,20 @@ export class WebhookFanout extends Construct {
         right: [this.metricRateLimitDeferrals({ label: 'rate-limit deferrals' })],
       }),
     );
+    dashboard.addWidgets(
+      graph(12, {
+        title: 'Endpoints: circuits opened and closed',
+        left: [this.metricCircuitsOpened({ label: 'opened' }), this.metricCircuitsClosed({ label: 'closed' })],
+      }),
+      graph(12, {
+        title: 'Endpoints: deliveries waiting without an attempt',
+        left: [
+          this.metricDeliveriesDeferred('circuit_open', { label: 'circuit open' }),
+          this.metricDeliveriesDeferred('pool_wait', { label: 'no free connection' }),
+          this.metricDeliveriesDeferred('aborted', { label: 'invocation ending' }),
+        ],
+      }),
+    );
 
     dashboard.addWidgets(header('### Queues'));
     dashboard.addWidgets(
@@ -1228,6 +1281,13 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
   const maxDeliveryTimeout = MAX_LAMBDA_TIMEOUT_SECONDS - DELIVERY_FUNCTION_MARGIN_SECONDS;
   requireRange('deliveryTimeout (seconds)', deliveryTimeoutSeconds, 1, maxDeliveryTimeout);
 
+  const slowAttemptMs = props.slowAttemptThreshold?.toMilliseconds() ?? DEFAULTS.slowAttemptMs;
+  requireRange('slowAttemptThreshold (milliseconds)', slowAttemptMs, 100, deliveryTimeoutSeconds * 1000);
+  const maxSlowAttemptsPerEndpoint = props.maxSlowAttemptsPerEndpoint ?? DEFAULTS.maxSlowAttemptsPerEndpoint;
+  requireRange('maxSlowAttemptsPerEndpoint', maxSlowAttemptsPerEndpoint, 0, 1000);
+  const circuitBreakerThreshold = props.circuitBreakerThreshold ?? DEFAULTS.circuitBreakerThreshold;
+  requireRange('circuitBreakerThreshold', circuitBreakerThreshold, 0, 1000);
+
   const deliveryBatchSize = props.deliveryBatchSize ?? 10;
   requireRange('deliveryBatchSize', deliveryBatchSize, 1, 10_000);
   const deliveryMaxConcurrency = props.deliveryMaxConcurrency ?? 50;
@@ -1295,6 +1355,9 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     environment: {
       [ENV.retrySchedule]: retrySeconds.join(','),
       [ENV.timeoutMs]: String(deliveryTimeoutSeconds * 1000),
+      [ENV.slowAttemptMs]: String(slowAttemptMs),
+      [ENV.maxSlowAttemptsPerEndpoint]: String(maxSlowAttemptsPerEndpoint),
+      [ENV.circuitBreakerThreshold]: String(circuitBreakerThreshold),
       [ENV.allowedPrivateNetworks]: allowedPrivateNetworks.join(','),
       [ENV.allowHttp]: String(props.allowHttp ?? false),
       [ENV.maxBodyBytes]: String(maxBodyBytes),

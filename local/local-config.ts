@@ -39,14 +39,14 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   }
   const extraKeys = parseExtraKeys(env.LOCAL_API_KEYS ?? '');
   // Loopback and plain http are what a laptop needs; schedule and timeout come from the template
-  // (the construct's values) unless set here.
+  // (the construct's values) unless set here, and so do the endpoint-isolation settings.
   const functionOverrides: Record<string, string> = {
     [ENV.allowedPrivateNetworks]: env[ENV.allowedPrivateNetworks] ?? LOCAL_DEFAULTS.allowedPrivateNetworks,
     [ENV.allowHttp]: env[ENV.allowHttp] ?? LOCAL_DEFAULTS.allowHttp,
     // A laptop shows every attempt; the deployed default samples successes to keep log cost down.
     [ENV.successLogSampleRate]: env[ENV.successLogSampleRate] ?? '1',
   };
-  for (const name of [ENV.retrySchedule, ENV.timeoutMs]) {
+  for (const name of [ENV.retrySchedule, ENV.timeoutMs, ENV.slowAttemptMs, ENV.maxSlowAttemptsPerEndpoint, ENV.circuitBreakerThreshold]) {
     if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;
   }
   return { port, ...(apiKey === undefined ? {} : { apiKey }), extraKeys, functionOverrides };

@@ -104,10 +104,14 @@ export class SqsEventSource {
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
-  /** Receives one batch (if any), invokes the handler once, deletes what Lambda would delete. */
-  async pollOnce(waitTimeSeconds = 0): Promise<PollResult> {
+  /**
+   * Receives one batch (if any), invokes the handler once, deletes what Lambda would delete.
+   * `onReceived` is told as soon as a batch is in hand, before the invocation.
+   */
+  async pollOnce(waitTimeSeconds = 0, onReceived?: () => void): Promise<PollResult> {
     const records = await this.receiveBatch(waitTimeSeconds);
     if (records.length === 0) return { received: 0, deleted: 0, retained: 0 };
+    onReceived?.();
     const { handler, functionName, timeoutMs, reportBatchItemFailures } = this.options;
     let response: SQSBatchResponse | void;
     try {
@@ -161,8 +165,8 @@ export class SqsEventSource {
 
   /**
    * Starts polling. Like Lambda's pollers, it scales with the backlog: one poller to begin with,
-   * another each time a poller finds messages (up to `maxConcurrency` invocations at once), and
-   * back down to one after a few empty receives.
+   * another each time a poller receives messages, before its invocation runs (up to
+   * `maxConcurrency` invocations at once), and back down to one after a few empty receives.
    */
   start(): void {
     if (this.running) return;
@@ -190,10 +194,13 @@ export class SqsEventSource {
     let emptyReceives = 0;
     while (this.running) {
       try {
-        const result = await this.pollOnce(this.options.waitTimeSeconds ?? 1);
+        // Like Lambda's, pollers scale while invocations run: a long invocation does not hold
+        // back the next receive.
+        const result = await this.pollOnce(this.options.waitTimeSeconds ?? 1, () => {
+          if (this.activePollers < this.options.maxConcurrency) this.addPoller();
+        });
         if (result.received > 0) {
           emptyReceives = 0;
-          if (this.activePollers < this.options.maxConcurrency) this.addPoller();
         } else if (this.activePollers > 1 && ++emptyReceives >= IDLE_RECEIVES_BEFORE_SCALING_IN) {
           // Checked and decremented in one step, so the last poller always stays to watch the queue.
           this.activePollers -= 1;

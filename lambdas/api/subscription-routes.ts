@@ -8,7 +8,7 @@ import {
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
-import type { DeliveryStore, FanoutPublisher, HostResolver, SubscriptionChanges, SubscriptionStore } from '../core/ports';
+import { CLOSED_CIRCUIT, type DeliveryStore, type FanoutPublisher, type HostResolver, type SubscriptionChanges, type SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
 import { checkTargetUrl, isAddressAllowed, type TargetPolicy } from '../core/ssrf';
 import { requireScope } from '../http/authenticator';
@@ -109,6 +109,8 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const now = new Date(deps.now()).toISOString();
     const changes: SubscriptionChanges = { ...body, updatedAt: now };
     if (body.enabled === true) Object.assign(changes, { disabledReason: null, disabledAt: null });
+    // A new URL is a new endpoint, and a re-enable says its owner fixed it: either starts closed.
+    if (body.url !== undefined || body.enabled === true) Object.assign(changes, CLOSED_CIRCUIT);
     if (body.enabled === false) Object.assign(changes, { disabledReason: 'disabled_by_user', disabledAt: now });
     const updated = await deps.subscriptions.update(principal.tenantId, requireSubscriptionId(params.id!), changes);
     if (updated === undefined) throw notFound();

@@ -13,10 +13,23 @@ export const subscriptionView = (subscription: Subscription, secret?: string): S
   ...(subscription.disabledReason === undefined ? {} : { disabledReason: subscription.disabledReason }),
   ...(subscription.disabledAt === undefined ? {} : { disabledAt: subscription.disabledAt }),
   ...(subscription.failingSince === undefined ? {} : { failingSince: subscription.failingSince }),
+  circuit: circuitView(subscription),
   createdAt: subscription.createdAt,
   updatedAt: subscription.updatedAt,
   ...(secret === undefined ? {} : { secret }),
 });
+
+const circuitView = (subscription: Subscription): SubscriptionResponse['circuit'] => {
+  const open = subscription.circuitOpenedAt !== undefined;
+  return {
+    state: open ? 'open' : 'closed',
+    ...(open ? { since: subscription.circuitOpenedAt } : {}),
+    consecutiveFailures: subscription.circuitFailures ?? 0,
+    ...(subscription.circuitLastError === undefined ? {} : { lastError: subscription.circuitLastError }),
+    ...(subscription.circuitLastFailureAt === undefined ? {} : { lastFailureAt: subscription.circuitLastFailureAt }),
+    ...(open && subscription.circuitNextProbeAt !== undefined ? { nextProbeAt: subscription.circuitNextProbeAt } : {}),
+  };
+};
 
 export const deliveryView = (record: DeliveryRecord) => ({
   eventId: record.eventId,

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import type { Subscription } from '../core/model';
@@ -139,6 +140,84 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
           ExpressionAttributeNames: since === null ? { '#failing': 'failingSince' } : { '#failing': 'failingSince', '#pk': PK },
           ReturnValues: 'ALL_NEW',
         }),
+      );
+      return Attributes === undefined ? undefined : toSubscription(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async countUnanswered(
+    tenantId: string,
+    id: string,
+    failure: { at: string; error: string },
+    answerSeenAt: string | undefined,
+  ): Promise<Subscription | undefined> {
+    const names = { '#pk': PK, '#failures': 'circuitFailures', '#since': 'circuitCountingSince', '#error': 'circuitLastError', '#at': 'circuitLastFailureAt' };
+    const added = await this.updateIfPresent({
+      UpdateExpression: 'ADD #failures :one SET #since = if_not_exists(#since, :at), #error = :error, #at = :at',
+      ConditionExpression:
+        answerSeenAt === undefined ? 'attribute_exists(#pk)' : 'attribute_exists(#pk) AND (attribute_not_exists(#since) OR #since > :answered)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: toItem({ ':one': 1, ':at': failure.at, ':error': failure.error, ...(answerSeenAt === undefined ? {} : { ':answered': answerSeenAt }) }),
+    }, tenantId, id);
+    if (added !== undefined || answerSeenAt === undefined) return added;
+    // An answer came after the count began: this failure starts a new count.
+    return this.updateIfPresent({
+      UpdateExpression: 'SET #failures = :one, #since = :at, #error = :error, #at = :at',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: toItem({ ':one': 1, ':at': failure.at, ':error': failure.error }),
+    }, tenantId, id);
+  }
+
+  openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined> {
+    return this.updateIfPresent({
+      UpdateExpression: 'SET #opened = :at, #next = :next, #probe = :probe',
+      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#opened)',
+      ExpressionAttributeNames: { '#pk': PK, '#opened': 'circuitOpenedAt', '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
+      ExpressionAttributeValues: toItem({ ':at': open.at, ':next': open.nextProbeAt, ':probe': open.probeSeconds }),
+    }, tenantId, id);
+  }
+
+  claimProbe(
+    tenantId: string,
+    id: string,
+    claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number },
+  ): Promise<Subscription | undefined> {
+    return this.updateIfPresent({
+      UpdateExpression: 'SET #next = :next, #probe = :probe',
+      ConditionExpression: '#next = :seen',
+      ExpressionAttributeNames: { '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
+      ExpressionAttributeValues: toItem({ ':seen': claim.seenNextProbeAt, ':next': claim.nextProbeAt, ':probe': claim.probeSeconds }),
+    }, tenantId, id);
+  }
+
+  closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined> {
+    return this.updateIfPresent({
+      UpdateExpression: 'REMOVE #failures, #since, #opened, #next, #probe',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: {
+        '#pk': PK,
+        '#failures': 'circuitFailures',
+        '#since': 'circuitCountingSince',
+        '#opened': 'circuitOpenedAt',
+        '#next': 'circuitNextProbeAt',
+        '#probe': 'circuitProbeSeconds',
+      },
+    }, tenantId, id);
+  }
+
+  /** A conditional update returning the new subscription, or undefined when its condition failed. */
+  private async updateIfPresent(
+    update: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+    tenantId: string,
+    id: string,
+  ): Promise<Subscription | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({ TableName: this.tableName, Key: keyOf(tenantId, id), ReturnValues: 'ALL_NEW', ...update }),
       );
       return Attributes === undefined ? undefined : toSubscription(Attributes);
     } catch (error) {

@@ -160,12 +160,14 @@ export class NodeHttpSender implements WebhookSender {
       let requestSent = false;
       let totalTimer: NodeJS.Timeout | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
+      let slowTimer: NodeJS.Timeout | undefined;
       const finish = (result: AttemptResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(poolTimer);
         clearTimeout(totalTimer);
         clearTimeout(connectTimer);
+        clearTimeout(slowTimer);
         request.signal?.removeEventListener('abort', onAbort);
         resolve(result);
       };
@@ -205,6 +207,10 @@ export class NodeHttpSender implements WebhookSender {
         clearTimeout(poolTimer);
         started = performance.now();
         totalTimer = setTimeout(() => abortWith(`no complete answer within ${request.timeoutMs} ms`), request.timeoutMs);
+        if (request.slow !== undefined && request.slow.afterMs < request.timeoutMs) {
+          const { afterMs, check } = request.slow;
+          slowTimer = setTimeout(() => void check().then((cut) => cut !== undefined && !settled && abortWith(cut), () => undefined), afterMs);
+        }
         if (!socket.connecting) {
           requestSent = true;
           return;

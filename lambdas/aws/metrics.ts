@@ -37,14 +37,14 @@ export interface Measurement {
   name: MetricName;
   unit: typeof MetricUnit.Count | typeof MetricUnit.Milliseconds | typeof MetricUnit.Seconds;
   value: number;
-  /** The `reason` dimension; DeliveryFailed only, one of the few failure reasons. */
+  /** The `reason` dimension: DeliveryFailed (one of the few failure reasons) and DeliveriesDeferred only. */
   reason?: string;
 }
 
 /** What one delivery message came to, with what `deliver` read on its way (see `observeReads`). */
 export interface DeliveryObservation {
   message: Pick<DeliveryMessage, 'eventId' | 'run' | 'createdAt'>;
-  decision: { action: string; status?: string; attempt?: AttemptLog; deferred?: string };
+  decision: { action: string; status?: string; attempt?: AttemptLog; deferred?: string; circuit?: string };
   /** When the attempt was due by the delivery record it was based on; absent for a run's first attempt. */
   dueAt?: string;
   /** The subscription has a rate limit: its waits are by design, so they are not counted as lag. */
@@ -101,6 +101,9 @@ export const deliveryMeasurements = (observation: DeliveryObservation): Measurem
   }
   if (decision.action === 'done' && decision.status === 'exhausted') measurements.push(count(METRIC_NAMES.deliveriesExhausted));
   if (decision.deferred === 'rate_limited') measurements.push(count(METRIC_NAMES.rateLimitDeferrals));
+  else if (decision.deferred !== undefined) measurements.push(count(METRIC_NAMES.deliveriesDeferred, decision.deferred));
+  if (decision.circuit === 'opened') measurements.push(count(METRIC_NAMES.circuitsOpened));
+  if (decision.circuit === 'closed') measurements.push(count(METRIC_NAMES.circuitsClosed));
   if (observation.disabledSubscription) measurements.push(count(METRIC_NAMES.subscriptionsDisabled));
   return measurements;
 };

@@ -39,6 +39,26 @@ export const publishEventResponseSchema = z
   );
 export type PublishEventResponse = z.infer<typeof publishEventResponseSchema>;
 
+export const circuitResponseSchema = z
+  .object({
+    state: z.enum(['closed', 'open']).check(
+      z.meta({ description: '`open`: the endpoint stopped answering and is not called; its deliveries wait, spending no attempts, while one probe at a time tests it.' }),
+    ),
+    since: z.optional(timestampSchema).check(z.meta({ description: 'When the circuit opened; only while `open`.' })),
+    consecutiveFailures: z
+      .number()
+      .check(z.int(), z.minimum(0), z.meta({ description: 'Attempts in a row that got no answer (timeout, refused or reset connection, DNS, TLS).' })),
+    lastError: z.optional(z.string()).check(z.meta({ description: 'The last attempt that got no answer, and why.' })),
+    lastFailureAt: z.optional(timestampSchema),
+    nextProbeAt: z.optional(timestampSchema).check(z.meta({ description: 'When the endpoint will be tried again; only while `open`.' })),
+  })
+  .check(
+    z.meta({
+      description:
+        "The endpoint's circuit breaker. It opens after a number of attempts in a row without an answer (5 by default) and closes at the first answer.",
+    }),
+  );
+
 export const subscriptionResponseSchema = z
   .object({
     id: z.string().check(z.meta({ description: 'The subscription id, `sub_<ULID>`.', examples: [API_EXAMPLES.subscriptionId] })),
@@ -56,6 +76,7 @@ export const subscriptionResponseSchema = z
     disabledAt: z.optional(timestampSchema),
     /** Since when every attempt has failed; absent while the endpoint is healthy. */
     failingSince: z.optional(timestampSchema).check(z.meta({ description: 'Since when every attempt has failed; absent while the endpoint is healthy.' })),
+    circuit: circuitResponseSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
     /** Present only in the answers to create and rotate-secret. */
@@ -77,6 +98,7 @@ export const subscriptionResponseSchema = z
           description: 'Order service',
           headers: { 'x-team': 'billing' },
           enabled: true,
+          circuit: { state: 'closed', consecutiveFailures: 0 },
           createdAt: API_EXAMPLES.createdAt,
           updatedAt: API_EXAMPLES.updatedAt,
         },
@@ -99,6 +121,7 @@ export const subscriptionListResponseSchema = z.object({ items: z.array(subscrip
             eventTypes: ['order.*'],
             headers: {},
             enabled: true,
+            circuit: { state: 'closed', consecutiveFailures: 0 },
             createdAt: API_EXAMPLES.createdAt,
             updatedAt: API_EXAMPLES.createdAt,
           },

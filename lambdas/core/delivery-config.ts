@@ -12,6 +12,10 @@ export interface DeliveryPolicyConfig {
   retrySchedule: number[];
   timeoutMs: number;
   targetPolicy: TargetPolicy;
+  /** Isolation between endpoints: the slow-attempt limit and the circuit breaker. */
+  slowAttemptMs: number;
+  maxSlowAttemptsPerEndpoint: number;
+  circuitBreakerThreshold: number;
 }
 
 export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => ({
@@ -19,6 +23,9 @@ export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => ({
     env[ENV.retrySchedule] ? parseRetrySchedule(env[ENV.retrySchedule]!) : [...DEFAULTS.retryScheduleSeconds],
   ),
   timeoutMs: optionalInteger(env, ENV.timeoutMs, DEFAULTS.timeoutMs, 100, 900_000),
+  slowAttemptMs: optionalInteger(env, ENV.slowAttemptMs, DEFAULTS.slowAttemptMs, 100, 900_000),
+  maxSlowAttemptsPerEndpoint: optionalInteger(env, ENV.maxSlowAttemptsPerEndpoint, DEFAULTS.maxSlowAttemptsPerEndpoint, 0, 1000),
+  circuitBreakerThreshold: optionalInteger(env, ENV.circuitBreakerThreshold, DEFAULTS.circuitBreakerThreshold, 0, 1000),
   targetPolicy: {
     allowHttp: optionalBoolean(env, ENV.allowHttp, false),
     allowedNetworks: wrap(ENV.allowedPrivateNetworks, () => parseCidrList(env[ENV.allowedPrivateNetworks] ?? '')),

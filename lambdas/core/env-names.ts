@@ -24,6 +24,9 @@ export const ENV = {
   successLogSampleRate: 'WEBHOOK_SUCCESS_LOG_SAMPLE_RATE',
   tenantRateLimitPerSecond: 'TENANT_RATE_LIMIT_PER_SECOND',
   inlineFanoutLimit: 'INLINE_FANOUT_LIMIT',
+  slowAttemptMs: 'WEBHOOK_SLOW_ATTEMPT_MS',
+  maxSlowAttemptsPerEndpoint: 'WEBHOOK_MAX_SLOW_ATTEMPTS_PER_ENDPOINT',
+  circuitBreakerThreshold: 'WEBHOOK_CIRCUIT_BREAKER_THRESHOLD',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -43,6 +46,12 @@ export const DEFAULTS = {
    * ten at most, so ingest's latency does not grow with subscribers); 0 turns that off.
    */
   inlineFanoutLimit: 30,
+  /** An attempt still unanswered this long after it got its connection is slow: it needs a slot. */
+  slowAttemptMs: 1_000,
+  /** Slow attempts one endpoint may have in flight across every function instance; 0 turns the limit off. */
+  maxSlowAttemptsPerEndpoint: 5,
+  /** Attempts in a row without an answer that open an endpoint's circuit; 0 turns the breaker off. */
+  circuitBreakerThreshold: 5,
   /** An endpoint failing without a single success for this long is disabled. */
   disableFailingAfterSeconds: 5 * 86400,
   /** The `service` of every log line and the one dimension of every custom metric. */
@@ -80,6 +89,9 @@ export const METRIC_NAMES = {
   deliveryLag: 'DeliveryLag',
   subscriptionsDisabled: 'SubscriptionsDisabled',
   rateLimitDeferrals: 'RateLimitDeferrals',
+  deliveriesDeferred: 'DeliveriesDeferred',
+  circuitsOpened: 'CircuitsOpened',
+  circuitsClosed: 'CircuitsClosed',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

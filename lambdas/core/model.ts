@@ -21,6 +21,19 @@ export interface Subscription {
   /** When the current run of failed attempts began; absent while the endpoint is healthy. */
   failingSince?: string;
   secrets: SubscriptionSecrets;
+  /**
+   * The endpoint's circuit breaker, in flat attributes so that one update can count a failure.
+   * Health, not configuration: none of them bumps the version.
+   */
+  circuitFailures?: number;
+  /** When the current count of failures began: an answer seen after it starts the count again. */
+  circuitCountingSince?: string;
+  circuitLastError?: string;
+  circuitLastFailureAt?: string;
+  /** Set while the circuit is open: the endpoint is not called until `circuitNextProbeAt`. */
+  circuitOpenedAt?: string;
+  circuitNextProbeAt?: string;
+  circuitProbeSeconds?: number;
   /** Bumped on every change; caches of subscriptions compare it to stay exact. */
   version: number;
   createdAt: string;

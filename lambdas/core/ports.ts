@@ -37,7 +37,22 @@ export interface SubscriptionChanges {
   failingSince?: string | null;
   secrets?: Subscription['secrets'];
   updatedAt: string;
+  /** Only ever cleared by a change: a new URL or a re-enable starts the endpoint's circuit closed. */
+  circuitFailures?: null;
+  circuitCountingSince?: null;
+  circuitOpenedAt?: null;
+  circuitNextProbeAt?: null;
+  circuitProbeSeconds?: null;
 }
+
+/** The changes that close an endpoint's circuit and clear its count. */
+export const CLOSED_CIRCUIT = {
+  circuitFailures: null,
+  circuitCountingSince: null,
+  circuitOpenedAt: null,
+  circuitNextProbeAt: null,
+  circuitProbeSeconds: null,
+} as const satisfies Partial<SubscriptionChanges>;
 
 /** What fan-out needs: reads only. */
 export type SubscriptionReader = Pick<SubscriptionStore, 'get' | 'list'>;
@@ -121,6 +136,11 @@ export interface WebhookRequest {
   body: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Called once when the attempt is still unanswered `slowAfterMs` after it got its socket; a
+   * message it returns cuts the attempt short there (a timeout, with that message).
+   */
+  slow?: { afterMs: number; check: () => Promise<string | undefined> };
 }
 
 /** Sends one attempt: never throws for anything the receiver or the network did. */
@@ -130,3 +150,17 @@ export interface WebhookSender {
 
 /** Resolves a host name to all its addresses; undefined when it does not resolve (now). */
 export type HostResolver = (hostname: string) => Promise<string[] | undefined>;
+
+/** A slot held by one slow attempt; released when the attempt ends, or expired by time if its holder died. */
+export interface SlotLease {
+  release(): Promise<void>;
+}
+
+/**
+ * The slots for slow attempts to one endpoint, shared by every function instance: at most `limit`
+ * attempts to one subscription may still be waiting for an answer after the slow-attempt threshold.
+ */
+export interface SlowAttemptSlots {
+  /** A lease until `untilMs`, or undefined when all `limit` slots are held. */
+  acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined>;
+}

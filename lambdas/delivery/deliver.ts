@@ -2,9 +2,10 @@ import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
 import { expiresAfterDays, MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type MadeAttempt, type NotSent, type Outcome } from '../core/outcome';
-import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
+import type { DeliveryStore, EventStore, SlotLease, SlowAttemptSlots, WebhookRequest, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
 import type { RateLimiter } from '../core/rate-limit';
+import type { CircuitBreaker, CircuitChange } from './circuit-breaker';
 import type { EndpointHealth } from './endpoint-health';
 import type { OperationalEvents } from './operational-events';
 import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
@@ -13,6 +14,8 @@ import { webhookBody, webhookHeaders } from './webhook-request';
 export interface DeliverDeps {
   subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
   health: EndpointHealth;
+  breaker: Pick<CircuitBreaker, 'admit' | 'afterAttempt'>;
+  slowAttempts: SlowAttemptPolicy;
   rateLimiter: RateLimiter;
   operationalEvents: OperationalEvents;
   deliveries: DeliveryStore;
@@ -25,6 +28,19 @@ export interface DeliverDeps {
   random: () => number;
 }
 
+/**
+ * The per-endpoint limit on slow attempts: an attempt still unanswered `afterMs` after it got its
+ * connection needs one of the endpoint's `limit` slots (shared by every instance) to keep waiting;
+ * without one it is cut there. `limit` 0 turns the limit off.
+ */
+export interface SlowAttemptPolicy {
+  slots: SlowAttemptSlots;
+  afterMs: number;
+  limit: number;
+  /** Told when a slot could not be asked for (a DynamoDB error): the attempt then keeps waiting. */
+  onError?: (error: unknown) => void;
+}
+
 export interface Receipt {
   /** How often SQS has handed this message out, this time included. */
   receiveCount: number;
@@ -35,14 +51,15 @@ export interface Receipt {
 
 /** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
 export type Decision =
-  | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog }
-  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: Deferral };
+  | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog; circuit?: CircuitChange }
+  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: Deferral; circuit?: CircuitChange };
 
 /**
- * Why a delivery waits without an attempt: over its rate limit, no pooled connection came free in
- * time, or the invocation was ending before the request could be sent. Nothing is recorded.
+ * Why a delivery waits without an attempt: the endpoint's circuit is open, it is over its rate
+ * limit, no pooled connection came free in time, or the invocation was ending before the request
+ * could be sent. Nothing is recorded.
  */
-export type Deferral = 'rate_limited' | NotSent['reason'];
+export type Deferral = 'circuit_open' | 'rate_limited' | NotSent['reason'];
 
 /** A delivery whose request never left waits this long (plus up to as much again) before it is tried again. */
 const NOT_SENT_DELAY_SECONDS = 2;
@@ -84,6 +101,9 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     return skipped.decision;
   }
 
+  const admission = await deps.breaker.admit(subscription, nowMs, deps.random());
+  if (admission.kind === 'wait') return { ...deferUntilDue(admission.waitMs, receipt, nowMs), deferred: 'circuit_open' };
+
   if (subscription.rateLimitPerSecond !== undefined) {
     const rate = await deps.rateLimiter.acquire(message.tenantId, subscription.id, subscription.rateLimitPerSecond, nowMs);
     // Over the limit is a deferral, not a failure: no attempt is counted and nothing is recorded.
@@ -96,13 +116,16 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   const attemptNumber = previousAttempts + 1;
   const sentAt = deps.now();
   const body = webhookBody(message, data);
+  const slot = slowAttemptSlot(message, deps);
   const result = await deps.sender.send({
     url: subscription.url,
     headers: webhookHeaders(subscription, message.eventId, body, sentAt),
     body,
     timeoutMs: deps.timeoutMs,
     ...(receipt.signal ? { signal: receipt.signal } : {}),
+    ...(slot.slow ? { slow: slot.slow } : {}),
   });
+  await slot.release();
   if (result.kind === 'not_sent') {
     // Nothing reached the receiver: not an attempt, so nothing is counted or recorded.
     const delayMs = (NOT_SENT_DELAY_SECONDS + deps.random() * NOT_SENT_DELAY_SECONDS) * 1000;
@@ -110,6 +133,7 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   }
   const outcome = classifyAttempt(result);
   const finishedAt = deps.now();
+  const circuit = await deps.breaker.afterAttempt(subscription, result, finishedAt);
   const health = outcome.action === 'delivered' ? 'delivered' : outcome.action === 'disable' ? 'gone' : 'failed';
   const disabledReason = await deps.health.afterAttempt(subscription, health, finishedAt);
   const scheduled = planNext(outcome, result, attemptNumber, finishedAt, receipt, deps);
@@ -125,7 +149,14 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     history: [...(previous?.history ?? []), attempt].slice(-MAX_HISTORY),
     ...(plan.nextAttemptAt ? { nextAttemptAt: plan.nextAttemptAt } : {}),
   };
-  const { decision, recorded } = await commit(record, previousAttempts, { ...plan.decision, attempt }, message, receipt, deps);
+  const { decision, recorded } = await commit(
+    record,
+    previousAttempts,
+    { ...plan.decision, attempt, ...(circuit === undefined ? {} : { circuit }) },
+    message,
+    receipt,
+    deps,
+  );
   if (recorded) {
     if (disabledReason !== undefined) {
       await deps.operationalEvents.emit(
@@ -154,6 +185,41 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   }
   return decision;
 };
+
+/**
+ * The slow-attempt check for one attempt: past the threshold it asks for one of the endpoint's
+ * slots, and without one the attempt is cut. A slot is released as soon as the attempt ends.
+ */
+const slowAttemptSlot = (message: DeliveryMessage, deps: DeliverDeps): { slow?: WebhookRequestSlow; release: () => Promise<void> } => {
+  const policy = deps.slowAttempts;
+  if (policy.limit === 0) return { release: async () => undefined };
+  let lease: SlotLease | undefined;
+  const check = async (): Promise<string | undefined> => {
+    const nowMs = deps.now();
+    try {
+      lease = await policy.slots.acquire(message.tenantId, message.subscriptionId, policy.limit, nowMs + deps.timeoutMs, nowMs);
+    } catch (error) {
+      policy.onError?.(error);
+      return undefined;
+    }
+    return lease === undefined
+      ? `cut after ${policy.afterMs} ms without an answer: ${policy.limit} slower requests to this endpoint were already in flight`
+      : undefined;
+  };
+  return {
+    slow: { afterMs: policy.afterMs, check },
+    release: async () => {
+      try {
+        await lease?.release();
+      } catch (error) {
+        // The slot ends by itself when the attempt could no longer be running.
+        policy.onError?.(error);
+      }
+    },
+  };
+};
+
+type WebhookRequestSlow = NonNullable<WebhookRequest['slow']>;
 
 interface Plan {
   status: DeliveryStatus;

@@ -19,6 +19,8 @@ import { ENV } from '../core/env-names';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
 import { deliver, type DeliverDeps, type Decision, type Receipt } from './deliver';
 import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
+import { DynamoSlowAttemptSlots } from '../aws/dynamo-slow-attempt-slots';
+import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { EndpointHealthTracker } from './endpoint-health';
 import { operationalEventsVia } from './operational-events';
 import { SubscriptionCache } from './subscription-cache';
@@ -53,6 +55,13 @@ const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
 const deps: DeliverDeps = {
   subscriptions: cache,
   health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
+  breaker: new CircuitBreaker(subscriptionStore, { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS }, (s) => cache.remember(s)),
+  slowAttempts: {
+    slots: new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable),
+    afterMs: config.slowAttemptMs,
+    limit: config.maxSlowAttemptsPerEndpoint,
+    onError: (error) => logger.warn('slow-attempt slot not checked', { error }),
+  },
   operationalEvents: operationalEventsVia(
     {
       events,

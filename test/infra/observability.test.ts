@@ -184,6 +184,8 @@ describe('Construct: WebhookFanout (observability)', () => {
         'Delivery: end-to-end latency (ms)',
         'Delivery: lag p99 (s)',
         'Delivery: exhausted, disabled, rate-limited',
+        'Endpoints: circuits opened and closed',
+        'Endpoints: deliveries waiting without an attempt',
         '### Queues',
         'Queues: depth',
         'Queues: age of oldest message (s)',
@@ -251,6 +253,8 @@ describe('Construct: WebhookFanout (observability)', () => {
         [fanout.metricDeliveryLag(), METRIC_NAMES.deliveryLag, 'p99'],
         [fanout.metricSubscriptionsDisabled(), METRIC_NAMES.subscriptionsDisabled, 'Sum'],
         [fanout.metricRateLimitDeferrals(), METRIC_NAMES.rateLimitDeferrals, 'Sum'],
+        [fanout.metricCircuitsOpened(), METRIC_NAMES.circuitsOpened, 'Sum'],
+        [fanout.metricCircuitsClosed(), METRIC_NAMES.circuitsClosed, 'Sum'],
       ];
       for (const [metric, name, statistic] of expected) {
         expect({ namespace: metric.namespace, name: metric.metricName, dimensions: metric.dimensions, statistic: metric.statistic }).toEqual({
@@ -261,6 +265,7 @@ describe('Construct: WebhookFanout (observability)', () => {
         });
       }
       expect(fanout.metricDeliveryFailed('timeout').dimensions).toEqual({ service: 'webhook-fanout', reason: 'timeout' });
+      expect(fanout.metricDeliveriesDeferred('circuit_open').dimensions).toEqual({ service: 'webhook-fanout', reason: 'circuit_open' });
     });
 
     it('derives success rate, failures and the API 5xx rate as math expressions', () => {

@@ -15,12 +15,17 @@ import type {
   Page,
   PageRequest,
   RecordAttemptResult,
+  SlotLease,
+  SlowAttemptSlots,
   SubscriptionChanges,
   SubscriptionStore,
   WebhookRequest,
   WebhookSender,
 } from '../../lambdas/core/ports';
 import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas/core/rate-limit';
+import { DEFAULTS } from '../../lambdas/core/env-names';
+import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
+import type { DeliverDeps } from '../../lambdas/delivery/deliver';
 
 /**
  * Small in-memory implementations of the ports in lambdas/core/ports.ts. They copy what they store
@@ -120,6 +125,75 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     else updated.failingSince = since;
     this.subscriptions.set(this.key(tenantId, id), updated);
     return copy(updated);
+  }
+
+  async countUnanswered(tenantId: string, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined) {
+    return this.change(tenantId, id, (s) => {
+      const restart = s.circuitCountingSince === undefined || (answerSeenAt !== undefined && s.circuitCountingSince <= answerSeenAt);
+      s.circuitFailures = restart ? 1 : (s.circuitFailures ?? 0) + 1;
+      if (restart) s.circuitCountingSince = failure.at;
+      s.circuitLastError = failure.error;
+      s.circuitLastFailureAt = failure.at;
+      return true;
+    });
+  }
+
+  async openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }) {
+    return this.change(tenantId, id, (s) => {
+      if (s.circuitOpenedAt !== undefined) return false;
+      Object.assign(s, { circuitOpenedAt: open.at, circuitNextProbeAt: open.nextProbeAt, circuitProbeSeconds: open.probeSeconds });
+      return true;
+    });
+  }
+
+  async claimProbe(tenantId: string, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }) {
+    return this.change(tenantId, id, (s) => {
+      if (s.circuitNextProbeAt !== claim.seenNextProbeAt) return false;
+      Object.assign(s, { circuitNextProbeAt: claim.nextProbeAt, circuitProbeSeconds: claim.probeSeconds });
+      return true;
+    });
+  }
+
+  async closeCircuit(tenantId: string, id: string) {
+    return this.change(tenantId, id, (s) => {
+      for (const field of ['circuitFailures', 'circuitCountingSince', 'circuitOpenedAt', 'circuitNextProbeAt', 'circuitProbeSeconds'] as const) delete s[field];
+      return true;
+    });
+  }
+
+  /** Applies a conditional change (false: its condition failed) without bumping the version. */
+  private change(tenantId: string, id: string, apply: (subscription: Subscription) => boolean): Subscription | undefined {
+    const existing = this.subscriptions.get(this.key(tenantId, id));
+    if (existing === undefined) return undefined;
+    const updated = copy(existing);
+    if (!apply(updated)) return undefined;
+    this.subscriptions.set(this.key(tenantId, id), updated);
+    return copy(updated);
+  }
+}
+
+/** Slow-attempt slots in memory, with the store's rule: a slot is free when absent or past its end. */
+export class InMemorySlowAttemptSlots implements SlowAttemptSlots {
+  readonly held = new Map<string, number[]>();
+  readonly calls = { acquire: 0, refused: 0, released: 0 };
+
+  async acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
+    this.calls.acquire++;
+    const key = `${tenantId}#${subscriptionId}`;
+    const ends = (this.held.get(key) ?? []).filter((end) => end >= nowMs);
+    if (ends.length >= limit) {
+      this.calls.refused++;
+      return undefined;
+    }
+    ends.push(untilMs);
+    this.held.set(key, ends);
+    return {
+      release: async () => {
+        this.calls.released++;
+        const current = this.held.get(key) ?? [];
+        current.splice(current.indexOf(untilMs), 1);
+      },
+    };
   }
 }
 
@@ -273,7 +347,10 @@ export class ScriptedSender implements WebhookSender {
   }
 }
 
-export const response = (statusCode: number, extra: Partial<Extract<AttemptResult, { kind: 'response' }>> = {}): AttemptResult => ({
+export const response = (
+  statusCode: number,
+  extra: Partial<Extract<AttemptResult, { kind: 'response' }>> = {},
+): Extract<AttemptResult, { kind: 'response' }> => ({
   kind: 'response',
   statusCode,
   durationMs: 12,
@@ -284,7 +361,7 @@ export const transportError = (
   error: Extract<AttemptResult, { kind: 'error' }>['error'],
   message = `${error} failure`,
   requestSent = error === 'timeout',
-): AttemptResult => ({ kind: 'error', error, message, durationMs: 7, requestSent });
+): Extract<AttemptResult, { kind: 'error' }> => ({ kind: 'error', error, message, durationMs: 7, requestSent });
 
 /** The sender's answer for a request that never left (no connection came free, or the invocation was ending). */
 export const notSent = (reason: Extract<AttemptResult, { kind: 'not_sent' }>['reason'] = 'pool_wait'): AttemptResult => ({
@@ -320,3 +397,12 @@ export class InMemoryRateLimiter implements RateLimiter {
     return rateDecision(count, limitPerSecond, 0);
   }
 }
+
+/** `deliver`'s endpoint isolation (circuit breaker, slow-attempt slots) over in-memory stores, with the defaults. */
+export const endpointIsolation = (
+  subscriptions: InMemorySubscriptionStore,
+  slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
+): Pick<DeliverDeps, 'breaker' | 'slowAttempts'> => ({
+  breaker: new CircuitBreaker(subscriptions, { failureThreshold: DEFAULTS.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
+  slowAttempts: { slots, afterMs: DEFAULTS.slowAttemptMs, limit: DEFAULTS.maxSlowAttemptsPerEndpoint },
+});

@@ -92,6 +92,21 @@ describe('Function: deliveryMeasurements', () => {
     });
   });
 
+  it('counts other deferrals by reason, and circuits opened and closed by an attempt', () => {
+    expect(byName(deliveryMeasurements(observation({ decision: { action: 'retry_later', deferred: 'circuit_open' } })))).toEqual({
+      [`${METRIC_NAMES.deliveriesDeferred}:circuit_open`]: 1,
+    });
+    expect(byName(deliveryMeasurements(observation({ decision: { action: 'retry_later', deferred: 'pool_wait' } })))).toEqual({
+      [`${METRIC_NAMES.deliveriesDeferred}:pool_wait`]: 1,
+    });
+    expect(byName(deliveryMeasurements(observation({ decision: { action: 'retry_later', circuit: 'opened' } })))).toEqual({
+      [METRIC_NAMES.circuitsOpened]: 1,
+    });
+    expect(byName(deliveryMeasurements(observation({ decision: { action: 'done', status: 'delivered', circuit: 'closed' } })))).toMatchObject({
+      [METRIC_NAMES.circuitsClosed]: 1,
+    });
+  });
+
   it('counts a rate-limit deferral, which is no attempt', () => {
     expect(byName(deliveryMeasurements(observation({ decision: { action: 'retry_later', deferred: 'rate_limited' } })))).toEqual({
       [METRIC_NAMES.rateLimitDeferrals]: 1,

@@ -9,6 +9,7 @@ import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../..
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aSubscription,
+  endpointIsolation,
   InMemoryDeliveryGroupStore,
   InMemoryDeliveryStore,
   InMemoryEventStore,
@@ -67,6 +68,7 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const deps: DeliverDeps = {
     subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
     health: new EndpointHealthTracker(subscriptions, 5 * 86400 * 1000),
+    ...endpointIsolation(subscriptions),
     rateLimiter: new InMemoryRateLimiter(() => NOW),
     operationalEvents: { emit: async () => undefined },
     deliveries,

@@ -8,6 +8,7 @@ import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delive
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aSubscription,
+  endpointIsolation,
   InMemoryDeliveryStore,
   InMemoryEventStore,
   InMemoryRateLimiter,
@@ -72,6 +73,7 @@ const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subsc
   const deps: DeliverDeps = {
     subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
     health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
+    ...endpointIsolation(subscriptions),
     rateLimiter: new InMemoryRateLimiter(() => options.now ?? NOW),
     operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
     deliveries,

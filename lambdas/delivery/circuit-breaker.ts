@@ -1,0 +1,141 @@
+import type { Subscription } from '../core/model';
+import type { MadeAttempt } from '../core/outcome';
+
+export interface BreakerSettings {
+  /** Consecutive attempts without an answer that open the circuit; 0 turns the breaker off. */
+  failureThreshold: number;
+  /** The first probe's delay after the circuit opens; each failed probe doubles it. */
+  firstProbeAfterMs: number;
+  maxProbeIntervalMs: number;
+}
+
+export const BREAKER_TIMINGS = { firstProbeAfterMs: 5_000, maxProbeIntervalMs: 10 * 60_000 } as const;
+
+/**
+ * Deliveries waiting on an open circuit come back at its next probe, or after a third of the time
+ * it has been open if that is later (at most 6 h): an endpoint down for days costs each waiting
+ * delivery a few dozen receives, well under the delivery queue's maxReceiveCount of 100.
+ */
+const MAX_WAIT_MS = 6 * 3600_000;
+const WAIT_JITTER = 0.2;
+
+export type CircuitFields = Pick<
+  Subscription,
+  'circuitFailures' | 'circuitCountingSince' | 'circuitLastError' | 'circuitLastFailureAt' | 'circuitOpenedAt' | 'circuitNextProbeAt' | 'circuitProbeSeconds'
+>;
+
+export type Gate =
+  | { kind: 'send' }
+  | { kind: 'probe'; seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }
+  | { kind: 'wait'; waitMs: number };
+
+/**
+ * Whether a delivery may call the endpoint now: always while the circuit is closed; while it is
+ * open, only once the next probe is due, and then only the delivery that claims the probe.
+ */
+export const gate = (circuit: CircuitFields, nowMs: number, settings: BreakerSettings, random: number): Gate => {
+  if (circuit.circuitOpenedAt === undefined || circuit.circuitNextProbeAt === undefined) return { kind: 'send' };
+  const dueAt = Date.parse(circuit.circuitNextProbeAt);
+  if (nowMs < dueAt) {
+    const openForMs = nowMs - Date.parse(circuit.circuitOpenedAt);
+    const waitMs = Math.max(dueAt - nowMs, Math.min(openForMs / 3, MAX_WAIT_MS));
+    return { kind: 'wait', waitMs: waitMs * (1 + WAIT_JITTER * random) };
+  }
+  const previousMs = (circuit.circuitProbeSeconds ?? settings.firstProbeAfterMs / 1000) * 1000;
+  const intervalMs = Math.min(settings.maxProbeIntervalMs, 2 * previousMs);
+  return {
+    kind: 'probe',
+    seenNextProbeAt: circuit.circuitNextProbeAt,
+    nextProbeAt: new Date(nowMs + intervalMs).toISOString(),
+    probeSeconds: intervalMs / 1000,
+  };
+};
+
+/** Attempts that say the endpoint is not answering at all: what the breaker counts. */
+export const isUnanswered = (result: MadeAttempt): boolean =>
+  result.kind === 'error' && (result.error === 'timeout' || result.error === 'connection' || result.error === 'dns' || result.error === 'tls');
+
+export const circuitState = (circuit: CircuitFields): 'open' | 'closed' => (circuit.circuitOpenedAt === undefined ? 'closed' : 'open');
+
+/** Where the breaker keeps its state: on the subscription item, without bumping its version. */
+export interface CircuitStore {
+  /**
+   * Counts one attempt without an answer. The count starts again at 1 when `answerSeenAt` (the
+   * last answer this caller saw from the endpoint) is after the count began. Undefined when the
+   * subscription is gone.
+   */
+  countUnanswered(tenantId: string, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined): Promise<Subscription | undefined>;
+  /** Opens the circuit unless it is open already (then undefined). */
+  openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
+  /** Moves the next probe on, only if it is still `seenNextProbeAt`: one caller wins each probe. */
+  claimProbe(tenantId: string, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
+  /** Closes the circuit and clears the count (undefined when the subscription is gone). */
+  closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined>;
+}
+
+export type CircuitChange = 'opened' | 'closed';
+
+/**
+ * The per-endpoint circuit breaker, shared by every function instance through the subscription
+ * item: after `failureThreshold` attempts in a row get no answer (a timeout, a refused or reset
+ * connection, a DNS or TLS failure) the endpoint is no longer called; its deliveries wait without
+ * spending attempts; one probe at a time calls it again, at intervals that double (5 s to 10 min by
+ * default); the first answer closes it. Healthy endpoints cost nothing here: only failures, the
+ * answer that ends a run of them, and probes write.
+ */
+export class CircuitBreaker {
+  /** The last answer this instance got from each endpoint (ms), to tell consecutive failures apart. */
+  private readonly lastAnswerAt = new Map<string, number>();
+
+  constructor(
+    private readonly store: CircuitStore,
+    private readonly settings: BreakerSettings,
+    /** Told about every change written, so a cache of subscriptions stays current. */
+    private readonly onChange: (subscription: Subscription) => void = () => undefined,
+  ) {}
+
+  /** Send, probe (this delivery won the probe) or wait (how long). */
+  async admit(subscription: Subscription, nowMs: number, random: number): Promise<{ kind: 'send' | 'probe' } | { kind: 'wait'; waitMs: number }> {
+    if (this.settings.failureThreshold === 0) return { kind: 'send' };
+    const decision = gate(subscription, nowMs, this.settings, random);
+    if (decision.kind !== 'probe') return decision;
+    const { seenNextProbeAt, nextProbeAt, probeSeconds } = decision;
+    const claimed = await this.store.claimProbe(subscription.tenantId, subscription.id, { seenNextProbeAt, nextProbeAt, probeSeconds });
+    if (claimed === undefined) return { kind: 'wait', waitMs: Math.max(1000, Date.parse(nextProbeAt) - nowMs) };
+    this.onChange(claimed);
+    return { kind: 'probe' };
+  }
+
+  /** Counts the attempt's outcome; says when it opened or closed the circuit. */
+  async afterAttempt(subscription: Subscription, result: MadeAttempt, nowMs: number): Promise<CircuitChange | undefined> {
+    if (this.settings.failureThreshold === 0) return undefined;
+    const key = `${subscription.tenantId}\u0000${subscription.id}`;
+    const at = new Date(nowMs).toISOString();
+    if (!isUnanswered(result)) {
+      this.lastAnswerAt.set(key, nowMs);
+      if (subscription.circuitFailures === undefined && subscription.circuitOpenedAt === undefined) return undefined;
+      const closed = await this.store.closeCircuit(subscription.tenantId, subscription.id);
+      if (closed !== undefined) this.onChange(closed);
+      return subscription.circuitOpenedAt === undefined ? undefined : 'closed';
+    }
+    const answered = this.lastAnswerAt.get(key);
+    const error = result.kind === 'error' ? `${result.error}: ${result.message}`.slice(0, 300) : '';
+    const counted = await this.store.countUnanswered(
+      subscription.tenantId,
+      subscription.id,
+      { at, error },
+      answered === undefined ? undefined : new Date(answered).toISOString(),
+    );
+    if (counted === undefined) return undefined;
+    this.onChange(counted);
+    if (counted.circuitOpenedAt !== undefined || (counted.circuitFailures ?? 0) < this.settings.failureThreshold) return undefined;
+    const opened = await this.store.openCircuit(subscription.tenantId, subscription.id, {
+      at,
+      nextProbeAt: new Date(nowMs + this.settings.firstProbeAfterMs).toISOString(),
+      probeSeconds: this.settings.firstProbeAfterMs / 1000,
+    });
+    if (opened === undefined) return undefined;
+    this.onChange(opened);
+    return 'opened';
+  }
+}

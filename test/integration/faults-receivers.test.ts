@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/core/env-names';
 import {
   refusingTarget,
   startHugeBodyReceiver,
@@ -28,7 +29,12 @@ import {
  * receiver recorded.
  *
  * Retry schedule 1,1: three attempts, one second apart (+-20% jitter rounds back to 1 s).
- * Timeout 700 ms per attempt, so receivers that never finish answering cost little.
+ * Timeout 5 s per attempt: far more than any receiver here that answers needs, however busy the
+ * machine, so what they answer is what is logged; only the receivers that never finish answering
+ * (silent, trickling) reach it, and they reach it whatever the machine's speed.
+ * Endpoint isolation is off (no circuit breaker, no limit on slow attempts): this file checks what
+ * every scheduled attempt against a misbehaving receiver does and records, so each one is made and
+ * runs its course; the isolation features have tests of their own.
  */
 
 const EVENT_COUNT = 5;
@@ -36,6 +42,9 @@ const TYPE = 'order.shipped';
 /** Matches only the control and the 410 subscription: used once the 410 one is disabled. */
 const LATE_TYPE = 'order.archived';
 const SCHEDULED_ATTEMPTS = 3;
+const ATTEMPT_TIMEOUT_MS = 5_000;
+/** The sender's total timer starts with the attempt; allow for the rounding of the two clocks. */
+const TIMER_ROUNDING_MS = 50;
 /** Longer than the 1 s schedule step, so a gap this long proves Retry-After was honoured. */
 const RETRY_AFTER_SECONDS = 2;
 /** What the HTTP-date Retry-After asks for; its second resolution leaves at least 2 s. */
@@ -66,6 +75,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
   let log: DeliveryLog;
   let report: ReconcileReport;
   let healthy: Receiver;
+  let hugeBody: Awaited<ReturnType<typeof startHugeBodyReceiver>>;
   let settledInMs = 0;
 
   const subscribe = async (name: string, url: string, requests: TrackedSubscription['requests'], eventTypes = [TYPE], mayBeDisabled = false) => {
@@ -85,7 +95,9 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
       // The receivers are on loopback; the deployed stack refuses it, so the test allows it.
       WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
       WEBHOOK_RETRY_SCHEDULE: '1,1',
-      WEBHOOK_TIMEOUT_MS: '700',
+      WEBHOOK_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+      [ENV.circuitBreakerThreshold]: '0',
+      [ENV.maxSlowAttemptsPerEndpoint]: '0',
     });
     key = await pipeline.createKey('faults-receivers');
 
@@ -101,7 +113,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
     const redirecting = await pool.start(() => ({ status: 302, headers: { location: healthy.url } }));
     const silent = await startSilentReceiver();
     const trickling = await startTricklingReceiver();
-    const hugeBody = await startHugeBodyReceiver();
+    hugeBody = await startHugeBodyReceiver();
     const refused = await refusingTarget();
     const resetting = await startResettingReceiver();
     faultReceivers.push(silent, trickling, hugeBody, refused, resetting);
@@ -118,20 +130,25 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
     await subscribe('refused', refused.url, refused.requests);
     await subscribe('reset', resetting.url, resetting.requests);
 
-    // Act
+    // Act: the queues are polled as Lambda polls them, several invocations at once, so an
+    // invocation waiting out the attempt timeout of a silent receiver holds up no other
     const started = Date.now();
+    pipeline.fanout.start();
+    pipeline.delivery.start();
     for (let i = 0; i < EVENT_COUNT; i++) {
       const response = await pipeline.call('POST', '/v1/events', { key, body: { type: TYPE, data: { orderId: i } } });
       expect(response.status).toBe(202);
       eventIds.push(response.body.id);
     }
     log = await settle({
-      pump: async () => void (await pipeline.drain({ timeoutMs: 1_500 })),
+      pump: () => new Promise((resolve) => setTimeout(resolve, 500)),
       read: () => readDeliveryLog(pipeline, key, eventIds),
       eventIds,
       subscriptions: tracked(),
-      timeoutMs: 40_000,
+      // Three attempts of the receivers that never answer take three attempt timeouts and two steps.
+      timeoutMs: 90_000,
     });
+    await Promise.all([pipeline.fanout.stop(), pipeline.delivery.stop()]);
     // Whatever is still queued (operational events, the 410 subscription's late messages) is handled too.
     await pipeline.drain({ timeoutMs: 5_000 });
     log = await readDeliveryLog(pipeline, key, eventIds);
@@ -141,6 +158,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
   });
 
   afterAll(async () => {
+    await Promise.all([pipeline?.fanout.stop(), pipeline?.delivery.stop()]);
     await pool.closeAll();
     await Promise.all(faultReceivers.map((receiver) => receiver.close()));
   });
@@ -306,21 +324,27 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
         expect(requestsFor(subscriptions[name]!.requests, eventId), name).toHaveLength(requestsPerEvent);
       }
     }
-    // Timeouts are bounded by WEBHOOK_TIMEOUT_MS (700 ms), not by the receiver.
+    // The attempt timeout ended them, each after the whole of it: the trickling receiver never
+    // stops sending, so a bound on the total time is what ends its attempts, not an idle timer.
     for (const name of ['never-answers', 'trickles-body']) {
       for (const record of recordsOf(name)) {
         expect(record!.attemptLog, name).toHaveLength(SCHEDULED_ATTEMPTS);
-        for (const attempt of record!.attemptLog) expect(attempt.durationMs).toBeLessThan(1_500);
+        for (const attempt of record!.attemptLog) expect(attempt.durationMs, name).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS - TIMER_ROUNDING_MS);
       }
     }
   });
 
-  it('delivers to a receiver answering 200 with a 20 MB body at the first attempt, without waiting for the body', () => {
+  it('delivers to a receiver answering 200 with a 20 MB body at the first attempt, without reading the body to its end', () => {
     for (const record of recordsOf('20MB-body')) {
       expect(record).toMatchObject({ status: 'delivered', attempts: 1 });
       expect(record!.attemptLog[0]).toMatchObject({ statusCode: 200, outcome: 'delivered' });
-      expect(record!.attemptLog[0]!.durationMs).toBeLessThan(700);
     }
     expect(subscriptions['20MB-body']!.requests).toHaveLength(EVENT_COUNT);
+    // The sender hung up on every answer before its body was through.
+    expect(hugeBody.answers).toHaveLength(EVENT_COUNT);
+    for (const answer of hugeBody.answers) {
+      expect(answer.complete).toBe(false);
+      expect(answer.sentBytes).toBeLessThan(20 * 1024 * 1024);
+    }
   });
 });

@@ -59,27 +59,42 @@ export const startTricklingReceiver = async (intervalMs = 50): Promise<Recording
   });
 };
 
-/** Answers 200 and streams a body of `totalBytes` (20 MB by default), honouring back-pressure. */
-export const startHugeBodyReceiver = async (totalBytes = 20 * 1024 * 1024): Promise<RecordingFaultReceiver> => {
+/** How far one streamed answer got: bytes handed to the socket, and whether all of them were. */
+export interface StreamedAnswer {
+  sentBytes: number;
+  complete: boolean;
+}
+
+/**
+ * Answers 200 and streams a body of `totalBytes` (20 MB by default), honouring back-pressure.
+ * `answers` says, per request, how much of the body went out before the connection closed: a
+ * client that stops reading early leaves it incomplete.
+ */
+export const startHugeBodyReceiver = async (
+  totalBytes = 20 * 1024 * 1024,
+): Promise<RecordingFaultReceiver & { readonly answers: readonly StreamedAnswer[] }> => {
   const requests: ReceivedRequest[] = [];
+  const answers: StreamedAnswer[] = [];
   const chunk = Buffer.alloc(64 * 1024, 'x');
   const server = await startHttpServer((request, response, body) => {
     requests.push(record(request, body));
+    const answer: StreamedAnswer = { sentBytes: 0, complete: false };
+    answers.push(answer);
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(totalBytes) });
-    let sent = 0;
     let closed = false;
     response.on('close', () => (closed = true));
+    response.on('finish', () => (answer.complete = true));
     const pump = () => {
-      while (!closed && sent < totalBytes) {
-        const part = chunk.subarray(0, Math.min(chunk.length, totalBytes - sent));
-        sent += part.length;
+      while (!closed && answer.sentBytes < totalBytes) {
+        const part = chunk.subarray(0, Math.min(chunk.length, totalBytes - answer.sentBytes));
+        answer.sentBytes += part.length;
         if (!response.write(part)) return void response.once('drain', pump);
       }
       if (!closed) response.end();
     };
     pump();
   });
-  return wrap(server, requests);
+  return { ...wrap(server, requests), answers };
 };
 
 /**

@@ -28,7 +28,19 @@ export interface LocalEndpoints {
   readonly dynamoKind: DynamoKind;
 }
 
+let namedEndpoints: LocalEndpoints | undefined;
+
+/**
+ * Outside a vitest run (a script such as `npm run chaos`) there is nothing to `inject`: the script
+ * starts the emulators itself and names them here, before any other helper of this file runs.
+ */
+export function useLocalEndpoints(endpoints: LocalEndpoints): void {
+  namedEndpoints = endpoints;
+  clients = undefined;
+}
+
 export function localEndpoints(): LocalEndpoints {
+  if (namedEndpoints !== undefined) return namedEndpoints;
   return {
     sqsEndpoint: inject('sqsEndpoint'),
     dynamoEndpoint: inject('dynamoEndpoint'),

@@ -36,6 +36,22 @@ export interface FaultProxyOptions {
   readonly exhaustingRate?: number;
   /** Relative weights of the fault kinds. @default error 4, throttle 2, reset 2, lost 2 */
   readonly weights?: Partial<Record<FaultKind, number>>;
+  /**
+   * Sees every call that reached the emulator: answered, or applied with its answer lost. For a
+   * harness that needs to know what a function received from a queue, deleted, or may have sent twice.
+   */
+  readonly observe?: (call: ObservedCall) => void;
+}
+
+export interface ObservedCall {
+  /** `X-Amz-Target`, e.g. `AmazonSQS.ReceiveMessage`. */
+  readonly operation: string;
+  readonly requestBody: string;
+  readonly status: number;
+  /** Empty when the answer was lost. */
+  readonly responseBody: string;
+  /** Applied, but the caller never got the answer (a `lost` fault). */
+  readonly lost: boolean;
 }
 
 export interface FaultProxyStats {
@@ -53,6 +69,8 @@ export interface FaultProxyStats {
   byKind: Record<FaultKind, number>;
   /** Injected faults by operation (`X-Amz-Target`, e.g. `DynamoDB_20120810.PutItem`). */
   byOperation: Record<string, number>;
+  /** `lost` faults by operation: calls applied whose answer never reached the caller. */
+  lostByOperation: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -122,6 +140,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     aimedCalls: 0,
     byKind: { error: 0, throttle: 0, reset: 0, lost: 0 },
     byOperation: {},
+    lostByOperation: {},
   };
   let enabled = false;
   const aimed: Array<{
@@ -183,6 +202,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     stats.byKind[kind] += 1;
     const operation = operationOf(request);
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    if (kind === 'lost') stats.lostByOperation[operation] = (stats.lostByOperation[operation] ?? 0) + 1;
   };
 
   const answerError = (response: ServerResponse, status: number, type: string) => {
@@ -229,7 +249,10 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
           body,
           (upstream) => {
             upstream.resume();
-            upstream.on('end', () => request.socket.destroy());
+            upstream.on('end', () => {
+              options.observe?.({ operation: operationOf(request), requestBody: body.toString('utf8'), status: upstream.statusCode ?? 0, responseBody: '', lost: true });
+              request.socket.destroy();
+            });
           },
           () => request.socket.destroy(),
         );
@@ -239,6 +262,19 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
           body,
           (upstream) => {
             response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+            if (options.observe !== undefined) {
+              const chunks: Buffer[] = [];
+              upstream.on('data', (chunk: Buffer) => chunks.push(chunk));
+              upstream.on('end', () =>
+                options.observe!({
+                  operation: operationOf(request),
+                  requestBody: body.toString('utf8'),
+                  status: upstream.statusCode ?? 0,
+                  responseBody: Buffer.concat(chunks).toString('utf8'),
+                  lost: false,
+                }),
+              );
+            }
             upstream.pipe(response);
           },
           () => request.socket.destroy(),

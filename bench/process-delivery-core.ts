@@ -8,6 +8,7 @@ import type { DeliveryGroupLog, DeliveryRecord, Subscription } from '../lambdas/
 import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
 import { deliver, type DeliverDeps } from '../lambdas/delivery/deliver';
 import { deliverGroup } from '../lambdas/delivery/deliver-group';
+import { EndpointConcurrency } from '../lambdas/delivery/endpoint-concurrency';
 import { EndpointHealthTracker } from '../lambdas/delivery/endpoint-health';
 import { BREAKER_TIMINGS, CircuitBreaker, type CircuitStore } from '../lambdas/delivery/circuit-breaker';
 import { SubscriptionCache } from '../lambdas/delivery/subscription-cache';
@@ -86,6 +87,7 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
     // A receiver that answers at once never writes to the breaker or asks for a slow-attempt slot.
     breaker: new CircuitBreaker(noCircuitWrites, { failureThreshold: policy.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
     slowAttempts: { slots: { acquire: notUsed('a slow-attempt slot') }, afterMs: policy.slowAttemptMs, limit: policy.maxSlowAttemptsPerEndpoint },
+    concurrency: new EndpointConcurrency(10),
     rateLimiter: { acquire: async () => ({ allowed: true }) },
     operationalEvents: { emit: async () => undefined },
     deliveries: new InMemoryDeliveries(),

@@ -34,7 +34,7 @@ export interface DeadLetterTarget {
  * through receives until the redrive policy moves it.
  */
 export const parseOrDeadLetter = async <T>(
-  record: SQSRecord,
+  record: Pick<SQSRecord, 'messageId' | 'body'>,
   schema: z.core.$ZodType<T>,
   target: DeadLetterTarget,
 ): Promise<T | undefined> => {

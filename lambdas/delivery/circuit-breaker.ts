@@ -12,12 +12,12 @@ export interface BreakerSettings {
 export const BREAKER_TIMINGS = { firstProbeAfterMs: 5_000, maxProbeIntervalMs: 10 * 60_000 } as const;
 
 /**
- * Deliveries waiting on an open circuit come back at its next probe, or after a third of the time
- * it has been open if that is later (at most 6 h): an endpoint down for days costs each waiting
- * delivery a few dozen receives, well under the delivery queue's maxReceiveCount of 100.
+ * Deliveries waiting on an open circuit come back after its next probe, or after a third of the
+ * time it has been open if that is later (at most 6 h), spread over one probe interval: an
+ * endpoint down for days costs each waiting delivery a few dozen receives, well under the delivery
+ * queue's maxReceiveCount of 100.
  */
 const MAX_WAIT_MS = 6 * 3600_000;
-const WAIT_JITTER = 0.2;
 
 export type CircuitFields = Pick<
   Subscription,
@@ -36,12 +36,12 @@ export type Gate =
 export const gate = (circuit: CircuitFields, nowMs: number, settings: BreakerSettings, random: number): Gate => {
   if (circuit.circuitOpenedAt === undefined || circuit.circuitNextProbeAt === undefined) return { kind: 'send' };
   const dueAt = Date.parse(circuit.circuitNextProbeAt);
+  const previousMs = (circuit.circuitProbeSeconds ?? settings.firstProbeAfterMs / 1000) * 1000;
   if (nowMs < dueAt) {
     const openForMs = nowMs - Date.parse(circuit.circuitOpenedAt);
-    const waitMs = Math.max(dueAt - nowMs, Math.min(openForMs / 3, MAX_WAIT_MS));
-    return { kind: 'wait', waitMs: waitMs * (1 + WAIT_JITTER * random) };
+    // Spread over one probe interval after it, so the waiting deliveries do not all come back at once.
+    return { kind: 'wait', waitMs: Math.max(dueAt - nowMs, Math.min(openForMs / 3, MAX_WAIT_MS)) + random * previousMs };
   }
-  const previousMs = (circuit.circuitProbeSeconds ?? settings.firstProbeAfterMs / 1000) * 1000;
   const intervalMs = Math.min(settings.maxProbeIntervalMs, 2 * previousMs);
   return {
     kind: 'probe',
@@ -94,6 +94,13 @@ export class CircuitBreaker {
     private readonly onChange: (subscription: Subscription) => void = () => undefined,
   ) {}
 
+  /** How long a delivery must wait before the endpoint may be called, without writing anything; undefined when it may be now. */
+  waitFor(subscription: Subscription, nowMs: number, random: number): number | undefined {
+    if (this.settings.failureThreshold === 0) return undefined;
+    const decision = gate(subscription, nowMs, this.settings, random);
+    return decision.kind === 'wait' ? decision.waitMs : undefined;
+  }
+
   /** Send, probe (this delivery won the probe) or wait (how long). */
   async admit(subscription: Subscription, nowMs: number, random: number): Promise<{ kind: 'send' | 'probe' } | { kind: 'wait'; waitMs: number }> {
     if (this.settings.failureThreshold === 0) return { kind: 'send' };
@@ -106,8 +113,12 @@ export class CircuitBreaker {
     return { kind: 'probe' };
   }
 
-  /** Counts the attempt's outcome; says when it opened or closed the circuit. */
-  async afterAttempt(subscription: Subscription, result: MadeAttempt, nowMs: number): Promise<CircuitChange | undefined> {
+  /**
+   * Counts the attempt's outcome; says when it opened or closed the circuit. A failure seen while
+   * the circuit is already open (an attempt started before it opened) writes nothing, unless it was
+   * the probe, whose failure is the circuit's last error.
+   */
+  async afterAttempt(subscription: Subscription, result: MadeAttempt, nowMs: number, probe = false): Promise<CircuitChange | undefined> {
     if (this.settings.failureThreshold === 0) return undefined;
     const key = `${subscription.tenantId}\u0000${subscription.id}`;
     const at = new Date(nowMs).toISOString();
@@ -118,6 +129,7 @@ export class CircuitBreaker {
       if (closed !== undefined) this.onChange(closed);
       return subscription.circuitOpenedAt === undefined ? undefined : 'closed';
     }
+    if (!probe && subscription.circuitOpenedAt !== undefined) return undefined;
     const answered = this.lastAnswerAt.get(key);
     const error = result.kind === 'error' ? `${result.error}: ${result.message}`.slice(0, 300) : '';
     const counted = await this.store.countUnanswered(

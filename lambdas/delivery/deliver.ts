@@ -6,6 +6,7 @@ import type { DeliveryStore, EventStore, SlotLease, SlowAttemptSlots, WebhookReq
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
 import type { RateLimiter } from '../core/rate-limit';
 import type { CircuitBreaker, CircuitChange } from './circuit-breaker';
+import type { EndpointConcurrency } from './endpoint-concurrency';
 import type { EndpointHealth } from './endpoint-health';
 import type { OperationalEvents } from './operational-events';
 import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
@@ -14,8 +15,10 @@ import { webhookBody, webhookHeaders } from './webhook-request';
 export interface DeliverDeps {
   subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
   health: EndpointHealth;
-  breaker: Pick<CircuitBreaker, 'admit' | 'afterAttempt'>;
+  breaker: Pick<CircuitBreaker, 'waitFor' | 'admit' | 'afterAttempt'>;
   slowAttempts: SlowAttemptPolicy;
+  /** Requests in flight from this instance per endpoint, capped. */
+  concurrency: Pick<EndpointConcurrency, 'enter' | 'leave'>;
   rateLimiter: RateLimiter;
   operationalEvents: OperationalEvents;
   deliveries: DeliveryStore;
@@ -55,11 +58,12 @@ export type Decision =
   | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: Deferral; circuit?: CircuitChange };
 
 /**
- * Why a delivery waits without an attempt: the endpoint's circuit is open, it is over its rate
- * limit, no pooled connection came free in time, or the invocation was ending before the request
- * could be sent. Nothing is recorded.
+ * Why a delivery waits without an attempt: the endpoint's circuit is open, this instance already
+ * has as many requests in flight to it as it may, it is over its rate limit, no pooled connection
+ * came free in time, or the invocation was ending before the request could be sent. Nothing is
+ * recorded.
  */
-export type Deferral = 'circuit_open' | 'rate_limited' | NotSent['reason'];
+export type Deferral = 'circuit_open' | 'endpoint_busy' | 'rate_limited' | NotSent['reason'];
 
 /** A delivery whose request never left waits this long (plus up to as much again) before it is tried again. */
 const NOT_SENT_DELAY_SECONDS = 2;
@@ -79,7 +83,45 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   const nowMs = deps.now();
   const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId, message.subscriptionVersion);
   if (subscription === undefined) return { action: 'done', status: 'subscription_gone' };
+  if (!subscription.enabled) return deliverNow(message, receipt, deps, subscription, nowMs);
 
+  // Checked before anything is read: a delivery to an endpoint whose circuit is open costs nothing more.
+  const circuitWait = waitForCircuit(subscription, receipt, deps, nowMs);
+  if (circuitWait !== undefined) return circuitWait;
+  // Past the slow-attempt threshold, and a moment more, the requests ahead in line were answered,
+  // cut or counted: by then the circuit knows whether the endpoint still answers.
+  const entered = await deps.concurrency.enter(message.tenantId, subscription.id, deps.slowAttempts.afterMs + LINE_SLACK_MS);
+  try {
+    const current = entered ? subscription : ((await deps.subscriptions.get(message.tenantId, subscription.id, 0)) ?? subscription);
+    const now = deps.now();
+    const opened = waitForCircuit(current, receipt, deps, now);
+    if (opened !== undefined) return opened;
+    if (!entered) return { ...deferUntilDue(shortWaitMs(deps), receipt, now), deferred: 'endpoint_busy' };
+    return await deliverNow(message, receipt, deps, current, now);
+  } finally {
+    if (entered) deps.concurrency.leave(message.tenantId, subscription.id);
+  }
+};
+
+/** How much longer than the slow-attempt threshold a delivery waits in line for its endpoint. */
+const LINE_SLACK_MS = 1_000;
+
+const waitForCircuit = (subscription: Subscription, receipt: Receipt, deps: DeliverDeps, nowMs: number): Decision | undefined => {
+  const waitMs = deps.breaker.waitFor(subscription, nowMs, deps.random());
+  return waitMs === undefined ? undefined : { ...deferUntilDue(waitMs, receipt, nowMs), deferred: 'circuit_open' };
+};
+
+/** A wait of 2 to 4 s, for deliveries that could not be tried now for a reason of this moment. */
+const shortWaitMs = (deps: Pick<DeliverDeps, 'random'>): number => (NOT_SENT_DELAY_SECONDS + deps.random() * NOT_SENT_DELAY_SECONDS) * 1000;
+
+/** The rest of `deliver` once the endpoint may be called: the record, the probe, the rate limit, the attempt and what follows. */
+const deliverNow = async (
+  message: DeliveryMessage,
+  receipt: Receipt,
+  deps: DeliverDeps,
+  subscription: Subscription,
+  nowMs: number,
+): Promise<Decision> => {
   // A first receive of a first run cannot have a record yet, unless a group attempted it before
   // handing it over: skip the read on the common path.
   const existing =
@@ -101,8 +143,10 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
     return skipped.decision;
   }
 
+  // Only an attempt that will be made may claim the probe of an open circuit.
   const admission = await deps.breaker.admit(subscription, nowMs, deps.random());
   if (admission.kind === 'wait') return { ...deferUntilDue(admission.waitMs, receipt, nowMs), deferred: 'circuit_open' };
+  const probe = admission.kind === 'probe';
 
   if (subscription.rateLimitPerSecond !== undefined) {
     const rate = await deps.rateLimiter.acquire(message.tenantId, subscription.id, subscription.rateLimitPerSecond, nowMs);
@@ -128,12 +172,11 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   await slot.release();
   if (result.kind === 'not_sent') {
     // Nothing reached the receiver: not an attempt, so nothing is counted or recorded.
-    const delayMs = (NOT_SENT_DELAY_SECONDS + deps.random() * NOT_SENT_DELAY_SECONDS) * 1000;
-    return { ...deferUntilDue(delayMs, receipt, deps.now()), deferred: result.reason };
+    return { ...deferUntilDue(shortWaitMs(deps), receipt, deps.now()), deferred: result.reason };
   }
   const outcome = classifyAttempt(result);
   const finishedAt = deps.now();
-  const circuit = await deps.breaker.afterAttempt(subscription, result, finishedAt);
+  const circuit = await deps.breaker.afterAttempt(subscription, result, finishedAt, probe);
   const health = outcome.action === 'delivered' ? 'delivered' : outcome.action === 'disable' ? 'gone' : 'failed';
   const disabledReason = await deps.health.afterAttempt(subscription, health, finishedAt);
   const scheduled = planNext(outcome, result, attemptNumber, finishedAt, receipt, deps);

@@ -12,7 +12,7 @@ import { createMetrics, deliveryMeasurements, deliveryObservation, InvocationMet
 import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
-import { SqsQueueOps } from '../aws/sqs-queue-ops';
+import { SqsQueueOps, type ReceivedMessage } from '../aws/sqs-queue-ops';
 import { parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
@@ -21,9 +21,11 @@ import { deliver, type DeliverDeps, type Decision, type Receipt } from './delive
 import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
 import { DynamoSlowAttemptSlots } from '../aws/dynamo-slow-attempt-slots';
 import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
+import { EndpointConcurrency } from './endpoint-concurrency';
 import { EndpointHealthTracker } from './endpoint-health';
 import { operationalEventsVia } from './operational-events';
 import { SubscriptionCache } from './subscription-cache';
+import { workWhileWaiting } from './work-while-waiting';
 
 const env = process.env;
 const config = {
@@ -38,6 +40,9 @@ const config = {
   ...parseDeliveryPolicy(env),
   ...parseRetention(env),
 };
+
+/** Requests at once from one instance to one endpoint; more wait 2 to 4 s (not attempts). */
+const MAX_IN_FLIGHT_PER_ENDPOINT = 10;
 
 /** How long a cached subscription may hide a later disable or deletion from delivery. */
 const SUBSCRIPTION_CACHE_MS = 30_000;
@@ -56,6 +61,7 @@ const deps: DeliverDeps = {
   subscriptions: cache,
   health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
   breaker: new CircuitBreaker(subscriptionStore, { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS }, (s) => cache.remember(s)),
+  concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT),
   slowAttempts: {
     slots: new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable),
     afterMs: config.slowAttemptMs,
@@ -127,10 +133,10 @@ const deliverMeasured =
     return decision;
   };
 
-const handleRecord = async (record: SQSRecord, receivedAt: number, signal: AbortSignal, measured: InvocationMetrics): Promise<void> => {
+const handleMessage = async (record: ReceivedMessage, receivedAt: number, signal: AbortSignal, measured: InvocationMetrics): Promise<void> => {
   const message = await parseOrDeadLetter(record, deliveryQueueMessageSchema, deadLetter);
   if (message === undefined) return;
-  const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt, signal };
+  const receipt = { receiveCount: record.receiveCount, receivedAt, signal };
   if (isGroupMessage(message)) {
     // Each delivery that needs another attempt left the group as a message of its own.
     await deliverGroup(message, receipt, groupDeps, deliverMeasured(receipt, measured));
@@ -143,19 +149,57 @@ const handleRecord = async (record: SQSRecord, receivedAt: number, signal: Abort
   }
 };
 
+const fromRecord = (record: SQSRecord): ReceivedMessage => ({
+  messageId: record.messageId,
+  receiptHandle: record.receiptHandle,
+  body: record.body,
+  receiveCount: Number(record.attributes.ApproximateReceiveCount),
+});
+
 /** Deliveries still in flight this long before the invocation's deadline stop, so their outcome is recorded. */
 const STOP_BEFORE_DEADLINE_MS = 2_000;
+/** Messages an invocation held up by slow attempts takes from the queue and has in flight at once, at most. */
+const MAX_TAKEN_IN_FLIGHT = 20;
+/**
+ * Long poll of those takes: short, so an invocation whose own batch is done returns soon after
+ * (a short poll would return at once, but an invocation held for seconds would then poll many
+ * times a second).
+ */
+const TAKE_WAIT_SECONDS = 1;
+
+const takeWhileWaiting = (own: Promise<unknown>, context: Context, signal: AbortSignal, measured: InvocationMetrics) =>
+  workWhileWaiting(
+    own,
+    {
+      receive: (max) => queueOps.receive(config.deliveryQueueUrl, max, TAKE_WAIT_SECONDS),
+      handle: (message, receivedAt) => handleMessage(message, receivedAt, signal, measured),
+      remove: (message) => queueOps.delete(config.deliveryQueueUrl, message.receiptHandle),
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      now: Date.now,
+      onError: (error) => logger.warn('taking work while waiting failed', { error }),
+    },
+    {
+      // An invocation whose own batch has a slow attempt is held for a while anyway.
+      startAfterMs: config.slowAttemptMs,
+      // A message taken needs time for a whole attempt, its record, and the early stop.
+      stopWhenRemainingMs: config.timeoutMs + STOP_BEFORE_DEADLINE_MS + TAKE_WAIT_SECONDS * 1000 + 1_000,
+      maxInFlight: MAX_TAKEN_IN_FLIGHT,
+    },
+  );
 
 // middy's own early timeout is off: its signal is shared by every invocation of the module.
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
   .handler(async (event, context) => {
-    // Up to ten deliveries of each group message listen on the signal at once.
-    const deadline = invocationDeadline(context, STOP_BEFORE_DEADLINE_MS, event.Records.length * DELIVERY_GROUP_SIZE);
+    // Up to ten deliveries of each group message, its own or taken, listen on the signal at once.
+    const listeners = (event.Records.length + MAX_TAKEN_IN_FLIGHT) * DELIVERY_GROUP_SIZE;
+    const deadline = invocationDeadline(context, STOP_BEFORE_DEADLINE_MS, listeners);
     const receivedAt = Date.now();
     const measured = new InvocationMetrics();
     try {
-      return await processSqsBatch(event, (record) => handleRecord(record, receivedAt, deadline.signal, measured));
+      const own = processSqsBatch(event, (record) => handleMessage(fromRecord(record), receivedAt, deadline.signal, measured));
+      const [response] = await Promise.all([own, takeWhileWaiting(own, context, deadline.signal, measured)]);
+      return response;
     } finally {
       deadline.dispose();
       measured.publishTo(metrics);

@@ -26,6 +26,7 @@ import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas
 import { DEFAULTS } from '../../lambdas/core/env-names';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
+import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
 
 /**
  * Small in-memory implementations of the ports in lambdas/core/ports.ts. They copy what they store
@@ -402,7 +403,8 @@ export class InMemoryRateLimiter implements RateLimiter {
 export const endpointIsolation = (
   subscriptions: InMemorySubscriptionStore,
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
-): Pick<DeliverDeps, 'breaker' | 'slowAttempts'> => ({
+): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => ({
   breaker: new CircuitBreaker(subscriptions, { failureThreshold: DEFAULTS.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
   slowAttempts: { slots, afterMs: DEFAULTS.slowAttemptMs, limit: DEFAULTS.maxSlowAttemptsPerEndpoint },
+  concurrency: new EndpointConcurrency(10),
 });

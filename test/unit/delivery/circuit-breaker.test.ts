@@ -20,7 +20,7 @@ describe('Function: gate', () => {
     expect(gate({ circuitFailures: 2 }, NOW, SETTINGS, 0.5)).toEqual({ kind: 'send' });
   });
 
-  it('makes deliveries wait until the next probe while the circuit is open, with up to 20% jitter after it', () => {
+  it('makes deliveries wait until the next probe while the circuit is open, spread over one probe interval after it', () => {
     // Prepare: opened 10 s ago, next probe in 5 s.
     const circuit = { circuitOpenedAt: iso(NOW - 10_000), circuitNextProbeAt: iso(NOW + 5_000), circuitProbeSeconds: 5 };
 
@@ -30,7 +30,7 @@ describe('Function: gate', () => {
 
     // Assess
     expect(earliest).toEqual({ kind: 'wait', waitMs: 5_000 });
-    expect(latest).toEqual({ kind: 'wait', waitMs: 6_000 });
+    expect(latest).toEqual({ kind: 'wait', waitMs: 10_000 });
   });
 
   it('makes deliveries of a circuit open for days wait a third of that, at most 6 h, not just until the next probe', () => {

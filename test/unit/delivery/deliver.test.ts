@@ -573,4 +573,64 @@ describe('Function: deliver', () => {
       expect(stored()?.history).toEqual([expect.objectContaining({ attempt: 1, reason: 'connection', requestSent: false })]);
     });
   });
+
+  describe('endpoint isolation', () => {
+    it('defers a delivery whose endpoint circuit is open without reading its record or sending', async () => {
+      // Prepare: the circuit opened a second ago; its first probe is due in 4 s.
+      const { deps, sender, deliveries } = setUp({
+        script: [response(200)],
+        subscription: {
+          circuitOpenedAt: new Date(NOW - 1_000).toISOString(),
+          circuitNextProbeAt: new Date(NOW + 4_000).toISOString(),
+          circuitProbeSeconds: 5,
+          circuitFailures: 5,
+        },
+      });
+
+      // Act
+      const decision = await deliver(aMessage(), laterReceipt(), deps);
+
+      // Assess: back after the probe (4 s, spread over its 5 s interval), nothing read or sent.
+      expect(decision).toMatchObject({ action: 'retry_later', deferred: 'circuit_open' });
+      expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeGreaterThanOrEqual(4);
+      expect(decision.action === 'retry_later' && decision.visibilitySeconds).toBeLessThanOrEqual(9);
+      expect(sender.requests).toHaveLength(0);
+      expect(deliveries.calls.get).toBe(0);
+    });
+
+    it('makes the probe when it is due, and the answer closes the circuit', async () => {
+      // Prepare
+      const { deps, sender, subscriptions } = setUp({
+        script: [response(200)],
+        subscription: {
+          circuitOpenedAt: new Date(NOW - 10_000).toISOString(),
+          circuitNextProbeAt: new Date(NOW).toISOString(),
+          circuitProbeSeconds: 5,
+          circuitFailures: 5,
+        },
+      });
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toMatchObject({ action: 'done', status: 'delivered', circuit: 'closed' });
+      expect(sender.requests).toHaveLength(1);
+      expect((await subscriptions.get(TENANT, SUBSCRIPTION_ID))?.circuitOpenedAt).toBeUndefined();
+    });
+
+    it('opens the circuit at the fifth attempt in a row without an answer and says so', async () => {
+      // Prepare: four unanswered attempts counted already.
+      const { deps } = setUp({
+        script: [transportError('timeout')],
+        subscription: { circuitFailures: 4, circuitCountingSince: new Date(NOW - 60_000).toISOString() },
+      });
+
+      // Act
+      const decision = await deliver(aMessage(), firstReceipt(), deps);
+
+      // Assess
+      expect(decision).toMatchObject({ action: 'retry_later', circuit: 'opened' });
+    });
+  });
 });

@@ -19,12 +19,20 @@ export type EventView = z.infer<typeof eventResponseSchema>;
 const stateOf = (subscription: Subscription): string =>
   subscription.enabled ? 'enabled' : `disabled${subscription.disabledReason === undefined ? '' : ` (${subscription.disabledReason})`}`;
 
+/** The endpoint's circuit in a few words: `closed`, `closed (2 failures in a row)`, `open since ...`. */
+export const circuitOf = (subscription: Subscription): string => {
+  const { circuit } = subscription;
+  if (circuit === undefined) return '';
+  if (circuit.state === 'open') return `open since ${circuit.since ?? '?'}, next probe ${circuit.nextProbeAt ?? '?'}`;
+  return circuit.consecutiveFailures > 0 ? `closed (${circuit.consecutiveFailures} without an answer in a row)` : 'closed';
+};
+
 export const subscriptionTable = (items: Subscription[]): string =>
   items.length === 0
     ? 'no subscriptions'
     : textTable(
-        ['ID', 'STATE', 'EVENT TYPES', 'URL', 'DESCRIPTION'],
-        items.map((item) => [item.id, stateOf(item), item.eventTypes.join(','), item.url, item.description ?? '']),
+        ['ID', 'STATE', 'CIRCUIT', 'EVENT TYPES', 'URL', 'DESCRIPTION'],
+        items.map((item) => [item.id, stateOf(item), item.circuit?.state ?? '', item.eventTypes.join(','), item.url, item.description ?? '']),
       );
 
 export const subscriptionDetails = (subscription: Subscription): string =>
@@ -34,6 +42,8 @@ export const subscriptionDetails = (subscription: Subscription): string =>
     ['event types', subscription.eventTypes.join(', ')],
     ['state', stateOf(subscription)],
     ['disabled at', subscription.disabledAt],
+    ['circuit', circuitOf(subscription)],
+    ['last error', subscription.circuit?.lastError === undefined ? undefined : `${subscription.circuit.lastError} (${subscription.circuit.lastFailureAt ?? '?'})`],
     ['description', subscription.description],
     ['headers', Object.keys(subscription.headers ?? {}).length > 0 ? Object.entries(subscription.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('; ') : undefined],
     ['rate limit', subscription.rateLimitPerSecond === undefined ? undefined : `${subscription.rateLimitPerSecond}/s`],

@@ -4,7 +4,7 @@ import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
 import { progressLine } from '../../../cli/progress-bar';
 import { fieldList, textTable } from '../../../cli/table';
 import { parseTimeArg } from '../../../cli/time-arg';
-import { deliveryLine, eventDetails, lastAttempt, type Delivery } from '../../../cli/views';
+import { circuitOf, deliveryLine, eventDetails, lastAttempt, subscriptionDetails, subscriptionTable, type Delivery, type Subscription } from '../../../cli/views';
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   eventId: 'evt_01J0000000000000000000000A',
@@ -19,7 +19,37 @@ const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   ...overrides,
 });
 
+const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
+  id: 'sub_01J0000000000000000000000B',
+  url: 'https://example.com/hooks',
+  eventTypes: ['order.*'],
+  headers: {},
+  enabled: true,
+  circuit: { state: 'closed', consecutiveFailures: 0 },
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  ...overrides,
+});
+
 describe('CLI formatting', () => {
+  it("shows an endpoint's circuit: closed, counting, or open with its next probe and last error", () => {
+    const open = subscription({
+      circuit: {
+        state: 'open',
+        since: '2026-03-01T12:00:05.000Z',
+        consecutiveFailures: 5,
+        lastError: 'timeout: no complete answer within 15000 ms',
+        lastFailureAt: '2026-03-01T12:00:05.000Z',
+        nextProbeAt: '2026-03-01T12:00:10.000Z',
+      },
+    });
+    expect(circuitOf(subscription())).toBe('closed');
+    expect(circuitOf(subscription({ circuit: { state: 'closed', consecutiveFailures: 2 } }))).toBe('closed (2 without an answer in a row)');
+    expect(circuitOf(open)).toBe('open since 2026-03-01T12:00:05.000Z, next probe 2026-03-01T12:00:10.000Z');
+    expect(subscriptionDetails(open)).toMatch(/^last error: +timeout: no complete answer within 15000 ms \(2026-03-01T12:00:05.000Z\)$/m);
+    expect(subscriptionTable([open]).split('\n')[2]).toMatch(/^sub_\w+ +enabled +open +order\.\*/);
+  });
+
   it('pads table columns to their widest cell and folds line breaks', () => {
     const table = textTable(['ID', 'URL'], [['sub_1', 'https://a.example/x'], ['sub_22', 'two\nlines']]);
     expect(table.split('\n')).toEqual(['ID      URL', '------  -------------------', 'sub_1   https://a.example/x', 'sub_22  two lines']);

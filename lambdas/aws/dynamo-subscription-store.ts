@@ -124,28 +124,19 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     }
   }
 
-  async setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: keyOf(tenantId, id),
-          ...(since === null
-            ? { UpdateExpression: 'REMOVE #failing', ConditionExpression: 'attribute_exists(#failing)' }
-            : {
-                UpdateExpression: 'SET #failing = :since',
-                ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#failing)',
-                ExpressionAttributeValues: toItem({ ':since': since }),
-              }),
-          ExpressionAttributeNames: since === null ? { '#failing': 'failingSince' } : { '#failing': 'failingSince', '#pk': PK },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes === undefined ? undefined : toSubscription(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
+    return this.updateIfPresent(
+      since === null
+        ? { UpdateExpression: 'REMOVE #failing', ConditionExpression: 'attribute_exists(#failing)', ExpressionAttributeNames: { '#failing': 'failingSince' } }
+        : {
+            UpdateExpression: 'SET #failing = :since',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#failing)',
+            ExpressionAttributeNames: { '#failing': 'failingSince', '#pk': PK },
+            ExpressionAttributeValues: toItem({ ':since': since }),
+          },
+      tenantId,
+      id,
+    );
   }
 
   async countUnanswered(

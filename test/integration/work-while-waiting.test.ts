@@ -1,15 +1,10 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../local/lambda-context';
-import { toRecord } from '../../local/sqs-event-source';
 import { localClients } from '../support/emulators';
 import { startTcpServer, waitFor, type FaultServer } from '../support/fault-receivers';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { queueDepth } from '../support/queues';
 import { Receiver } from '../support/receiver';
-
-type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
  * An invocation held up by an endpoint that never answers keeps working: it takes the messages
@@ -19,7 +14,6 @@ describe('Delivery function: work while waiting', () => {
   let pipeline: Pipeline;
   let silent: FaultServer;
   let healthy: Receiver;
-  let handler: SqsHandler;
   const { sqs } = localClients();
 
   beforeAll(async () => {
@@ -29,7 +23,6 @@ describe('Delivery function: work while waiting', () => {
       WEBHOOK_TIMEOUT_MS: '6000',
       WEBHOOK_SLOW_ATTEMPT_MS: '300',
     });
-    handler = (await import('../../lambdas/delivery/handler')).handler as unknown as SqsHandler;
     silent = await startTcpServer((socket) => socket.resume());
     healthy = await Receiver.start();
   });
@@ -39,15 +32,6 @@ describe('Delivery function: work while waiting', () => {
     await healthy.close();
   });
 
-  const receiveOne = async (): Promise<Message> => {
-    for (;;) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
-      );
-      if (Messages[0] !== undefined) return Messages[0];
-    }
-  };
-
   it('delivers a message that arrived while its own batch waited on a silent endpoint, before that batch ends', async () => {
     // Prepare: the invocation's own batch is one delivery to an endpoint that never answers.
     const hangingKey = await pipeline.createKey('waiting-hanging');
@@ -55,12 +39,11 @@ describe('Delivery function: work while waiting', () => {
     await pipeline.subscribe(hangingKey, silent.url());
     await pipeline.subscribe(otherKey, healthy.url);
     await pipeline.publish(hangingKey, 'order.created', { n: 1 });
-    const own = await receiveOne();
-    const queueArn = pipeline.resources.queue(pipeline.resources.eventSources.find((s) => s.function.constructPath?.includes('DeliveryFunction'))!.queueLogicalId).queueArn;
+    const [own] = await pipeline.receiveDeliveries(1);
 
     // Act: the invocation runs; another tenant's event is accepted while it waits.
     let ended = 0;
-    const invocation = handler({ Records: [toRecord(own, queueArn)] }, lambdaContext('DeliveryFunction', 60_000)).then((response) => {
+    const invocation = pipeline.invokeDelivery([own!], 60_000).then((response) => {
       ended = Date.now();
       return response;
     });
@@ -69,7 +52,7 @@ describe('Delivery function: work while waiting', () => {
     const response = await invocation;
     // As the event source would: its own message is deleted (it reported no failure).
     expect(response).toEqual({ batchItemFailures: [] });
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), ReceiptHandle: own.ReceiptHandle! }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), ReceiptHandle: own!.ReceiptHandle! }));
 
     // Assess: delivered by the held invocation, before it ended, and removed from the queue; what
     // is left is the silent endpoint's retry, which left the group as a message of its own.

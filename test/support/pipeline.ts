@@ -5,7 +5,8 @@ import { SCOPES } from '../../lambdas/core/api-keys';
 import { issueApiKey } from '../../cli/issue-api-key';
 import { apiGatewayEvent } from '../../local/apigw-event';
 import { lambdaContext } from '../../local/lambda-context';
-import { SqsEventSource, type PollResult } from '../../local/sqs-event-source';
+import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { SqsEventSource, toRecord, type PollResult } from '../../local/sqs-event-source';
 import { createStackResources, localClients, localEnvironment, type StackResources } from './emulators';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, unknown>; body?: string }>;
@@ -38,6 +39,10 @@ export interface Pipeline {
   queueUrl(kind: 'fanout' | 'fanoutDlq' | 'delivery' | 'deliveryDlq'): string;
   /** Polls fan-out then delivery until both queues hand out nothing (in-flight retries aside). */
   drain(options?: { until?: () => boolean; timeoutMs?: number }): Promise<PollResult[]>;
+  /** Receives `count` messages of the delivery queue directly, for a test to hand to the delivery function itself. */
+  receiveDeliveries(count: number): Promise<Message[]>;
+  /** Invokes the delivery function with these messages as Lambda would, with `remainingMs` left of the invocation. */
+  invokeDelivery(messages: readonly Message[], remainingMs: number): Promise<SQSBatchResponse>;
 }
 
 /**
@@ -146,10 +151,30 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
     return response.body as T;
   };
 
+  const receiveDeliveries: Pipeline['receiveDeliveries'] = async (count) => {
+    const messages: Message[] = [];
+    while (messages.length < count) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrls.delivery,
+          MaxNumberOfMessages: Math.min(10, count - messages.length),
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      messages.push(...Messages);
+    }
+    return messages;
+  };
+  const deliveryQueueArn = resources.queue(resources.eventSources.find((s) => s.function.constructPath?.includes('DeliveryFunction'))!.queueLogicalId).queueArn;
+
   return {
     resources,
     env,
     call,
+    receiveDeliveries,
+    invokeDelivery: (messages, remainingMs) =>
+      deliveryHandler({ Records: messages.map((message) => toRecord(message, deliveryQueueArn)) }, lambdaContext('DeliveryFunction', remainingMs)),
     subscribe: async (key, url, eventTypes = ['*']) =>
       expectStatus(await call('POST', '/v1/subscriptions', { key, body: { url, eventTypes } }), 201, `subscribing ${url}`),
     publish: async (key, type, data, headers = {}) =>

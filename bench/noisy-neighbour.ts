@@ -133,6 +133,8 @@ const subscribeNoisy = async (session: PipelineSession, silent: SilentEndpoints)
 
 interface QuietRun {
   samples: LatencySample[];
+  /** From the event's createdAt to the 202 reaching the client: the ingest function's own work after it stamped the event. */
+  ingest: LatencySample[];
   /** Q's events sent within the first FLOOD_START_MS of the run (of the flood, beside N). */
   firstSamples: LatencySample[];
   received: number;
@@ -177,6 +179,7 @@ const quietIn = async (session: PipelineSession, besideNoisy: boolean): Promise<
     });
     return {
       samples,
+      ingest: accepted.map((event) => ({ ms: event.answeredAt - Date.parse(event.createdAt), received: true })),
       firstSamples: samples.filter((_, i) => accepted[i]!.sentAt - startedAt < FLOOD_START_MS),
       received: samples.filter((sample) => sample.received).length,
       ...(floodAcceptedMs === undefined ? {} : { floodAcceptedMs }),
@@ -302,11 +305,13 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
     title: 'Noisy neighbour: one tenant beside endpoints that never answer',
     method:
       `Two tenants on one local pipeline with the stack's settings (attempt timeout ${seconds(settings.timeoutMs)}, retry schedule, delivery batch size ${settings.batchSize}, ` +
-      `maximum concurrency ${settings.maxConcurrency}; the local event source starts from one poller when the queue has been idle and adds one each time an invocation ` +
-      `that received messages returns, up to that maximum). Tenant Q posts ${Q_PER_SECOND} events a second for ${Q_SECONDS} s (1 KB, after ${Q_WARM_UP_EVENTS} warm-up events) ` +
+      `maximum concurrency ${settings.maxConcurrency}; the local event source starts from one poller when the queue has been idle and adds one each time a poller ` +
+      `receives messages, up to that maximum). Tenant Q posts ${Q_PER_SECOND} events a second for ${Q_SECONDS} s (1 KB, after ${Q_WARM_UP_EVENTS} warm-up events) ` +
       `to one subscription on a loopback receiver that answers 200 at once. Tenant N has ${N_ENDPOINTS} subscriptions to endpoints that accept the connection, read the ` +
       `request and never answer (each on a port of its own), and posts ${N_EVENTS} events at once as Q's run starts: ${N_EVENTS * N_ENDPOINTS} deliveries queued together. ` +
-      "Q's latency runs from its event's createdAt (in the 202) to the moment its receiver read the request, alone (no N) and beside N; a delivery not received " +
+      "Q's latency runs from its event's createdAt (in the 202) to the moment its receiver read the request, alone (no N) and beside N. It includes the " +
+      "ingest function's own work after it stamped the event (its write and its hand-over to the delivery queue), shown apart: locally that waits behind N's " +
+      `${N_EVENTS} requests in one worker and one DynamoDB Local, where on Lambda each request has an instance of its own. A delivery not received ` +
       `${seconds(GRACE_MS)} after Q's last 202 counts the time it had waited by then, and a figure that such a delivery could raise is shown as "> x". ` +
       `Healthy throughput is measured apart: tenant H posts ${H_EVENTS} events at once to ${H_SUBSCRIPTIONS} subscriptions on the healthy receiver ` +
       `(${H_EVENTS * H_SUBSCRIPTIONS} deliveries), alone, and beside N right after N's ${N_EVENTS} events were accepted; its rate is the deliveries received within ` +
@@ -319,6 +324,8 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       latencyRow("Q's latency p95", aloneP95, besideP95),
       latencyRow("Q's latency max", figure(alone.samples, 100), figure(beside.samples, 100)),
       latencyRow(`Q's latency p95, events sent in the first ${seconds(FLOOD_START_MS)} of the flood`, figure(alone.firstSamples, 95), besideFirstP95),
+      latencyRow("of which ingest's own work after createdAt (to the 202), p95", figure(alone.ingest, 95), figure(beside.ingest, 95)),
+      latencyRow("of which ingest's own work after createdAt (to the 202), max", figure(alone.ingest, 100), figure(beside.ingest, 100)),
       countRow("Q's deliveries received", alone, beside),
       [`H's healthy deliveries per second (${H_EVENTS * H_SUBSCRIPTIONS} at once)`, perSecond(burstAlone.perSecond), perSecond(burstBeside.perSecond), burstRatio],
       ["H's deliveries received", burstCell(burstAlone), burstCell(burstBeside), ''],

@@ -106,6 +106,8 @@ export interface Accepted {
   id: string;
   createdAt: string;
   sentAt: number;
+  /** When the 202 reached the client (ms, this machine's clock). */
+  answeredAt: number;
 }
 
 /** The size the cost workload names for an event's request body. */
@@ -149,7 +151,7 @@ export class PipelineApi {
   async publish(type: string, i: number): Promise<Accepted> {
     const sentAt = Date.now();
     const { id, createdAt } = await this.call<{ id: string; createdAt: string }>('POST', '/v1/events', 202, eventBody(type, i, sentAt));
-    return { id, createdAt, sentAt };
+    return { id, createdAt, sentAt, answeredAt: Date.now() };
   }
 
   private async call<T>(method: string, path: string, expected: number, body?: string): Promise<T> {

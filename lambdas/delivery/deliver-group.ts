@@ -33,7 +33,7 @@ export const deliverGroup = async (
   receipt: Receipt,
   deps: DeliverGroupDeps,
   deliverOne: DeliverOne,
-): Promise<{ decisions: Decision[] }> => {
+): Promise<{ decisions: Decision[]; retryGroupInSeconds?: number }> => {
   const firstSubscriptionId = group.subscriptions[0]!.id;
   const logged =
     receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
@@ -50,6 +50,13 @@ export const deliverGroup = async (
   const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, each)));
 
   const decisions: Decision[] = [];
+  // Every delivery still to make waited without an attempt (its endpoint's circuit is open, it is
+  // busy, over its rate limit...): nothing was recorded, so the group comes back whole, one message
+  // rather than one per delivery, when the first of them may go.
+  const waits = settled.map((result) => (result.status === 'fulfilled' && result.value.action === 'retry_later' && result.value.deferred !== undefined ? result.value.visibilitySeconds : undefined));
+  if (messages.length > 0 && waits.every((wait) => wait !== undefined) && Object.keys(delivered).length === 0) {
+    return { decisions: settled.map((result) => (result as PromiseFulfilledResult<Decision>).value), retryGroupInSeconds: Math.min(...(waits as number[])) };
+  }
   const splitOuts: { message: DeliveryMessage; delaySeconds: number }[] = [];
   settled.forEach((result, index) => {
     if (result.status === 'rejected') return;

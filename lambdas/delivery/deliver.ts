@@ -88,9 +88,9 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   // Checked before anything is read: a delivery to an endpoint whose circuit is open costs nothing more.
   const circuitWait = waitForCircuit(subscription, receipt, deps, nowMs);
   if (circuitWait !== undefined) return circuitWait;
-  // Past the slow-attempt threshold, and a moment more, the requests ahead in line were answered,
-  // cut or counted: by then the circuit knows whether the endpoint still answers.
-  const entered = await deps.concurrency.enter(message.tenantId, subscription.id, deps.slowAttempts.afterMs + LINE_SLACK_MS);
+  // A healthy endpoint's line moves within moments; a delivery still in line after that waits
+  // without an attempt, and by its return the circuit knows whether the endpoint answers.
+  const entered = await deps.concurrency.enter(message.tenantId, subscription.id, LINE_WAIT_MS);
   try {
     const current = entered ? subscription : ((await deps.subscriptions.get(message.tenantId, subscription.id, 0)) ?? subscription);
     const now = deps.now();
@@ -103,8 +103,8 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   }
 };
 
-/** How much longer than the slow-attempt threshold a delivery waits in line for its endpoint. */
-const LINE_SLACK_MS = 1_000;
+/** How long a delivery waits in line for its endpoint before it is deferred. */
+const LINE_WAIT_MS = 250;
 
 const waitForCircuit = (subscription: Subscription, receipt: Receipt, deps: DeliverDeps, nowMs: number): Decision | undefined => {
   const waitMs = deps.breaker.waitFor(subscription, nowMs, deps.random());

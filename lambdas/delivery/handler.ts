@@ -138,9 +138,12 @@ const handleMessage = async (record: ReceivedMessage, receivedAt: number, signal
   if (message === undefined) return;
   const receipt = { receiveCount: record.receiveCount, receivedAt, signal };
   if (isGroupMessage(message)) {
-    // Each delivery that needs another attempt left the group as a message of its own.
-    await deliverGroup(message, receipt, groupDeps, deliverMeasured(receipt, measured));
-    return;
+    // Each delivery that needs another attempt left the group as a message of its own, unless
+    // none was attempted: then the group waits whole.
+    const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(receipt, measured));
+    if (retryGroupInSeconds === undefined) return;
+    await queueOps.changeVisibility(config.deliveryQueueUrl, record.receiptHandle, retryGroupInSeconds);
+    throw new RetryLaterError(`group retried in ${retryGroupInSeconds} s`);
   }
   const decision = await deliverMeasured(receipt, measured)(message, deps);
   if (decision.action === 'retry_later') {

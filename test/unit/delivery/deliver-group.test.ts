@@ -161,16 +161,33 @@ describe('Function: deliverGroup', () => {
     expect(splitOuts.sent).toEqual([]);
   });
 
-  it('splits a rate-limited delivery out without a record: nothing was attempted', async () => {
+  it('keeps a group whose every delivery waited without an attempt whole: one message comes back, not one per delivery', async () => {
     // Prepare: a limit of 1 per second, used up already
     const { run, deliveries, splitOuts } = setUp({ count: 1, subscription: () => ({ rateLimitPerSecond: 1 }) });
     await run(aGroup(1));
 
     // Act
-    await run(aGroup(1, { eventId: 'evt_01JNKQ0000000000000000000B', run: 'evt_01JNKQ0000000000000000000B' }));
+    const result = await run(aGroup(1, { eventId: 'evt_01JNKQ0000000000000000000B', run: 'evt_01JNKQ0000000000000000000B' }));
 
     // Assess
+    expect(result.retryGroupInSeconds).toBeGreaterThanOrEqual(1);
+    expect(splitOuts.sent).toHaveLength(0);
+    expect(deliveries.calls.recordAttempt).toBe(0);
+  });
+
+  it('splits a delivery that waited without an attempt out without a record when others of the group were delivered', async () => {
+    // Prepare: subscription 2 has a limit of 1 per second, used up already by another event
+    const { run, deliveries, splitOuts } = setUp({ count: 2, subscription: (n) => (n === 2 ? { rateLimitPerSecond: 1 } : {}) });
+    await run(aGroup(2, { eventId: 'evt_01JNKQ0000000000000000000C', run: 'evt_01JNKQ0000000000000000000C' }));
+    splitOuts.sent.length = 0;
+
+    // Act
+    const result = await run(aGroup(2));
+
+    // Assess
+    expect(result.retryGroupInSeconds).toBeUndefined();
     expect(splitOuts.sent).toHaveLength(1);
+    expect(splitOuts.sent[0]!.message).toMatchObject({ subscriptionId: subscriptionId(2) });
     expect(splitOuts.sent[0]!.message).not.toHaveProperty('followsAttempt');
     expect(deliveries.calls.recordAttempt).toBe(0);
   });

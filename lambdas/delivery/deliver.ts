@@ -18,7 +18,7 @@ export interface DeliverDeps {
   breaker: Pick<CircuitBreaker, 'waitFor' | 'admit' | 'afterAttempt'>;
   slowAttempts: SlowAttemptPolicy;
   /** Requests in flight from this instance per endpoint, capped. */
-  concurrency: Pick<EndpointConcurrency, 'enter' | 'leave'>;
+  concurrency: Pick<EndpointConcurrency, 'tryEnter' | 'enter' | 'leave'>;
   rateLimiter: RateLimiter;
   operationalEvents: OperationalEvents;
   deliveries: DeliveryStore;
@@ -88,18 +88,32 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   // Checked before anything is read: a delivery to an endpoint whose circuit is open costs nothing more.
   const circuitWait = waitForCircuit(subscription, receipt, deps, nowMs);
   if (circuitWait !== undefined) return circuitWait;
+  if (deps.concurrency.tryEnter(message.tenantId, subscription.id)) return deliverEntered(message, receipt, deps, subscription, nowMs);
   // A healthy endpoint's line moves within moments; a delivery still in line after that waits
-  // without an attempt, and by its return the circuit knows whether the endpoint answers.
+  // without an attempt. Either way the circuit may have opened meanwhile.
   const entered = await deps.concurrency.enter(message.tenantId, subscription.id, LINE_WAIT_MS);
+  let current: Subscription;
   try {
-    const current = entered ? subscription : ((await deps.subscriptions.get(message.tenantId, subscription.id, 0)) ?? subscription);
-    const now = deps.now();
-    const opened = waitForCircuit(current, receipt, deps, now);
-    if (opened !== undefined) return opened;
-    if (!entered) return { ...deferUntilDue(shortWaitMs(deps), receipt, now), deferred: 'endpoint_busy' };
-    return await deliverNow(message, receipt, deps, current, now);
-  } finally {
+    current = (await deps.subscriptions.get(message.tenantId, subscription.id, message.subscriptionVersion)) ?? subscription;
+  } catch (error) {
     if (entered) deps.concurrency.leave(message.tenantId, subscription.id);
+    throw error;
+  }
+  const now = deps.now();
+  const opened = waitForCircuit(current, receipt, deps, now);
+  if (opened !== undefined || !entered) {
+    if (entered) deps.concurrency.leave(message.tenantId, subscription.id);
+    return opened ?? { ...deferUntilDue(shortWaitMs(deps), receipt, now), deferred: 'endpoint_busy' };
+  }
+  return deliverEntered(message, receipt, deps, current, now);
+};
+
+/** `deliverNow` holding a place in the endpoint's line, given back however it ends. */
+const deliverEntered = async (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps, subscription: Subscription, nowMs: number): Promise<Decision> => {
+  try {
+    return await deliverNow(message, receipt, deps, subscription, nowMs);
+  } finally {
+    deps.concurrency.leave(message.tenantId, subscription.id);
   }
 };
 

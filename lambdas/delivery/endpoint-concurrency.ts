@@ -13,14 +13,19 @@ export class EndpointConcurrency {
 
   constructor(private readonly maxPerEndpoint: number) {}
 
-  /** Takes a place for one request, waiting up to `maxWaitMs` for one; false when none came free. */
-  enter(tenantId: string, subscriptionId: string, maxWaitMs: number): Promise<boolean> {
+  /** Takes a place for one request if one is free now. */
+  tryEnter(tenantId: string, subscriptionId: string): boolean {
     const key = `${tenantId}\u0000${subscriptionId}`;
     const current = this.inFlight.get(key) ?? 0;
-    if (current < this.maxPerEndpoint) {
-      this.inFlight.set(key, current + 1);
-      return Promise.resolve(true);
-    }
+    if (current >= this.maxPerEndpoint) return false;
+    this.inFlight.set(key, current + 1);
+    return true;
+  }
+
+  /** Takes a place for one request, waiting up to `maxWaitMs` for one; false when none came free. */
+  enter(tenantId: string, subscriptionId: string, maxWaitMs: number): Promise<boolean> {
+    if (this.tryEnter(tenantId, subscriptionId)) return Promise.resolve(true);
+    const key = `${tenantId}\u0000${subscriptionId}`;
     return new Promise((resolve) => {
       const line = this.lines.get(key) ?? [];
       this.lines.set(key, line);

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { seededRandom } from '../fault-proxy';
-import { closedPort } from '../fault-receivers';
 import { Receiver } from '../receiver';
 
 /**
@@ -98,6 +98,32 @@ export interface ChaosReceiverCounts {
   byBehaviour: Record<RequestBehaviour, number>;
 }
 
+/**
+ * A loopback port nothing listens on, below the range the kernel hands out to outgoing
+ * connections: a port taken with `listen(0)` and closed again may become the local port of some
+ * keep-alive connection (to the emulators, say), and then nothing can listen on it until that
+ * connection closes. Checked free by listening on it once.
+ */
+const reservedPort = async (): Promise<number> => {
+  let ephemeralFrom = 32_768;
+  try {
+    ephemeralFrom = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralFrom;
+  } catch {
+    // Not Linux: the usual default.
+  }
+  const low = Math.max(1_024, ephemeralFrom - 12_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralFrom - low));
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createNetServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
+};
+
 export class ChaosReceiver {
   readonly requests: SeenRequest[] = [];
   readonly counts: ChaosReceiverCounts = {
@@ -126,23 +152,15 @@ export class ChaosReceiver {
 
   static async start(options: ChaosReceiverOptions): Promise<ChaosReceiver> {
     const receiver = new ChaosReceiver(options);
-    if (options.startsDown) receiver.port = await closedPort();
+    if (options.startsDown) receiver.port = await reservedPort();
     else await receiver.listen(0);
     return receiver;
   }
 
-  /** Starts listening on the port reserved for a receiver that starts down. */
+  /** Starts listening on the port kept for a receiver that starts down. */
   async up(): Promise<void> {
     if (this.listener.listening || this.closed) return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.listen(this.port);
-      } catch (error) {
-        // Another socket took the port for a moment (an outgoing connection's ephemeral port).
-        if (attempt >= 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await this.listen(this.port);
   }
 
   get name(): string {
@@ -155,13 +173,18 @@ export class ChaosReceiver {
 
   private listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.listener.once('error', onError);
-      this.listener.listen(port, '127.0.0.1', () => {
+      const onError = (error: Error) => {
+        this.listener.off('listening', onListening);
+        reject(error);
+      };
+      const onListening = () => {
         this.listener.off('error', onError);
         this.port = (this.listener.address() as AddressInfo).port;
         resolve();
-      });
+      };
+      this.listener.once('error', onError);
+      this.listener.once('listening', onListening);
+      this.listener.listen(port, '127.0.0.1');
     });
   }
 

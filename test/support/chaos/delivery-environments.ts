@@ -1,5 +1,4 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliveryQueueMessageSchema, isGroupMessage, parseMessage } from '../../../lambdas/core/messages';
 import { FunctionHost } from '../../../local/function-host';
 import { InvocationTimeoutError } from '../../../local/lambda-context';
 import { seededRandom, startFaultProxy, type FaultProxy, type ObservedCall } from '../fault-proxy';
@@ -42,17 +41,22 @@ export interface InvocationRecord {
   readonly messages: CarriedMessage[];
   /** `eventId subscriptionId` of every delivery its messages carried. */
   readonly pairs: string[];
-  /** The pairs of the messages left on the queue: reported failed (retries, deferrals, errors), taken and not deleted, or all of them. */
-  failedPairs: string[];
+  /** The messages it left on the queue: reported failed (retries, deferrals, errors), taken and not deleted, or all of them. */
+  leftOnQueue: CarriedMessage[];
   outcome: InvocationOutcome;
   /** Calls of this invocation every attempt of which failed (the SDK gave up). */
   exhaustedCalls: number;
   /** Messages it sent (split-outs, operational events, dead letters) whose answer was lost: the SDK may have sent them twice. */
   lostSends: number;
-  /** The pairs of the delivery messages among those: a message for each may now exist twice. */
-  duplicatedPairs: string[];
   /** Other calls of this invocation that were applied but whose answer was lost. */
   lostAnswers: number;
+  /** The pairs of the delivery messages among those sent: a message for each may now exist twice. */
+  duplicatedPairs: string[];
+  /**
+   * Pairs whose outcome this invocation wrote (a DynamoDB write naming both the event and the
+   * subscription outside its key, answered): a request it sent to them is in the log.
+   */
+  recordedPairs: Set<string>;
 }
 
 export interface CarriedMessage {
@@ -92,6 +96,8 @@ export interface DeliveryEnvironmentsOptions {
   readonly crashShare: number;
   /** Only a batch this large has a middle to die in. */
   readonly crashMinMessages: number;
+  /** At least this many crashes: until there were, every eligible invocation after the first few dies. */
+  readonly minCrashes: number;
   /** The kill comes this long after the invocation started (uniform in the range). */
   readonly crashAfterMs: readonly [number, number];
   readonly sqsEndpoint: string;
@@ -110,21 +116,28 @@ interface Slot {
   /** The invocation running in it. */
   current: InvocationRecord | undefined;
   /** Messages the running invocation received itself and has not deleted, by receipt handle. */
-  readonly taken: Map<string, readonly string[]>;
+  readonly taken: Map<string, CarriedMessage>;
 }
+
+/** Eligible invocations spared before owed crashes come due, so the run is under way when they do. */
+const FIRST_SPARED = 3;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The (event, subscription) pairs a delivery-queue message stands for; none for a malformed one. */
+/**
+ * The (event, subscription) pairs a delivery-queue message stands for, read leniently (a group
+ * lists `subscriptions`, a single delivery names `subscriptionId`); none for a malformed one.
+ */
 export const carriedBy = (body: string, receiveCount: number, taken = false): CarriedMessage => {
-  try {
-    const message = parseMessage(deliveryQueueMessageSchema, body);
-    return isGroupMessage(message)
-      ? { kind: 'group', receiveCount, taken, pairs: message.subscriptions.map((subscription) => `${message.eventId} ${subscription.id}`) }
-      : { kind: 'single', receiveCount, taken, pairs: [`${message.eventId} ${message.subscriptionId}`] };
-  } catch {
-    return { kind: 'malformed', receiveCount, taken, pairs: [] };
+  const message = parseJson<{ eventId?: unknown; subscriptionId?: unknown; subscriptions?: { id?: unknown }[] }>(body);
+  const eventId = typeof message?.eventId === 'string' ? message.eventId : undefined;
+  if (eventId !== undefined && Array.isArray(message?.subscriptions)) {
+    return { kind: 'group', receiveCount, taken, pairs: message.subscriptions.map((subscription) => `${eventId} ${String(subscription?.id)}`) };
   }
+  if (eventId !== undefined && typeof message?.subscriptionId === 'string') {
+    return { kind: 'single', receiveCount, taken, pairs: [`${eventId} ${message.subscriptionId}`] };
+  }
+  return { kind: 'malformed', receiveCount, taken, pairs: [] };
 };
 
 interface SqsMessageJson {
@@ -132,6 +145,9 @@ interface SqsMessageJson {
   Body?: string;
   Attributes?: Record<string, string>;
 }
+
+const EVENT_ID = /evt_[0-9A-Z]{26}/g;
+const SUBSCRIPTION_ID = /sub_[0-9A-Z]{26}/g;
 
 const parseJson = <T>(text: string): T | undefined => {
   try {
@@ -148,6 +164,8 @@ export class DeliveryEnvironments {
   private readonly slots: Slot[] = [];
   private readonly random: () => number;
   private stopped = false;
+  /** Invocations so far that were large enough to crash. */
+  private eligible = 0;
 
   private constructor(private readonly options: DeliveryEnvironmentsOptions) {
     this.random = seededRandom(options.seed);
@@ -167,7 +185,7 @@ export class DeliveryEnvironments {
           exhaustingRate: options.awsFaults.exhausting,
           ...(observe ? { observe } : {}),
         });
-      const taken = new Map<string, readonly string[]>();
+      const taken = new Map<string, CarriedMessage>();
       const slot: Slot = {
         index,
         host: undefined,
@@ -176,7 +194,7 @@ export class DeliveryEnvironments {
         current: undefined,
         taken,
         sqs: await proxy(options.sqsEndpoint, 'sqs', 1, (call) => environments.observeSqs(slot, call)),
-        dynamo: await proxy(options.dynamoEndpoint, 'dynamodb', 2),
+        dynamo: await proxy(options.dynamoEndpoint, 'dynamodb', 2, (call) => environments.observeDynamo(slot, call)),
       };
       environments.slots.push(slot);
     }
@@ -194,7 +212,11 @@ export class DeliveryEnvironments {
     if (call.lost) {
       // A message sent whose answer was lost may be sent again by the SDK's retry: two copies.
       const request = parseJson<{ MessageBody?: string; Entries?: { MessageBody?: string }[] }>(call.requestBody);
-      const bodies = call.operation.endsWith('.SendMessage') ? [request?.MessageBody] : call.operation.endsWith('.SendMessageBatch') ? (request?.Entries ?? []).map((e) => e.MessageBody) : [];
+      const bodies = call.operation.endsWith('.SendMessage')
+        ? [request?.MessageBody]
+        : call.operation.endsWith('.SendMessageBatch')
+          ? (request?.Entries ?? []).map((entry) => entry.MessageBody)
+          : [];
       for (const body of bodies) if (body !== undefined) record.duplicatedPairs.push(...carriedBy(body, 0).pairs);
       return;
     }
@@ -203,7 +225,7 @@ export class DeliveryEnvironments {
         const carried = carriedBy(message.Body ?? '', Number(message.Attributes?.ApproximateReceiveCount ?? 1), true);
         record.messages.push(carried);
         record.pairs.push(...carried.pairs);
-        if (message.ReceiptHandle !== undefined) slot.taken.set(message.ReceiptHandle, carried.pairs);
+        if (message.ReceiptHandle !== undefined) slot.taken.set(message.ReceiptHandle, carried);
       }
     } else if (call.operation.endsWith('.DeleteMessage')) {
       const handle = parseJson<{ ReceiptHandle?: string }>(call.requestBody)?.ReceiptHandle;
@@ -212,6 +234,24 @@ export class DeliveryEnvironments {
       for (const entry of parseJson<{ Entries?: { ReceiptHandle?: string }[] }>(call.requestBody)?.Entries ?? []) {
         if (entry.ReceiptHandle !== undefined) slot.taken.delete(entry.ReceiptHandle);
       }
+    }
+  }
+
+  /** The writes that recorded an outcome: the item's (or update's) ids, its key left out. */
+  private observeDynamo(slot: Slot, call: ObservedCall): void {
+    const record = slot.current;
+    if (record === undefined || call.lost || call.status !== 200) return;
+    if (!call.operation.endsWith('.PutItem') && !call.operation.endsWith('.UpdateItem')) return;
+    const request = parseJson<Record<string, unknown>>(call.requestBody);
+    if (request === undefined) return;
+    // A group log's key names its first subscription whether or not that one is in the write.
+    delete request.Key;
+    const text = JSON.stringify(request);
+    const events = new Set(text.match(EVENT_ID) ?? []);
+    const subscriptions = new Set(text.match(SUBSCRIPTION_ID) ?? []);
+    for (const pair of record.pairs) {
+      const [eventId, subscriptionId] = pair.split(' ');
+      if (events.has(eventId!) && subscriptions.has(subscriptionId!)) record.recordedPairs.add(pair);
     }
   }
 
@@ -301,7 +341,7 @@ export class DeliveryEnvironments {
   readonly handler = async (event: SQSEvent, _context: Context): Promise<SQSBatchResponse> => {
     const startedAt = Date.now();
     const messages = event.Records.map((r) => carriedBy(r.body, Number(r.attributes.ApproximateReceiveCount)));
-    const pairsById = new Map(event.Records.map((r, index) => [r.messageId, messages[index]!.pairs]));
+    const byId = new Map(event.Records.map((r, index) => [r.messageId, messages[index]!]));
     const allPairs = messages.flatMap((message) => message.pairs);
     const record: InvocationRecord = {
       environment: -1,
@@ -309,12 +349,13 @@ export class DeliveryEnvironments {
       endedAt: startedAt,
       messages,
       pairs: [...allPairs],
-      failedPairs: [...allPairs],
+      leftOnQueue: [...messages],
       outcome: 'not_started',
       exhaustedCalls: 0,
       lostSends: 0,
       lostAnswers: 0,
       duplicatedPairs: [],
+      recordedPairs: new Set(),
     };
     this.ledger.push(record);
     const slot = await this.acquire();
@@ -333,7 +374,11 @@ export class DeliveryEnvironments {
     const before = { exhausted: slot.sqs.stats.exhaustedCalls + slot.dynamo.stats.exhaustedCalls, lostSends: lostSends(), lost: lostAll() };
 
     const host = slot.host!;
-    const crash = this.random() < this.options.crashShare && event.Records.length >= this.options.crashMinMessages;
+    const eligible = event.Records.length >= this.options.crashMinMessages;
+    if (eligible) this.eligible += 1;
+    const crashes = this.ledger.filter((invocation) => invocation.outcome === 'crashed').length;
+    const owed = crashes < this.options.minCrashes && this.eligible > FIRST_SPARED;
+    const crash = (this.random() < this.options.crashShare || owed) && eligible;
     const [crashMin, crashMax] = this.options.crashAfterMs;
     const crashAfter = crashMin + this.random() * (crashMax - crashMin);
     let killTimer: NodeJS.Timeout | undefined;
@@ -351,9 +396,9 @@ export class DeliveryEnvironments {
         throw new Error('the execution environment died in the middle of the batch');
       }
       record.outcome = 'completed';
-      record.failedPairs = [
-        ...(result?.batchItemFailures ?? []).flatMap((failure) => pairsById.get(failure.itemIdentifier) ?? []),
-        ...[...slot.taken.values()].flat(),
+      record.leftOnQueue = [
+        ...(result?.batchItemFailures ?? []).flatMap((failure) => byId.get(failure.itemIdentifier) ?? []),
+        ...slot.taken.values(),
       ];
       return result;
     } catch (error) {
@@ -368,7 +413,7 @@ export class DeliveryEnvironments {
       record.lostSends = lostSends() - before.lostSends;
       record.lostAnswers = lostAll() - before.lost - record.lostSends;
       record.endedAt = Date.now();
-      if (record.outcome !== 'completed') record.failedPairs = [...record.pairs];
+      if (record.outcome !== 'completed') record.leftOnQueue = [...record.messages];
       slot.current = undefined;
       slot.taken.clear();
       slot.busy = false;

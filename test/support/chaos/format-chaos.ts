@@ -79,7 +79,11 @@ export const formatChaos = (result: ChaosResult): string => {
       ['delivery function timeout', `${options.functionTimeoutMs / 1000} s`],
       ['delivery queue visibility timeout', `${options.visibilityTimeoutSeconds} s`],
       ['delivery invocations at once', `${options.concurrency} (each in its own worker, 2 more kept warm)`],
-      ['delivery invocations killed mid-batch', `${percent(options.crashShare)} of batches of 5 messages or more`],
+      [
+        'circuit breaker (WEBHOOK_CIRCUIT_BREAKER_THRESHOLD)',
+        options.circuitBreakerThreshold === undefined ? "the stack's" : `opens after ${options.circuitBreakerThreshold} attempts without an answer in a row`,
+      ],
+      ['delivery invocations killed mid-batch', `${percent(options.crashShare)} of batches of 3 messages or more, at least ${options.minCrashes}`],
       [
         'delivery function AWS calls failing',
         `${percent(options.awsFaultShare)} once, ${percent(options.awsFaultShare / 4)} twice, ${percent(options.awsFaultShare / 8)} every attempt`,

@@ -108,7 +108,9 @@ export interface Exposure {
  * When each pair was exposed to a pipeline fault, from the ledger:
  * - an invocation that crashed, timed out or failed: all its pairs;
  * - an invocation with an AWS call that failed for good or lost its answer: the pairs of the
- *   messages it left on the queue (only those are handled again);
+ *   messages it left on the queue (only those are handled again): of a group, all of them (its
+ *   split-out messages are out already, and the group comes back too), of a single delivery, the
+ *   one whose outcome it did not write;
  * - a delivery message sent whose answer was lost (the SDK's retry may have sent it twice): its pairs.
  * The exposure lasts from the invocation's start to the end of the run: a batch that dies after
  * sending split-out messages leaves its group to come back as well, so two messages may carry a
@@ -129,7 +131,10 @@ export const exposuresOf = (ledger: readonly InvocationRecord[]): Map<string, Ex
     if (invocation.outcome === 'crashed' || invocation.outcome === 'timed_out' || invocation.outcome === 'failed') {
       add(invocation.pairs, { from, cause: invocation.outcome });
     } else if (invocation.outcome === 'completed' && invocation.exhaustedCalls + invocation.lostSends + invocation.lostAnswers > 0) {
-      add(invocation.failedPairs, { from, cause: 'aws_fault' });
+      const exposed = invocation.leftOnQueue.flatMap((message) =>
+        message.kind === 'group' ? message.pairs : message.pairs.filter((pair) => !invocation.recordedPairs.has(pair)),
+      );
+      add(exposed, { from, cause: 'aws_fault' });
     }
     add(invocation.duplicatedPairs, { from, cause: 'aws_fault' });
   }
@@ -225,7 +230,8 @@ export const reconcileChaos = (input: ReconcileChaosInput): ChaosReconciliation 
             invocation.outcome,
             `env ${invocation.environment}`,
             invocation.messages.filter((m) => m.pairs.includes(pair)).map((m) => `${m.kind}${m.taken ? ' taken' : ''} receive ${m.receiveCount}`).join('+'),
-            invocation.failedPairs.includes(pair) ? 'left on queue' : 'deleted',
+            invocation.leftOnQueue.some((message) => message.pairs.includes(pair)) ? 'left on queue' : 'deleted',
+            `AWS calls failed for good ${invocation.exhaustedCalls}, answers lost ${invocation.lostSends + invocation.lostAnswers}`,
           ]);
       if (windows.length > 0) row.exposedPairs += 1;
       row.sent += sent;

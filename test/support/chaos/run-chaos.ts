@@ -40,8 +40,10 @@ export interface ChaosOptions {
   readonly visibilityTimeoutSeconds: number;
   /** Delivery invocations at once (execution environments busy at a time). */
   readonly concurrency: number;
-  /** Share of delivery invocations of at least 5 messages killed in the middle of their batch. */
+  /** Share of delivery invocations of at least 3 messages killed in the middle of their batch. */
   readonly crashShare: number;
+  /** Crashes the run makes sure of, whatever the draws. */
+  readonly minCrashes: number;
   /** Share of the delivery function's SQS and DynamoDB calls whose first attempt fails; a quarter of that fails twice, an eighth every time. */
   readonly awsFaultShare: number;
   /** Each receiver fails this share of requests, drawn per receiver from the range. */
@@ -52,6 +54,11 @@ export interface ChaosOptions {
   readonly goneReceivers: number;
   /** This share of the receivers is down when publishing starts (connections refused), each coming up after a time in `forMs`. */
   readonly startDown: { readonly share: number; readonly forMs: readonly [number, number] };
+  /**
+   * Attempts without an answer in a row that open an endpoint's circuit (WEBHOOK_CIRCUIT_BREAKER_THRESHOLD);
+   * undefined keeps the stack's. Deliveries behind an open circuit wait: a short run may raise it.
+   */
+  readonly circuitBreakerThreshold: number | undefined;
   /** How long the run may take to drain once everything is published. */
   readonly settleTimeoutMs: number;
   readonly publishConcurrency: number;
@@ -72,17 +79,21 @@ export const CHAOS_DEFAULTS: ChaosOptions = {
   functionTimeoutMs: 17_000,
   visibilityTimeoutSeconds: 20,
   concurrency: 4,
-  crashShare: 0.08,
+  crashShare: 0.05,
+  minCrashes: 3,
   awsFaultShare: 0.04,
   failureShare: [0.05, 0.45],
   resetUnreadShare: 0.05,
   goneReceivers: 1,
   startDown: { share: 0.2, forMs: [1_000, 3_000] },
+  circuitBreakerThreshold: undefined,
   settleTimeoutMs: 15 * 60_000,
   publishConcurrency: 8,
 };
 
 export const EVENT_TYPE = 'chaos.tick';
+/** Only a batch of at least this many messages is killed: it has a middle to die in. */
+const CRASH_MIN_MESSAGES = 3;
 /** Planted on each queue before the run: the only messages the dead-letter queues may hold after it. */
 export const POISON = { fanout: ['chaos poison: not a fan-out message'], delivery: ['chaos poison: not a delivery message'] } as const;
 
@@ -158,6 +169,7 @@ export const runChaos = async (overrides: Partial<ChaosOptions> = {}): Promise<C
     WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
     // Every injected fault makes a handler log an error: quiet unless asked for.
     POWERTOOLS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'SILENT',
+    ...(options.circuitBreakerThreshold === undefined ? {} : { WEBHOOK_CIRCUIT_BREAKER_THRESHOLD: String(options.circuitBreakerThreshold) }),
   };
   const pipeline: Pipeline = await startPipeline(functionSettings);
   const receivers: ChaosReceiver[] = [];
@@ -224,7 +236,8 @@ export const runChaos = async (overrides: Partial<ChaosOptions> = {}): Promise<C
       maxWaitMs,
       seed: options.seed,
       crashShare: options.crashShare,
-      crashMinMessages: Math.ceil(mapping.batchSize / 2),
+      crashMinMessages: CRASH_MIN_MESSAGES,
+      minCrashes: options.minCrashes,
       crashAfterMs: [50, Math.min(1_500, options.functionTimeoutMs / 2)],
       sqsEndpoint: endpoints.sqsEndpoint,
       dynamoEndpoint: endpoints.dynamoEndpoint,

@@ -17,12 +17,14 @@ const USAGE = `usage: npm run chaos -- [options]
   --seed S              seed of every random draw (default ${CHAOS_DEFAULTS.seed})
   --schedule a,b,...    retry delays in seconds (default ${CHAOS_DEFAULTS.retrySchedule.join(',')})
   --timeout-ms T        time for one delivery attempt (default ${CHAOS_DEFAULTS.attemptTimeoutMs})
-  --function-timeout-s  delivery function timeout (default ${CHAOS_DEFAULTS.functionTimeoutMs / 1000})
-  --visibility-s V      delivery queue visibility timeout (default ${CHAOS_DEFAULTS.visibilityTimeoutSeconds})
+  --function-timeout-s S delivery function timeout, seconds (default ${CHAOS_DEFAULTS.functionTimeoutMs / 1000})
+  --visibility-s V      delivery queue visibility timeout, seconds (default ${CHAOS_DEFAULTS.visibilityTimeoutSeconds})
   --concurrency C       delivery invocations at once (default ${CHAOS_DEFAULTS.concurrency})
   --crash-share P       share of delivery invocations killed mid-batch (default ${CHAOS_DEFAULTS.crashShare})
+  --min-crashes K       crashes the run makes sure of (default ${CHAOS_DEFAULTS.minCrashes})
   --aws-fault-share P   share of the delivery function's AWS calls failing (default ${CHAOS_DEFAULTS.awsFaultShare})
   --gone N              receivers that turn 410 Gone partway (default ${CHAOS_DEFAULTS.goneReceivers})
+  --circuit-threshold K attempts without an answer that open an endpoint's circuit (default: the stack's)
   --budget-s B          time the run may take to drain (default ${CHAOS_DEFAULTS.settleTimeoutMs / 1000})
 Environment: CHAOS_LOG_LEVEL=ERROR (or INFO, DEBUG) shows the delivery function's own log lines.`;
 
@@ -46,6 +48,8 @@ const readOptions = (args: string[]): Partial<ChaosOptions> | undefined => {
       'visibility-s': { type: 'string' },
       concurrency: { type: 'string' },
       'crash-share': { type: 'string' },
+      'min-crashes': { type: 'string' },
+      'circuit-threshold': { type: 'string' },
       'aws-fault-share': { type: 'string' },
       gone: { type: 'string' },
       'budget-s': { type: 'string' },
@@ -64,6 +68,9 @@ const readOptions = (args: string[]): Partial<ChaosOptions> | undefined => {
     visibilityTimeoutSeconds: number(values['visibility-s'], 'visibility-s', d.visibilityTimeoutSeconds),
     concurrency: number(values.concurrency, 'concurrency', d.concurrency),
     crashShare: number(values['crash-share'], 'crash-share', d.crashShare),
+    minCrashes: number(values['min-crashes'], 'min-crashes', d.minCrashes),
+    circuitBreakerThreshold:
+      values['circuit-threshold'] === undefined ? d.circuitBreakerThreshold : number(values['circuit-threshold'], 'circuit-threshold', 0),
     awsFaultShare: number(values['aws-fault-share'], 'aws-fault-share', d.awsFaultShare),
     goneReceivers: number(values.gone, 'gone', d.goneReceivers),
     settleTimeoutMs: number(values['budget-s'], 'budget-s', d.settleTimeoutMs / 1000) * 1000,

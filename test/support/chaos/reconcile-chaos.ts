@@ -96,6 +96,7 @@ export interface ReconcileChaosInput {
 }
 
 const PROBLEMS_KEPT = 50;
+const n = (value: number): string => value.toLocaleString('en-US');
 const CAUSE_ORDER: readonly ExposureCause[] = ['crashed', 'timed_out', 'failed', 'aws_fault'];
 
 /** From when a pipeline fault could make requests to the pair go unrecorded. */
@@ -348,52 +349,52 @@ export const reconcileChaos = (input: ReconcileChaosInput): ChaosReconciliation 
     {
       name: 'every (event, subscription) delivered, exhausted or skipped; none lost',
       ok: totals.lost === 0,
-      detail: `${pairs} pairs: ${totals.delivered} delivered, ${totals.exhausted} exhausted, ${totals.skipped} skipped, ${totals.notFannedOut} not fanned out (subscription already disabled), ${totals.lost} lost`,
+      detail: `${n(pairs)} pairs: ${n(totals.delivered)} delivered, ${n(totals.exhausted)} exhausted, ${n(totals.skipped)} skipped, ${n(totals.notFannedOut)} not fanned out (subscription already disabled), ${n(totals.lost)} lost`,
     },
     {
       name: 'each final status backed by the log and the receiver',
       ok: inconsistentRecords === 0 && unbackedDeliveries === 0,
-      detail: `${inconsistentRecords} record(s) inconsistent with the schedule or the outcome rules, ${unbackedDeliveries} delivery(ies) without a 2xx answer at the receiver`,
+      detail: `${n(inconsistentRecords)} record(s) inconsistent with the schedule or the outcome rules, ${n(unbackedDeliveries)} delivery(ies) without a 2xx answer at the receiver`,
     },
     {
       name: `no pair over the schedule's ${scheduledAttempts} attempts`,
       ok: overSchedule === 0,
-      detail: `${overSchedule} pair(s) over`,
+      detail: `${n(overSchedule)} pair(s) over`,
     },
     {
       name: 'requests seen = attempts sent per pair, a duplicate only after a pipeline fault',
       ok: totals.unexplainedDuplicates === 0,
       detail:
-        `${totals.duplicates} duplicate(s): ${duplicatesByCause.crashed} after a crash, ${duplicatesByCause.timed_out} after a timeout, ` +
-        `${duplicatesByCause.failed} after a failed invocation, ${duplicatesByCause.aws_fault} after an AWS call failed; ${totals.unexplainedDuplicates} unexplained; ` +
-        `at most ${mostDuplicatesOnePair} on one pair`,
+        `${n(totals.duplicates)} duplicate(s): ${n(duplicatesByCause.crashed)} after a crash, ${n(duplicatesByCause.timed_out)} after a timeout, ` +
+        `${n(duplicatesByCause.failed)} after a failed invocation, ${n(duplicatesByCause.aws_fault)} after an AWS call failed; ${n(totals.unexplainedDuplicates)} unexplained; ` +
+        `at most ${n(mostDuplicatesOnePair)} on one pair`,
     },
     {
       name: 'duplicates repeat the same webhook-id and body',
       ok: changedBodies === 0 && unknownIds === 0,
-      detail: `${changedBodies} pair(s) with differing bodies, ${unknownIds} request(s) with an unknown webhook-id`,
+      detail: `${n(changedBodies)} pair(s) with differing bodies, ${n(unknownIds)} request(s) with an unknown webhook-id`,
     },
     {
       name: 'sent requests never read = connections reset unread',
       ok: rows.every((row) => row.unreadUnlogged >= 0 && (row.exposedPairs > 0 || row.unreadUnlogged === 0)),
       detail:
-        `sent ${totals.sent} - seen ${totals.seen} = ${totals.sent - totals.seen}; reset unread ${totals.resetUnread} = ` +
-        `sent never read ${totals.sentUnread} + unlogged sends reset unread ${totals.unreadUnlogged}; duplicates ${totals.duplicates}`,
+        `sum over pairs of sent - seen: ${n(totals.sent)} - ${n(totals.seen)} = ${n(totals.sent - totals.seen)} = reset unread ${n(totals.resetUnread)} ` +
+        `- duplicates ${n(totals.duplicates)} - unlogged sends reset unread ${n(totals.unreadUnlogged)} (0 unless a fault exposed the receiver's pairs)`,
     },
     {
       name: 'every signature verifies (standardwebhooks)',
       ok: unverified === 0,
-      detail: `${totals.signaturesVerified} of ${totals.seen} requests verified on arrival`,
+      detail: `${n(totals.signaturesVerified)} of ${n(totals.seen)} requests verified on arrival`,
     },
     {
       name: 'dead-letter queues hold only the planted poison',
       ok: poisonOnly,
-      detail: `fan-out DLQ ${input.deadLetters.fanout.length} (planted ${input.plantedPoison.fanout.length}), delivery DLQ ${input.deadLetters.delivery.length} (planted ${input.plantedPoison.delivery.length})`,
+      detail: `fan-out DLQ ${n(input.deadLetters.fanout.length)} (planted ${n(input.plantedPoison.fanout.length)}), delivery DLQ ${n(input.deadLetters.delivery.length)} (planted ${n(input.plantedPoison.delivery.length)})`,
     },
     {
       name: 'queues empty at the end',
       ok: queuesEmpty,
-      detail: `fan-out ${input.queueDepths.fanout}, delivery ${input.queueDepths.delivery}`,
+      detail: `fan-out ${n(input.queueDepths.fanout)}, delivery ${n(input.queueDepths.delivery)}`,
     },
   ];
   if (problemCount > problems.length) problems.push(`... and ${problemCount - problems.length} more`);

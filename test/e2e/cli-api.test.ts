@@ -51,8 +51,8 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     brokenId = /^id: +(sub_\S+)$/m.exec(brokenText.stdout)![1]!;
     expect(listed.items.map((item: { id: string }) => item.id)).toEqual([healthyId, brokenId]);
     expect(JSON.stringify(listed)).not.toContain('whsec_');
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATE +EVENT TYPES +URL +DESCRIPTION$/);
-    expect(table.stdout).toMatch(new RegExp(`^${healthyId} +enabled +order\\.\\* +${healthy.url.replace(/[.]/g, '\\.')} +orders$`, 'm'));
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATE +CIRCUIT +EVENT TYPES +URL +DESCRIPTION$/);
+    expect(table.stdout).toMatch(new RegExp(`^${healthyId} +enabled +closed +order\\.\\* +${healthy.url.replace(/[.]/g, '\\.')} +orders$`, 'm'));
     expect(shown.stdout).toMatch(/^headers: +x-team: billing$/m);
     expect(shown.stdout).not.toContain('whsec_');
   });

@@ -57,6 +57,8 @@ export interface InvocationRecord {
    * subscription outside its key, answered): a request it sent to them is in the log.
    */
   recordedPairs: Set<string>;
+  /** Errors the emulators themselves answered (not injected), as `operation: type`: a conditional write that lost, say. */
+  awsErrors: string[];
 }
 
 export interface CarriedMessage {
@@ -149,6 +151,12 @@ interface SqsMessageJson {
 const EVENT_ID = /evt_[0-9A-Z]{26}/g;
 const SUBSCRIPTION_ID = /sub_[0-9A-Z]{26}/g;
 
+/** `PutItem: ConditionalCheckFailedException`, from an error the emulator answered. */
+const errorOf = (call: ObservedCall): string => {
+  const type = parseJson<{ __type?: string }>(call.responseBody)?.__type ?? `HTTP ${call.status}`;
+  return `${call.operation.split('.').at(-1)}: ${type.split('#').at(-1)}`;
+};
+
 const parseJson = <T>(text: string): T | undefined => {
   try {
     return JSON.parse(text) as T;
@@ -208,7 +216,8 @@ export class DeliveryEnvironments {
    */
   private observeSqs(slot: Slot, call: ObservedCall): void {
     const record = slot.current;
-    if (record === undefined || call.status !== 200) return;
+    if (record === undefined) return;
+    if (call.status !== 200) return void record.awsErrors.push(errorOf(call));
     if (call.lost) {
       // A message sent whose answer was lost may be sent again by the SDK's retry: two copies.
       const request = parseJson<{ MessageBody?: string; Entries?: { MessageBody?: string }[] }>(call.requestBody);
@@ -240,7 +249,8 @@ export class DeliveryEnvironments {
   /** The writes that recorded an outcome: the item's (or update's) ids, its key left out. */
   private observeDynamo(slot: Slot, call: ObservedCall): void {
     const record = slot.current;
-    if (record === undefined || call.lost || call.status !== 200) return;
+    if (record === undefined || call.lost) return;
+    if (call.status !== 200) return void record.awsErrors.push(errorOf(call));
     if (!call.operation.endsWith('.PutItem') && !call.operation.endsWith('.UpdateItem')) return;
     const request = parseJson<Record<string, unknown>>(call.requestBody);
     if (request === undefined) return;
@@ -356,6 +366,7 @@ export class DeliveryEnvironments {
       lostAnswers: 0,
       duplicatedPairs: [],
       recordedPairs: new Set(),
+      awsErrors: [],
     };
     this.ledger.push(record);
     const slot = await this.acquire();

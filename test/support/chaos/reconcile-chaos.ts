@@ -233,6 +233,7 @@ export const reconcileChaos = (input: ReconcileChaosInput): ChaosReconciliation 
             invocation.messages.filter((m) => m.pairs.includes(pair)).map((m) => `${m.kind}${m.taken ? ' taken' : ''} receive ${m.receiveCount}`).join('+'),
             invocation.leftOnQueue.some((message) => message.pairs.includes(pair)) ? 'left on queue' : 'deleted',
             `AWS calls failed for good ${invocation.exhaustedCalls}, answers lost ${invocation.lostSends + invocation.lostAnswers}`,
+            `errors answered ${JSON.stringify(invocation.awsErrors)}`,
           ]);
       if (windows.length > 0) row.exposedPairs += 1;
       row.sent += sent;

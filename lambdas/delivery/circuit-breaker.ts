@@ -92,6 +92,8 @@ export class CircuitBreaker {
     private readonly settings: BreakerSettings,
     /** Told about every change written, so a cache of subscriptions stays current. */
     private readonly onChange: (subscription: Subscription) => void = () => undefined,
+    /** Told when counting an attempt failed (a DynamoDB error): the attempt stands, uncounted. */
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** How long a delivery must wait before the endpoint may be called, without writing anything; undefined when it may be now. */
@@ -120,6 +122,17 @@ export class CircuitBreaker {
    */
   async afterAttempt(subscription: Subscription, result: MadeAttempt, nowMs: number, probe = false): Promise<CircuitChange | undefined> {
     if (this.settings.failureThreshold === 0) return undefined;
+    // The request was made: a failure to count it must not keep the attempt out of the delivery
+    // log, where it would be an attempt the receiver saw and nobody recorded.
+    try {
+      return await this.count(subscription, result, nowMs, probe);
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
+  }
+
+  private async count(subscription: Subscription, result: MadeAttempt, nowMs: number, probe: boolean): Promise<CircuitChange | undefined> {
     const key = `${subscription.tenantId}\u0000${subscription.id}`;
     const at = new Date(nowMs).toISOString();
     if (!isUnanswered(result)) {

@@ -60,7 +60,12 @@ const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
 const deps: DeliverDeps = {
   subscriptions: cache,
   health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
-  breaker: new CircuitBreaker(subscriptionStore, { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS }, (s) => cache.remember(s)),
+  breaker: new CircuitBreaker(
+    subscriptionStore,
+    { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS },
+    (s) => cache.remember(s),
+    (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
+  ),
   concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT),
   slowAttempts: {
     slots: new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable),

@@ -139,6 +139,23 @@ describe('Class: CircuitBreaker', () => {
       expect(change).toBeUndefined();
       expect(JSON.stringify(await store.get(TENANT, ID))).toBe(before);
     });
+
+    it('lets the attempt stand when counting it fails: the error is reported, nothing thrown', async () => {
+      // Prepare
+      const { store, current } = setUp();
+      const errors: unknown[] = [];
+      const failing = Object.assign(Object.create(store) as InMemorySubscriptionStore, {
+        countUnanswered: async () => Promise.reject(new Error('throttled')),
+      });
+      const breaker = new CircuitBreaker(failing, SETTINGS, undefined, (error) => errors.push(error));
+
+      // Act
+      const change = await breaker.afterAttempt(await current(), transportError('timeout'), NOW);
+
+      // Assess
+      expect(change).toBeUndefined();
+      expect(errors).toEqual([new Error('throttled')]);
+    });
   });
 
   describe('Method: admit', () => {

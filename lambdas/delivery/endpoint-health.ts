@@ -51,9 +51,22 @@ export class EndpointHealthTracker implements EndpointHealth {
     private readonly disableAfterMs: number,
     /** Told about every change written, so a cache of subscriptions stays current. */
     private readonly onChange: (subscription: Subscription) => void = () => undefined,
+    /** Told when a change could not be written (a DynamoDB error): the next attempt tries again. */
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   async afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number) {
+    // The request was made: a health write that fails must not keep the attempt out of the
+    // delivery log. Every later attempt comes to the same transition, so it is written then.
+    try {
+      return await this.apply(subscription, result, nowMs);
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
+  }
+
+  private async apply(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number): Promise<DisabledReason | undefined> {
     const action = healthAction(subscription, result, nowMs, this.disableAfterMs);
     if (action.kind === 'none') return undefined;
     const at = new Date(nowMs).toISOString();

@@ -59,7 +59,12 @@ const events = new DynamoEventStore(dynamo, config.eventsTable);
 const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
 const deps: DeliverDeps = {
   subscriptions: cache,
-  health: new EndpointHealthTracker(subscriptionStore, config.disableFailingAfterSeconds * 1000, (s) => cache.remember(s)),
+  health: new EndpointHealthTracker(
+    subscriptionStore,
+    config.disableFailingAfterSeconds * 1000,
+    (s) => cache.remember(s),
+    (error) => logger.warn('endpoint health not written', { error }),
+  ),
   breaker: new CircuitBreaker(
     subscriptionStore,
     { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS },

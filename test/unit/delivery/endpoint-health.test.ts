@@ -76,4 +76,22 @@ describe('Class: EndpointHealthTracker', () => {
     expect(reason).toBeUndefined();
     expect(store.calls.update).toBe(0);
   });
+
+  it('lets the attempt stand when its health write fails: the error is reported, nothing thrown', async () => {
+    // Prepare
+    const subscription = aSubscription();
+    const store = new InMemorySubscriptionStore([subscription]);
+    const failing = Object.assign(Object.create(store) as InMemorySubscriptionStore, {
+      setFailingSince: async () => Promise.reject(new Error('throttled')),
+    });
+    const errors: unknown[] = [];
+    const tracker = new EndpointHealthTracker(failing, FIVE_DAYS, undefined, (error) => errors.push(error));
+
+    // Act
+    const reason = await tracker.afterAttempt(subscription, 'failed', NOW);
+
+    // Assess
+    expect(reason).toBeUndefined();
+    expect(errors).toEqual([new Error('throttled')]);
+  });
 });

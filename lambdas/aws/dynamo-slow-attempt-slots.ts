@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import type { SlotLease, SlowAttemptSlots } from '../core/ports';
-import { isConditionFailure, toItem, type Item } from './dynamo-support';
+import { toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
 /** The slots item outlives its last lease by an hour; TTL removes it. */
@@ -38,9 +38,9 @@ export class DynamoSlowAttemptSlots implements SlowAttemptSlots {
     return undefined;
   }
 
-  private async take(key: Item, slot: number, holder: string, untilMs: number, nowMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
+  private take(key: Item, slot: number, holder: string, untilMs: number, nowMs: number): Promise<boolean> {
+    return writtenIf(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key,
@@ -49,19 +49,16 @@ export class DynamoSlowAttemptSlots implements SlowAttemptSlots {
           ExpressionAttributeNames: { '#end': `s${slot}`, '#holder': `o${slot}`, '#ttl': TTL },
           ExpressionAttributeValues: toItem({ ':until': untilMs, ':holder': holder, ':now': nowMs, ':ttl': Math.ceil(untilMs / 1000) + ITEM_TTL_SECONDS }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private lease(key: Item, slot: number, holder: string): SlotLease {
     return {
-      release: async () => {
-        try {
-          await this.client.send(
+      // A slot taken over after its lease ended is someone else's now: the condition leaves it.
+      release: async () =>
+        void (await writtenIf(
+          this.client.send(
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: key,
@@ -70,12 +67,8 @@ export class DynamoSlowAttemptSlots implements SlowAttemptSlots {
               ExpressionAttributeNames: { '#end': `s${slot}`, '#holder': `o${slot}` },
               ExpressionAttributeValues: toItem({ ':holder': holder }),
             }),
-          );
-        } catch (error) {
-          // Taken over after it ended: the slot is someone else's now.
-          if (!isConditionFailure(error)) throw error;
-        }
-      },
+          ),
+        )),
     };
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import type { Subscription } from '../core/model';
-import type { Page, PageRequest, SubscriptionChanges, SubscriptionReader, SubscriptionStore } from '../core/ports';
+import { CLOSED_CIRCUIT, type Page, type PageRequest, type SubscriptionChanges, type SubscriptionReader, type SubscriptionStore } from '../core/ports';
 import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -186,17 +186,11 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
   }
 
   closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const fields = Object.keys(CLOSED_CIRCUIT);
     return this.updateIfPresent({
-      UpdateExpression: 'REMOVE #failures, #since, #opened, #next, #probe',
+      UpdateExpression: `REMOVE ${fields.map((_, index) => `#c${index}`).join(', ')}`,
       ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: {
-        '#pk': PK,
-        '#failures': 'circuitFailures',
-        '#since': 'circuitCountingSince',
-        '#opened': 'circuitOpenedAt',
-        '#next': 'circuitNextProbeAt',
-        '#probe': 'circuitProbeSeconds',
-      },
+      ExpressionAttributeNames: { '#pk': PK, ...Object.fromEntries(fields.map((field, index) => [`#c${index}`, field])) },
     }, tenantId, id);
   }
 

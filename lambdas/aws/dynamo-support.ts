@@ -12,6 +12,17 @@ export const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 
+/** Sends a conditional write: true when it was written, false when its condition failed. */
+export const writtenIf = async (write: Promise<unknown>): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+};
+
 /**
  * Cursors are opaque to clients: the sort key where the next page starts, encoded. Only the sort
  * key is carried; the partition key always comes from the caller's own tenant, so a cursor cannot

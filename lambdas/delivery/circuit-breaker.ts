@@ -55,8 +55,6 @@ export const gate = (circuit: CircuitFields, nowMs: number, settings: BreakerSet
 export const isUnanswered = (result: MadeAttempt): boolean =>
   result.kind === 'error' && (result.error === 'timeout' || result.error === 'connection' || result.error === 'dns' || result.error === 'tls');
 
-export const circuitState = (circuit: CircuitFields): 'open' | 'closed' => (circuit.circuitOpenedAt === undefined ? 'closed' : 'open');
-
 /** Where the breaker keeps its state: on the subscription item, without bumping its version. */
 export interface CircuitStore {
   /**

@@ -103,7 +103,7 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   const opened = waitForCircuit(current, receipt, deps, now);
   if (opened !== undefined || !entered) {
     if (entered) deps.concurrency.leave(message.tenantId, subscription.id);
-    return opened ?? { ...deferUntilDue(shortWaitMs(deps), receipt, now), deferred: 'endpoint_busy' };
+    return opened ?? deferWithout('endpoint_busy', shortWaitMs(deps), receipt, now);
   }
   return deliverEntered(message, receipt, deps, current, now);
 };
@@ -122,7 +122,7 @@ const LINE_WAIT_MS = 250;
 
 const waitForCircuit = (subscription: Subscription, receipt: Receipt, deps: DeliverDeps, nowMs: number): Decision | undefined => {
   const waitMs = deps.breaker.waitFor(subscription, nowMs, deps.random());
-  return waitMs === undefined ? undefined : { ...deferUntilDue(waitMs, receipt, nowMs), deferred: 'circuit_open' };
+  return waitMs === undefined ? undefined : deferWithout('circuit_open', waitMs, receipt, nowMs);
 };
 
 /** A wait of 2 to 4 s, for deliveries that could not be tried now for a reason of this moment. */
@@ -159,13 +159,13 @@ const deliverNow = async (
 
   // Only an attempt that will be made may claim the probe of an open circuit.
   const admission = await deps.breaker.admit(subscription, nowMs, deps.random());
-  if (admission.kind === 'wait') return { ...deferUntilDue(admission.waitMs, receipt, nowMs), deferred: 'circuit_open' };
+  if (admission.kind === 'wait') return deferWithout('circuit_open', admission.waitMs, receipt, nowMs);
   const probe = admission.kind === 'probe';
 
   if (subscription.rateLimitPerSecond !== undefined) {
     const rate = await deps.rateLimiter.acquire(message.tenantId, subscription.id, subscription.rateLimitPerSecond, nowMs);
     // Over the limit is a deferral, not a failure: no attempt is counted and nothing is recorded.
-    if (!rate.allowed) return { ...deferUntilDue(rate.retryInSeconds * 1000, receipt, nowMs), deferred: 'rate_limited' };
+    if (!rate.allowed) return deferWithout('rate_limited', rate.retryInSeconds * 1000, receipt, nowMs);
   }
 
   const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
@@ -186,7 +186,7 @@ const deliverNow = async (
   await slot.release();
   if (result.kind === 'not_sent') {
     // Nothing reached the receiver: not an attempt, so nothing is counted or recorded.
-    return { ...deferUntilDue(shortWaitMs(deps), receipt, deps.now()), deferred: result.reason };
+    return deferWithout(result.reason, shortWaitMs(deps), receipt, deps.now());
   }
   const outcome = classifyAttempt(result);
   const finishedAt = deps.now();
@@ -314,6 +314,12 @@ type RetryLater = Extract<Decision, { action: 'retry_later' }>;
 const deferUntilDue = (waitMs: number, receipt: Receipt, nowMs: number): RetryLater => ({
   action: 'retry_later',
   visibilitySeconds: Math.max(1, visibilityTimeoutSeconds(waitMs / 1000, (nowMs - receipt.receivedAt) / 1000)),
+});
+
+/** A wait that is not an attempt: nothing was sent, counted or recorded. */
+const deferWithout = (reason: Deferral, waitMs: number, receipt: Receipt, nowMs: number): RetryLater => ({
+  ...deferUntilDue(waitMs, receipt, nowMs),
+  deferred: reason,
 });
 
 const baseRecord = (

@@ -22,6 +22,7 @@ import type {
   WebhookRequest,
   WebhookSender,
 } from '../../lambdas/core/ports';
+import { CLOSED_CIRCUIT } from '../../lambdas/core/ports';
 import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas/core/rate-limit';
 import { DEFAULTS } from '../../lambdas/core/env-names';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
@@ -157,7 +158,7 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
 
   async closeCircuit(tenantId: string, id: string) {
     return this.change(tenantId, id, (s) => {
-      for (const field of ['circuitFailures', 'circuitCountingSince', 'circuitOpenedAt', 'circuitNextProbeAt', 'circuitProbeSeconds'] as const) delete s[field];
+      for (const field of Object.keys(CLOSED_CIRCUIT) as (keyof typeof CLOSED_CIRCUIT)[]) delete s[field];
       return true;
     });
   }

@@ -111,7 +111,7 @@ export interface Exposure {
  * - an invocation with an AWS call that failed for good or lost its answer: the pairs of the
  *   messages it left on the queue (only those are handled again): of a group, all of them (its
  *   split-out messages are out already, and the group comes back too), of a single delivery, the
- *   one whose outcome it did not write;
+ *   one whose outcome it did not write, or that it handled more than once;
  * - a delivery message sent whose answer was lost (the SDK's retry may have sent it twice): its pairs.
  * The exposure lasts from the invocation's start to the end of the run: a batch that dies after
  * sending split-out messages leaves its group to come back as well, so two messages may carry a
@@ -132,8 +132,11 @@ export const exposuresOf = (ledger: readonly InvocationRecord[]): Map<string, Ex
     if (invocation.outcome === 'crashed' || invocation.outcome === 'timed_out' || invocation.outcome === 'failed') {
       add(invocation.pairs, { from, cause: invocation.outcome });
     } else if (invocation.outcome === 'completed' && invocation.exhaustedCalls + invocation.lostSends + invocation.lostAnswers > 0) {
+      // A message the invocation handled more than once (taken again after its visibility change)
+      // may have had one outcome written and a later one lost: its record no longer covers it.
+      const handlings = (pair: string) => invocation.messages.filter((message) => message.pairs.includes(pair)).length;
       const exposed = invocation.leftOnQueue.flatMap((message) =>
-        message.kind === 'group' ? message.pairs : message.pairs.filter((pair) => !invocation.recordedPairs.has(pair)),
+        message.kind === 'group' ? message.pairs : message.pairs.filter((pair) => !invocation.recordedPairs.has(pair) || handlings(pair) > 1),
       );
       add(exposed, { from, cause: 'aws_fault' });
     }

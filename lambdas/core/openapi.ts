@@ -91,7 +91,7 @@ const ERRORS = {
   invalid_cursor: { status: 400, when: 'the cursor is not one this API handed out', message: 'the cursor is not one this API handed out' },
   unauthorized: {
     status: 401,
-    when: 'no API key, a malformed one, an unknown or a revoked one',
+    when: 'no API key, a malformed, forged, unknown or revoked one, or one of the older format once the deployment refuses them',
     message: 'the API key is not valid',
     headers: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string', const: 'Bearer' } } },
   },

@@ -31,9 +31,9 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     throw new LocalConfigError(`PORT must be a port number from 0 to 65535, got "${rawPort}"`);
   }
   const apiKey = env.LOCAL_API_KEY === '' ? undefined : env.LOCAL_API_KEY;
-  if (apiKey !== undefined && parseApiKey(apiKey) === undefined) {
+  if (apiKey !== undefined && !isLocalKey(apiKey)) {
     throw new LocalConfigError(
-      'LOCAL_API_KEY is not a webhook-fanout API key (wfk_...); unset it to get a generated one, ' +
+      'LOCAL_API_KEY is not a webhook-fanout API key made for a local pipeline (wfk_...); unset it to get a generated one, ' +
         'or make one with `npm run webhook-fanout -- keys generate`',
     );
   }
@@ -54,6 +54,12 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
 
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * Keys given to a local pipeline carry the unkeyed tag (`keys generate` makes them): a keyed key
+ * is bound to the checksum secret of the deployment that made it, which a local pipeline lacks.
+ */
+const isLocalKey = (key: string): boolean => parseApiKey(key)?.tag === 'unkeyed';
+
 const parseExtraKeys = (value: string): LocalConfig['extraKeys'] =>
   value
     .split(',')
@@ -63,7 +69,7 @@ const parseExtraKeys = (value: string): LocalConfig['extraKeys'] =>
       const separator = entry.indexOf(':');
       const tenantId = entry.slice(0, separator);
       const key = entry.slice(separator + 1);
-      if (separator < 1 || !TENANT.test(tenantId) || parseApiKey(key) === undefined) {
+      if (separator < 1 || !TENANT.test(tenantId) || !isLocalKey(key)) {
         throw new LocalConfigError(
           `LOCAL_API_KEYS entry "${entry.slice(0, 20)}..." must be <tenant>:<key>, the key made by ` +
             '`npm run webhook-fanout -- keys generate`',

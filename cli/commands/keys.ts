@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
 import { createDynamoClient } from '../../lambdas/aws/clients';
-import { generateApiKey, SCOPES } from '../../lambdas/core/api-keys';
+import { generateApiKey, SCOPES, type ApiKeyRecord } from '../../lambdas/core/api-keys';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { issueApiKey, parseScopes } from '../issue-api-key';
+import { issueApiKey, parseScopes, revokeApiKey } from '../issue-api-key';
 import { textTable } from '../table';
 import { withJson, withStack, type CliContext, type JsonOption } from './context';
+
+/** Active keys of the older format are marked: they are the ones to rotate. */
+const keyState = (key: Omit<ApiKeyRecord, 'hash'>): string => {
+  if (key.revokedAt !== undefined) return `revoked ${key.revokedAt}`;
+  return key.tag === 'keyed' ? 'active' : 'active, older format';
+};
 
 interface TableTarget {
   stack: string;
@@ -58,7 +64,7 @@ export const registerKeys = (program: Command, { out, targets }: CliContext): vo
         ? 'no API keys'
         : textTable(
             ['KEY ID', 'TENANT', 'SCOPES', 'CREATED', 'STATE'],
-            listed.map((key) => [key.keyId, key.tenantId, key.scopes.join(','), key.createdAt, key.revokedAt === undefined ? 'active' : `revoked ${key.revokedAt}`]),
+            listed.map((key) => [key.keyId, key.tenantId, key.scopes.join(','), key.createdAt, keyState(key)]),
           ),
     );
   });
@@ -69,13 +75,19 @@ export const registerKeys = (program: Command, { out, targets }: CliContext): vo
       .description('revoke an API key; functions stop accepting it within their key cache time (30 s by default)')
       .argument('<keyId>', 'the key id (key_...), as `keys list` shows it'),
   ).action(async (keyId: string, options: TableTarget & JsonOption) => {
-    if (!(await (await store(options)).revoke(keyId, new Date().toISOString()))) throw new Error(`no API key ${keyId}`);
-    out(options.json ? JSON.stringify({ keyId, revoked: true }) : `revoked ${keyId}`);
+    const { revoked, unkeyedRefused } = await revokeApiKey(await store(options), keyId);
+    if (!revoked) throw new Error(`no API key ${keyId}`);
+    if (options.json) {
+      out(JSON.stringify({ keyId, revoked: true, unkeyedRefused }));
+      return;
+    }
+    out(`revoked ${keyId}`);
+    if (unkeyedRefused) out('no key of the older format is left in use: such keys are now refused without a database read');
   });
 
   keys
     .command('generate')
-    .description('print a new, well-formed API key without storing it (e.g. for LOCAL_API_KEY)')
+    .description('print a new, well-formed API key of the older (unkeyed) format without storing it, for LOCAL_API_KEY')
     .action(() => {
       out(generateApiKey().key);
     });

@@ -1,15 +1,20 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ApiKeyRecord } from '../core/api-keys';
+import type { ApiKeyChecksumSettings, ApiKeyRecord } from '../core/api-keys';
 import { TABLE_KEYS } from '../core/env-names';
 import type { ApiKeyAdminStore } from '../core/ports';
-import { fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
+import { fromItem, isConditionFailure, toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK } = TABLE_KEYS;
 
-const toRecord = (item: Item): ApiKeyRecord => {
-  const { [PK]: _pk, ...record } = fromItem<ApiKeyRecord & { [PK]: string }>(item);
-  return record;
+/** The checksum settings' item; key ids all start with `key_`, so it cannot collide with a key. */
+const CHECKSUM_SETTINGS_PK = 'api-key-checksum';
+
+const withoutKey = <T>(item: Item): T => {
+  const { [PK]: _pk, ...rest } = fromItem<T & { [PK]: string }>(item);
+  return rest as T;
 };
+
+const isKeyItem = (item: Item): boolean => item[PK]?.S !== CHECKSUM_SETTINGS_PK;
 
 export class DynamoApiKeyStore implements ApiKeyAdminStore {
   constructor(
@@ -21,7 +26,40 @@ export class DynamoApiKeyStore implements ApiKeyAdminStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: keyId }), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : toRecord(Item);
+    return Item === undefined ? undefined : withoutKey<ApiKeyRecord>(Item);
+  }
+
+  async getChecksumSettings(): Promise<ApiKeyChecksumSettings | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: CHECKSUM_SETTINGS_PK }), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : withoutKey<ApiKeyChecksumSettings>(Item);
+  }
+
+  async createChecksumSettings(settings: ApiKeyChecksumSettings): Promise<boolean> {
+    return writtenIf(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: CHECKSUM_SETTINGS_PK, ...settings }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      ),
+    );
+  }
+
+  async refuseUnkeyedKeys(): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: toItem({ [PK]: CHECKSUM_SETTINGS_PK }),
+        UpdateExpression: 'SET #unkeyed = :refused',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK, '#unkeyed': 'unkeyedKeys' },
+        ExpressionAttributeValues: toItem({ ':refused': 'refused' }),
+      }),
+    );
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
@@ -35,7 +73,7 @@ export class DynamoApiKeyStore implements ApiKeyAdminStore {
     );
   }
 
-  /** A scan: the table holds one small item per key, and only operators list them. */
+  /** A scan: the table holds one small item per key (and the checksum settings), and only operators list them. */
   async list(tenantId?: string): Promise<ApiKeyRecord[]> {
     const records: ApiKeyRecord[] = [];
     let startKey: Item | undefined;
@@ -54,7 +92,7 @@ export class DynamoApiKeyStore implements ApiKeyAdminStore {
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         }),
       );
-      records.push(...(result.Items ?? []).map(toRecord));
+      records.push(...(result.Items ?? []).filter(isKeyItem).map((item) => withoutKey<ApiKeyRecord>(item)));
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);
     return records.sort((a, b) => a.keyId.localeCompare(b.keyId));

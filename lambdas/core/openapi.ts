@@ -91,8 +91,14 @@ const ERRORS = {
   invalid_cursor: { status: 400, when: 'the cursor is not one this API handed out', message: 'the cursor is not one this API handed out' },
   unauthorized: {
     status: 401,
-    when: 'no API key, a malformed one, an unknown or a revoked one',
+    when: 'no API key, a malformed, forged, unknown or revoked one, or one of the older format once the deployment refuses them',
     message: 'the API key is not valid',
+    headers: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string', const: 'Bearer' } } },
+  },
+  bearer_scheme_required: {
+    status: 401,
+    when: 'the Authorization header does not use the Bearer scheme, e.g. holds the bare key; send `Authorization: Bearer <api key>`',
+    message: 'the Authorization header holds the API key without its scheme: send Authorization: Bearer <api key>',
     headers: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string', const: 'Bearer' } } },
   },
   forbidden: { status: 403, when: 'the API key lacks the scope of the route', message: 'this API key lacks the "read" scope' },
@@ -499,7 +505,7 @@ const operationObject = (spec: OperationSpec): OpenApiOperation => {
   const errors = [
     ...(spec.scope === undefined
       ? []
-      : [errorUse('unauthorized'), errorUse({ code: 'forbidden', when: `the API key lacks the "${spec.scope}" scope`, message: `this API key lacks the "${spec.scope}" scope` })]),
+      : [errorUse('unauthorized'), errorUse('bearer_scheme_required'), errorUse({ code: 'forbidden', when: `the API key lacks the "${spec.scope}" scope`, message: `this API key lacks the "${spec.scope}" scope` })]),
     ...spec.errors.map(errorUse),
   ];
   const byStatus = new Map<number, ReturnType<typeof errorUse>[]>();

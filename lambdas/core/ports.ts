@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from './api-keys';
+import type { ApiKeyChecksumSettings, ApiKeyRecord } from './api-keys';
 import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from './messages';
 import type { DeliveryGroupLog, DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
 
@@ -102,6 +102,8 @@ export interface DeliveryGroupStore {
 export interface ApiKeyStore {
   get(keyId: string): Promise<ApiKeyRecord | undefined>;
   put(record: ApiKeyRecord): Promise<void>;
+  /** The deployment's checksum settings; undefined until the first keyed key is made. */
+  getChecksumSettings(): Promise<ApiKeyChecksumSettings | undefined>;
 }
 
 /** What operators do with keys, beside what the functions need. */
@@ -110,6 +112,10 @@ export interface ApiKeyAdminStore extends ApiKeyStore {
   list(tenantId?: string): Promise<ApiKeyRecord[]>;
   /** Marks a key revoked; false when there is no such key. */
   revoke(keyId: string, revokedAt: string): Promise<boolean>;
+  /** Stores the checksum settings unless some are stored already; false then. */
+  createChecksumSettings(settings: ApiKeyChecksumSettings): Promise<boolean>;
+  /** From now on keys with an unkeyed tag are refused without a read. */
+  refuseUnkeyedKeys(): Promise<void>;
 }
 
 export interface FanoutPublisher {

@@ -1,6 +1,16 @@
-import { apiKeyMatchesHash, parseApiKey, type ApiKeyRecord, type Scope } from '../core/api-keys';
+import {
+  API_KEY_PREFIX,
+  apiKeyMatchesHash,
+  keyedTagHolds,
+  parseApiKey,
+  type ApiKeyChecksumSettings,
+  type ApiKeyRecord,
+  type ParsedApiKey,
+  type Scope,
+} from '../core/api-keys';
 import { HttpError } from '../core/errors';
 import type { ApiKeyStore } from '../core/ports';
+import { ExpiringCache } from './expiring-cache';
 
 export interface Principal {
   tenantId: string;
@@ -8,23 +18,44 @@ export interface Principal {
   scopes: readonly Scope[];
 }
 
-interface CacheEntry {
-  record: ApiKeyRecord | undefined;
-  expiresAt: number;
-}
-
+/** Per cache: keys found, and key ids found missing, each this many at most. */
 const MAX_CACHE_ENTRIES = 1000;
+/** How often the checksum settings are read again, so a change to them shows within a minute. */
+const CHECKSUM_SETTINGS_MAX_AGE_MS = 60_000;
 
-const unauthorized = (message: string) =>
-  new HttpError(401, 'unauthorized', message, { 'www-authenticate': 'Bearer' });
+const NOT_VALID = 'the API key is not valid';
+
+const unauthorized = (message: string, code = 'unauthorized') =>
+  new HttpError(401, code, message, { 'www-authenticate': 'Bearer' });
+
+/** The key of an `Authorization: Bearer <key>` header; a clear 401 for any other header. */
+const bearerKey = (authorization: string | undefined): string => {
+  const [scheme, ...rest] = (authorization ?? '').trim().split(/\s+/);
+  if (scheme === undefined || scheme === '') throw unauthorized('an Authorization: Bearer <api key> header is required');
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw unauthorized(
+      scheme.startsWith(API_KEY_PREFIX) && rest.length === 0
+        ? 'the Authorization header holds the API key without its scheme: send Authorization: Bearer <api key>'
+        : 'the Authorization header must use the Bearer scheme: send Authorization: Bearer <api key>',
+      'bearer_scheme_required',
+    );
+  }
+  if (rest.length !== 1) throw unauthorized('the API key is malformed');
+  return rest[0]!;
+};
 
 /**
- * Turns an `Authorization: Bearer <key>` header into a principal. Malformed keys fail their
- * checksum and cost no read; look-ups are cached for `cacheSeconds`, which is therefore how long a
- * revocation can take to apply.
+ * Turns an `Authorization: Bearer <key>` header into a principal. A malformed key, and a keyed key
+ * whose tag does not hold under the deployment's checksum secret, are refused without a read.
+ * Look-ups are cached for `cacheSeconds`, which is therefore how long a revocation can take to
+ * apply; keys found and key ids found missing are cached apart, so a flood of unknown keys can
+ * never push a valid key out.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly found = new ExpiringCache<ApiKeyRecord>(MAX_CACHE_ENTRIES);
+  private readonly missing = new ExpiringCache<true>(MAX_CACHE_ENTRIES);
+  private settings: { value: ApiKeyChecksumSettings | undefined; readAt: number } | undefined;
+  private settingsRead: Promise<ApiKeyChecksumSettings | undefined> | undefined;
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -33,25 +64,45 @@ export class Authenticator {
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Principal> {
-    if (authorization === undefined) throw unauthorized('an Authorization: Bearer <api key> header is required');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    const key = match?.[1];
-    const parsed = key === undefined ? undefined : parseApiKey(key);
-    if (key === undefined || parsed === undefined) throw unauthorized('the API key is malformed');
+    const key = bearerKey(authorization);
+    const parsed = parseApiKey(key);
+    if (parsed === undefined) throw unauthorized('the API key is malformed');
+    await this.refuseWithoutRead(key, parsed);
     const record = await this.lookup(parsed.keyId);
     if (record === undefined || record.revokedAt !== undefined || !apiKeyMatchesHash(key, record.hash)) {
-      throw unauthorized('the API key is not valid');
+      throw unauthorized(NOT_VALID);
     }
     return { tenantId: record.tenantId, keyId: record.keyId, scopes: record.scopes };
   }
 
+  private async refuseWithoutRead(key: string, parsed: ParsedApiKey): Promise<void> {
+    const settings = await this.checksumSettings();
+    if (parsed.tag === 'keyed') {
+      if (settings === undefined || !keyedTagHolds(key, settings.secret)) throw unauthorized(NOT_VALID);
+    } else if (settings?.unkeyedKeys === 'refused') {
+      throw unauthorized('this API key has the older format this deployment no longer accepts; ask for a new key');
+    }
+  }
+
+  private async checksumSettings(): Promise<ApiKeyChecksumSettings | undefined> {
+    const now = this.now();
+    if (this.settings !== undefined && now - this.settings.readAt < CHECKSUM_SETTINGS_MAX_AGE_MS) return this.settings.value;
+    this.settingsRead ??= this.store.getChecksumSettings().finally(() => {
+      this.settingsRead = undefined;
+    });
+    const value = await this.settingsRead;
+    this.settings = { value, readAt: now };
+    return value;
+  }
+
   private async lookup(keyId: string): Promise<ApiKeyRecord | undefined> {
     const now = this.now();
-    const cached = this.cache.get(keyId);
-    if (cached !== undefined && cached.expiresAt > now) return cached.record;
+    const cached = this.found.get(keyId, now);
+    if (cached !== undefined || this.missing.get(keyId, now) !== undefined) return cached;
     const record = await this.store.get(keyId);
-    if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(keyId, { record, expiresAt: now + this.cacheSeconds * 1000 });
+    const expiresAt = now + this.cacheSeconds * 1000;
+    if (record === undefined) this.missing.set(keyId, true, expiresAt);
+    else this.found.set(keyId, record, expiresAt);
     return record;
   }
 }

@@ -35,6 +35,12 @@ describe('HTTP API contract against the emulators', () => {
       expectError(await pipeline.call('GET', '/v1/subscriptions', { key: forged }), 401, 'unauthorized');
     });
 
+    it('tells a client that sends the key without the Bearer scheme what to send', async () => {
+      const response = await pipeline.call('GET', '/v1/subscriptions', { headers: { authorization: acme } });
+      expectError(response, 401, 'bearer_scheme_required');
+      expect(response.body.error.message).toContain('Authorization: Bearer <api key>');
+    });
+
     it('answers 403 when the key lacks the scope', async () => {
       expectError(await pipeline.call('POST', '/v1/events', { key: readOnly, body: { type: 'a', data: 1 } }), 403, 'forbidden');
       expectError(

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from '../../lambdas/core/api-keys';
+import type { ApiKeyChecksumSettings, ApiKeyRecord } from '../../lambdas/core/api-keys';
 import { isGroupMessage, type DeliveryMessage, type DeliveryQueueMessage, type FanoutMessage } from '../../lambdas/core/messages';
 import type { DeliveryGroupLog, DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
 import type { AttemptResult } from '../../lambdas/core/outcome';
@@ -263,7 +263,15 @@ export class InMemoryDeliveryStore implements DeliveryStore {
 
 export class InMemoryApiKeyStore implements ApiKeyStore {
   readonly records = new Map<string, ApiKeyRecord>();
+  /** Reads of key records; the checksum settings' reads are counted apart. */
   reads = 0;
+  settings: ApiKeyChecksumSettings | undefined;
+  settingsReads = 0;
+
+  async getChecksumSettings(): Promise<ApiKeyChecksumSettings | undefined> {
+    this.settingsReads++;
+    return this.settings === undefined ? undefined : copy(this.settings);
+  }
 
   async get(keyId: string): Promise<ApiKeyRecord | undefined> {
     this.reads++;

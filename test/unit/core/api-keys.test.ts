@@ -1,9 +1,20 @@
 import fc from 'fast-check';
 import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { API_KEY_PREFIX, apiKeyMatchesHash, generateApiKey, hashApiKey, parseApiKey } from '../../../lambdas/core/api-keys';
+import { createHash, createHmac } from 'node:crypto';
+import {
+  API_KEY_PREFIX,
+  apiKeyMatchesHash,
+  generateApiKey,
+  generateChecksumSecret,
+  hashApiKey,
+  keyedTagHolds,
+  parseApiKey,
+} from '../../../lambdas/core/api-keys';
 
 const KEY_SHAPE = /^wfk_[0-9A-HJKMNP-TV-Z]{26}_[A-Za-z0-9_-]{49}$/;
+const KEYED_KEY_SHAPE = /^wfk_[0-9A-HJKMNP-TV-Z]{26}_[A-Za-z0-9_-]{54}$/;
+const SECRET = generateChecksumSecret();
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 const flipAt = (key: string, index: number, offset: number): string => {
@@ -30,7 +41,7 @@ describe('Function: generateApiKey', () => {
     const now = Date.UTC(2031, 0, 1);
 
     // Act
-    const { keyId } = generateApiKey(now);
+    const { keyId } = generateApiKey({ now });
 
     // Assess
     expect(decodeTime(keyId.slice(4))).toBe(now);
@@ -41,7 +52,7 @@ describe('Function: generateApiKey', () => {
     const bytes = Buffer.alloc(32, 7);
 
     // Act
-    const { key } = generateApiKey(Date.now(), () => bytes);
+    const { key } = generateApiKey({ random: () => bytes });
 
     // Assess
     expect(key.slice(31, 31 + 43)).toBe(bytes.toString('base64url'));
@@ -57,17 +68,17 @@ describe('Function: parseApiKey', () => {
     const parsed = parseApiKey(generated.key);
 
     // Assess
-    expect(parsed).toEqual({ keyId: generated.keyId });
+    expect(parsed).toEqual({ keyId: generated.keyId, tag: 'unkeyed' });
   });
 
   it('round-trips every generated key', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
         // Prepare
-        const generated = generateApiKey(Date.now(), () => Buffer.from(bytes));
+        const generated = generateApiKey({ random: () => Buffer.from(bytes) });
 
         // Act & Assess
-        expect(parseApiKey(generated.key)).toEqual({ keyId: generated.keyId });
+        expect(parseApiKey(generated.key)).toEqual({ keyId: generated.keyId, tag: 'unkeyed' });
       }),
     );
   });
@@ -119,6 +130,58 @@ describe('Function: parseApiKey', () => {
         // Assess: a random candidate carries a valid 36-bit checksum with negligible odds
         expect(parsed).toBeUndefined();
       }),
+    );
+  });
+});
+
+describe('Function: keyedTagHolds', () => {
+  it('holds for a key made with the checksum secret, which parses as keyed', () => {
+    // Prepare
+    const { key, keyId } = generateApiKey({ checksumSecret: SECRET });
+
+    // Act & Assess
+    expect(key).toMatch(KEYED_KEY_SHAPE);
+    expect(parseApiKey(key)).toEqual({ keyId, tag: 'keyed' });
+    expect(keyedTagHolds(key, SECRET)).toBe(true);
+  });
+
+  it('does not hold for a key made with another secret', () => {
+    // Prepare
+    const { key } = generateApiKey({ checksumSecret: generateChecksumSecret() });
+
+    // Act & Assess
+    expect(keyedTagHolds(key, SECRET)).toBe(false);
+  });
+
+  it('does not hold for a tag anyone can compute without the secret', () => {
+    // Prepare: the body of a real key, tagged as a forger would: a plain hash, or an HMAC under a guess
+    const body = generateApiKey({ checksumSecret: SECRET }).key.slice(0, -11);
+    const forgeries = [
+      body + createHash('sha256').update(body).digest('base64url').slice(0, 11),
+      body + createHmac('sha256', '').update(body).digest('base64url').slice(0, 11),
+      body + createHmac('sha256', Buffer.alloc(32)).update(body).digest('base64url').slice(0, 11),
+    ];
+
+    // Act & Assess
+    for (const forged of forgeries) {
+      expect(parseApiKey(forged)?.tag).toBe('keyed');
+      expect(keyedTagHolds(forged, SECRET)).toBe(false);
+    }
+  });
+
+  it('does not hold once any single character of the key changed', () => {
+    // Prepare
+    const { key } = generateApiKey({ checksumSecret: SECRET });
+
+    fc.assert(
+      fc.property(fc.integer({ min: API_KEY_PREFIX.length, max: key.length - 1 }), fc.nat(), (index, offset) => {
+        // Act
+        const tampered = flipAt(key, index, offset);
+
+        // Assess
+        expect(parseApiKey(tampered) !== undefined && keyedTagHolds(tampered, SECRET)).toBe(false);
+      }),
+      { numRuns: 500 },
     );
   });
 });

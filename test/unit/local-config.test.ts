@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { generateApiKey, generateChecksumSecret } from '../../lambdas/core/api-keys';
+import { LocalConfigError, readLocalConfig } from '../../local/local-config';
+
+describe('Function: readLocalConfig', () => {
+  it('takes keys made by `keys generate` (the older, unkeyed format) for LOCAL_API_KEY and LOCAL_API_KEYS', () => {
+    // Prepare
+    const local = generateApiKey().key;
+    const acme = generateApiKey().key;
+
+    // Act
+    const config = readLocalConfig({ LOCAL_API_KEY: local, LOCAL_API_KEYS: `acme:${acme}` });
+
+    // Assess
+    expect(config.apiKey).toBe(local);
+    expect(config.extraKeys).toEqual([{ tenantId: 'acme', key: acme }]);
+  });
+
+  it("refuses a deployment's keyed key, which no local pipeline can check, pointing at `keys generate`", () => {
+    // Prepare
+    const keyed = generateApiKey({ checksumSecret: generateChecksumSecret() }).key;
+
+    // Act & Assess
+    expect(() => readLocalConfig({ LOCAL_API_KEY: keyed })).toThrow(LocalConfigError);
+    expect(() => readLocalConfig({ LOCAL_API_KEY: keyed })).toThrow(/keys generate/);
+    expect(() => readLocalConfig({ LOCAL_API_KEYS: `acme:${keyed}` })).toThrow(/keys generate/);
+  });
+});

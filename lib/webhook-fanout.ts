@@ -28,6 +28,7 @@ import {
   type MetricName,
 } from '../lambdas/core/env-names';
 import type { FailureReason } from '../lambdas/core/outcome';
+import { SUBSCRIPTION_LIMITS, type SubscriptionLimitName } from '../lambdas/core/subscription-limits';
 
 /**
  * How every function is bundled (npm run bench builds the same assets from these to measure them).
@@ -205,6 +206,31 @@ export interface WebhookFanoutProps {
    * @default 30
    */
   readonly inlineFanoutLimit?: number;
+  /**
+   * Subscriptions one tenant may have, 1 to 1,000,000: every event becomes one POST per matching
+   * subscription, so this bounds what one API key can make the service send. A create beyond it is
+   * answered 409 `subscription_quota_exceeded`. Costs one DynamoDB write per create and per delete
+   * (the tenant's counter), nothing per event.
+   * @default 100
+   */
+  readonly maxSubscriptionsPerTenant?: number;
+  /**
+   * Event-type filters one subscription may have, 1 to 1000; more are answered 422 `limit_exceeded`.
+   * @default 100
+   */
+  readonly maxEventTypesPerSubscription?: number;
+  /**
+   * Custom headers one subscription may have, 0 to 100 (0 allows none); more are answered 422 `limit_exceeded`.
+   * @default 20
+   */
+  readonly maxHeadersPerSubscription?: number;
+  /**
+   * Bytes of one subscription's custom headers, names and values together, 0 to 16384; sent with
+   * every delivery, so they count against what receivers accept (often 8 to 16 KiB of headers in all).
+   * More are answered 422 `limit_exceeded`.
+   * @default 4096
+   */
+  readonly maxHeaderBytesPerSubscription?: number;
   /**
    * An endpoint whose every attempt has failed for this long is disabled (reason `failing_too_long`),
    * and a `webhook.subscription.disabled` event is published; 1 minute to 365 days.
@@ -1327,6 +1353,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
   if (tenantRateLimit !== undefined) requireRange('tenantRateLimitPerSecond', tenantRateLimit, 1, 100_000);
   const inlineFanoutLimit = props.inlineFanoutLimit ?? DEFAULTS.inlineFanoutLimit;
   requireRange('inlineFanoutLimit', inlineFanoutLimit, 0, 100);
+  const subscriptionLimits = subscriptionLimitsEnvironment(props);
 
   const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
   if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
@@ -1369,6 +1396,7 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
       ...(tenantRateLimit === undefined ? {} : { [ENV.tenantRateLimitPerSecond]: String(tenantRateLimit) }),
       [ENV.inlineFanoutLimit]: String(inlineFanoutLimit),
+      ...subscriptionLimits,
       [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
       [POWERTOOLS_ENV.logLevel]: observability.logLevel,
       [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,
@@ -1462,6 +1490,18 @@ function wholeSeconds(name: string, duration: Duration): number {
     throw new WebhookFanoutPropsError(`${name} is ${duration.toHumanString()}; it must be a whole number of seconds`);
   }
   return millis / 1000;
+}
+
+/** Each subscription limit, from its prop or its default, as its environment variable. */
+function subscriptionLimitsEnvironment(props: WebhookFanoutProps): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(SUBSCRIPTION_LIMITS) as SubscriptionLimitName[]).map((name) => {
+      const { env, fallback, min, max } = SUBSCRIPTION_LIMITS[name];
+      const value = props[name] ?? fallback;
+      requireRange(name, value, min, max);
+      return [env, String(value)];
+    }),
+  );
 }
 
 function requireRange(name: string, value: number, min: number, max: number): void {

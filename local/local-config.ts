@@ -1,5 +1,6 @@
 import { parseApiKey } from '../lambdas/core/api-keys';
 import { ENV } from '../lambdas/core/env-names';
+import { SUBSCRIPTION_LIMITS } from '../lambdas/core/subscription-limits';
 
 /**
  * The local runtime's configuration contract (environment variables, with local defaults). The
@@ -39,14 +40,16 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   }
   const extraKeys = parseExtraKeys(env.LOCAL_API_KEYS ?? '');
   // Loopback and plain http are what a laptop needs; schedule and timeout come from the template
-  // (the construct's values) unless set here, and so do the endpoint-isolation settings.
+  // (the construct's values) unless set here, and so do the endpoint-isolation settings and the
+  // subscription limits.
   const functionOverrides: Record<string, string> = {
     [ENV.allowedPrivateNetworks]: env[ENV.allowedPrivateNetworks] ?? LOCAL_DEFAULTS.allowedPrivateNetworks,
     [ENV.allowHttp]: env[ENV.allowHttp] ?? LOCAL_DEFAULTS.allowHttp,
     // A laptop shows every attempt; the deployed default samples successes to keep log cost down.
     [ENV.successLogSampleRate]: env[ENV.successLogSampleRate] ?? '1',
   };
-  for (const name of [ENV.retrySchedule, ENV.timeoutMs, ENV.slowAttemptMs, ENV.maxSlowAttemptsPerEndpoint, ENV.circuitBreakerThreshold]) {
+  const fromTemplate = [ENV.retrySchedule, ENV.timeoutMs, ENV.slowAttemptMs, ENV.maxSlowAttemptsPerEndpoint, ENV.circuitBreakerThreshold];
+  for (const name of [...fromTemplate, ...Object.values(SUBSCRIPTION_LIMITS).map((limit) => limit.env)]) {
     if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;
   }
   return { port, ...(apiKey === undefined ? {} : { apiKey }), extraKeys, functionOverrides };

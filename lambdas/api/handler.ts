@@ -18,6 +18,7 @@ import {
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
 import { HttpError } from '../core/errors';
+import { parseSubscriptionLimits } from '../core/subscription-limits';
 import { Authenticator } from '../http/authenticator';
 import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
 import { json, jsonText, type HttpResult } from '../http/responses';
@@ -40,6 +41,7 @@ const config = {
   apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
   tenantRateLimit: parseTenantRateLimit(env),
   secretGraceSeconds: parseSecretGraceSeconds(env),
+  subscriptionLimits: parseSubscriptionLimits(env),
 };
 
 const dynamo = createDynamoClient();
@@ -69,6 +71,7 @@ const router = new Router([
     resolveHost: systemHostResolver(),
     secretGraceSeconds: config.secretGraceSeconds,
     maxBodyBytes: config.maxBodyBytes,
+    limits: config.subscriptionLimits,
     now: Date.now,
   }),
   ...eventRoutes({

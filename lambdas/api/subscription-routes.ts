@@ -10,6 +10,7 @@ import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
 import { CLOSED_CIRCUIT, type DeliveryStore, type FanoutPublisher, type HostResolver, type SubscriptionChanges, type SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
+import { checkSubscriptionFields, subscriptionQuotaExceeded, type SubscriptionLimits } from '../core/subscription-limits';
 import { checkTargetUrl, isAddressAllowed, type TargetPolicy } from '../core/ssrf';
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
@@ -26,6 +27,7 @@ export interface SubscriptionRouteDeps {
   resolveHost: HostResolver;
   secretGraceSeconds: number;
   maxBodyBytes: number;
+  limits: SubscriptionLimits;
   now: () => number;
 }
 
@@ -66,6 +68,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, createSubscriptionRequestSchema, deps.maxBodyBytes);
+    checkSubscriptionFields(body, deps.limits);
     await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const secret = generateSecret();
@@ -83,7 +86,8 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
       createdAt: now,
       updatedAt: now,
     };
-    await deps.subscriptions.create(subscription);
+    const { maxSubscriptionsPerTenant } = deps.limits;
+    if (!(await deps.subscriptions.create(subscription, maxSubscriptionsPerTenant))) throw subscriptionQuotaExceeded(maxSubscriptionsPerTenant);
     return json(201, subscriptionView(subscription, secret));
   };
 
@@ -105,6 +109,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, updateSubscriptionRequestSchema, deps.maxBodyBytes);
+    checkSubscriptionFields(body, deps.limits);
     if (body.url !== undefined) await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const changes: SubscriptionChanges = { ...body, updatedAt: now };

@@ -10,7 +10,8 @@ import {
 import { TABLE_KEYS } from '../core/env-names';
 import type { Subscription } from '../core/model';
 import { CLOSED_CIRCUIT, type Page, type PageRequest, type SubscriptionChanges, type SubscriptionReader, type SubscriptionStore } from '../core/ports';
-import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
+import { DynamoSubscriptionCount } from './dynamo-subscription-count';
+import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem, writtenIf } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 
@@ -58,17 +59,27 @@ export class DynamoSubscriptionReader implements SubscriptionReader {
   }
 }
 
-/** Reads and writes subscriptions. */
+/** Reads and writes subscriptions, and keeps each tenant's count of them. */
 export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements SubscriptionStore {
-  async create(subscription: Subscription): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PK },
-      }),
-    );
+  private readonly count = new DynamoSubscriptionCount(this.client, this.tableName);
+
+  async create(subscription: Subscription, maxPerTenant?: number): Promise<boolean> {
+    if (!(await this.count.take(subscription.tenantId, maxPerTenant))) return false;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+    } catch (error) {
+      // The place goes back; should that fail too, the count stays one high (never too low).
+      await this.count.giveBack(subscription.tenantId).catch(() => undefined);
+      throw error;
+    }
+    return true;
   }
 
   async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
@@ -108,20 +119,18 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    const deleted = await writtenIf(
+      this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: keyOf(tenantId, id),
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    if (deleted) await this.count.giveBack(tenantId);
+    return deleted;
   }
 
   setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {

@@ -18,6 +18,7 @@ import {
   updateSubscriptionRequestSchema,
   urlSchema,
 } from './api-schemas';
+import { SUBSCRIPTION_LIMITS as LIMIT } from './subscription-limits';
 
 /**
  * The descriptions and examples the OpenAPI document gives the request schemas, registered in
@@ -27,6 +28,7 @@ import {
  *
  * A rule that only a `refine()` checks cannot be expressed in JSON Schema; where it matters,
  * `pattern` states it for readers (test/unit/core/openapi.test.ts holds the two to the same answers).
+ * The limits a deployment sets (lambdas/core/subscription-limits.ts) are stated with their defaults.
  */
 
 const describe = (schema: z.core.$ZodType, meta: z.core.GlobalMeta): void => {
@@ -59,20 +61,26 @@ describe(eventTypeFilterSchema, {
 });
 describe(headersSchema, {
   description:
-    'Extra headers sent with every delivery: at most 20, names are HTTP tokens; "webhook-*" and the headers the sender sets itself (content-type, host, ...) are refused.',
+    `Extra headers sent with every delivery: at most ${LIMIT.maxHeadersPerSubscription.fallback}, of at most ${LIMIT.maxHeaderBytesPerSubscription.fallback} bytes ` +
+    '(names and values together) by default; names are HTTP tokens, case-insensitive, each given once; ' +
+    '"webhook-*" and the headers the sender sets itself (content-type, host, ...) are refused.',
   examples: [{ 'x-team': 'billing' }],
 });
 describe(urlSchema, {
   description: 'Where deliveries are POSTed: https (http only where the deployment allows it), a public address unless allowed by the network policy, no credentials.',
   examples: [API_EXAMPLES.url],
 });
-describe(eventTypesSchema, { description: 'Filters: an event is delivered when any of them matches its type.' });
+describe(eventTypesSchema, {
+  description: `Filters: an event is delivered when any of them matches its type. At most ${LIMIT.maxEventTypesPerSubscription.fallback} by default.`,
+});
 describe(descriptionSchema, { description: 'Free text for people.' });
 describe(rateLimitSchema, {
   description: 'At most this many delivery attempts per second to this subscription, across all delivery function instances.',
 });
 describe(createSubscriptionRequestSchema, {
-  description: 'A new subscription. Its host is resolved now and every address it resolves to must be allowed.',
+  description:
+    'A new subscription. Its host is resolved now and every address it resolves to must be allowed. ' +
+    `A tenant may have at most ${LIMIT.maxSubscriptionsPerTenant.fallback} subscriptions by default.`,
   examples: [{ url: API_EXAMPLES.url, eventTypes: ['order.*'], description: 'Order service', headers: { 'x-team': 'billing' } }],
 });
 describe(updateSubscriptionRequestSchema, {

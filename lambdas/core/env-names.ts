@@ -27,6 +27,10 @@ export const ENV = {
   slowAttemptMs: 'WEBHOOK_SLOW_ATTEMPT_MS',
   maxSlowAttemptsPerEndpoint: 'WEBHOOK_MAX_SLOW_ATTEMPTS_PER_ENDPOINT',
   circuitBreakerThreshold: 'WEBHOOK_CIRCUIT_BREAKER_THRESHOLD',
+  maxSubscriptionsPerTenant: 'MAX_SUBSCRIPTIONS_PER_TENANT',
+  maxEventTypesPerSubscription: 'MAX_EVENT_TYPES_PER_SUBSCRIPTION',
+  maxHeadersPerSubscription: 'MAX_HEADERS_PER_SUBSCRIPTION',
+  maxHeaderBytesPerSubscription: 'MAX_HEADER_BYTES_PER_SUBSCRIPTION',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

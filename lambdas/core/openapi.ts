@@ -26,6 +26,7 @@ import {
   subscriptionDeliveriesQuerySchema,
   updateSubscriptionRequestSchema,
 } from './api-schemas';
+import { SUBSCRIPTION_LIMITS as LIMIT, subscriptionQuotaExceeded } from './subscription-limits';
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the zod/mini schemas the handlers
@@ -125,6 +126,11 @@ const ERRORS = {
     when: 'the subscription is disabled; re-enable it first',
     message: 're-enable the subscription (PATCH {"enabled": true}) before recovering',
   },
+  subscription_quota_exceeded: {
+    status: 409,
+    when: `the tenant already has the most subscriptions the deployment allows (\`maxSubscriptionsPerTenant\`, ${LIMIT.maxSubscriptionsPerTenant.fallback} by default); delete one first`,
+    message: subscriptionQuotaExceeded(LIMIT.maxSubscriptionsPerTenant.fallback).message,
+  },
   payload_too_large: { status: 413, when: 'the body is larger than the limit (256 KiB by default)', message: 'the request body must be at most 262144 bytes' },
   unsupported_media_type: {
     status: 415,
@@ -140,6 +146,19 @@ const ERRORS = {
     status: 422,
     when: 'the URL, or an address its host resolves to, is refused by the network policy',
     message: 'hooks.example.com resolves to 10.0.0.5, which is not a public address',
+  },
+  duplicate_header: {
+    status: 422,
+    when: 'two header names differ only in case (header names are case-insensitive)',
+    message: 'headers "X-Team" and "x-team" differ only in case; header names are case-insensitive, so give each once',
+  },
+  limit_exceeded: {
+    status: 422,
+    when:
+      `more event-type filters (\`maxEventTypesPerSubscription\`, ${LIMIT.maxEventTypesPerSubscription.fallback} by default), ` +
+      `headers (\`maxHeadersPerSubscription\`, ${LIMIT.maxHeadersPerSubscription.fallback}) or header bytes, names and values together ` +
+      `(\`maxHeaderBytesPerSubscription\`, ${LIMIT.maxHeaderBytesPerSubscription.fallback}), than a subscription may have; the message names the limit and its value`,
+    message: 'headers has 21 headers; a subscription may have at most 20 (limit maxHeadersPerSubscription)',
   },
   reserved_event_type: {
     status: 422,
@@ -258,7 +277,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
       schema: 'Subscription',
       example: { ...subscriptionExample, updatedAt: API_EXAMPLES.createdAt, secret: API_EXAMPLES.secret },
     },
-    errors: [...JSON_BODY_ERRORS, 'url_not_allowed'],
+    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', 'subscription_quota_exceeded'],
   },
   {
     method: 'GET',
@@ -299,7 +318,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
       schema: 'Subscription',
       example: { ...subscriptionExample, eventTypes: ['order.*', 'refund.created'] },
     },
-    errors: [...JSON_BODY_ERRORS, 'url_not_allowed', NO_SUBSCRIPTION],
+    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', NO_SUBSCRIPTION],
   },
   {
     method: 'DELETE',

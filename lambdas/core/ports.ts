@@ -58,12 +58,18 @@ export const CLOSED_CIRCUIT = {
 export type SubscriptionReader = Pick<SubscriptionStore, 'get' | 'list'>;
 
 export interface SubscriptionStore {
-  create(subscription: Subscription): Promise<void>;
+  /**
+   * Stores a new subscription and counts it towards its tenant's; false, storing nothing, when the
+   * tenant already has `maxPerTenant` (without one, it is only counted). Creates racing at the
+   * limit never take the tenant past it.
+   */
+  create(subscription: Subscription, maxPerTenant?: number): Promise<boolean>;
   /** Strongly consistent: a change acknowledged to a client is seen by the next read. */
   get(tenantId: string, id: string): Promise<Subscription | undefined>;
   list(tenantId: string, page: PageRequest): Promise<Page<Subscription>>;
   /** Applies the changes and bumps the version; undefined when there is no such subscription. */
   update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
+  /** Deletes the subscription and stops counting it; false when there is no such subscription. */
   delete(tenantId: string, id: string): Promise<boolean>;
   /**
    * Starts (a time) or ends (null) the subscription's failing period, only if that changes it, and

@@ -515,6 +515,24 @@ describe('Construct: WebhookFanout', () => {
       expect(() => buildConstruct({ inlineFanoutLimit: 101 })).toThrow(/inlineFanoutLimit is 101/);
     });
 
+    it('sets the subscription limits, 100 subscriptions per tenant, 100 filters, 20 headers and 4096 header bytes by default', () => {
+      const api = environmentOf(ids.apiFunction);
+      expect([ENV.maxSubscriptionsPerTenant, ENV.maxEventTypesPerSubscription, ENV.maxHeadersPerSubscription, ENV.maxHeaderBytesPerSubscription].map((name) => api[name])).toEqual([
+        '100',
+        '100',
+        '20',
+        '4096',
+      ]);
+      const variables = functionEnvironments({ maxSubscriptionsPerTenant: 5000, maxEventTypesPerSubscription: 10, maxHeadersPerSubscription: 0, maxHeaderBytesPerSubscription: 16384 });
+      expect(variables.map((v) => [v[ENV.maxSubscriptionsPerTenant], v[ENV.maxEventTypesPerSubscription], v[ENV.maxHeadersPerSubscription], v[ENV.maxHeaderBytesPerSubscription]])).toEqual(
+        Array(4).fill(['5000', '10', '0', '16384']),
+      );
+      expect(() => buildConstruct({ maxSubscriptionsPerTenant: 0 })).toThrow(/maxSubscriptionsPerTenant is 0/);
+      expect(() => buildConstruct({ maxEventTypesPerSubscription: 1001 })).toThrow(/maxEventTypesPerSubscription is 1001/);
+      expect(() => buildConstruct({ maxHeadersPerSubscription: 1.5 })).toThrow(/maxHeadersPerSubscription is 1.5/);
+      expect(() => buildConstruct({ maxHeaderBytesPerSubscription: 16385 })).toThrow(/maxHeaderBytesPerSubscription is 16385/);
+    });
+
     it('refuses a body limit above 350 KiB', () => {
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 + 1 })).toThrow(/maxBodySize is 358401/);
       expect(() => buildConstruct({ maxBodySize: 350 * 1024 })).not.toThrow();

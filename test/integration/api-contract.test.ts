@@ -136,6 +136,61 @@ describe('HTTP API contract against the emulators', () => {
     });
   });
 
+  describe('Subscription limits', () => {
+    it('refuses header names that differ only in case with 422 duplicate_header, on create and on update', async () => {
+      // Prepare
+      const existing = await pipeline.subscribe(acme, 'https://hooks.example.com/headers');
+      const headers = { 'X-Team': 'billing', 'x-team': 'ops' };
+
+      // Act
+      const created = await pipeline.call('POST', '/v1/subscriptions', {
+        key: acme,
+        body: { url: 'https://hooks.example.com/headers', eventTypes: ['*'], headers },
+      });
+      const updated = await pipeline.call('PATCH', `/v1/subscriptions/${existing.id}`, { key: acme, body: { headers } });
+      const after = await pipeline.call('GET', `/v1/subscriptions/${existing.id}`, { key: acme });
+
+      // Assess
+      const error = {
+        code: 'duplicate_header',
+        message: 'headers "X-Team" and "x-team" differ only in case; header names are case-insensitive, so give each once',
+      };
+      expect(created).toMatchObject({ status: 422, body: { error } });
+      expect(updated).toMatchObject({ status: 422, body: { error } });
+      expect(after.body.headers).toEqual({});
+    });
+
+    it('refuses more than the default limits with 422 limit_exceeded naming the limit and its value', async () => {
+      // Prepare
+      const headers = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v']));
+      const eventTypes = Array.from({ length: 101 }, (_, i) => `type.${i}`);
+
+      // Act
+      const tooManyHeaders = await pipeline.call('POST', '/v1/subscriptions', { key: acme, body: { url: 'https://hooks.example.com/l', eventTypes: ['*'], headers } });
+      const tooManyFilters = await pipeline.call('POST', '/v1/subscriptions', { key: acme, body: { url: 'https://hooks.example.com/l', eventTypes } });
+      const tooManyBytes = await pipeline.call('POST', '/v1/subscriptions', {
+        key: acme,
+        body: { url: 'https://hooks.example.com/l', eventTypes: ['*'], headers: { 'x-1': 'v'.repeat(1000), 'x-2': 'v'.repeat(1000), 'x-3': 'v'.repeat(1000), 'x-4': 'v'.repeat(1000), 'x-5': 'v'.repeat(100) } },
+      });
+
+      // Assess
+      expect(tooManyHeaders).toMatchObject({
+        status: 422,
+        body: { error: { code: 'limit_exceeded', message: 'headers has 21 headers; a subscription may have at most 20 (limit maxHeadersPerSubscription)' } },
+      });
+      expect(tooManyFilters).toMatchObject({
+        status: 422,
+        body: { error: { code: 'limit_exceeded', message: 'eventTypes has 101 filters; a subscription may have at most 100 (limit maxEventTypesPerSubscription)' } },
+      });
+      expect(tooManyBytes).toMatchObject({
+        status: 422,
+        body: {
+          error: { code: 'limit_exceeded', message: 'headers take 4115 bytes (names and values); a subscription may have at most 4096 (limit maxHeaderBytesPerSubscription)' },
+        },
+      });
+    });
+  });
+
   describe('Errors', () => {
     it('answers bad input with the right status and code, never a 5xx', async () => {
       expectError(await pipeline.call('POST', '/v1/events', { key: acme, body: '{"type":', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');

@@ -5,6 +5,7 @@ import { apiGatewayEvent } from '../../local/apigw-event';
 import { lambdaContext } from '../../local/lambda-context';
 import { localClients } from '../support/emulators';
 import { canonicalJson } from '../../lambdas/core/canonical-json';
+import { ENV } from '../../lambdas/core/env-names';
 import * as H from '../support/hostile-inputs';
 import { queueDepth } from '../support/queues';
 import { startPipeline, type ApiResponse, type Pipeline } from '../support/pipeline';
@@ -112,7 +113,9 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
   const unique = (label: string): string => `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
   beforeAll(async () => {
-    pipeline = await startPipeline();
+    // The runs create hundreds of subscriptions for one tenant: the quota (its own tests are in
+    // subscription-quotas.test.ts) is raised out of their way.
+    pipeline = await startPipeline({ [ENV.maxSubscriptionsPerTenant]: '1000000' });
     // The same module instances startPipeline imported: for the requests its `call` cannot shape
     // (a body with no content-type header at all, bytes that are not UTF-8).
     ingestHandler = (await import('../../lambdas/ingest/handler')).handler as unknown as typeof ingestHandler;

@@ -81,8 +81,11 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     return `${tenantId}#${id}`;
   }
 
-  async create(subscription: Subscription): Promise<void> {
+  async create(subscription: Subscription, maxPerTenant?: number): Promise<boolean> {
+    const tenants = [...this.subscriptions.values()].filter((s) => s.tenantId === subscription.tenantId).length;
+    if (maxPerTenant !== undefined && tenants >= maxPerTenant) return false;
     this.subscriptions.set(this.key(subscription.tenantId, subscription.id), copy(subscription));
+    return true;
   }
 
   async get(tenantId: string, id: string): Promise<Subscription | undefined> {

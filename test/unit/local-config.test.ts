@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateApiKey, generateChecksumSecret } from '../../lambdas/core/api-keys';
+import { ENV } from '../../lambdas/core/env-names';
 import { LocalConfigError, readLocalConfig } from '../../local/local-config';
 
 describe('Function: readLocalConfig', () => {
@@ -24,5 +25,15 @@ describe('Function: readLocalConfig', () => {
     expect(() => readLocalConfig({ LOCAL_API_KEY: keyed })).toThrow(LocalConfigError);
     expect(() => readLocalConfig({ LOCAL_API_KEY: keyed })).toThrow(/keys generate/);
     expect(() => readLocalConfig({ LOCAL_API_KEYS: `acme:${keyed}` })).toThrow(/keys generate/);
+  });
+
+  it('hands the subscription limits set in its environment to every function, and leaves unset ones to the template', () => {
+    // Act
+    const config = readLocalConfig({ [ENV.maxSubscriptionsPerTenant]: '5', [ENV.maxHeaderBytesPerSubscription]: '' });
+
+    // Assess
+    expect(config.functionOverrides[ENV.maxSubscriptionsPerTenant]).toBe('5');
+    expect(config.functionOverrides).not.toHaveProperty(ENV.maxHeaderBytesPerSubscription);
+    expect(config.functionOverrides).not.toHaveProperty(ENV.maxEventTypesPerSubscription);
   });
 });

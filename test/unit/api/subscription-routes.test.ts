@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
 import { parseCidrList } from '../../../lambdas/core/ssrf';
+import { DEFAULT_SUBSCRIPTION_LIMITS } from '../../../lambdas/core/subscription-limits';
 import { Router } from '../../../lambdas/http/router';
 import { apiEvent, lambdaContext, rejectionOf } from '../factories';
 import { InMemoryDeliveryStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../fakes';
@@ -22,6 +23,7 @@ const setUp = (addresses: Record<string, string[]>) => {
       },
       secretGraceSeconds: 86400,
       maxBodyBytes: 262144,
+      limits: DEFAULT_SUBSCRIPTION_LIMITS,
       now: () => Date.parse('2026-03-01T12:00:00Z'),
     }),
   );

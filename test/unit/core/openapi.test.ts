@@ -9,6 +9,7 @@ import { SCOPES } from '../../../lambdas/core/api-keys';
 import { errorResponseSchema } from '../../../lambdas/core/api-responses';
 import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/core/api-schemas';
 import { isId, newId } from '../../../lambdas/core/ids';
+import { DEFAULT_SUBSCRIPTION_LIMITS } from '../../../lambdas/core/subscription-limits';
 import type { DeliveryRecord } from '../../../lambdas/core/model';
 import {
   buildOpenApiDocument,
@@ -42,6 +43,7 @@ const fakeDeps = () => {
       resolveHost: async () => ['93.184.215.14'],
       secretGraceSeconds: 86400,
       maxBodyBytes: 262144,
+      limits: DEFAULT_SUBSCRIPTION_LIMITS,
       now: () => NOW,
     }),
     ...eventRoutes({ events, subscriptions, deliveries, fanout, maxBodyBytes: 262144 }),

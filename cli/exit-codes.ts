@@ -1,4 +1,5 @@
 import { ApiError } from './api-client';
+import { MissingApiKeyError } from './errors';
 import { InvalidScopeError } from './issue-api-key';
 
 /**
@@ -21,6 +22,7 @@ export const EXIT = {
 export const exitCodeFor = (error: unknown): number => {
   // A scope or tenant name the key cannot have is a bad value on the command line.
   if (error instanceof InvalidScopeError) return EXIT.usage;
+  if (error instanceof MissingApiKeyError) return EXIT.unauthorized;
   if (!(error instanceof ApiError)) return EXIT.failure;
   if (error.status === 404) return EXIT.notFound;
   if (error.status === 401 || error.status === 403) return EXIT.unauthorized;

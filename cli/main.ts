@@ -8,8 +8,8 @@ import { registerTail } from './commands/tail';
 import type { CliContext } from './commands/context';
 import { oneLine } from './errors';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { handOverGlobalOptions, withGlobalOptions } from './global-options';
 import { Targets } from './targets';
-
 
 export const buildProgram = (
   out: (line: string) => void = (line) => process.stdout.write(line + '\n'),
@@ -22,8 +22,10 @@ export const buildProgram = (
         'subscriptions, events, recovery and tail through the HTTP API with an API key.',
     )
     .showHelpAfterError()
-    .option('--local', 'work on the pipeline `npm start` runs on this machine instead of a deployed stack')
-    .hook('preAction', (command) => {
+    .option('--local', 'work on the pipeline `npm start` runs on this machine instead of a deployed stack');
+  withGlobalOptions(program)
+    .hook('preAction', (command, actionCommand) => {
+      handOverGlobalOptions(command, actionCommand);
       if (command.opts<{ local?: boolean }>().local) targets.useLocalRuntime();
     })
     .exitOverride();

@@ -1,6 +1,7 @@
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputId } from '../lib/stack-outputs';
 import { readRuntimeState, type RuntimeState } from '../local/runtime-state';
 import { createApiClient, type ApiCall } from './api-client';
+import { MissingApiKeyError } from './errors';
 import { stackOutput } from './stack-resources';
 
 /** Where the API key comes from when no `--api-key` is given. */
@@ -58,7 +59,7 @@ export class Targets {
     const local = this.local;
     const apiKey = target.apiKey || (local === undefined ? this.env[API_KEY_ENV] : local.apiKey);
     if (apiKey === undefined || apiKey === '') {
-      throw new Error(`no API key: set ${API_KEY_ENV} (or pass --api-key)`);
+      throw new MissingApiKeyError(`no API key: set ${API_KEY_ENV} (or pass --api-key)`);
     }
     const apiUrl =
       target.apiUrl ||

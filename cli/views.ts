@@ -50,7 +50,10 @@ export const subscriptionDetails = (subscription: Subscription): string =>
     ['created', subscription.createdAt],
     ['updated', subscription.updatedAt],
     ['secret', subscription.secret],
-  ]) + (subscription.secret === undefined ? '' : '\nStore the secret now: it is shown only once.');
+  ]);
+
+/** The note that goes with a secret shown once (to standard error, beside the result). */
+export const SECRET_SHOWN_ONCE = 'Store the secret now: it is shown only once.';
 
 /** The last attempt in a few words: `200 in 42 ms`, `503 throttled`, `timeout`. */
 export const lastAttempt = (delivery: Delivery): string => {

@@ -4,17 +4,17 @@
  */
 type Fields = Record<string, unknown>;
 
-const time = (fields: Fields): string => {
-  const stamp = typeof fields.timestamp === 'string' ? new Date(fields.timestamp) : new Date();
-  return stamp.toISOString().slice(11, 19);
-};
+const clock = (at: Date): string => at.toISOString().slice(11, 19);
+
+const time = (fields: Fields): string => clock(typeof fields.timestamp === 'string' ? new Date(fields.timestamp) : new Date());
 
 const deliveryLine = (f: Fields): string => {
   const target = `${f.eventId} -> ${f.subscriptionId}`;
   const attempt = f.attempt === undefined ? '' : ` (attempt ${f.attempt})`;
   const status = f.statusCode === undefined ? '' : ` HTTP ${f.statusCode}`;
   const took = f.durationMs === undefined ? '' : ` in ${f.durationMs} ms`;
-  const why = f.reason === undefined ? '' : ` ${f.reason}`;
+  // The transport error's own words (`tls: wrong version number`), not only its kind.
+  const why = f.reason === undefined ? '' : f.error === undefined ? ` ${f.reason}` : ` ${f.reason}: ${f.error}`;
   if (f.action === 'retry_later') {
     return f.attempt === undefined
       ? `deferred ${target}, due in ${f.retryInSeconds} s`
@@ -53,6 +53,38 @@ export const formatLogLine = (line: string, functionName: string): string | unde
     }
   }
 };
+
+/** What the local HTTP API answered to one request. */
+export interface ApiAnswer {
+  method: string;
+  /** The path alone: the query string is left out. */
+  path: string;
+  statusCode: number;
+  /** The response body as text. */
+  body: string;
+}
+
+/** The error's `code: message` of an API answer, or API Gateway's own `message`. */
+const errorOf = (body: string): string => {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown }; message?: unknown };
+    if (parsed?.error?.code !== undefined) return ` ${String(parsed.error.code)}: ${String(parsed.error.message ?? '')}`;
+    if (parsed?.message !== undefined) return ` ${String(parsed.message)}`;
+  } catch {
+    // not JSON: the status says it
+  }
+  return '';
+};
+
+/**
+ * One line for a request the API refused (4xx) or failed (5xx): method, path, status and the
+ * error it answered. Never a header (the API key travels in one) nor the request's body.
+ */
+export const refusedRequestLine = (answer: ApiAnswer, at: Date = new Date()): string =>
+  `${clock(at)} ${(answer.statusCode >= 500 ? 'failed' : 'rejected').padEnd(9)} ${answer.method} ${answer.path} ${answer.statusCode}${errorOf(answer.body)}`;
+
+/** A line of the runtime's own warnings, such as one about a subscription's URL. */
+export const warningLine = (subject: string, warning: string, at: Date = new Date()): string => `${clock(at)} ${'warning'.padEnd(9)} ${subject}: ${warning}`;
 
 /** Splits a stream of chunks into lines and hands each formatted line to `write`. */
 export const lineFormatter = (functionName: string, write: (line: string) => void) => {

@@ -13,8 +13,9 @@ import { FunctionHost } from './function-host';
 import { httpRoutesOf } from './http-routes';
 import { startHttpServer } from './http-server';
 import type { LocalConfig } from './local-config';
-import { lineFormatter } from './log-lines';
+import { lineFormatter, refusedRequestLine, warningLine, type ApiAnswer } from './log-lines';
 import { SqsEventSource } from './sqs-event-source';
+import { localHttpsWarning } from './subscription-warnings';
 import { readTemplate, type JsonObject } from './template';
 import { eventSourceMappings, functionEnvironment, functionsOf, localFunctionName } from './template-functions';
 import { createTemplateResources } from './template-resources';
@@ -146,6 +147,7 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
       routes,
       (functionLogicalId, event) => invoke(hosts.get(functionLogicalId)!, event),
       config.port,
+      (answer) => logAnswer(answer, log),
     );
     stops.push(() => closeServer(server));
     const apiUrl = `http://127.0.0.1:${port}`;
@@ -162,6 +164,13 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     await stop();
     throw error;
   }
+};
+
+/** What a person at the terminal needs to know of an API answer: a refusal, or a warning about a subscription's URL. */
+const logAnswer = (answer: ApiAnswer, log: (line: string) => void): void => {
+  if (answer.statusCode >= 400) log(refusedRequestLine(answer));
+  const warning = localHttpsWarning(answer);
+  if (warning !== undefined) log(warningLine(warning.subscriptionId, warning.warning));
 };
 
 /** The template's outputs whose values resolve to local resources (table names, queue URLs). */

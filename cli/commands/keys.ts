@@ -19,7 +19,7 @@ interface TableTarget {
 }
 
 /** `keys`: API keys live in a table the operator's AWS credentials reach, not behind the API. */
-export const registerKeys = (program: Command, { out, targets }: CliContext): void => {
+export const registerKeys = (program: Command, { out, err, targets }: CliContext): void => {
   const keys = program.command('keys').description('manage API keys');
   const tableOptions = (command: Command): Command =>
     withJson(withStack(command, 'the table').option('--table <name>', 'the API keys table, instead of reading it from the stack outputs'));
@@ -44,7 +44,7 @@ export const registerKeys = (program: Command, { out, targets }: CliContext): vo
     } else {
       out(`API key: ${created.key}`);
       out(`key id:  ${created.keyId}  tenant: ${created.tenantId}  scopes: ${created.scopes.join(',')}`);
-      out('Store it now: it is shown only once.');
+      err('Store it now: it is shown only once.');
     }
   });
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { allPages, subscriptionPath } from '../api-client';
 import { EXIT } from '../exit-codes';
-import { subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
+import { SECRET_SHOWN_ONCE, subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
 import { collectHeader, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
 
 interface SubscriptionFields {
@@ -36,13 +36,14 @@ const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescript
 export const registerSubscriptions = (program: Command, { out, err, targets }: CliContext): void => {
   const subscriptions = program.command('subscriptions').description("manage the API key's tenant's subscriptions");
 
-  /** Prints a subscription, with its secret when the answer carries one. */
+  /** Prints a subscription, with its secret when the answer carries one (and a note about it on standard error). */
   const show = (subscription: Subscription, options: ApiOptions): void => {
     if (options.json) {
       out(JSON.stringify(subscription));
       return;
     }
     out(subscriptionDetails(subscription));
+    if (subscription.secret !== undefined) err(SECRET_SHOWN_ONCE);
   };
 
   withApi(

@@ -69,6 +69,16 @@ const errorKind = (error: NodeJS.ErrnoException): TransportErrorKind => {
 };
 
 /**
+ * An error's message in the words a person needs: OpenSSL's reason alone (`wrong version number`)
+ * rather than `write EPROTO 80AC...:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../deps/openssl/...`. Other messages (certificate errors among them) are already readable.
+ */
+export const readableMessage = (message: string): string => {
+  const openSsl = /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+):/.exec(message);
+  return (openSsl === null ? message : openSsl[1]!).trim().slice(0, 300);
+};
+
+/**
  * At most `max` bytes of `bytes` as UTF-8 text, cut before a character rather than through it:
  * a cut character would decode to U+FFFD and push the snippet past its cap.
  */
@@ -179,7 +189,7 @@ export class NodeHttpSender implements WebhookSender {
         finish({
           kind: 'error',
           error: timedOut || error instanceof AttemptTimeoutError ? 'timeout' : errorKind(error),
-          message: error.message.slice(0, 300),
+          message: readableMessage(error.message),
           durationMs: elapsed(),
           requestSent,
         });

@@ -128,7 +128,16 @@ const logDecision = (message: DeliveryMessage, decision: Decision): void => {
     subscriptionId: message.subscriptionId,
     action: decision.action,
     ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
-    ...(decision.attempt ? { attempt: decision.attempt.attempt, statusCode: decision.attempt.statusCode, reason: decision.attempt.reason, durationMs: decision.attempt.durationMs } : {}),
+    ...(decision.attempt
+      ? {
+          attempt: decision.attempt.attempt,
+          statusCode: decision.attempt.statusCode,
+          reason: decision.attempt.reason,
+          // A transport failure's own words (`wrong version number`, `connect ECONNREFUSED ...`).
+          error: decision.attempt.error,
+          durationMs: decision.attempt.durationMs,
+        }
+      : {}),
   });
 };
 

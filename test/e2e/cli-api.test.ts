@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Receiver, ReceiverPool } from '../support/receiver';
-import { jsonOf, runCli, spawnCli, type RunningCli } from './cli-process';
+import { jsonOf, runCli, runCliProcess, spawnCli, type RunningCli } from './cli-process';
 import { startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
 
 /**
@@ -45,7 +45,8 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     expect(created).toMatchObject({ url: healthy.url, eventTypes: ['order.*'], headers: { 'x-team': 'billing' }, enabled: true });
     expect(created.secret).toMatch(/^whsec_/);
     expect(brokenText.stdout).toMatch(/^secret: +whsec_\S+$/m);
-    expect(brokenText.stdout).toContain('Store the secret now');
+    expect(brokenText.stdout).not.toContain('Store the secret now');
+    expect(brokenText.stderr).toBe('Store the secret now: it is shown only once.\n');
     healthyId = created.id;
     healthySecret = created.secret;
     brokenId = /^id: +(sub_\S+)$/m.exec(brokenText.stdout)![1]!;
@@ -143,6 +144,8 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     const badKey = await cli('subscriptions', 'list', '--api-key', 'wfk_not_a_key');
     const refused = await cli('subscriptions', 'create', '--url', 'ftp://example.com/x', '--event-types', '*');
     const badTime = await cli('recover', healthyId, '--since', 'yesterday');
+    const noKey = await runCliProcess(['subscriptions', 'list', '--api-url', runtime!.baseUrl]);
+    const notTaken = await cli('keys', 'generate', '--json');
 
     // Assess
     expect(usage.code).toBe(2);
@@ -155,5 +158,22 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(/^error: 422 \w+: .+\n$/);
     expect(badTime.code).toBe(2);
+    expect(noKey).toMatchObject({ code: 4, stdout: '', stderr: 'error: no API key: set WEBHOOK_FANOUT_API_KEY (or pass --api-key)\n' });
+    expect(notTaken.code).toBe(2);
+    expect(notTaken.stderr).toMatch(/^error: generate does not take --json\n/);
+  });
+
+  it('takes the global options before the command, between its words or after it', async () => {
+    // Act: --local (which runCli puts first) and these all before the command, as a user may write them
+    const before = await cli('--api-key', runtime!.apiKey, '--api-url', runtime!.baseUrl, '--json', 'events', 'send', '--type', 'note.added', '--data', '{}');
+    const between = await cli('subscriptions', '--api-key', 'wfk_not_a_key', 'list');
+    const after = await cli('subscriptions', 'list', '--json', '--api-key', 'wfk_not_a_key');
+
+    // Assess
+    expect(before.code, before.stderr).toBe(0);
+    expect(JSON.parse(before.stdout)).toMatchObject({ id: expect.stringMatching(/^evt_/), type: 'note.added' });
+    expect(between.code).toBe(4);
+    expect(between.stderr).toMatch(/^error: 401 unauthorized: /);
+    expect(after.code).toBe(4);
   });
 });

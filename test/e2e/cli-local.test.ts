@@ -36,6 +36,16 @@ describe('CLI: webhook-fanout --local against a running npm start', () => {
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${keyId}\n` });
   });
 
+  it('prints a created key on standard output and the note to store it on standard error', async () => {
+    // Act
+    const created = await cli('keys', 'create', '--tenant', 'noted');
+
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^API key: wfk_\S+\nkey id: +key_\S+ +tenant: noted +scopes: \S+\n$/);
+    expect(created.stderr).toBe('Store it now: it is shown only once.\n');
+  });
+
   it('lists the local dead-letter queue', async () => {
     // Act
     const listed = await cli('dlq', 'list', '--queue', 'delivery', '--json');

@@ -10,15 +10,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `webhook-fanout --local <args>` as a user would, against the runtime that wrote `stateFile`. */
-export const runCli = (stateFile: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-  run(process.execPath, ['cli/bin.mjs', '--local', ...args], {
+/** Runs `webhook-fanout <args>` as a user would, with no API key or URL in the environment unless `env` sets them. */
+export const runCliProcess = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  run(process.execPath, ['cli/bin.mjs', ...args], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, WEBHOOK_FANOUT_API_KEY: '', WEBHOOK_FANOUT_API_URL: '', LOCAL_STATE_FILE: stateFile, ...env },
+    env: { ...process.env, WEBHOOK_FANOUT_API_KEY: '', WEBHOOK_FANOUT_API_URL: '', ...env },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
+
+/** Runs `webhook-fanout --local <args>` as a user would, against the runtime that wrote `stateFile`. */
+export const runCli = (stateFile: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCliProcess(['--local', ...args], { LOCAL_STATE_FILE: stateFile, ...env });
 
 /** The JSON a `--json` command printed; fails with its stderr when it did not succeed. */
 export const jsonOf = <T = any>(result: CliResult): T => {

@@ -42,7 +42,7 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
 
   it('prints the two start lines: a working API key and the URL it listens on', () => {
     // Assess
-    expect(runtime.apiKey).toMatch(/^wfk_[0-9A-Z]{26}_[A-Za-z0-9_-]{49}$/);
+    expect(runtime.apiKey).toMatch(/^wfk_[0-9A-Z]{26}_[A-Za-z0-9_-]{54}$/);
     expect(runtime.baseUrl).toBe(`http://127.0.0.1:${runtime.process.port}`);
     expect(runtime.process.stdout.match(/^API key: /gm)).toHaveLength(1);
     expect(runtime.process.stdout.match(/^Listening on /gm)).toHaveLength(1);
@@ -155,5 +155,78 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
     expect(line).toContain('(attempt 1)');
     expect(line).not.toMatch(/^\s*\{/); // readable, not the functions' JSON log
     expect(target.requests).toHaveLength(1);
+  });
+
+  it('answers a body over API Gateway\'s 10 MB limit with its 413, not a reset connection', async () => {
+    // Prepare: 11 MB of JSON, sent by a real HTTP client that writes all of it
+    const body = JSON.stringify({ type: 'order.created', data: { blob: 'x'.repeat(11 * 1024 * 1024) } });
+
+    // Act
+    const response = await fetch(new URL('/v1/events', runtime.baseUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
+  });
+
+  it('logs each refused request on one line: method, path, status and error, never the key or the body', async () => {
+    // Prepare
+    const wrongKey = generateApiKey().key;
+    const secretData = 'body-text-that-must-not-be-logged';
+    const expectedLines = [
+      /^\d\d:\d\d:\d\d rejected {2}GET \/v1\/subscriptions\/sub_refused 401 unauthorized: \S.*$/,
+      /^\d\d:\d\d:\d\d rejected {2}POST \/v1\/events 415 unsupported_media_type: \S.*$/,
+      /^\d\d:\d\d:\d\d rejected {2}POST \/v1\/subscriptions 422 validation_failed: .*eventTypes.*$/,
+    ];
+
+    // Act
+    const unauthorized = await api('GET', '/v1/subscriptions/sub_refused?limit=5', { key: wrongKey });
+    const unsupported = await fetch(new URL('/v1/events', runtime.baseUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runtime.apiKey}`, 'content-type': 'text/plain' },
+      body: secretData,
+    });
+    const invalid = await api('POST', '/v1/subscriptions', { body: { url: 'http://127.0.0.1:1/hook', eventTypes: [], description: secretData } });
+    const logged = await waitFor(
+      () => {
+        const lines = runtime.process.stdout.split('\n');
+        const found = expectedLines.map((expected) => lines.filter((line) => expected.test(line)));
+        return found.every((matching) => matching.length > 0) ? found : undefined;
+      },
+      { description: () => `a rejected line for each request\n${runtime.process.stdout}` },
+    );
+
+    // Assess
+    expect([unauthorized.status, unsupported.status, invalid.status]).toEqual([401, 415, 422]);
+    expect(logged.map((matching) => matching.length)).toEqual([1, 1, 1]);
+    const printed = runtime.process.stdout.split('\n').filter((line) => !line.startsWith('API key: ')).join('\n');
+    for (const secret of [wrongKey, runtime.apiKey, secretData, 'limit=5']) expect(printed).not.toContain(secret);
+  });
+
+  it('warns when an https URL on this machine is subscribed, and prints the TLS error of each failed attempt', async () => {
+    // Prepare: a plain HTTP receiver, subscribed with https:// as a first-time user might
+    const plain = await receiver();
+    const httpsUrl = plain.url.replace(/^http:/, 'https:');
+
+    // Act
+    const subscription = await subscribe(httpsUrl, ['parcel.lost']);
+    const published = await api('POST', '/v1/events', { body: { type: 'parcel.lost', data: {} } });
+    expect(published.status, published.text).toBe(202);
+    const failed = await waitFor(
+      () => runtime.process.stdout.split('\n').find((line) => line.includes(`${published.body.id} -> ${subscription.id}`)),
+      { description: () => `the failed attempt's line\n${runtime.process.stdout}` },
+    );
+
+    // Assess
+    const warning = runtime.process.stdout.split('\n').find((line) => line.includes(`warning   ${subscription.id}: `));
+    expect(warning).toMatch(/^\d\d:\d\d:\d\d warning {3}sub_\S+: https:\/\/127\.0\.0\.1:\d+ is on this machine and https: .*http:\/\/127\.0\.0\.1:\d+\/hook$/);
+    expect(failed).toMatch(/^\d\d:\d\d:\d\d failed {4}\S+ -> \S+ tls: wrong version number in \d+ ms \(attempt 1\), retry in \d+ s$/);
+    expect(plain.requests).toHaveLength(0);
   });
 });

@@ -266,7 +266,7 @@ export interface WebhookFanoutProps {
   /**
    * CloudWatch namespace of the custom metrics (POWERTOOLS_METRICS_NAMESPACE). Two stacks in one
    * account and region need two namespaces, or their metrics and alarms mix.
-   * @default 'WebhookFanout'
+   * @default 'WebhookFanout' (`WebhookFanoutStack` passes its stack name)
    */
   readonly metricsNamespace?: string;
   /**
@@ -536,14 +536,20 @@ export class WebhookFanout extends Construct {
       this.deliveryErrorsAlarm,
       this.functionThrottlesAlarm,
     ];
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const alarm of this.alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+    if (props.alarmTopic) this.addAlarmTopic(props.alarmTopic);
     this.dashboard = this.createDashboard(config.deliveryLagAlarmSeconds, config.apiServerErrorRatePercent);
+  }
+
+  /**
+   * Has every alarm notify the topic when it fires and when it is OK again (what the `alarmTopic`
+   * prop does), for a topic made after the construct, e.g. one encrypted with its `key`.
+   */
+  public addAlarmTopic(topic: sns.ITopic): void {
+    const action = new SnsAction(topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
   }
 
   /** Events accepted by `POST /v1/events` (202 answers, idempotent repeats included); Sum. */

@@ -41,10 +41,18 @@ function lint(name: string, template: unknown): string[] {
     .map((match) => `${match.Level} ${match.Rule.Id} at ${match.Location.Path.join('/')}: ${match.Message}`);
 }
 
-const title = version === undefined ? 'cfn-lint NOT RUN: cfn-lint is not installed (pip install cfn-lint)' : version;
+const NOT_RUN = 'cfn-lint NOT RUN: cfn-lint is not installed (pip install cfn-lint)';
+if (version === undefined) console.warn(`${NOT_RUN}: the CloudFormation templates were not linted`);
+const title = version ?? NOT_RUN;
 
 describe(`Template: ${title}`, () => {
   it.runIf(version !== undefined)('finds no error or warning in the template of the app (bin/app.ts, default context)', () => {
     expect(lint('default', synthTemplate())).toEqual([]);
+  });
+
+  it.runIf(version !== undefined)('finds no error or warning with alarm e-mails on a topic of the stack', () => {
+    const context = { stackName: 'WebhookFanout-staging', alarmEmail: 'ops@example.com' };
+
+    expect(lint('alarm-emails', synthTemplate({ context }))).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
-import { type App, Stack } from 'aws-cdk-lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { describe, expect, it } from 'vitest';
 import type { WebhookFanout, WebhookFanoutProps } from '../../lib/webhook-fanout';
 import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
-import { actionsOf, createTestApp, logicalId, statementsOfRole } from './synth';
+import { actionsOf, createTestApp, importedVpc, logicalId, statementsOfRole, VPC_NETWORK_INTERFACE_ACTIONS } from './synth';
 
 /*
  * Every function's role, pinned: per resource, the exact actions the template allows. The lists are
@@ -20,15 +19,6 @@ const KEY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataK
 const OWN_LOG_GROUP = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const SEND = ['sqs:SendMessage'];
 const POLL = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
-const VPC_NETWORK_INTERFACES = [
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:CreateNetworkInterface',
-  'ec2:DeleteNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:UnassignPrivateIpAddresses',
-];
-
 /** The grants of the default props. */
 const DEFAULT_GRANTS: Record<FunctionName, Grants> = {
   ingest: {
@@ -167,16 +157,9 @@ describe('IAM: each function is allowed exactly the calls its code makes', () =>
   });
 
   it('adds only the network-interface actions to the delivery function in a VPC', () => {
-    const grants = synthGrants((app) => ({
-      vpc: ec2.Vpc.fromVpcAttributes(new Stack(app, 'Network'), 'Vpc', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-      }),
-      allowedPrivateNetworks: ['10.0.0.0/8'],
-    }));
+    const grants = synthGrants((app) => ({ vpc: importedVpc(app), allowedPrivateNetworks: ['10.0.0.0/8'] }));
 
-    expect(grants.delivery).toEqual({ ...DEFAULT_GRANTS.delivery, '*': VPC_NETWORK_INTERFACES });
+    expect(grants.delivery).toEqual({ ...DEFAULT_GRANTS.delivery, '*': VPC_NETWORK_INTERFACE_ACTIONS });
     expect(grants.ingest).toEqual(DEFAULT_GRANTS.ingest);
   });
 });

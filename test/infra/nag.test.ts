@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnResource, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { WebhookFanoutStack, type WebhookFanoutStackProps } from '../../lib/webhook-fanout-stack';
-import { actionsOf, createTestApp, logicalId, resource, resourcesOfType, type PolicyStatement } from './synth';
+import {
+  actionsOf,
+  createTestApp,
+  importedVpc,
+  logicalId,
+  resource,
+  resourcesOfType,
+  VPC_NETWORK_INTERFACE_ACTIONS,
+  type PolicyStatement,
+} from './synth';
 
 /*
  * cdk-nag 3 is a CDK policy-validation plugin, no longer an Aspect: findings are not annotations but
@@ -39,15 +47,6 @@ interface Nagged {
   readonly json: TemplateJson;
   /** Unacknowledged findings, one line each. */
   readonly findings: string[];
-}
-
-/** A VPC the way users bring one (Vpc.fromLookup): imported, so the template holds only this product. */
-function importedVpc(app: App): ec2.IVpc {
-  return ec2.Vpc.fromVpcAttributes(new Stack(app, 'Network'), 'Vpc', {
-    vpcId: 'vpc-0123456789abcdef0',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-  });
 }
 
 const variants = {
@@ -248,14 +247,7 @@ describe('Security: cdk-nag AwsSolutions checks', () => {
           : [
               {
                 owner: deliveryRole,
-                actions: [
-                  'ec2:AssignPrivateIpAddresses',
-                  'ec2:CreateNetworkInterface',
-                  'ec2:DeleteNetworkInterface',
-                  'ec2:DescribeNetworkInterfaces',
-                  'ec2:DescribeSubnets',
-                  'ec2:UnassignPrivateIpAddresses',
-                ],
+                actions: VPC_NETWORK_INTERFACE_ACTIONS,
               },
             ];
 

@@ -8,8 +8,10 @@ export const STACK_ID = 'WebhookFanout';
 /**
  * Adds the product's stack to an app, configured from the app's context (cdk.json or `-c key=value`):
  * `stackName`, `retrySchedule` (seconds, e.g. "5,300,1800"), `deliveryTimeoutSeconds`,
- * `removalPolicy` ("retain", the default, or "destroy" for throw-away stacks). `cdk synth` and the local
- * runtime both build the app through here, so they always describe the same stack.
+ * `removalPolicy` ("retain", the default, or "destroy" for throw-away stacks), `metricsNamespace`
+ * (default: the stack name), `alarmTopicArn` (an existing SNS topic) and `alarmEmail` (addresses,
+ * comma-separated, subscribed to that topic or to a new one). `cdk synth` and the local runtime
+ * both build the app through here, so they always describe the same stack.
  */
 export function addWebhookFanoutStack(app: App): WebhookFanoutStack {
   const context = contextReader(app);
@@ -17,6 +19,10 @@ export function addWebhookFanoutStack(app: App): WebhookFanoutStack {
     stackName: context.string('stackName') ?? STACK_ID,
     description: 'Serverless webhook fan-out: signed, retried, logged deliveries',
     fanout: fanoutPropsFromContext(context),
+    alarmNotifications: {
+      topicArn: context.string('alarmTopicArn'),
+      emails: context.list('alarmEmail'),
+    },
   });
 }
 
@@ -29,6 +35,13 @@ function contextReader(app: App) {
       const value: unknown = app.node.tryGetContext(key);
       if (value === undefined || value === null || value === '') return undefined;
       return Array.isArray(value) ? value.join(',') : String(value);
+    },
+    /** A comma-separated list (or a JSON array in cdk.json), without empty entries. */
+    list(key: string): string[] | undefined {
+      return this.string(key)
+        ?.split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     },
   };
 }
@@ -45,6 +58,8 @@ function fanoutPropsFromContext(context: ContextReader): WebhookFanoutProps {
         ? undefined
         : Duration.seconds(numberContext('deliveryTimeoutSeconds', deliveryTimeoutSeconds)),
     removalPolicy: removalPolicy === undefined ? undefined : removalPolicyContext(removalPolicy),
+    // Unset, WebhookFanoutStack takes the stack's name.
+    metricsNamespace: stringContext('metricsNamespace'),
   };
 }
 

@@ -1,26 +1,42 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { addAlarmNotifications, type AlarmNotifications } from './alarm-notifications';
 import { STACK_OUTPUTS, type StackOutputId } from './stack-outputs';
 import { WebhookFanout, type WebhookFanoutProps } from './webhook-fanout';
 
 export { STACK_OUTPUTS, type StackOutputId } from './stack-outputs';
+export type { AlarmNotifications } from './alarm-notifications';
 
 export interface WebhookFanoutStackProps extends StackProps {
   /**
    * Props of the stack's `WebhookFanout` construct.
-   * @default - the construct's defaults
+   * @default - the construct's defaults, but for `metricsNamespace`: the stack's name, so two stacks
+   * in one account and region never share metrics (the default stack, `WebhookFanout`, keeps the
+   * construct's default namespace of the same name)
    */
   readonly fanout?: WebhookFanoutProps;
+  /**
+   * Where the alarms are sent: an existing SNS topic, e-mail addresses, or both.
+   * @default - the alarms notify no one, unless `fanout.alarmTopic` is set
+   */
+  readonly alarmNotifications?: AlarmNotifications;
 }
 
 /** A stack holding one `WebhookFanout` and the outputs operators need. */
 export class WebhookFanoutStack extends Stack {
   public readonly fanout: WebhookFanout;
+  /** The topic the alarms notify, when `alarmNotifications` names one or e-mail addresses. */
+  public readonly alarmTopic?: ITopic;
 
   constructor(scope: Construct, id: string, props: WebhookFanoutStackProps = {}) {
     super(scope, id, props);
-    const fanout = new WebhookFanout(this, 'WebhookFanout', props.fanout);
+    const fanout = new WebhookFanout(this, 'WebhookFanout', {
+      ...props.fanout,
+      metricsNamespace: props.fanout?.metricsNamespace ?? (Token.isUnresolved(this.stackName) ? undefined : this.stackName),
+    });
     this.fanout = fanout;
+    this.alarmTopic = addAlarmNotifications(this, fanout, props.alarmNotifications ?? {});
 
     const outputs: Record<StackOutputId, { value: string; description: string }> = {
       [STACK_OUTPUTS.apiUrl]: {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,7 +11,6 @@ import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -29,6 +28,7 @@ import {
 } from '../lambdas/core/env-names';
 import type { FailureReason } from '../lambdas/core/outcome';
 import { SUBSCRIPTION_LIMITS, type SubscriptionLimitName } from '../lambdas/core/subscription-limits';
+import { consumeQueue, grantSend, grantTable } from './function-grants';
 
 /**
  * How every function is bundled (npm run bench builds the same assets from these to measure them).
@@ -292,7 +292,7 @@ export interface WebhookFanoutProps {
   /**
    * CloudWatch namespace of the custom metrics (POWERTOOLS_METRICS_NAMESPACE). Two stacks in one
    * account and region need two namespaces, or their metrics and alarms mix.
-   * @default 'WebhookFanout'
+   * @default 'WebhookFanout' (`WebhookFanoutStack` passes its stack name)
    */
   readonly metricsNamespace?: string;
   /**
@@ -504,8 +504,8 @@ export class WebhookFanout extends Construct {
       vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
     });
 
-    this.wireIngest();
-    this.wireApi();
+    this.wireIngest(config.inlineFanoutLimit > 0);
+    this.wireApi(config.tenantRateLimitPerSecond !== undefined);
     this.wireFanout(config.fanoutMaxConcurrency);
     this.wireDelivery(config.deliveryBatchSize, config.deliveryMaxConcurrency);
     for (const fn of [this.ingestFunction, this.apiFunction, this.fanoutFunction, this.deliveryFunction]) {
@@ -562,14 +562,20 @@ export class WebhookFanout extends Construct {
       this.deliveryErrorsAlarm,
       this.functionThrottlesAlarm,
     ];
-    if (props.alarmTopic) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const alarm of this.alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+    if (props.alarmTopic) this.addAlarmTopic(props.alarmTopic);
     this.dashboard = this.createDashboard(config.deliveryLagAlarmSeconds, config.apiServerErrorRatePercent);
+  }
+
+  /**
+   * Has every alarm notify the topic when it fires and when it is OK again (what the `alarmTopic`
+   * prop does), for a topic made after the construct, e.g. one encrypted with its `key`.
+   */
+  public addAlarmTopic(topic: sns.ITopic): void {
+    const action = new SnsAction(topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
   }
 
   /** Events accepted by `POST /v1/events` (202 answers, idempotent repeats included); Sum. */
@@ -890,6 +896,7 @@ export class WebhookFanout extends Construct {
       bundling: FUNCTION_BUNDLING,
     });
     const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
+    dependOnRolePoliciesOnly(cfnFunction, role);
     // The local runtime runs the handler source named here, so the template stays its one source of truth.
     cfnFunction.addMetadata(HANDLER_SOURCE_METADATA, entry.split(path.sep).join('/'));
     acknowledge(
@@ -926,31 +933,43 @@ export class WebhookFanout extends Construct {
     return role;
   }
 
-  private wireIngest(): void {
+  /**
+   * Ingest stores events and their idempotency claims (GetItem, PutItem, UpdateItem; the tenant rate
+   * limit's counters are UpdateItems there too) and reads API keys by id. Only with inline fan-out does
+   * it read subscriptions (Query) and send to the delivery queue.
+   */
+  private wireIngest(inlineFanout: boolean): void {
     const fn = this.ingestFunction;
-    this.eventsTable.grantReadWriteData(fn);
-    this.subscriptionsTable.grantReadData(fn);
-    this.apiKeysTable.grantReadData(fn);
-    this.fanoutQueue.grantSendMessages(fn);
-    // Small fan-outs go straight to the delivery queue.
-    this.deliveryQueue.grantSendMessages(fn);
+    grantTable(fn, this.eventsTable, this.key, ['GetItem', 'PutItem', 'UpdateItem']);
+    grantTable(fn, this.apiKeysTable, this.key, ['GetItem']);
+    grantSend(fn, this.fanoutQueue, this.key);
     this.addEnvironment(fn, {
       [ENV.eventsTable]: this.eventsTable.tableName,
-      [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
       [ENV.apiKeysTable]: this.apiKeysTable.tableName,
       [ENV.fanoutQueueUrl]: this.fanoutQueue.queueUrl,
+    });
+    if (!inlineFanout) return;
+    // Small fan-outs go straight to the delivery queue.
+    grantTable(fn, this.subscriptionsTable, this.key, ['Query']);
+    grantSend(fn, this.deliveryQueue, this.key);
+    this.addEnvironment(fn, {
+      [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
       [ENV.deliveryQueueUrl]: this.deliveryQueue.queueUrl,
     });
   }
 
-  private wireApi(): void {
+  /**
+   * The api function manages subscriptions, reads events, the delivery log (Query, BatchGetItem) and
+   * API keys by id, and writes the events table only for the tenant rate limit's counters.
+   */
+  private wireApi(tenantRateLimit: boolean): void {
     const fn = this.apiFunction;
-    this.eventsTable.grantReadWriteData(fn);
-    this.subscriptionsTable.grantReadWriteData(fn);
-    this.deliveriesTable.grantReadWriteData(fn);
-    this.apiKeysTable.grantReadData(fn);
+    grantTable(fn, this.eventsTable, this.key, tenantRateLimit ? ['GetItem', 'UpdateItem'] : ['GetItem']);
+    grantTable(fn, this.subscriptionsTable, this.key, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    grantTable(fn, this.deliveriesTable, this.key, ['Query', 'BatchGetItem']);
+    grantTable(fn, this.apiKeysTable, this.key, ['GetItem']);
     // Replay and recover go through fan-out.
-    this.fanoutQueue.grantSendMessages(fn);
+    grantSend(fn, this.fanoutQueue, this.key);
     this.addEnvironment(fn, {
       [ENV.eventsTable]: this.eventsTable.tableName,
       [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
@@ -960,19 +979,17 @@ export class WebhookFanout extends Construct {
     });
   }
 
+  /** Fan-out only reads: a subscription or a page of them, the event, and (recoveries) a subscription's delivery records. */
   private wireFanout(maxConcurrency: number): void {
     const fn = this.fanoutFunction;
-    this.subscriptionsTable.grantReadData(fn);
-    this.eventsTable.grantReadData(fn);
-    // Recoveries page through a subscription's delivery records.
-    this.deliveriesTable.grantReadData(fn);
+    grantTable(fn, this.subscriptionsTable, this.key, ['GetItem', 'Query']);
+    grantTable(fn, this.eventsTable, this.key, ['GetItem']);
+    grantTable(fn, this.deliveriesTable, this.key, ['Query', 'BatchGetItem']);
     // Large subscriber sets are paged: the function enqueues a continuation of itself.
-    this.fanoutQueue.grantSendMessages(fn);
-    this.deliveryQueue.grantSendMessages(fn);
-    this.fanoutDeadLetterQueue.grantSendMessages(fn);
-    fn.addEventSource(
-      new SqsEventSource(this.fanoutQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency }),
-    );
+    grantSend(fn, this.fanoutQueue, this.key);
+    grantSend(fn, this.deliveryQueue, this.key);
+    grantSend(fn, this.fanoutDeadLetterQueue, this.key);
+    consumeQueue(fn, this.fanoutQueue, this.key, { batchSize: 10, maxConcurrency });
     this.addEnvironment(fn, {
       [ENV.eventsTable]: this.eventsTable.tableName,
       [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
@@ -983,28 +1000,31 @@ export class WebhookFanout extends Construct {
     });
   }
 
+  /**
+   * Delivery records attempts, group logs, slow-attempt slots and subscription rate counters in the
+   * delivery log (GetItem, PutItem, UpdateItem), updates subscriptions (health, circuit, disable) and
+   * publishes operational events as ingest does.
+   */
   private wireDelivery(batchSize: number, maxConcurrency: number): void {
     const fn = this.deliveryFunction;
-    this.deliveriesTable.grantReadWriteData(fn);
+    grantTable(fn, this.deliveriesTable, this.key, ['GetItem', 'PutItem', 'UpdateItem']);
     // A 410 Gone, or failing for too long, disables the subscription.
-    this.subscriptionsTable.grantReadWriteData(fn);
+    grantTable(fn, this.subscriptionsTable, this.key, ['GetItem', 'UpdateItem']);
     // Operational events (webhook.delivery.exhausted, webhook.subscription.disabled) are published
     // like any other: stored, then handed to fan-out.
-    this.eventsTable.grantReadWriteData(fn);
-    this.fanoutQueue.grantSendMessages(fn);
-    this.deliveryDeadLetterQueue.grantSendMessages(fn);
+    grantTable(fn, this.eventsTable, this.key, ['GetItem', 'PutItem', 'UpdateItem']);
+    grantSend(fn, this.fanoutQueue, this.key);
+    grantSend(fn, this.deliveryDeadLetterQueue, this.key);
     // A delivery of a group message that needs another attempt leaves the group as a message of its own.
-    this.deliveryQueue.grantSendMessages(fn);
-    // The event source grants consume rights, ChangeMessageVisibility (the retry mechanism) included.
-    fn.addEventSource(
-      new SqsEventSource(this.deliveryQueue, {
-        batchSize,
-        // Lambda requires a batching window for batches above 10.
-        maxBatchingWindow: batchSize > SQS_BATCH_SIZE_WITHOUT_WINDOW ? Duration.seconds(1) : undefined,
-        reportBatchItemFailures: true,
-        maxConcurrency,
-      }),
-    );
+    grantSend(fn, this.deliveryQueue, this.key);
+    consumeQueue(fn, this.deliveryQueue, this.key, {
+      batchSize,
+      // Lambda requires a batching window for batches above 10.
+      maxBatchingWindow: batchSize > SQS_BATCH_SIZE_WITHOUT_WINDOW ? Duration.seconds(1) : undefined,
+      maxConcurrency,
+      // Retries wait through the visibility timeout; an invocation held up also takes messages itself.
+      extraActions: ['sqs:ChangeMessageVisibility'],
+    });
     this.addEnvironment(fn, {
       [ENV.eventsTable]: this.eventsTable.tableName,
       [ENV.subscriptionsTable]: this.subscriptionsTable.tableName,
@@ -1230,6 +1250,31 @@ export class WebhookFanout extends Construct {
   }
 }
 
+/**
+ * Lambda's L2 makes a function depend on its whole role, the role's policies and the role itself. The
+ * function's `Role` (a GetAtt of the role's ARN) already orders it after the role, so that DependsOn
+ * entry is redundant (cfn-lint W3005); every other dependency, the policies first, is kept. Resolved
+ * at synthesis, after CDK has turned construct dependencies into resource ones.
+ */
+function dependOnRolePoliciesOnly(fn: lambda.CfnFunction, role: iam.Role): void {
+  const roleResource = role.node.defaultChild;
+  fn.addOverride(
+    'DependsOn',
+    Lazy.list(
+      {
+        produce: () =>
+          fn
+            .obtainDependencies()
+            .filter((target): target is CfnResource => CfnResource.isCfnResource(target) && target !== roleResource)
+            .filter((target) => Stack.of(target) === Stack.of(fn))
+            .sort((a, b) => a.node.path.localeCompare(b.node.path))
+            .map((target) => target.logicalId),
+      },
+      { omitEmpty: true },
+    ),
+  );
+}
+
 /** Records, on the one template resource it concerns, that a cdk-nag finding is deliberate, and why. */
 function acknowledge(resource: CfnResource, id: string, reason: string): void {
   Validations.of(resource).acknowledge({ id, reason });
@@ -1284,6 +1329,8 @@ interface ResolvedConfig {
   readonly memorySize: number;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  readonly tenantRateLimitPerSecond: number | undefined;
+  readonly inlineFanoutLimit: number;
   readonly metricsNamespace: string;
   readonly logLevel: WebhookFanoutLogLevel;
   readonly systemLogLevel: WebhookFanoutSystemLogLevel;
@@ -1378,6 +1425,8 @@ function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     memorySize,
     apiRateLimit,
     apiBurstLimit,
+    tenantRateLimitPerSecond: tenantRateLimit,
+    inlineFanoutLimit,
     ...observability,
     environment: {
       [ENV.retrySchedule]: retrySeconds.join(','),

@@ -409,6 +409,7 @@ export interface OpenApiOperation extends Json {
 export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string } & Json;
+  servers: Json[];
   tags: Json[];
   paths: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'delete', OpenApiOperation>>>;
   components: {
@@ -579,6 +580,26 @@ const idParameter = (prefix: 'sub' | 'evt', example: string, what: string): Json
   example,
 });
 
+/**
+ * Where the API runs: each deployment has its own base URL (the stack's `ApiUrl` output, an HTTP API
+ * default endpoint unless a custom domain is mapped), and `npm start` serves it locally.
+ */
+const SERVERS: Json[] = [
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+    description: 'A deployed stack: the ApiUrl output of `cdk deploy`, or a custom domain mapped to the API.',
+    variables: {
+      apiId: { default: 'a1b2c3d4e5', description: 'The id of the stack\'s HTTP API.' },
+      region: { default: 'us-east-1', description: 'The AWS Region of the stack.' },
+    },
+  },
+  {
+    url: 'http://127.0.0.1:{port}',
+    description: 'The local runtime (`npm start`).',
+    variables: { port: { default: '3000', description: 'The PORT it was started with.' } },
+  },
+];
+
 const build = (): OpenApiDocument => {
   const paths: OpenApiDocument['paths'] = {};
   for (const spec of OPERATIONS) {
@@ -586,6 +607,8 @@ const build = (): OpenApiDocument => {
     item[spec.method.toLowerCase() as Lowercase<HttpMethod>] = operationObject(spec);
   }
   const schemas = { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') };
+  // Only the error examples an operation points at: a 405 belongs to no operation (it answers a method a path lacks).
+  const exampleRefs = new Set([...JSON.stringify(paths).matchAll(/#\/components\/examples\/(\w+)/g)].map((match) => match[1]));
   const { description: idempotencyKeyDescription, ...idempotencyKeySchemaJson } = convert(idempotencyKeySchema, 'input');
   return {
     openapi: '3.1.0',
@@ -600,6 +623,7 @@ const build = (): OpenApiDocument => {
         'Responses may gain fields: ignore the ones you do not know.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers: SERVERS,
     tags: [
       { name: 'Events', description: 'Publish events, follow and replay their deliveries.' },
       { name: 'Subscriptions', description: 'Where events go, and what happened to them there.' },
@@ -630,13 +654,14 @@ const build = (): OpenApiDocument => {
         },
       },
       examples: Object.fromEntries(
-        Object.entries(ERRORS).map(([code, { status, when, message }]) => [
-          code,
-          { summary: `${status}: ${when}`, value: errorExample(code as ErrorCode, message) },
-        ]),
+        Object.entries(ERRORS)
+          .filter(([code]) => exampleRefs.has(code))
+          .map(([code, { status, when, message }]) => [
+            code,
+            { summary: `${status}: ${when}`, value: errorExample(code as ErrorCode, message) },
+          ]),
       ),
       responses: {
-        MethodNotAllowed: errorResponse([errorUse('method_not_allowed')]),
         TooManyRequests: {
           description: "Above the stage throttle, API Gateway answers itself, with its own body (not the error shape). Retry after a short wait.",
           content: {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { WebhookFanout, type WebhookFanoutProps } from '../../lib/webhook-fanout';
@@ -104,3 +105,22 @@ export function allowedActionsOn(template: Template, roleId: string, targetId: s
     .filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes(`"${targetId}"`))
     .flatMap(actionsOf);
 }
+
+/** A VPC the way users bring one (Vpc.fromLookup): imported, so the template holds only this product. */
+export function importedVpc(app: App): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(new Stack(app, 'Network'), 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+  });
+}
+
+/** The actions, on Resource "*", of the delivery function's role in a VPC (its network interfaces), sorted. */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:UnassignPrivateIpAddresses',
+];

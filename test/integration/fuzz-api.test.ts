@@ -184,7 +184,7 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
         throw new Error(`${what}: the answer (${result.statusCode}) is not JSON: ${result.body.slice(0, 200)}`);
       }
     }
-    return { status: result.statusCode, headers: result.headers ?? {}, body };
+    return { status: result.statusCode, headers: result.headers ?? {}, body, text: result.body ?? '' };
   };
 
   /** Answers seen per property (status and error code), to check the runs reach past the first refusal. */

@@ -29,7 +29,7 @@ const jsonDepth = (value: unknown): number => {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** A UTF-16 surrogate without its pair: text no UTF-8 bytes decode to. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const notUtf8 = () => new HttpError(400, 'invalid_utf8', 'the request body is not valid UTF-8');
+const notUtf8 = () => new HttpError(400, 'invalid_encoding', 'the request body is not valid UTF-8');
 
 /** The body's bytes as text; bytes that are not UTF-8 are refused rather than replaced with U+FFFD. */
 const bodyText = (event: APIGatewayProxyEventV2, maxBytes: number): string => {

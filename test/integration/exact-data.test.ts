@@ -192,7 +192,7 @@ describe('Event data as published, through ingest, the queues and delivery to a 
       ['a truncated two-byte sequence', [0xc3]],
       ['an overlong slash', [0xc0, 0xaf]],
       ['an encoded surrogate', [0xed, 0xa0, 0x80]],
-    ])('answers 400 invalid_utf8 for data holding %s, never delivering U+FFFD', async (_label, bytes) => {
+    ])('answers 400 invalid_encoding for data holding %s, never delivering U+FFFD', async (_label, bytes) => {
       // Prepare
       const { key, receiver } = await tenant('utf8');
       const body = Buffer.concat([Buffer.from('{"type":"exact.bytes","data":{"name":"caf'), Buffer.from(bytes), Buffer.from('"}}')]);
@@ -203,7 +203,7 @@ describe('Event data as published, through ingest, the queues and delivery to a 
 
       // Assess
       expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe('invalid_utf8');
+      expect(response.body.error.code).toBe('invalid_encoding');
       expect(receiver.requests).toHaveLength(0);
     });
 

@@ -182,7 +182,7 @@ describe('Function: readJsonBody', () => {
     ['an overlong encoding', [0xc0, 0xaf]],
     ['an encoded surrogate', [0xed, 0xa0, 0x80]],
     ['a byte that never occurs', [0xff]],
-  ])('answers 400 invalid_utf8 for a body holding %s, rather than reading U+FFFD', (_label, bytes) => {
+  ])('answers 400 invalid_encoding for a body holding %s, rather than reading U+FFFD', (_label, bytes) => {
     // Prepare: API Gateway hands such bytes over base64-encoded
     const body = Buffer.concat([Buffer.from('{"type":"a","data":"'), Buffer.from(bytes), Buffer.from('"}')]);
     const event = apiEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: body.toString('base64'), isBase64Encoded: true });
@@ -192,15 +192,15 @@ describe('Function: readJsonBody', () => {
 
     // Assess
     expect(error.statusCode).toBe(400);
-    expect(error.code).toBe('invalid_utf8');
+    expect(error.code).toBe('invalid_encoding');
   });
 
-  it('answers 400 invalid_utf8 for a text body holding a lone surrogate, which no UTF-8 decodes to', () => {
+  it('answers 400 invalid_encoding for a text body holding a lone surrogate, which no UTF-8 decodes to', () => {
     // Act
     const error = httpErrorOf(() => readJsonBody(jsonEvent('{"type":"a","data":"\ud800"}'), anything, LIMIT));
 
     // Assess
-    expect(error.code).toBe('invalid_utf8');
+    expect(error.code).toBe('invalid_encoding');
   });
 
   it('keeps a byte order mark and the escapes of a valid body: the text is not altered', () => {

@@ -34,13 +34,13 @@ const subscriptionsFor = (url: string): Subscription[] =>
     a.id < b.id ? -1 : 1,
   );
 
-/** Event data sized so that the body every subscriber receives is exactly `BODY_BYTES`. */
-const dataForBody = (createdAt: string): unknown => {
-  const envelope = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, {}).length - 2;
-  const data = eventData(BODY_BYTES - envelope);
-  const body = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, data);
+/** Event data (JSON text) sized so that the body every subscriber receives is exactly `BODY_BYTES`. */
+const dataForBody = (createdAt: string): string => {
+  const envelope = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, '{}').length - 2;
+  const dataJson = JSON.stringify(eventData(BODY_BYTES - envelope));
+  const body = webhookBody({ eventType: BENCH_EVENT_TYPE, createdAt }, dataJson);
   if (Buffer.byteLength(body) !== BODY_BYTES) throw new Error(`the webhook body is ${Buffer.byteLength(body)} bytes, not ${BODY_BYTES}`);
-  return data;
+  return dataJson;
 };
 
 /** A first receive of a first run, as fan-out sends it and Lambda's SQS event source hands it over. */
@@ -70,10 +70,10 @@ type BatchShape = 'one group' | 'groups of one';
  */
 const deliveryBatches = (subscriptions: readonly Subscription[], count: number, shape: BatchShape): Array<[SQSEvent, Context]> => {
   const createdAt = new Date().toISOString();
-  const data = dataForBody(createdAt);
+  const dataJson = dataForBody(createdAt);
   const groupOf = (members: readonly Subscription[]): DeliveryGroupMessage => {
     const eventId = newId('evt');
-    return deliveryGroupMessage({ tenantId: TENANT, eventId, eventType: BENCH_EVENT_TYPE, createdAt, run: eventId }, { data, hasData: true }, members);
+    return deliveryGroupMessage({ tenantId: TENANT, eventId, eventType: BENCH_EVENT_TYPE, createdAt, run: eventId }, { dataJson, hasData: true }, members);
   };
   const batches: Array<[SQSEvent, Context]> = [];
   for (let sent = 0; sent < count; sent += CONCURRENCY) {

@@ -93,12 +93,12 @@ class CountingPorts implements EventStore, FanoutPublisher {
 const measureAcceptEvent = (withKey: boolean): Promise<IngestMeasurement> => {
   const ports = new CountingPorts();
   const deps: AcceptEventDeps = { events: ports, fanout: ports, now: Date.now, eventRetentionDays: 30 };
-  const data = eventData();
+  const dataJson = JSON.stringify(eventData());
   return measure(
     INGEST_EVENTS,
     async (index) => {
       await acceptEvent(
-        { tenantId: TENANT, request: { type: BENCH_EVENT_TYPE, data }, ...(withKey ? { headerIdempotencyKey: `key-${index}` } : {}) },
+        { tenantId: TENANT, request: { type: BENCH_EVENT_TYPE, dataJson }, ...(withKey ? { headerIdempotencyKey: `key-${index}` } : {}) },
         deps,
       );
     },

@@ -13,9 +13,21 @@ export interface HttpRequestShape {
 const isTextual = (contentType: string | undefined): boolean =>
   contentType === undefined || /^(text\/|application\/([\w.+-]+\+)?(json|xml|x-www-form-urlencoded))/i.test(contentType);
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The body as text, or undefined when its bytes are not UTF-8 (decoding would replace them with U+FFFD). */
+const utf8Text = (body: Buffer): string | undefined => {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * The API Gateway HTTP API (payload format 2.0) event for a request: headers lower-cased and
- * comma-joined, repeated query parameters comma-joined, binary bodies base64-encoded.
+ * comma-joined, repeated query parameters comma-joined, binary bodies base64-encoded. A textual
+ * body that is not UTF-8 is passed base64-encoded too, its bytes as sent, so the function can
+ * refuse it instead of reading replacement characters.
  */
 export const apiGatewayEvent = (request: HttpRequestShape, routeKey = '$default'): APIGatewayProxyEventV2 => {
   const url = new URL(request.url, 'http://localhost');
@@ -25,8 +37,8 @@ export const apiGatewayEvent = (request: HttpRequestShape, routeKey = '$default'
   }
   const queryStringParameters: Record<string, string> = {};
   for (const key of new Set(url.searchParams.keys())) queryStringParameters[key] = url.searchParams.getAll(key).join(',');
-  const textual = isTextual(headers['content-type']);
   const body = request.body === undefined || request.body.length === 0 ? undefined : request.body;
+  const text = body !== undefined && isTextual(headers['content-type']) ? utf8Text(body) : undefined;
   const now = new Date();
   return {
     version: '2.0',
@@ -55,8 +67,8 @@ export const apiGatewayEvent = (request: HttpRequestShape, routeKey = '$default'
     },
     ...(body === undefined
       ? { isBase64Encoded: false }
-      : textual
-        ? { body: body.toString('utf8'), isBase64Encoded: false }
+      : text !== undefined
+        ? { body: text, isBase64Encoded: false }
         : { body: body.toString('base64'), isBase64Encoded: true }),
   };
 };

@@ -7,9 +7,9 @@ import type { DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } fr
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
-import { json } from '../http/responses';
+import { json, jsonText } from '../http/responses';
 import type { Route, RouteRequest } from '../http/router';
-import { deliveryView, eventView } from './views';
+import { deliveryView, eventJson } from './views';
 
 export interface EventRouteDeps {
   events: EventStore;
@@ -49,7 +49,7 @@ export const eventRoutes = (deps: EventRouteDeps): Route[] => {
       scanned += page.items.length;
       cursor = page.cursor;
     } while (cursor !== undefined && scanned < SUMMARY_SUBSCRIPTION_LIMIT);
-    return json(200, { ...eventView(event), deliveries: { ...counts, complete: cursor === undefined } });
+    return jsonText(200, eventJson(event, { deliveries: { ...counts, complete: cursor === undefined } }));
   };
 
   const deliveries = async ({ event: request, context, params }: RouteRequest) => {
@@ -82,7 +82,7 @@ export const eventRoutes = (deps: EventRouteDeps): Route[] => {
       eventType: event.type,
       createdAt: event.createdAt,
       run,
-      ...inlineData(event.data),
+      ...inlineData(event.dataJson),
       ...(body.subscriptionId === undefined ? {} : { subscriptionId: body.subscriptionId }),
     });
     return json(202, { eventId: event.id, replayId: run, ...(body.subscriptionId ? { subscriptionId: body.subscriptionId } : {}) });

@@ -44,9 +44,12 @@ export const deliveryView = (record: DeliveryRecord) => ({
   updatedAt: record.updatedAt,
 });
 
-export const eventView = (event: StoredEvent) => ({
-  id: event.id,
-  type: event.type,
-  createdAt: event.createdAt,
-  data: event.data,
-});
+/**
+ * The event as JSON text, `extra` members after it: `data` is the text as published, set between
+ * the other members as it is, never parsed and written again.
+ */
+export const eventJson = (event: StoredEvent, extra: Record<string, unknown>): string => {
+  const head = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt });
+  const tail = JSON.stringify(extra).slice(1, -1);
+  return `${head.slice(0, -1)},"data":${event.dataJson}${tail === '' ? '' : `,${tail}`}}`;
+};

@@ -13,8 +13,12 @@ const eventKey = (tenantId: string, eventId: string) => `${tenantId}#${eventId}`
 const idempotencyKey = (tenantId: string, key: string) =>
   `${tenantId}#idem#${createHash('sha256').update(key).digest('base64url')}`;
 
-interface EventItem extends Omit<StoredEvent, 'data'> {
-  /** JSON text: DynamoDB maps limit nesting to 32 levels and numbers to 38 digits; JSON has neither limit. */
+interface EventItem extends Omit<StoredEvent, 'dataJson'> {
+  /**
+   * The data's JSON text as published (DynamoDB maps limit nesting to 32 levels and numbers to 38
+   * digits; JSON has neither limit). Items written before data was kept as text hold the
+   * JSON.stringify of the parsed value here: JSON text too, read the same way.
+   */
   dataJson?: string;
   /** The same JSON text, deflated, where that makes the item smaller. */
   dataDeflated?: Uint8Array;
@@ -27,16 +31,15 @@ interface EventItem extends Omit<StoredEvent, 'data'> {
  */
 const DEFLATE_FROM_BYTES = 512;
 
-const encodeEventData = (data: unknown): Pick<EventItem, 'dataJson' | 'dataDeflated'> => {
-  const json = JSON.stringify(data);
+const encodeEventData = (json: string): Pick<EventItem, 'dataJson' | 'dataDeflated'> => {
   const bytes = Buffer.byteLength(json);
   if (bytes < DEFLATE_FROM_BYTES) return { dataJson: json };
   const deflated = deflateRawSync(json);
   return deflated.length <= bytes * 0.9 ? { dataDeflated: deflated } : { dataJson: json };
 };
 
-const decodeEventData = ({ dataJson, dataDeflated }: Pick<EventItem, 'dataJson' | 'dataDeflated'>): unknown =>
-  JSON.parse(dataDeflated === undefined ? (dataJson ?? 'null') : inflateRawSync(dataDeflated).toString('utf8'));
+const decodeEventData = ({ dataJson, dataDeflated }: Pick<EventItem, 'dataJson' | 'dataDeflated'>): string =>
+  dataDeflated === undefined ? (dataJson ?? 'null') : inflateRawSync(dataDeflated).toString('utf8');
 
 /** Events and idempotency claims share one table, told apart by their partition keys. */
 export class DynamoEventStore implements EventStore {
@@ -47,8 +50,8 @@ export class DynamoEventStore implements EventStore {
   ) {}
 
   async putEvent(event: StoredEvent): Promise<void> {
-    const { data, ...rest } = event;
-    const item: EventItem & { [PK]: string } = { [PK]: eventKey(event.tenantId, event.id), ...rest, ...encodeEventData(data) };
+    const { dataJson, ...rest } = event;
+    const item: EventItem & { [PK]: string } = { [PK]: eventKey(event.tenantId, event.id), ...rest, ...encodeEventData(dataJson) };
     try {
       await this.client.send(
         new PutItemCommand({
@@ -72,7 +75,7 @@ export class DynamoEventStore implements EventStore {
     // TTL deletion lags by up to days (and never happens in emulators): expiry is checked here.
     if (rest.expiresAt <= Math.floor(this.now() / 1000)) return undefined;
     const { [PK]: _key, ...event } = rest;
-    return { ...event, data: decodeEventData({ dataJson, dataDeflated }) };
+    return { ...event, dataJson: decodeEventData({ dataJson, dataDeflated }) };
   }
 
   async claimIdempotencyKey(record: IdempotencyRecord, nowSeconds: number): Promise<ClaimResult> {

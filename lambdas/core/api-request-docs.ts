@@ -45,12 +45,16 @@ describe(idempotencyKeySchema, {
     'Unique per tenant for 24 h: a repeat returns the original answer and delivers nothing again; the same key with a different body is a 409.',
   examples: ['order-1042-created'],
 });
-describe(publishEventRequestSchema.shape.data, { description: 'Any JSON value (null included): the payload every subscriber receives.' });
+describe(publishEventRequestSchema.shape.data, {
+  description:
+    'Any JSON value (null included): the payload every subscriber receives, as the exact JSON text sent here (numbers, escapes and whitespace kept). No object in it may repeat a key.',
+});
 describe(publishEventRequestSchema.shape.idempotencyKey, {
   description: 'The same as the Idempotency-Key header, for clients that cannot set headers; send one of the two.',
 });
 describe(publishEventRequestSchema, {
-  description: 'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." are reserved.',
+  description:
+    'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." (in any letter case) are reserved.',
   examples: [{ type: 'order.created', data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
 });
 

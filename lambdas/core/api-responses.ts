@@ -234,7 +234,7 @@ export const eventResponseSchema = z
     id: z.string(),
     type: z.string(),
     createdAt: timestampSchema,
-    data: z.unknown().check(z.meta({ description: 'The payload as published.' })),
+    data: z.unknown().check(z.meta({ description: 'The payload as published: the exact JSON text the event was sent with.' })),
     deliveries: z
       .object({
         pending: deliveryCount,

@@ -22,11 +22,16 @@ export const filterMatches = (filter: string, type: string): boolean => {
 export const anyFilterMatches = (filters: readonly string[], type: string): boolean =>
   filters.some((filter) => filterMatches(filter, type));
 
-/** Types the product publishes itself, about the tenant's own subscriptions and deliveries. */
+/**
+ * Types the product publishes itself, about the tenant's own subscriptions and deliveries. The
+ * prefix is reserved in any letter case: `Webhook.x` would look like one of them to a receiver
+ * that compares names without case.
+ */
 export const OPERATIONAL_EVENT_PREFIX = 'webhook.';
 export const OPERATIONAL_EVENT_TYPES = {
   subscriptionDisabled: 'webhook.subscription.disabled',
   deliveryExhausted: 'webhook.delivery.exhausted',
 } as const;
 
-export const isOperationalEventType = (type: string): boolean => type.startsWith(OPERATIONAL_EVENT_PREFIX);
+export const isOperationalEventType = (type: string): boolean =>
+  type.slice(0, OPERATIONAL_EVENT_PREFIX.length).toLowerCase() === OPERATIONAL_EVENT_PREFIX;

@@ -3,7 +3,8 @@ import './zod-english';
 
 /**
  * Queue messages carry ids and small metadata, versioned and validated when read. The event's
- * data rides along when it is small; otherwise the consumer reads it from the event store.
+ * data rides along (as its JSON text, `dataJson`) when it is small; otherwise the consumer reads it
+ * from the event store.
  */
 export const INLINE_DATA_LIMIT_BYTES = 60 * 1024;
 
@@ -17,17 +18,29 @@ const common = {
   eventType: text(),
   createdAt: text(),
   run: text(),
+  dataJson: z.optional(z.string()),
+  /** Messages sent before data was carried as text hold the parsed value here; read, never written. */
   data: z.optional(z.unknown()),
   hasData: z.boolean(),
 };
 
-export const fanoutMessageSchema = z.strictObject({
-  ...common,
-  /** A replay to one subscription only. */
-  subscriptionId: z.optional(text()),
-  /** Where a large fan-out continues, when one invocation handed over part of it. */
-  cursor: z.optional(text()),
-});
+/**
+ * A message as its consumers see it: data as JSON text only. Text written before data was kept
+ * as text is the JSON.stringify of the value, as those versions delivered it.
+ */
+const withDataText = <T extends { dataJson?: string; data?: unknown; hasData: boolean }>({ data, ...message }: T): Omit<T, 'data'> =>
+  message.hasData && message.dataJson === undefined ? { ...message, dataJson: JSON.stringify(data ?? null) } : message;
+
+export const fanoutMessageSchema = z.pipe(
+  z.strictObject({
+    ...common,
+    /** A replay to one subscription only. */
+    subscriptionId: z.optional(text()),
+    /** Where a large fan-out continues, when one invocation handed over part of it. */
+    cursor: z.optional(text()),
+  }),
+  z.transform(withDataText),
+);
 export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
 
 /**
@@ -50,14 +63,17 @@ export type RecoverMessage = z.infer<typeof recoverMessageSchema>;
 export const fanoutQueueMessageSchema = z.union([fanoutMessageSchema, recoverMessageSchema]);
 export type FanoutQueueMessage = z.infer<typeof fanoutQueueMessageSchema>;
 
-export const deliveryMessageSchema = z.strictObject({
-  ...common,
-  subscriptionId: text(),
-  /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
-  subscriptionVersion: count(),
-  /** Split out of a group after an attempt or a deferral: its delivery record may exist already. */
-  followsAttempt: z.optional(z.literal(true)),
-});
+export const deliveryMessageSchema = z.pipe(
+  z.strictObject({
+    ...common,
+    subscriptionId: text(),
+    /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
+    subscriptionVersion: count(),
+    /** Split out of a group after an attempt or a deferral: its delivery record may exist already. */
+    followsAttempt: z.optional(z.literal(true)),
+  }),
+  z.transform(withDataText),
+);
 export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
 /**
@@ -67,13 +83,16 @@ export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
  */
 export const DELIVERY_GROUP_SIZE = 10;
 
-export const deliveryGroupMessageSchema = z.strictObject({
-  ...common,
-  /** In subscription-id order, as fan-out reads them; the first one names the group. */
-  subscriptions: z
-    .array(z.strictObject({ id: text(), version: count() }))
-    .check(z.minLength(1), z.maxLength(DELIVERY_GROUP_SIZE)),
-});
+export const deliveryGroupMessageSchema = z.pipe(
+  z.strictObject({
+    ...common,
+    /** In subscription-id order, as fan-out reads them; the first one names the group. */
+    subscriptions: z
+      .array(z.strictObject({ id: text(), version: count() }))
+      .check(z.minLength(1), z.maxLength(DELIVERY_GROUP_SIZE)),
+  }),
+  z.transform(withDataText),
+);
 export type DeliveryGroupMessage = z.infer<typeof deliveryGroupMessageSchema>;
 
 /**
@@ -105,16 +124,14 @@ export const parseMessage = <T>(schema: z.core.$ZodType<T>, body: string): T => 
   return parsed.data;
 };
 
-/** Data inline when its JSON is small enough, so most consumers need no event-store read. */
-export const inlineData = (data: unknown): { data?: unknown; hasData: boolean } =>
-  Buffer.byteLength(JSON.stringify(data) ?? 'null') <= INLINE_DATA_LIMIT_BYTES
-    ? { data, hasData: true }
-    : { hasData: false };
+/** Data inline when its JSON text is small enough, so most consumers need no event-store read. */
+export const inlineData = (dataJson: string): Payload =>
+  Buffer.byteLength(dataJson) <= INLINE_DATA_LIMIT_BYTES ? { dataJson, hasData: true } : { hasData: false };
 
 /** What identifies an event's run in every delivery message. */
 export type Envelope = Pick<FanoutMessage, 'tenantId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>;
 /** The event's data as a delivery message carries it: inline, or to be read from the event store. */
-export type Payload = Pick<DeliveryMessage, 'data' | 'hasData'>;
+export type Payload = Pick<DeliveryMessage, 'dataJson' | 'hasData'>;
 
 export const deliveryEnvelope = (message: Envelope) => ({
   v: 1 as const,

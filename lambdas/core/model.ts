@@ -44,7 +44,8 @@ export interface StoredEvent {
   tenantId: string;
   id: string;
   type: string;
-  data: unknown;
+  /** The JSON text of the event's data, exactly as published (see EventToPublish). */
+  dataJson: string;
   createdAt: string;
   /** Epoch seconds: the end of the replay window. */
   expiresAt: number;

@@ -87,6 +87,11 @@ type ResponseName = keyof typeof RESPONSE_SCHEMAS;
  * example (messages are for people and may change; codes are the contract).
  */
 const ERRORS = {
+  invalid_encoding: {
+    status: 400,
+    when: 'the body is not valid UTF-8 (its bytes are refused, never replaced with U+FFFD)',
+    message: 'the request body is not valid UTF-8',
+  },
   invalid_json: { status: 400, when: 'the body is not JSON', message: 'the request body is not valid JSON' },
   json_too_deep: { status: 400, when: 'the body nests deeper than 32 levels', message: 'the request body nests deeper than 32 levels' },
   invalid_cursor: { status: 400, when: 'the cursor is not one this API handed out', message: 'the cursor is not one this API handed out' },
@@ -162,8 +167,13 @@ const ERRORS = {
   },
   reserved_event_type: {
     status: 422,
-    when: 'the type starts with "webhook.", which the service publishes itself',
-    message: 'types starting with "webhook." are published by the service itself',
+    when: 'the type starts with "webhook." in any letter case (`Webhook.x` too), which the service publishes itself',
+    message: 'types starting with "webhook." (in any letter case) are published by the service itself',
+  },
+  duplicate_json_key: {
+    status: 422,
+    when: 'an object in the body has the same key twice (after unescaping): which one counts would be ambiguous; the message names the key and where',
+    message: 'the request body is ambiguous: the key "id" appears twice in the object at data.items[0]',
   },
   idempotency_key_mismatch: {
     status: 422,
@@ -176,7 +186,7 @@ type ErrorCode = keyof typeof ERRORS;
 /** An error an operation can answer, optionally with words of its own. */
 type ErrorUse = ErrorCode | { code: ErrorCode; when?: string; message?: string };
 
-const JSON_BODY_ERRORS: ErrorUse[] = ['invalid_json', 'json_too_deep', 'payload_too_large', 'unsupported_media_type', 'validation_failed'];
+const JSON_BODY_ERRORS: ErrorUse[] = ['invalid_encoding', 'invalid_json', 'json_too_deep', 'payload_too_large', 'unsupported_media_type', 'validation_failed'];
 const PAGE_ERRORS: ErrorUse[] = ['invalid_cursor', { code: 'validation_failed', when: 'a query parameter is out of range' }];
 const NO_SUBSCRIPTION: ErrorUse = { code: 'not_found', when: "no such subscription, or another tenant's" };
 const NO_EVENT: ErrorUse = { code: 'not_found', when: "no such event (or past its retention), or another tenant's", message: 'no such event' };
@@ -211,7 +221,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
     summary: 'Publish an event',
     description:
       'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type. ' +
-      'With an Idempotency-Key (header or body field), a repeat within 24 h answers the original 202 and delivers nothing again.',
+      'With an Idempotency-Key (header or body field), a repeat within 24 h answers the original 202 and delivers nothing again. ' +
+      'The JSON text of `data` is stored and delivered exactly as sent, byte for byte (big integers, long decimals, exponents, escapes and whitespace included); ' +
+      'a body that is not UTF-8, or with a key repeated in one object, is refused instead.',
     tag: 'Events',
     scope: 'events:write',
     idempotencyKeyHeader: true,
@@ -219,6 +231,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     success: { status: 202, description: 'Accepted: stored and handed to fan-out.', schema: 'EventAccepted' },
     errors: [
       ...JSON_BODY_ERRORS,
+      'duplicate_json_key',
       'reserved_event_type',
       'idempotency_key_mismatch',
       'idempotency_conflict',

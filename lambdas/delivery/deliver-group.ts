@@ -45,7 +45,7 @@ export const deliverGroup = async (
     deliveries: collectingFirstSuccesses(deps.deliveries, delivered),
     events: readingEachEventOnce(deps.events),
   };
-  const payload = { ...(group.hasData ? { data: group.data } : {}), hasData: group.hasData };
+  const payload = { ...(group.hasData ? { dataJson: group.dataJson } : {}), hasData: group.hasData };
   const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));
   const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, each)));
 

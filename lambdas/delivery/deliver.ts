@@ -168,12 +168,12 @@ const deliverNow = async (
     if (!rate.allowed) return deferWithout('rate_limited', rate.retryInSeconds * 1000, receipt, nowMs);
   }
 
-  const data = message.hasData ? message.data : (await deps.events.getEvent(message.tenantId, message.eventId))?.data;
-  if (!message.hasData && data === undefined) return { action: 'done', status: 'event_gone' };
+  const dataJson = message.hasData ? message.dataJson : (await deps.events.getEvent(message.tenantId, message.eventId))?.dataJson;
+  if (!message.hasData && dataJson === undefined) return { action: 'done', status: 'event_gone' };
 
   const attemptNumber = previousAttempts + 1;
   const sentAt = deps.now();
-  const body = webhookBody(message, data);
+  const body = webhookBody(message, dataJson);
   const slot = slowAttemptSlot(message, deps);
   const result = await deps.sender.send({
     url: subscription.url,

@@ -13,7 +13,7 @@ export interface OperationalEvents {
 export const operationalEventsVia = (deps: AcceptEventDeps, onError: (error: unknown) => void): OperationalEvents => ({
   emit: async (tenantId, type, data, dedupKey) => {
     try {
-      await acceptEvent({ tenantId, request: { type, data }, headerIdempotencyKey: `op:${dedupKey}` }, deps);
+      await acceptEvent({ tenantId, request: { type, dataJson: JSON.stringify(data) }, headerIdempotencyKey: `op:${dedupKey}` }, deps);
     } catch (error) {
       // A concurrent duplicate is already publishing it; anything else must not fail the delivery.
       if (!(error instanceof HttpError && error.statusCode === 409)) onError(error);

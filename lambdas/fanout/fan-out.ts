@@ -70,7 +70,7 @@ export const deliveryMessagesFor = (
 };
 
 const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<Payload | undefined> => {
-  if (message.hasData) return { data: message.data, hasData: true };
+  if (message.hasData) return { dataJson: message.dataJson, hasData: true };
   const event = await deps.events.getEvent(message.tenantId, message.eventId);
   // Large payloads are not copied into every delivery message; delivery reads them.
   return event === undefined ? undefined : { hasData: false };

@@ -42,7 +42,7 @@ export const recover = async (message: RecoverMessage, deps: RecoverDeps): Promi
         .map((event) =>
           deliveryMessage(
             { tenantId: message.tenantId, eventId: event.id, eventType: event.type, createdAt: event.createdAt, run: message.run },
-            inlineData(event.data),
+            inlineData(event.dataJson),
             subscription,
           ),
         );

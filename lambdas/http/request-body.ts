@@ -26,20 +26,39 @@ const jsonDepth = (value: unknown): number => {
   return max;
 };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** A UTF-16 surrogate without its pair: text no UTF-8 bytes decode to. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const notUtf8 = () => new HttpError(400, 'invalid_encoding', 'the request body is not valid UTF-8');
+
+/** The body's bytes as text; bytes that are not UTF-8 are refused rather than replaced with U+FFFD. */
+const bodyText = (event: APIGatewayProxyEventV2, maxBytes: number): string => {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  if ((bytes?.length ?? Buffer.byteLength(raw)) > maxBytes) {
+    throw new HttpError(413, 'payload_too_large', `the request body must be at most ${maxBytes} bytes`);
+  }
+  if (bytes === undefined) {
+    if (LONE_SURROGATE.test(raw)) throw notUtf8();
+    return raw;
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw notUtf8();
+  }
+};
+
 /**
- * Reads a JSON request body: 415 if it is not declared JSON, 413 if too large, 400 if it does not
- * parse or nests too deep, 422 if it breaks the schema.
+ * Reads a JSON request body as text and as a value: 415 if it is not declared JSON, 413 if too
+ * large, 400 if it is not UTF-8, does not parse or nests too deep.
  */
-export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: core.$ZodType<T>, maxBytes: number): T => {
+export const readJsonRequest = (event: APIGatewayProxyEventV2, maxBytes: number): { text: string; parsed: unknown } => {
   const contentType = header(event, 'content-type');
   if (contentType === undefined || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
     throw new HttpError(415, 'unsupported_media_type', 'the request body must be JSON (content-type: application/json)');
   }
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text) > maxBytes) {
-    throw new HttpError(413, 'payload_too_large', `the request body must be at most ${maxBytes} bytes`);
-  }
+  const text = bodyText(event, maxBytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -49,8 +68,12 @@ export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: core.$Zod
   if (jsonDepth(parsed) > MAX_JSON_DEPTH) {
     throw new HttpError(400, 'json_too_deep', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
-  return validate(schema, parsed);
+  return { text, parsed };
 };
+
+/** Reads a JSON request body (see readJsonRequest) and checks it against the schema: 422 if it breaks it. */
+export const readJsonBody = <T>(event: APIGatewayProxyEventV2, schema: core.$ZodType<T>, maxBytes: number): T =>
+  validate(schema, readJsonRequest(event, maxBytes).parsed);
 
 export const validate = <T>(schema: core.$ZodType<T>, value: unknown, what = 'request body'): T => {
   const result = safeParse(schema, value);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PublishEventResponse } from '../core/api-responses';
-import type { PublishEventRequest } from '../core/api-schemas';
-import { canonicalJson } from '../core/canonical-json';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
+import { canonicalJsonText } from '../core/json-text';
 import { inlineData, type FanoutMessage } from '../core/messages';
 import { expiresAfterDays, type IdempotencyRecord, type StoredEvent } from '../core/model';
 import type { EventStore, FanoutPublisher } from '../core/ports';
+import type { EventToPublish } from '../core/publish-request';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 /**
@@ -29,13 +29,17 @@ export interface AcceptEventDeps {
 
 export interface AcceptEventInput {
   tenantId: string;
-  request: PublishEventRequest;
+  request: EventToPublish;
   /** From the `Idempotency-Key` header; the body's `idempotencyKey` is the fallback. */
   headerIdempotencyKey?: string;
 }
 
-const bodyHash = ({ type, data }: PublishEventRequest): string =>
-  createHash('sha256').update(canonicalJson({ type, data })).digest('base64url');
+/**
+ * What a repeat must match: the type and the data's text with keys sorted and whitespace dropped,
+ * laid out as the hash of `{type, data}` with sorted keys was before data was kept as text.
+ */
+const bodyHash = ({ type, dataJson }: EventToPublish): string =>
+  createHash('sha256').update(`{"data":${canonicalJsonText(dataJson)},"type":${JSON.stringify(type)}}`).digest('base64url');
 
 const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): PublishEventResponse => ({
   id: event.id,
@@ -58,7 +62,7 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
     tenantId,
     id: newId('evt', nowMs),
     type: request.type,
-    data: request.data,
+    dataJson: request.dataJson,
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: expiresAfterDays(nowMs, deps.eventRetentionDays),
   };
@@ -127,7 +131,7 @@ const handOver = async (event: StoredEvent, deps: AcceptEventDeps): Promise<void
     eventType: event.type,
     createdAt: event.createdAt,
     run: event.id,
-    ...inlineData(event.data),
+    ...inlineData(event.dataJson),
   };
   if (deps.inlineFanOut !== undefined && (await deps.inlineFanOut(message)) !== undefined) return;
   await deps.fanout.publishFanout(message);

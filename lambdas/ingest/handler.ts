@@ -10,16 +10,15 @@ import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/ob
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
-import { idempotencyKeySchema, publishEventRequestSchema } from '../core/publish-request';
+import { idempotencyKeySchema } from '../core/publish-request';
 import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
-import { HttpError } from '../core/errors';
-import { isOperationalEventType, OPERATIONAL_EVENT_PREFIX } from '../core/event-types';
 import { Authenticator, requireScope } from '../http/authenticator';
 import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
-import { header, readJsonBody, validate } from '../http/request-body';
+import { header, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
 import { acceptEvent } from './accept-event';
+import { readEventRequest } from './event-request';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { tenantThrottles } from '../http/tenant-throttle';
 
@@ -71,10 +70,7 @@ const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.api
 const publishEvent = async (event: APIGatewayProxyEventV2, context: AuthenticatedContext): Promise<HttpResult> => {
   const principal = principalOf(context);
   requireScope(principal, 'events:write');
-  const request = readJsonBody(event, publishEventRequestSchema, config.maxBodyBytes);
-  if (isOperationalEventType(request.type)) {
-    throw new HttpError(422, 'reserved_event_type', `types starting with "${OPERATIONAL_EVENT_PREFIX}" are published by the service itself`);
-  }
+  const request = readEventRequest(event, config.maxBodyBytes);
   const rawKey = header(event, 'idempotency-key');
   const headerIdempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key header');
   const accepted = await acceptEvent(

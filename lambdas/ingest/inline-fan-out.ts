@@ -35,7 +35,7 @@ export const createInlineFanOut = (deps: InlineFanOutDeps) => {
       return undefined;
     }
     largeTenants.delete(message.tenantId);
-    const messages = deliveryMessagesFor(message, { data: message.data, hasData: true }, page.items);
+    const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, page.items);
     await deps.deliveries.publishDeliveries(messages);
     return deliveriesIn(messages);
   };

@@ -258,15 +258,17 @@ export async function call<T = any>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+  /** `body` is sent as its JSON; `rawBody` as it is, byte for byte. */
+  options: { key?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const sent = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (sent !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(new URL(path, baseUrl), {
     method,
     headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(sent === undefined ? {} : { body: sent }),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();

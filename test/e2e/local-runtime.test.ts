@@ -11,10 +11,11 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
   let runtime: StartedRuntime;
   const receivers: Receiver[] = [];
 
-  const api = (method: string, path: string, options: { body?: unknown; key?: string | null } = {}) =>
+  const api = (method: string, path: string, options: { body?: unknown; rawBody?: string | Uint8Array; key?: string | null } = {}) =>
     call(runtime.baseUrl, method, path, {
       ...(options.key === null ? {} : { key: options.key ?? runtime.apiKey }),
       ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.rawBody === undefined ? {} : { rawBody: options.rawBody }),
     });
 
   const receiver = async () => {
@@ -132,6 +133,30 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
       matching.map(({ subscription }) => subscription.id).sort(),
     );
     expect(deliveries.body.items.map((item: { attempts: number }) => item.attempts)).toEqual([1, 1, 1]);
+  });
+
+  it('delivers the data of an event as the bytes it was published with, and refuses bytes that are not UTF-8', async () => {
+    // Prepare
+    const target = await receiver();
+    const subscription = await subscribe(target.url, ['exact.*']);
+    const data = '{ "id": 12345678901234567890, "huge": 1e400, "price": 1.10, "name": "caf\\u00e9 \u00e9" }';
+    const invalid = Buffer.concat([Buffer.from('{"type":"exact.bytes","data":"caf'), Buffer.from([0xc3]), Buffer.from('"}')]);
+
+    // Act
+    const published = await api('POST', '/v1/events', { rawBody: `{"type":"exact.sent","data":${data}}` });
+    const refused = await api('POST', '/v1/events', { rawBody: invalid });
+    expect(published.status, published.text).toBe(202);
+    await waitFor(() => target.requests.length >= 1, { description: 'the event at its receiver' });
+
+    // Assess
+    const request = target.requests[0]!;
+    expect(Buffer.from(request.body)).toEqual(
+      Buffer.from(`{"type":"exact.sent","timestamp":${JSON.stringify(published.body.createdAt)},"data":${data}}`),
+    );
+    expect(() => Receiver.verify(request, subscription.secret)).not.toThrow();
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_encoding');
+    expect(target.requests).toHaveLength(1);
   });
 
   it('prints a readable line on stdout for each delivery attempt, naming the event and the subscription', async () => {

@@ -65,7 +65,7 @@ describe('Delivery with a delivery log that cannot be written', () => {
     const eventId = newId('evt');
     const message = deliveryMessage(
       { tenantId: 'unrecorded-single', eventId, eventType: 'order.created', createdAt: new Date().toISOString(), run: eventId },
-      { data: { orderId: 7 }, hasData: true },
+      { dataJson: '{"orderId":7}', hasData: true },
       { id: subscription.id, version: 1 },
     );
     const before = await depths();

@@ -18,6 +18,8 @@ export interface ApiResponse<T = any> {
   status: number;
   headers: Record<string, unknown>;
   body: T;
+  /** The body as the function answered it, before parsing. */
+  text: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface ApiResponse<T = any> {
 export interface Pipeline {
   resources: StackResources;
   env: Record<string, string>;
+  /** A string or Buffer body is sent as it is; anything else as its JSON. */
   call<T = any>(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   createKey(tenantId: string, scopes?: Scope[]): Promise<string>;
   /** Creates a subscription; anything but a 201 fails the caller. */
@@ -112,7 +115,7 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     let body: Buffer | undefined;
     if (options.body !== undefined) {
-      body = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+      body = Buffer.isBuffer(options.body) ? options.body : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
       headers['content-type'] ??= 'application/json';
     }
     const event = apiGatewayEvent({ method, url: path, headers, ...(body ? { body } : {}) });
@@ -122,6 +125,7 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
       status: result.statusCode,
       headers: result.headers ?? {},
       body: result.body ? JSON.parse(result.body) : undefined,
+      text: result.body ?? '',
     };
   };
 

@@ -4,8 +4,10 @@ import {
   anyFilterMatches,
   filterMatches,
   isValidEventType,
+  isOperationalEventType,
   isValidEventTypeFilter,
   MAX_EVENT_TYPE_LENGTH,
+  OPERATIONAL_EVENT_TYPES,
 } from '../../../lambdas/core/event-types';
 
 const WORD_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'.split('');
@@ -159,5 +161,20 @@ describe('Function: anyFilterMatches', () => {
     expect(anyFilterMatches(['invoice.paid', 'order.*'], 'order.created')).toBe(true);
     expect(anyFilterMatches(['invoice.paid', 'order.*'], 'user.created')).toBe(false);
     expect(anyFilterMatches([], 'order.created')).toBe(false);
+  });
+});
+
+describe('Function: isOperationalEventType', () => {
+  it.each(['webhook.x', 'Webhook.x', 'WEBHOOK.x', 'wEbHoOk.delivery.exhausted', ...Object.values(OPERATIONAL_EVENT_TYPES)])(
+    'reserves %j: the prefix in any letter case',
+    (type) => {
+      // Act & Assess
+      expect(isOperationalEventType(type)).toBe(true);
+    },
+  );
+
+  it.each(['webhooks.x', 'webhook', 'Webhook', 'my.webhook.x', 'webhookx.y', 'order.created'])('leaves %j to tenants', (type) => {
+    // Act & Assess
+    expect(isOperationalEventType(type)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   deliveryMessageSchema,
+  deliveryQueueMessageSchema,
   fanoutMessageSchema,
   INLINE_DATA_LIMIT_BYTES,
   inlineData,
@@ -18,7 +19,7 @@ const aFanoutMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage =
   eventType: 'order.created',
   createdAt: '2026-01-01T00:00:00.000Z',
   run: 'evt_01J00000000000000000000000',
-  data: { orderId: 42 },
+  dataJson: '{"orderId":42}',
   hasData: true,
   ...overrides,
 });
@@ -54,14 +55,46 @@ describe('Function: parseMessage', () => {
 
   it('reads a message whose data is not inline', () => {
     // Prepare
-    const { data: _data, ...message } = aDeliveryMessage({ hasData: false });
+    const { dataJson: _data, ...message } = aDeliveryMessage({ hasData: false });
 
     // Act
     const parsed = parseMessage(deliveryMessageSchema, JSON.stringify(message));
 
     // Assess
     expect(parsed.hasData).toBe(false);
-    expect(parsed.data).toBeUndefined();
+    expect(parsed.dataJson).toBeUndefined();
+  });
+
+  it('keeps the data text of a message exactly, whatever its numbers and escapes', () => {
+    // Prepare
+    const dataJson = '{ "id": 12345678901234567890, "big": 1e400, "price": 0.10000000000000000001, "s": "\\u00e9\\ud800" }';
+
+    // Act
+    const parsed = parseMessage(deliveryMessageSchema, JSON.stringify(aDeliveryMessage({ dataJson })));
+
+    // Assess
+    expect(parsed.dataJson).toBe(dataJson);
+  });
+
+  it.each([
+    ['an object', { orderId: 42, note: 'é' }, '{"orderId":42,"note":"é"}'],
+    ['null', null, 'null'],
+    ['a falsy number', 0, '0'],
+  ])('reads data of a message sent before data was carried as text (%s) as the text those versions delivered', (_label, data, text) => {
+    // Prepare: the earlier form carried the parsed value as `data`
+    const { dataJson: _text, ...rest } = aDeliveryMessage();
+    const legacy = { ...rest, data };
+
+    // Act
+    const delivery = parseMessage(deliveryMessageSchema, JSON.stringify(legacy));
+    const fanout = parseMessage(fanoutMessageSchema, JSON.stringify({ ...aFanoutMessage(), dataJson: undefined, data }));
+    const group = parseMessage(deliveryQueueMessageSchema, JSON.stringify({ ...aFanoutMessage(), dataJson: undefined, data, subscriptions: [{ id: 'sub_1', version: 1 }] }));
+
+    // Assess
+    for (const message of [delivery, fanout, group]) {
+      expect(message.dataJson).toBe(text);
+      expect(message).not.toHaveProperty('data');
+    }
   });
 
   it.each([
@@ -118,14 +151,14 @@ describe('Function: parseMessage', () => {
 });
 
 describe('Function: inlineData', () => {
-  it('keeps small data inline', () => {
-    expect(inlineData({ a: 1 })).toEqual({ data: { a: 1 }, hasData: true });
+  it('keeps small data inline, as its text', () => {
+    expect(inlineData('{"a": 1}')).toEqual({ dataJson: '{"a": 1}', hasData: true });
   });
 
   it('keeps null and falsy data inline', () => {
-    expect(inlineData(null)).toEqual({ data: null, hasData: true });
-    expect(inlineData(0)).toEqual({ data: 0, hasData: true });
-    expect(inlineData('')).toEqual({ data: '', hasData: true });
+    expect(inlineData('null')).toEqual({ dataJson: 'null', hasData: true });
+    expect(inlineData('0')).toEqual({ dataJson: '0', hasData: true });
+    expect(inlineData('""')).toEqual({ dataJson: '""', hasData: true });
   });
 
   it('keeps data of exactly the limit inline and leaves one byte more out', () => {
@@ -134,8 +167,8 @@ describe('Function: inlineData', () => {
     const overLimit = 'x'.repeat(INLINE_DATA_LIMIT_BYTES - 1);
 
     // Act & Assess
-    expect(inlineData(atLimit)).toEqual({ data: atLimit, hasData: true });
-    expect(inlineData(overLimit)).toEqual({ hasData: false });
+    expect(inlineData(JSON.stringify(atLimit))).toEqual({ dataJson: JSON.stringify(atLimit), hasData: true });
+    expect(inlineData(JSON.stringify(overLimit))).toEqual({ hasData: false });
   });
 
   it('measures bytes, not characters', () => {
@@ -143,7 +176,7 @@ describe('Function: inlineData', () => {
     const wide = 'é'.repeat(INLINE_DATA_LIMIT_BYTES / 2);
 
     // Act & Assess
-    expect(inlineData(wide)).toEqual({ hasData: false });
+    expect(inlineData(JSON.stringify(wide))).toEqual({ hasData: false });
   });
 
   it('leaves the data out exactly when its JSON is over the limit, and the message stays well under 256 KiB', () => {
@@ -153,7 +186,7 @@ describe('Function: inlineData', () => {
         const data = { blob: 'a'.repeat(size) };
 
         // Act
-        const result = inlineData(data);
+        const result = inlineData(JSON.stringify(data));
 
         // Assess
         const bytes = Buffer.byteLength(JSON.stringify(data));

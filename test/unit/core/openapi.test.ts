@@ -318,7 +318,7 @@ describe('OpenAPI document against the handlers', () => {
     const created = await call('POST', '/v1/subscriptions', {}, { url: 'https://hooks.example.com/a', eventTypes: ['order.*'], rateLimitPerSecond: 5 });
     const id = String(created!.id);
     const evt = newId('evt', NOW - 60_000);
-    await events.putEvent({ tenantId: TENANT, id: evt, type: 'order.created', data: { n: 1 }, createdAt: new Date(NOW - 60_000).toISOString(), expiresAt: 0 });
+    await events.putEvent({ tenantId: TENANT, id: evt, type: 'order.created', dataJson: '{"n":1}', createdAt: new Date(NOW - 60_000).toISOString(), expiresAt: 0 });
     const record: DeliveryRecord = {
       tenantId: TENANT,
       eventId: evt,
@@ -358,7 +358,7 @@ describe('OpenAPI document against the handlers', () => {
   it('answers POST /v1/events with the documented EventAccepted body', async () => {
     // Act
     const accepted = await acceptEvent(
-      { tenantId: TENANT, request: { type: 'order.created', data: {} } },
+      { tenantId: TENANT, request: { type: 'order.created', dataJson: '{}' } },
       { events: new InMemoryEventStore(), fanout: new RecordingFanoutPublisher(), now: () => NOW, eventRetentionDays: 7 },
     );
 

@@ -49,7 +49,7 @@ const aGroup = (count: number, overrides: Partial<DeliveryGroupMessage> = {}): D
   createdAt: '2026-03-01T11:59:59.000Z',
   run: EVENT_ID,
   subscriptions: Array.from({ length: count }, (_, i) => ({ id: subscriptionId(i + 1), version: 1 })),
-  data: { orderId: 42 },
+  dataJson: '{"orderId":42}',
   hasData: true,
   ...overrides,
 });
@@ -140,7 +140,7 @@ describe('Function: deliverGroup', () => {
     expect(deliveries.stored(TENANT, subscriptionId(2), EVENT_ID)).toMatchObject({ status: 'retrying', attempts: 1 });
     expect(splitOuts.sent).toEqual([
       {
-        message: expect.objectContaining({ subscriptionId: subscriptionId(2), subscriptionVersion: 1, eventId: EVENT_ID, run: EVENT_ID, followsAttempt: true, data: { orderId: 42 } }),
+        message: expect.objectContaining({ subscriptionId: subscriptionId(2), subscriptionVersion: 1, eventId: EVENT_ID, run: EVENT_ID, followsAttempt: true, dataJson: '{"orderId":42}' }),
         delaySeconds: expect.any(Number),
       },
     ]);
@@ -231,11 +231,11 @@ describe('Function: deliverGroup', () => {
   it('reads a payload too large to ride along once for the whole group', async () => {
     // Prepare
     const { run, events, sender } = setUp({ count: 3 });
-    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: { big: true }, createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', dataJson: '{"big":true}', createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
     events.calls.getEvent = 0;
 
     // Act
-    await run(aGroup(3, { hasData: false, data: undefined }));
+    await run(aGroup(3, { hasData: false, dataJson: undefined }));
 
     // Assess
     expect(events.calls.getEvent).toBe(1);

@@ -36,7 +36,7 @@ const aMessage = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => 
   eventType: 'order.created',
   createdAt: '2026-03-01T11:59:59.000Z',
   run: EVENT_ID,
-  data: { orderId: 42 },
+  dataJson: '{"orderId":42}',
   hasData: true,
   subscriptionId: SUBSCRIPTION_ID,
   subscriptionVersion: 1,
@@ -375,8 +375,8 @@ describe('Function: deliver', () => {
   it('reads data that did not ride inline from the event store', async () => {
     // Prepare
     const { deps, events, sender } = setUp({ script: [response(200)] });
-    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: { big: true }, createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
-    const { data: _data, ...message } = aMessage({ hasData: false });
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', dataJson: '{"big":true}', createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
+    const { dataJson: _data, ...message } = aMessage({ hasData: false });
 
     // Act
     await deliver(message, firstReceipt(), deps);
@@ -388,7 +388,7 @@ describe('Function: deliver', () => {
   it('answers event_gone without sending when non-inline data has expired from the event store', async () => {
     // Prepare
     const { deps, sender } = setUp();
-    const { data: _data, ...message } = aMessage({ hasData: false });
+    const { dataJson: _data, ...message } = aMessage({ hasData: false });
 
     // Act
     const decision = await deliver(message, firstReceipt(), deps);

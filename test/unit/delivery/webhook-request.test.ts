@@ -19,10 +19,33 @@ const verifies = (secret: string, body: string, headers: Record<string, string>)
 describe('Function: webhookBody', () => {
   it('is {type, timestamp, data} with the event time', () => {
     // Act
-    const body = webhookBody({ eventType: 'order.created', createdAt: '2026-01-01T00:00:00.000Z' }, { id: 1 });
+    const body = webhookBody({ eventType: 'order.created', createdAt: '2026-01-01T00:00:00.000Z' }, '{"id":1}');
 
     // Assess
     expect(JSON.parse(body)).toEqual({ type: 'order.created', timestamp: '2026-01-01T00:00:00.000Z', data: { id: 1 } });
+  });
+
+  it('carries the data text exactly as published: numbers, exponents, escapes and whitespace untouched', () => {
+    // Prepare
+    const dataJson = '{ "id": 12345678901234567890, "huge": 1e400, "price": 1.10, "name": "\\u00e9t\\u00e9" }';
+
+    // Act
+    const body = webhookBody({ eventType: 'order.created', createdAt: '2026-01-01T00:00:00.000Z' }, dataJson);
+
+    // Assess
+    expect(body).toBe(`{"type":"order.created","timestamp":"2026-01-01T00:00:00.000Z","data":${dataJson}}`);
+  });
+
+  it('is the JSON.stringify of {type, timestamp, data} for data written by JSON.stringify, as before data was kept as text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), (data, eventType) => {
+        // Act
+        const body = webhookBody({ eventType, createdAt: '2026-01-01T00:00:00.000Z' }, JSON.stringify(data));
+
+        // Assess
+        expect(body).toBe(JSON.stringify({ type: eventType, timestamp: '2026-01-01T00:00:00.000Z', data }));
+      }),
+    );
   });
 
   it('sends null for missing data rather than dropping the field', () => {

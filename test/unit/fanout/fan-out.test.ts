@@ -20,7 +20,7 @@ const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
   eventType: 'order.created',
   createdAt: '2026-03-01T12:00:00.000Z',
   run: EVENT_ID,
-  data: { orderId: 1 },
+  dataJson: '{"orderId":1}',
   hasData: true,
   ...overrides,
 });
@@ -85,7 +85,7 @@ describe('Function: fanOut', () => {
         run,
         subscriptionId: 'sub_0001',
         subscriptionVersion: 11,
-        data: { orderId: 1 },
+        dataJson: '{"orderId":1}',
         hasData: true,
       },
     ]);
@@ -109,7 +109,7 @@ describe('Function: fanOut', () => {
       createdAt: '2026-03-01T12:00:00.000Z',
       run: EVENT_ID,
       subscriptions: Array.from({ length: 10 }, (_, i) => ({ id: sub(i).id, version: i + 10 })),
-      data: { orderId: 1 },
+      dataJson: '{"orderId":1}',
       hasData: true,
     });
     expect(deliveries.subscriptionIds).toEqual(Array.from({ length: 23 }, (_, i) => sub(i).id));
@@ -197,8 +197,8 @@ describe('Function: fanOut', () => {
   it('leaves large data in the event store: delivery messages say hasData false', async () => {
     // Prepare
     const { deps, deliveries, events } = setUp([sub(1)]);
-    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', data: 'big', createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 0 });
-    const { data: _data, ...message } = aMessage({ hasData: false });
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', dataJson: '"big"', createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 0 });
+    const { dataJson: _data, ...message } = aMessage({ hasData: false });
 
     // Act
     const result = await fanOut(message, deps);
@@ -206,13 +206,13 @@ describe('Function: fanOut', () => {
     // Assess
     expect(result).toEqual({ status: 'done', deliveries: 1 });
     expect(deliveries.messages[0]?.hasData).toBe(false);
-    expect(deliveries.messages[0]).not.toHaveProperty('data');
+    expect(deliveries.messages[0]).not.toHaveProperty('dataJson');
   });
 
   it('answers event_gone without sending when non-inline data has expired', async () => {
     // Prepare
     const { deps, deliveries } = setUp([sub(1)]);
-    const { data: _data, ...message } = aMessage({ hasData: false });
+    const { dataJson: _data, ...message } = aMessage({ hasData: false });
 
     // Act
     const result = await fanOut(message, deps);

@@ -40,7 +40,7 @@ const setUp = async (options: { enabled?: boolean; records?: DeliveryRecord[]; s
   for (const record of options.records ?? []) await deliveryLog.recordAttempt(record, 0);
   const events = new InMemoryEventStore();
   for (const id of options.storedEvents ?? []) {
-    await events.putEvent({ tenantId: TENANT, id, type: 'order.created', data: { id }, createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 4_000_000_000 });
+    await events.putEvent({ tenantId: TENANT, id, type: 'order.created', dataJson: JSON.stringify({ id }), createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 4_000_000_000 });
   }
   const deliveries = new RecordingDeliveryPublisher();
   const fanout = new RecordingFanoutPublisher();
@@ -62,7 +62,7 @@ describe('Function: recover', () => {
     // Assess
     expect(result).toEqual({ status: 'done', deliveries: 1 });
     expect(deliveries.messages).toEqual([
-      expect.objectContaining({ eventId: 'evt_A', subscriptionId: SUBSCRIPTION_ID, run: aMessage().run, subscriptionVersion: 7, data: { id: 'evt_A' } }),
+      expect.objectContaining({ eventId: 'evt_A', subscriptionId: SUBSCRIPTION_ID, run: aMessage().run, subscriptionVersion: 7, dataJson: '{"id":"evt_A"}' }),
     ]);
   });
 

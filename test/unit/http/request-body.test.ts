@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { publishEventRequestSchema } from '../../../lambdas/core/api-schemas';
 import { HttpError } from '../../../lambdas/core/errors';
-import { header, MAX_JSON_DEPTH, readJsonBody } from '../../../lambdas/http/request-body';
+import { header, MAX_JSON_DEPTH, readJsonBody, readJsonRequest } from '../../../lambdas/http/request-body';
 import { apiEvent, jsonEvent } from '../factories';
 
 const LIMIT = 1024;
@@ -174,6 +174,44 @@ describe('Function: readJsonBody', () => {
 
     // Act & Assess
     expect(readJsonBody(event, anything, LIMIT)).toHaveLength(LIMIT - 100);
+  });
+
+  it.each([
+    ['a lone continuation byte', [0x80]],
+    ['a truncated sequence', [0xc3]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a byte that never occurs', [0xff]],
+  ])('answers 400 invalid_encoding for a body holding %s, rather than reading U+FFFD', (_label, bytes) => {
+    // Prepare: API Gateway hands such bytes over base64-encoded
+    const body = Buffer.concat([Buffer.from('{"type":"a","data":"'), Buffer.from(bytes), Buffer.from('"}')]);
+    const event = apiEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: body.toString('base64'), isBase64Encoded: true });
+
+    // Act
+    const error = httpErrorOf(() => readJsonBody(event, anything, LIMIT));
+
+    // Assess
+    expect(error.statusCode).toBe(400);
+    expect(error.code).toBe('invalid_encoding');
+  });
+
+  it('answers 400 invalid_encoding for a text body holding a lone surrogate, which no UTF-8 decodes to', () => {
+    // Act
+    const error = httpErrorOf(() => readJsonBody(jsonEvent('{"type":"a","data":"\ud800"}'), anything, LIMIT));
+
+    // Assess
+    expect(error.code).toBe('invalid_encoding');
+  });
+
+  it('keeps a byte order mark and the escapes of a valid body: the text is not altered', () => {
+    // Prepare
+    const text = '{"data":"\\ud800\\u00e9😀"}';
+    const withMark = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    const event = (body: Buffer) => apiEvent({ method: 'POST', headers: { 'content-type': 'application/json' }, body: body.toString('base64'), isBase64Encoded: true });
+
+    // Act & Assess
+    expect(readJsonRequest(event(Buffer.from(text)), LIMIT).text).toBe(text);
+    expect(httpErrorOf(() => readJsonRequest(event(withMark), LIMIT)).code).toBe('invalid_json');
   });
 });
 

@@ -20,7 +20,7 @@ const setUp = () => {
 
 const input = (overrides: Partial<AcceptEventInput> = {}, request: Partial<AcceptEventInput['request']> = {}): AcceptEventInput => ({
   tenantId: TENANT,
-  request: { type: 'order.created', data: { orderId: 1 }, ...request },
+  request: { type: 'order.created', dataJson: '{"orderId": 1}', ...request },
   ...overrides,
 });
 
@@ -45,21 +45,21 @@ describe('Function: acceptEvent', () => {
         eventType: 'order.created',
         createdAt: result.createdAt,
         run: result.id,
-        data: { orderId: 1 },
+        dataJson: '{"orderId": 1}',
         hasData: true,
       },
     ]);
     const stored = await events.getEvent(TENANT, result.id);
-    expect(stored).toMatchObject({ type: 'order.created', data: { orderId: 1 }, expiresAt: Math.floor(time.now / 1000) + 30 * 86400 });
+    expect(stored).toMatchObject({ type: 'order.created', dataJson: '{"orderId": 1}', expiresAt: Math.floor(time.now / 1000) + 30 * 86400 });
   });
 
-  it('treats a repeat whose data differs only in key order as the same request', async () => {
+  it('treats a repeat whose data differs only in key order and whitespace as the same request', async () => {
     // Prepare
     const { deps, fanout } = setUp();
-    const first = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { data: { a: 1, b: { c: 2, d: 3 } } }), deps);
+    const first = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { dataJson: '{"a":1,"b":{"c":2,"d":3}}' }), deps);
 
     // Act
-    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { data: { b: { d: 3, c: 2 }, a: 1 } }), deps);
+    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-order' }, { dataJson: '{ "b": { "d": 3, "c": 2 },\n "a": 1 }' }), deps);
 
     // Assess
     expect(second).toEqual(first);
@@ -71,11 +71,11 @@ describe('Function: acceptEvent', () => {
     const { deps, fanout } = setUp();
 
     // Act
-    await acceptEvent(input({}, { data: 'x'.repeat(INLINE_DATA_LIMIT_BYTES) }), deps);
+    await acceptEvent(input({}, { dataJson: JSON.stringify('x'.repeat(INLINE_DATA_LIMIT_BYTES)) }), deps);
 
     // Assess
     expect(fanout.messages[0]?.hasData).toBe(false);
-    expect(fanout.messages[0]).not.toHaveProperty('data');
+    expect(fanout.messages[0]).not.toHaveProperty('dataJson');
   });
 
   it('with a key, answers a repeat with the same body with the original response and publishes nothing more', async () => {
@@ -113,7 +113,7 @@ describe('Function: acceptEvent', () => {
     await acceptEvent(input({ headerIdempotencyKey: 'k-2' }), deps);
 
     // Act
-    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-2' }, { data: { orderId: 2 } }), deps));
+    const error = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-2' }, { dataJson: '{"orderId": 2}' }), deps));
 
     // Assess
     expect(error.statusCode).toBe(409);
@@ -150,7 +150,7 @@ describe('Function: acceptEvent', () => {
     expect(result).toEqual({ id: originalId, type: 'order.created', createdAt: new Date(firstAt).toISOString() });
     expect(fanout.messages).toHaveLength(1);
     expect(fanout.messages[0]).toMatchObject({ eventId: originalId, run: originalId, createdAt: new Date(firstAt).toISOString() });
-    expect(await events.getEvent(TENANT, originalId)).toMatchObject({ id: originalId, data: { orderId: 1 } });
+    expect(await events.getEvent(TENANT, originalId)).toMatchObject({ id: originalId, dataJson: '{"orderId": 1}' });
     expect(events.claims.get(`${TENANT}#k-3`)?.handedOver).toBe(true);
   });
 
@@ -218,7 +218,7 @@ describe('Function: acceptEvent', () => {
     time.now += IDEMPOTENCY_WINDOW_SECONDS * 1000;
 
     // Act
-    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-5' }, { data: { orderId: 99 } }), deps);
+    const second = await acceptEvent(input({ headerIdempotencyKey: 'k-5' }, { dataJson: '{"orderId": 99}' }), deps);
 
     // Assess
     expect(second.id).not.toBe(first.id);

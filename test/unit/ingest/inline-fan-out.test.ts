@@ -12,7 +12,7 @@ const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
   eventType: 'order.created',
   createdAt: '2026-03-01T12:00:00.000Z',
   run: 'evt_01JNKQ0000000000000000000E',
-  data: { orderId: 42 },
+  dataJson: '{"orderId":42}',
   hasData: true,
   ...overrides,
 });
@@ -41,7 +41,7 @@ describe('Function: createInlineFanOut', () => {
     expect(sent).toBe(3);
     expect(deliveries.calls).toHaveLength(1);
     expect(deliveries.subscriptionIds).toEqual(['sub_01JNKQ00000000000000000002', 'sub_01JNKQ00000000000000000003', 'sub_01JNKQ00000000000000000004']);
-    expect(deliveries.messages[0]).toMatchObject({ eventId: 'evt_01JNKQ0000000000000000000E', data: { orderId: 42 }, hasData: true, run: 'evt_01JNKQ0000000000000000000E' });
+    expect(deliveries.messages[0]).toMatchObject({ eventId: 'evt_01JNKQ0000000000000000000E', dataJson: '{"orderId":42}', hasData: true, run: 'evt_01JNKQ0000000000000000000E' });
   });
 
   it('declines a set larger than the limit, and does not read it again for a minute', async () => {
@@ -65,7 +65,7 @@ describe('Function: createInlineFanOut', () => {
     const { fanOut, subscriptions } = setUp(2, 5);
 
     // Act
-    const large = await fanOut(aMessage({ data: undefined, hasData: false }));
+    const large = await fanOut(aMessage({ dataJson: undefined, hasData: false }));
     const replay = await fanOut(aMessage({ subscriptionId: 'sub_01JNKQ00000000000000000002' }));
 
     // Assess

@@ -1,6 +1,8 @@
 /**
  * A small client of the product's HTTP API for the operator CLI: one bearer key, JSON in and out,
- * and the API's error shape turned into an `ApiError` with its status and code.
+ * and the API's error shape turned into an `ApiError` with its status and code. A body may also go
+ * out as JSON text already written, and an answer come back with its text, where an event's data
+ * must keep the exact text it was published with.
  */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -17,13 +19,27 @@ export interface ApiRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   query?: Record<string, string | undefined>;
+  /** Sent as JSON.stringify writes it. */
   body?: unknown;
+  /** A body that is already JSON text, sent as it is (instead of `body`). */
+  bodyText?: string;
   headers?: Record<string, string>;
   /** Cancels the request (as Ctrl-C does a `tail`). */
   signal?: AbortSignal;
 }
 
+/** The parsed answer of a request. */
 export type ApiCall = <T = unknown>(request: ApiRequest) => Promise<T>;
+
+/** An answer both parsed and as the text the API sent, whose numbers JSON.parse may have rounded. */
+export interface ApiAnswer<T> {
+  value: T;
+  text: string;
+}
+
+export type ApiClient = ApiCall & {
+  answer: <T = unknown>(request: ApiRequest) => Promise<ApiAnswer<T>>;
+};
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -33,9 +49,10 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ApiClientOptions): ApiCall => {
+export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fetchImpl = fetch }: ApiClientOptions): ApiClient => {
   const base = baseUrl.replace(/\/+$/, '');
-  return async <T>({ method, path, query, body, headers, signal }: ApiRequest): Promise<T> => {
+  const answer = async <T>({ method, path, query, body, bodyText, headers, signal }: ApiRequest): Promise<ApiAnswer<T>> => {
+    const payload = bodyText ?? (body === undefined ? undefined : JSON.stringify(body));
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, value);
     const url = `${base}${path}${search.size > 0 ? `?${search}` : ''}`;
@@ -43,10 +60,10 @@ export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fe
       method,
       headers: {
         authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(payload === undefined ? {} : { body: payload }),
       signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     }).catch((error: unknown) => {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -60,8 +77,10 @@ export const createApiClient = ({ baseUrl, apiKey, timeoutMs = 30_000, fetch: fe
       const message = typeof error?.message === 'string' ? error.message : text.slice(0, 200) || response.statusText;
       throw new ApiError(response.status, code, `${response.status} ${code}: ${message}`);
     }
-    return parsed as T;
+    return { value: parsed as T, text };
   };
+  const call = async <T>(request: ApiRequest): Promise<T> => (await answer<T>(request)).value;
+  return Object.assign(call, { answer });
 };
 
 const parseJson = (text: string): unknown => {

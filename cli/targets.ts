@@ -1,6 +1,6 @@
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputId } from '../lib/stack-outputs';
 import { readRuntimeState, type RuntimeState } from '../local/runtime-state';
-import { createApiClient, type ApiCall } from './api-client';
+import { createApiClient, type ApiClient } from './api-client';
 import { MissingApiKeyError } from './errors';
 import { stackOutput } from './stack-resources';
 
@@ -55,7 +55,7 @@ export class Targets {
    * the environment is not read, so a shell set up for production cannot send a local command there.
    * An empty value counts as none.
    */
-  async api(target: ApiTarget): Promise<ApiCall> {
+  async api(target: ApiTarget): Promise<ApiClient> {
     const local = this.local;
     const apiKey = target.apiKey || (local === undefined ? this.env[API_KEY_ENV] : local.apiKey);
     if (apiKey === undefined || apiKey === '') {

@@ -6,6 +6,7 @@ import type {
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
 } from '../lambdas/core/api-responses';
+import { memberText, readJsonStructure } from '../lambdas/core/json-text';
 import { fieldList, textTable } from './table';
 
 /* How the CLI shows the API's answers to people; `--json` prints the answers as they came. */
@@ -99,7 +100,11 @@ export const deliveryLine = (delivery: Delivery): string =>
 /** Statuses in the order a delivery passes through them. */
 const STATUS_ORDER = ['pending', 'retrying', 'delivered', 'exhausted', 'skipped'] as const;
 
-export const eventDetails = (event: EventView): string => {
+/** The `data` member of an event as the API sent it: its exact text, numbers not rounded by JSON.parse. */
+export const eventDataText = (eventJson: string): string | undefined => memberText(eventJson, readJsonStructure(eventJson), 'data');
+
+/** An event and its deliveries counted by status; `dataText` is its data as published (eventDataText). */
+export const eventDetails = (event: EventView, dataText: string | undefined): string => {
   const { complete, ...counts } = event.deliveries;
   const summary = STATUS_ORDER.filter((status) => counts[status] !== undefined)
     .map((status) => `${status} ${counts[status]}`)
@@ -109,6 +114,6 @@ export const eventDetails = (event: EventView): string => {
     ['type', event.type],
     ['created', event.createdAt],
     ['deliveries', `${summary || 'none yet'}${complete ? '' : ' (first 1000 subscriptions only)'}`],
-    ['data', JSON.stringify(event.data)],
+    ['data', dataText],
   ]);
 };

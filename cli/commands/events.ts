@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { allPages, eventPath } from '../api-client';
 import { EXIT } from '../exit-codes';
-import { deliveryTable, eventDetails, type Delivery, type EventView } from '../views';
+import { publishEventBody } from '../publish-body';
+import { deliveryTable, eventDataText, eventDetails, type Delivery, type EventView } from '../views';
 import { withApi, type ApiOptions, type CliContext } from './context';
 
 interface SendOptions extends ApiOptions {
@@ -12,17 +13,12 @@ interface SendOptions extends ApiOptions {
   idempotencyKey?: string;
 }
 
-/** The event's data: `--data '<json>'`, or `--data-file path` (`-` for standard input). */
-const readData = (options: SendOptions): unknown => {
+/** The event's data as text: `--data '<json>'`, or `--data-file path` (`-` for standard input). */
+const readDataText = (options: SendOptions): string => {
   if ((options.data === undefined) === (options.dataFile === undefined)) {
     throw new InvalidArgumentError('give exactly one of --data and --data-file');
   }
-  const text = options.data ?? readFileSync(options.dataFile === '-' ? 0 : options.dataFile!, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidArgumentError(`the data is not JSON: ${(error as Error).message}`);
-  }
+  return options.data ?? readFileSync(options.dataFile === '-' ? 0 : options.dataFile!, 'utf8');
 };
 
 export const registerEvents = (program: Command, { out, targets }: CliContext): void => {
@@ -37,9 +33,9 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
       .option('--data-file <path>', 'read the payload from a file (- for standard input)')
       .option('--idempotency-key <key>', 'a repeat with the same key within 24 h is accepted once'),
   ).action(async (options: SendOptions, command: Command) => {
-    let data: unknown;
+    let body: string;
     try {
-      data = readData(options);
+      body = publishEventBody(options.type, readDataText(options));
     } catch (error) {
       command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: EXIT.usage });
     }
@@ -47,7 +43,7 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
     const accepted = await api<{ id: string; type: string; createdAt: string }>({
       method: 'POST',
       path: '/v1/events',
-      body: { type: options.type, data },
+      bodyText: body,
       ...(options.idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': options.idempotencyKey } }),
     });
     out(options.json ? JSON.stringify(accepted) : `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}`);
@@ -56,8 +52,9 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
   withApi(events.command('get').description('show an event and a count of its deliveries by status').argument('<id>', 'evt_...')).action(
     async (id: string, options: ApiOptions) => {
       const api = await targets.api(options);
-      const event = await api<EventView>({ method: 'GET', path: eventPath(id) });
-      out(options.json ? JSON.stringify(event) : eventDetails(event));
+      // The answer's text is printed, or its data shown, as the API sent it: parsing rounds numbers.
+      const event = await api.answer<EventView>({ method: 'GET', path: eventPath(id) });
+      out(options.json ? event.text : eventDetails(event.value, eventDataText(event.text)));
     },
   );
 

@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberText, readJsonStructure } from '../../lambdas/core/json-text';
 import { Receiver, ReceiverPool } from '../support/receiver';
 import { jsonOf, runCli, runCliProcess, spawnCli, type RunningCli } from './cli-process';
 import { startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
@@ -98,6 +102,41 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     expect(table.stdout.split('\n')[0]).toMatch(/^EVENT +SUBSCRIPTION +TYPE +STATUS +ATTEMPTS +LAST +LAST ATTEMPT +NEXT ATTEMPT$/);
     expect(table.stdout).toMatch(new RegExp(`^${eventId} +${healthyId} +order\\.created +delivered +1 +200 in \\d+ ms `, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${eventId} +${brokenId} +order\\.created +exhausted +2 +500 server_error `, 'm'));
+  });
+
+  it('sends data as written, with --data and --data-file, and events get shows it as written', async () => {
+    // Prepare: numbers JSON.parse would round (a big integer, a long decimal, an exponent past a double)
+    const inline = '{"id":12345678901234567890,"price":0.1000000000000000055511151231257827,"distance":1e400}';
+    const fromFile = '{\n  "id": 98765432109876543210,\n  "ratio": 1.50000000000000000001,\n  "tiny": 1E-400\n}';
+    const receiver = await receivers.start();
+    const directory = await mkdtemp(join(tmpdir(), 'cli-data-'));
+    const dataFile = join(directory, 'payload.json');
+    await writeFile(dataFile, `\n${fromFile}\n`);
+    const subscription = jsonOf(await cli('subscriptions', 'create', '--url', receiver.url, '--event-types', 'quote.priced', '--json'));
+    const dataOf = (text: string) => memberText(text, readJsonStructure(text), 'data');
+    /** What the human view shows after its last label, `data:`. */
+    const shownData = (stdout: string) => stdout.replace(/^[\s\S]*?\ndata: +/, '');
+
+    // Act
+    const sentInline = jsonOf(await cli('events', 'send', '--type', 'quote.priced', '--data', inline, '--json'));
+    const sentFromFile = jsonOf(await cli('events', 'send', '--type', 'quote.priced', '--data-file', dataFile, '--json'));
+    await rm(directory, { recursive: true });
+    await waitFor(() => receiver.requests.length === 2, { timeoutMs: 20_000, description: 'both deliveries' });
+    const shownJson = await cli('events', 'get', sentInline.id, '--json');
+    const shown = await cli('events', 'get', sentInline.id);
+    const shownFromFileJson = await cli('events', 'get', sentFromFile.id, '--json');
+    const shownFromFile = await cli('events', 'get', sentFromFile.id);
+
+    // Assess
+    const delivered = new Map(receiver.requests.map((request) => [request.headers['webhook-id'], request]));
+    expect(Receiver.verify(delivered.get(sentInline.id)!, subscription.secret)).toMatchObject({ type: 'quote.priced' });
+    expect(dataOf(delivered.get(sentInline.id)!.body)).toBe(inline);
+    expect(dataOf(delivered.get(sentFromFile.id)!.body)).toBe(fromFile);
+    expect(shownJson.code, shownJson.stderr).toBe(0);
+    expect(dataOf(shownJson.stdout.trim())).toBe(inline);
+    expect(shownData(shown.stdout)).toBe(`${inline}\n`);
+    expect(dataOf(shownFromFileJson.stdout.trim())).toBe(fromFile);
+    expect(shownData(shownFromFile.stdout)).toBe(`${fromFile}\n`);
   });
 
   it('recovers the exhausted delivery once the endpoint is fixed, and replays to one subscription with the same webhook-id', async () => {

@@ -4,7 +4,7 @@ import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
 import { progressLine } from '../../../cli/progress-bar';
 import { fieldList, textTable } from '../../../cli/table';
 import { parseTimeArg } from '../../../cli/time-arg';
-import { circuitOf, deliveryLine, eventDetails, lastAttempt, subscriptionDetails, subscriptionTable, type Delivery, type Subscription } from '../../../cli/views';
+import { circuitOf, deliveryLine, eventDataText, eventDetails, lastAttempt, subscriptionDetails, subscriptionTable, type Delivery, type Subscription } from '../../../cli/views';
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   eventId: 'evt_01J0000000000000000000000A',
@@ -103,7 +103,18 @@ describe('CLI arguments and exit codes', () => {
 
 describe('CLI: an event summary', () => {
   it('lists delivery counts in the order deliveries pass through the statuses, whatever order the API used', () => {
-    const text = eventDetails({ id: 'evt_1', type: 'a', createdAt: 'x', data: null, deliveries: { exhausted: 1, delivered: 3, retrying: 2, complete: false } });
+    const text = eventDetails({ id: 'evt_1', type: 'a', createdAt: 'x', data: null, deliveries: { exhausted: 1, delivered: 3, retrying: 2, complete: false } }, 'null');
     expect(text).toMatch(/^deliveries: +retrying 2, delivered 3, exhausted 1 \(first 1000 subscriptions only\)$/m);
+  });
+
+  it("takes the data's text from the API's answer as written, numbers not rounded", () => {
+    // Arrange
+    const answer = '{"id":"evt_1","type":"a","data":{"n":12345678901234567890, "x":1e400},"deliveries":{"complete":true}}';
+
+    // Act
+    const data = eventDataText(answer);
+
+    // Assess
+    expect(data).toBe('{"n":12345678901234567890, "x":1e400}');
   });
 });

@@ -107,12 +107,19 @@ export const startHttpServer = async (
     const { statusCode, body } = await answer(req, res, path);
     observe({ method: req.method ?? 'GET', path, statusCode, body: body.toString('utf8') });
   });
+  // Node closes an idle connection after 5 s; a client that reuses it just then (its own idle
+  // limit is a second shorter, and a busy machine delays its timers) sees "other side closed" on
+  // a request the API never read. API Gateway keeps idle connections far longer, so does this.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error));
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return { server, port: (server.address() as AddressInfo).port };
 };
+
+/** How long an idle keep-alive connection stays open. */
+export const IDLE_CONNECTION_MS = 65_000;
 
 /** Fails fast, before anything else starts, when the port is taken (0 always succeeds). */
 export const assertPortFree = async (port: number): Promise<void> => {

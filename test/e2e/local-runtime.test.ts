@@ -49,12 +49,13 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
     expect(runtime.process.stdout.match(/^Listening on /gm)).toHaveLength(1);
   });
 
-  it('answers GET /health with 200 and no key', async () => {
+  it('answers GET /health with 200 and no key, and keeps the connection open for a minute (not Node\'s 5 s, which races a reusing client)', async () => {
     // Act
     const response = await api('GET', '/health', { key: null });
 
     // Assess
     expect(response.status).toBe(200);
+    expect(response.headers.get('keep-alive')).toBe('timeout=65');
   });
 
   it('accepts the printed key and refuses a missing, mistyped or unknown key with 401', async () => {

@@ -56,6 +56,8 @@ export class Authenticator {
   private readonly missing = new ExpiringCache<true>(MAX_CACHE_ENTRIES);
   private settings: { value: ApiKeyChecksumSettings | undefined; readAt: number } | undefined;
   private settingsRead: Promise<ApiKeyChecksumSettings | undefined> | undefined;
+  /** Reads in flight, by key id. */
+  private readonly reading = new Map<string, Promise<ApiKeyRecord | undefined>>();
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -99,7 +101,13 @@ export class Authenticator {
     const now = this.now();
     const cached = this.found.get(keyId, now);
     if (cached !== undefined || this.missing.get(keyId, now) !== undefined) return cached;
-    const record = await this.store.get(keyId);
+    // A burst of requests with one key that is not cached yet shares one read.
+    let read = this.reading.get(keyId);
+    if (read === undefined) {
+      read = this.store.get(keyId).finally(() => this.reading.delete(keyId));
+      this.reading.set(keyId, read);
+    }
+    const record = await read;
     const expiresAt = now + this.cacheSeconds * 1000;
     if (record === undefined) this.missing.set(keyId, true, expiresAt);
     else this.found.set(keyId, record, expiresAt);

@@ -40,6 +40,18 @@ describe('Class: Authenticator', () => {
       expect(principal).toEqual({ tenantId: 'tenant-1', keyId, scopes: ['events:write', 'read'] });
     });
 
+    it('reads a key once for a burst of requests that all carry it before it is cached', async () => {
+      // Prepare
+      const { authenticator, key, store } = await setUp();
+
+      // Act
+      const principals = await Promise.all(Array.from({ length: 50 }, () => authenticator.authenticate(`Bearer ${key}`)));
+
+      // Assess
+      expect(principals.every((principal) => principal.tenantId === 'tenant-1')).toBe(true);
+      expect(store.reads).toBe(1);
+    });
+
     it('accepts the scheme in any case and surrounding whitespace', async () => {
       // Prepare
       const { authenticator, key } = await setUp();

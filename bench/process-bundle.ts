@@ -6,7 +6,7 @@ import { FUNCTION_BUNDLING } from '../lib/webhook-fanout';
 import { PROJECT_ROOT } from './process-worker';
 
 /**
- * The construct's bundling options (lib/webhook-fanout.ts) in the esbuild JS API's terms, plus
+ * The construct's bundling options (lib/webhook-fanout/functions.ts) in the esbuild JS API's terms, plus
  * what NodejsFunction adds itself (`--bundle`, `--platform=node`, run from the project root).
  */
 const CONSTRUCT_BUNDLING: BuildOptions = {

@@ -1,0 +1,339 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import ipaddr from 'ipaddr.js';
+import { DEFAULTS, ENV, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
+import { SUBSCRIPTION_LIMITS, type SubscriptionLimitName } from '../../lambdas/core/subscription-limits';
+import { DELIVERY_FUNCTION_MARGIN_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from './functions';
+import {
+  WebhookFanoutPropsError,
+  type WebhookFanoutLogLevel,
+  type WebhookFanoutProps,
+  type WebhookFanoutSystemLogLevel,
+} from './props';
+import { DELIVERY_MAX_RECEIVE_COUNT, MAX_VISIBILITY_TIMEOUT_SECONDS, QUEUE_RETENTION } from './queues';
+
+/*
+ * The props checked and completed with their defaults: what the builders read. Every value that
+ * cannot be deployed, or would break the pipeline, is refused here with a WebhookFanoutPropsError.
+ */
+
+/** Half the receive budget for attempts leaves the other half for deferrals and crash redeliveries. */
+const MAX_RETRIES = DELIVERY_MAX_RECEIVE_COUNT / 2;
+const MAX_RETRY_JITTER = 1.2;
+const DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD = Duration.minutes(5);
+const DEFAULT_API_SERVER_ERROR_RATE_PERCENT = 1;
+const DEFAULT_API_SERVER_ERROR_MIN_REQUESTS = 100;
+const SYSTEM_LOG_LEVELS: readonly WebhookFanoutSystemLogLevel[] = ['DEBUG', 'INFO', 'WARN'];
+/** CloudWatch namespaces: these characters, and never AWS/ (reserved for AWS services). */
+const NAMESPACE_PATTERN = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
+
+/**
+ * Ranges the SSRF guard must never open: on Lambda, loopback reaches the runtime API and link-local
+ * reaches instance metadata. 0.0.0.0 and :: connect to the local host on Linux, and the IPv4-mapped
+ * IPv6 forms reach the same IPv4 addresses.
+ */
+const FORBIDDEN_NETWORKS = [
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '0.0.0.0/8',
+  '::1/128',
+  'fe80::/10',
+  '::/128',
+  '::ffff:127.0.0.0/104',
+  '::ffff:169.254.0.0/112',
+  '::ffff:0.0.0.0/104',
+];
+
+export interface ResolvedConfig {
+  /** Of the key, tables, queues and log groups. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly deliveryTimeoutSeconds: number;
+  readonly deliveryBatchSize: number;
+  readonly deliveryMaxConcurrency: number;
+  readonly fanoutMaxConcurrency: number;
+  readonly memorySize: number;
+  /** Where the delivery function runs: outside any VPC, or in these subnets. */
+  readonly vpc: ec2.IVpc | undefined;
+  readonly vpcSubnets: ec2.SubnetSelection | undefined;
+  readonly apiRateLimit: number;
+  readonly apiBurstLimit: number;
+  readonly tenantRateLimitPerSecond: number | undefined;
+  readonly inlineFanoutLimit: number;
+  readonly metricsNamespace: string;
+  readonly logLevel: WebhookFanoutLogLevel;
+  readonly systemLogLevel: WebhookFanoutSystemLogLevel;
+  readonly deliveryLagAlarmSeconds: number;
+  readonly apiServerErrorRatePercent: number;
+  readonly apiMinimumRequests: number;
+  readonly functionErrorsThreshold: number;
+  readonly functionThrottlesThreshold: number;
+  /** The configuration every function receives. */
+  readonly environment: Record<string, string>;
+}
+
+export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
+  const retrySeconds = retryScheduleSeconds(props.retrySchedule);
+  const retrySpanSeconds = Math.ceil(retrySeconds.reduce((sum, s) => sum + s, 0) * MAX_RETRY_JITTER);
+
+  const deliveryTimeoutSeconds = wholeSeconds(
+    'deliveryTimeout',
+    props.deliveryTimeout ?? Duration.millis(DEFAULTS.timeoutMs),
+  );
+  const maxDeliveryTimeout = MAX_LAMBDA_TIMEOUT_SECONDS - DELIVERY_FUNCTION_MARGIN_SECONDS;
+  requireRange('deliveryTimeout (seconds)', deliveryTimeoutSeconds, 1, maxDeliveryTimeout);
+
+  const slowAttemptMs = props.slowAttemptThreshold?.toMilliseconds() ?? DEFAULTS.slowAttemptMs;
+  requireRange('slowAttemptThreshold (milliseconds)', slowAttemptMs, 100, deliveryTimeoutSeconds * 1000);
+  const maxSlowAttemptsPerEndpoint = props.maxSlowAttemptsPerEndpoint ?? DEFAULTS.maxSlowAttemptsPerEndpoint;
+  requireRange('maxSlowAttemptsPerEndpoint', maxSlowAttemptsPerEndpoint, 0, 1000);
+  const circuitBreakerThreshold = props.circuitBreakerThreshold ?? DEFAULTS.circuitBreakerThreshold;
+  requireRange('circuitBreakerThreshold', circuitBreakerThreshold, 0, 1000);
+
+  const deliveryBatchSize = props.deliveryBatchSize ?? 10;
+  requireRange('deliveryBatchSize', deliveryBatchSize, 1, 10_000);
+  const deliveryMaxConcurrency = props.deliveryMaxConcurrency ?? 50;
+  requireRange('deliveryMaxConcurrency', deliveryMaxConcurrency, 2, 1000);
+  const fanoutMaxConcurrency = props.fanoutMaxConcurrency ?? 10;
+  requireRange('fanoutMaxConcurrency', fanoutMaxConcurrency, 2, 1000);
+  const memorySize = props.memorySize ?? 256;
+  requireRange('memorySize', memorySize, 128, 10_240);
+  const maxBodyBytes = props.maxBodySize ?? DEFAULTS.maxBodyBytes;
+  requireRange('maxBodySize', maxBodyBytes, 1, DEFAULTS.maxBodyBytesLimit);
+
+  const eventRetentionDays = retentionDays(
+    'eventRetention',
+    props.eventRetention ?? Duration.days(DEFAULTS.eventRetentionDays),
+    retrySpanSeconds,
+  );
+  const deliveryLogRetentionDays = retentionDays(
+    'deliveryLogRetention',
+    props.deliveryLogRetention ?? Duration.days(DEFAULTS.deliveryLogRetentionDays),
+    retrySpanSeconds,
+  );
+  const secretGraceSeconds = wholeSeconds(
+    'secretRotationGracePeriod',
+    props.secretRotationGracePeriod ?? Duration.seconds(DEFAULTS.secretGraceSeconds),
+  );
+  const apiKeyCacheSeconds = wholeSeconds(
+    'apiKeyCacheTtl',
+    props.apiKeyCacheTtl ?? Duration.seconds(DEFAULTS.apiKeyCacheSeconds),
+  );
+  requireRange('apiKeyCacheTtl (seconds)', apiKeyCacheSeconds, 0, 3600);
+  const disableFailingAfterSeconds = wholeSeconds(
+    'disableFailingEndpointsAfter',
+    props.disableFailingEndpointsAfter ?? Duration.seconds(DEFAULTS.disableFailingAfterSeconds),
+  );
+  requireRange('disableFailingEndpointsAfter (seconds)', disableFailingAfterSeconds, 60, 365 * 86400);
+  const tenantRateLimit = props.tenantRateLimitPerSecond;
+  if (tenantRateLimit !== undefined) requireRange('tenantRateLimitPerSecond', tenantRateLimit, 1, 100_000);
+  const inlineFanoutLimit = props.inlineFanoutLimit ?? DEFAULTS.inlineFanoutLimit;
+  requireRange('inlineFanoutLimit', inlineFanoutLimit, 0, 100);
+  const subscriptionLimits = subscriptionLimitsEnvironment(props);
+
+  const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
+  if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
+    throw new WebhookFanoutPropsError(`apiThrottle.rateLimit is ${apiRateLimit}; it must be a positive number`);
+  }
+  const apiBurstLimit = props.apiThrottle?.burstLimit ?? 2000;
+  if (!Number.isSafeInteger(apiBurstLimit) || apiBurstLimit < 1) {
+    throw new WebhookFanoutPropsError(`apiThrottle.burstLimit is ${apiBurstLimit}; it must be a positive integer`);
+  }
+
+  if (props.vpcSubnets && !props.vpc) {
+    throw new WebhookFanoutPropsError('vpcSubnets is set without the vpc prop it selects from');
+  }
+  const allowedPrivateNetworks = allowedNetworks(props.allowedPrivateNetworks ?? [], props.vpc !== undefined);
+  const observability = resolveObservability(props);
+
+  return {
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    deliveryTimeoutSeconds,
+    deliveryBatchSize,
+    deliveryMaxConcurrency,
+    fanoutMaxConcurrency,
+    memorySize,
+    vpc: props.vpc,
+    vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
+    apiRateLimit,
+    apiBurstLimit,
+    tenantRateLimitPerSecond: tenantRateLimit,
+    inlineFanoutLimit,
+    ...observability,
+    environment: {
+      [ENV.retrySchedule]: retrySeconds.join(','),
+      [ENV.timeoutMs]: String(deliveryTimeoutSeconds * 1000),
+      [ENV.slowAttemptMs]: String(slowAttemptMs),
+      [ENV.maxSlowAttemptsPerEndpoint]: String(maxSlowAttemptsPerEndpoint),
+      [ENV.circuitBreakerThreshold]: String(circuitBreakerThreshold),
+      [ENV.allowedPrivateNetworks]: allowedPrivateNetworks.join(','),
+      [ENV.allowHttp]: String(props.allowHttp ?? false),
+      [ENV.maxBodyBytes]: String(maxBodyBytes),
+      [ENV.eventRetentionDays]: String(eventRetentionDays),
+      [ENV.deliveryLogRetentionDays]: String(deliveryLogRetentionDays),
+      [ENV.secretGraceSeconds]: String(secretGraceSeconds),
+      [ENV.apiKeyCacheSeconds]: String(apiKeyCacheSeconds),
+      [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
+      [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
+      ...(tenantRateLimit === undefined ? {} : { [ENV.tenantRateLimitPerSecond]: String(tenantRateLimit) }),
+      [ENV.inlineFanoutLimit]: String(inlineFanoutLimit),
+      ...subscriptionLimits,
+      [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
+      [POWERTOOLS_ENV.logLevel]: observability.logLevel,
+      [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,
+    },
+  };
+}
+
+function resolveObservability(props: WebhookFanoutProps) {
+  const metricsNamespace = props.metricsNamespace ?? DEFAULTS.metricsNamespace;
+  if (!NAMESPACE_PATTERN.test(metricsNamespace) || metricsNamespace.trim() === '' || metricsNamespace.startsWith('AWS/')) {
+    throw new WebhookFanoutPropsError(
+      `metricsNamespace is '${metricsNamespace}'; it must be 1 to 255 letters, digits, spaces or . _ - / # :, ` +
+        'and not start with AWS/ (reserved for AWS services)',
+    );
+  }
+  const logLevel = props.logLevel ?? 'INFO';
+  if (logLevel !== 'DEBUG' && logLevel !== 'INFO') {
+    throw new WebhookFanoutPropsError(
+      `logLevel is '${String(logLevel)}'; it must be 'DEBUG' or 'INFO' (Lambda would drop the metric lines at WARN)`,
+    );
+  }
+  const systemLogLevel = props.systemLogLevel ?? 'WARN';
+  if (!SYSTEM_LOG_LEVELS.includes(systemLogLevel)) {
+    throw new WebhookFanoutPropsError(`systemLogLevel is '${String(systemLogLevel)}'; it must be 'DEBUG', 'INFO' or 'WARN'`);
+  }
+  const successLogSampleRate = props.successLogSampleRate ?? DEFAULTS.successLogSampleRate;
+  if (!Number.isFinite(successLogSampleRate) || successLogSampleRate < 0 || successLogSampleRate > 1) {
+    throw new WebhookFanoutPropsError(`successLogSampleRate is ${successLogSampleRate}; it must be a number from 0 to 1`);
+  }
+  const deliveryLagAlarmSeconds = wholeSeconds(
+    'deliveryLagAlarmThreshold',
+    props.deliveryLagAlarmThreshold ?? DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD,
+  );
+  requireRange('deliveryLagAlarmThreshold (seconds)', deliveryLagAlarmSeconds, 1, 14 * 86400);
+  const apiServerErrorRatePercent = props.apiServerErrorRateAlarmThreshold ?? DEFAULT_API_SERVER_ERROR_RATE_PERCENT;
+  if (!Number.isFinite(apiServerErrorRatePercent) || apiServerErrorRatePercent < 0 || apiServerErrorRatePercent >= 100) {
+    throw new WebhookFanoutPropsError(
+      `apiServerErrorRateAlarmThreshold is ${apiServerErrorRatePercent}; it must be a percentage from 0 to below 100`,
+    );
+  }
+  const apiMinimumRequests = props.apiServerErrorAlarmMinimumRequests ?? DEFAULT_API_SERVER_ERROR_MIN_REQUESTS;
+  requireRange('apiServerErrorAlarmMinimumRequests', apiMinimumRequests, 1, Number.MAX_SAFE_INTEGER);
+  const functionErrorsThreshold = props.functionErrorsAlarmThreshold ?? 1;
+  requireRange('functionErrorsAlarmThreshold', functionErrorsThreshold, 1, Number.MAX_SAFE_INTEGER);
+  const functionThrottlesThreshold = props.functionThrottlesAlarmThreshold ?? 1;
+  requireRange('functionThrottlesAlarmThreshold', functionThrottlesThreshold, 1, Number.MAX_SAFE_INTEGER);
+  return {
+    metricsNamespace,
+    logLevel,
+    systemLogLevel,
+    successLogSampleRate,
+    deliveryLagAlarmSeconds,
+    apiServerErrorRatePercent,
+    apiMinimumRequests,
+    functionErrorsThreshold,
+    functionThrottlesThreshold,
+  };
+}
+
+function retryScheduleSeconds(schedule: Duration[] | undefined): number[] {
+  const seconds = (schedule ?? DEFAULTS.retryScheduleSeconds.map((s) => Duration.seconds(s))).map((delay, index) =>
+    wholeSeconds(`retrySchedule[${index}]`, delay),
+  );
+  if (seconds.length < 1 || seconds.length > MAX_RETRIES) {
+    throw new WebhookFanoutPropsError(
+      `retrySchedule has ${seconds.length} delays; it needs 1 to ${MAX_RETRIES} so retries stay below ` +
+        `the delivery queue's maxReceiveCount of ${DELIVERY_MAX_RECEIVE_COUNT}`,
+    );
+  }
+  seconds.forEach((delay, index) => {
+    if (delay > MAX_VISIBILITY_TIMEOUT_SECONDS) {
+      throw new WebhookFanoutPropsError(
+        `retrySchedule[${index}] is ${delay} seconds; each delay must be at most 12 hours ` +
+          `(${MAX_VISIBILITY_TIMEOUT_SECONDS} s, the SQS visibility timeout limit)`,
+      );
+    }
+  });
+  const spanSeconds = Math.ceil(seconds.reduce((sum, s) => sum + s, 0) * MAX_RETRY_JITTER);
+  if (spanSeconds >= QUEUE_RETENTION.toSeconds()) {
+    throw new WebhookFanoutPropsError(
+      `retrySchedule spans up to ${spanSeconds} seconds with jitter; it must end within the 14-day ` +
+        `queue retention (${QUEUE_RETENTION.toSeconds()} s)`,
+    );
+  }
+  return seconds;
+}
+
+function wholeSeconds(name: string, duration: Duration): number {
+  const millis = duration.toMilliseconds();
+  if (millis % 1000 !== 0) {
+    throw new WebhookFanoutPropsError(`${name} is ${duration.toHumanString()}; it must be a whole number of seconds`);
+  }
+  return millis / 1000;
+}
+
+/** Each subscription limit, from its prop or its default, as its environment variable. */
+function subscriptionLimitsEnvironment(props: WebhookFanoutProps): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(SUBSCRIPTION_LIMITS) as SubscriptionLimitName[]).map((name) => {
+      const { env, fallback, min, max } = SUBSCRIPTION_LIMITS[name];
+      const value = props[name] ?? fallback;
+      requireRange(name, value, min, max);
+      return [env, String(value)];
+    }),
+  );
+}
+
+function requireRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new WebhookFanoutPropsError(`${name} is ${value}; it must be an integer from ${min} to ${max}`);
+  }
+}
+
+/** Records must outlive their retries: the delivery reads the event and counts attempts in its record. */
+function retentionDays(name: string, retention: Duration, retrySpanSeconds: number): number {
+  const seconds = wholeSeconds(name, retention);
+  const days = seconds / 86_400;
+  if (!Number.isInteger(days) || seconds <= retrySpanSeconds) {
+    throw new WebhookFanoutPropsError(
+      `${name} is ${retention.toHumanString()}; it must be whole days and longer than the retry schedule ` +
+        `(${retrySpanSeconds} s with jitter)`,
+    );
+  }
+  return days;
+}
+
+function allowedNetworks(cidrs: string[], hasVpc: boolean): string[] {
+  const trimmed = cidrs.map((cidr) => cidr.trim());
+  trimmed.forEach(checkAllowedNetwork);
+  if (trimmed.length > 0 && !hasVpc) {
+    throw new WebhookFanoutPropsError(
+      `allowedPrivateNetworks (${trimmed.join(', ')}) needs the vpc prop: private networks are only reachable ` +
+        'from a function in a VPC',
+    );
+  }
+  return trimmed;
+}
+
+function checkAllowedNetwork(cidr: string): void {
+  if (!ipaddr.IPv6.isValidCIDR(cidr) && !ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr)) {
+    throw new WebhookFanoutPropsError(`allowedPrivateNetworks entry '${cidr}' is not a valid CIDR (e.g. 10.0.0.0/8)`);
+  }
+  const [address, prefix] = ipaddr.parseCIDR(cidr);
+  for (const forbidden of FORBIDDEN_NETWORKS) {
+    const [forbiddenAddress, forbiddenPrefix] = ipaddr.parseCIDR(forbidden);
+    // Two CIDRs overlap when they agree on the bits of the shorter prefix.
+    const overlaps =
+      address.kind() === forbiddenAddress.kind() && address.match(forbiddenAddress, Math.min(prefix, forbiddenPrefix));
+    if (overlaps) {
+      throw new WebhookFanoutPropsError(
+        `allowedPrivateNetworks entry '${cidr}' overlaps ${forbidden}: loopback and link-local targets reach ` +
+          'the Lambda runtime API and instance metadata',
+      );
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ENV } from '../../lambdas/core/env-names';
+import type { ResolvedConfig } from './config';
+import { consumeQueue, grantSend, grantTable } from './function-grants';
+import type { Functions } from './functions';
+import { acknowledgeKeyGrantWildcards } from './nag';
+import type { Queues } from './queues';
+import type { Storage } from './storage';
+
+/*
+ * Connects each function to the tables and queues it uses: grants of exactly the calls its code
+ * makes (function-grants.ts), its event source, and the environment variables naming them.
+ */
+
+const SQS_BATCH_SIZE_WITHOUT_WINDOW = 10;
+
+type Resources = Storage & Queues;
+
+export function wireFunctions(functions: Functions, resources: Resources, config: ResolvedConfig): void {
+  wireIngest(functions.ingestFunction, resources, config.inlineFanoutLimit > 0);
+  wireApi(functions.apiFunction, resources, config.tenantRateLimitPerSecond !== undefined);
+  wireFanout(functions.fanoutFunction, resources, config.fanoutMaxConcurrency);
+  wireDelivery(functions.deliveryFunction, resources, config.deliveryBatchSize, config.deliveryMaxConcurrency);
+  const { ingestFunction, apiFunction, fanoutFunction, deliveryFunction } = functions;
+  for (const fn of [ingestFunction, apiFunction, fanoutFunction, deliveryFunction]) acknowledgeKeyGrantWildcards(fn);
+}
+
+/**
+ * Ingest stores events and their idempotency claims (GetItem, PutItem, UpdateItem; the tenant rate
+ * limit's counters are UpdateItems there too) and reads API keys by id. Only with inline fan-out does
+ * it read subscriptions (Query) and send to the delivery queue.
+ */
+function wireIngest(fn: lambda.Function, r: Resources, inlineFanout: boolean): void {
+  grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
+  grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
+  grantSend(fn, r.fanoutQueue, r.key);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
+  if (!inlineFanout) return;
+  // Small fan-outs go straight to the delivery queue.
+  grantTable(fn, r.subscriptionsTable, r.key, ['Query']);
+  grantSend(fn, r.deliveryQueue, r.key);
+  addEnvironment(fn, {
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+  });
+}
+
+/**
+ * The api function manages subscriptions, reads events, the delivery log (Query, BatchGetItem) and
+ * API keys by id, and writes the events table only for the tenant rate limit's counters.
+ */
+function wireApi(fn: lambda.Function, r: Resources, tenantRateLimit: boolean): void {
+  grantTable(fn, r.eventsTable, r.key, tenantRateLimit ? ['GetItem', 'UpdateItem'] : ['GetItem']);
+  grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']);
+  grantTable(fn, r.deliveriesTable, r.key, ['Query', 'BatchGetItem']);
+  grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
+  // Replay and recover go through fan-out.
+  grantSend(fn, r.fanoutQueue, r.key);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
+}
+
+/** Fan-out only reads: a subscription or a page of them, the event, and (recoveries) a subscription's delivery records. */
+function wireFanout(fn: lambda.Function, r: Resources, maxConcurrency: number): void {
+  grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'Query']);
+  grantTable(fn, r.eventsTable, r.key, ['GetItem']);
+  grantTable(fn, r.deliveriesTable, r.key, ['Query', 'BatchGetItem']);
+  // Large subscriber sets are paged: the function enqueues a continuation of itself.
+  grantSend(fn, r.fanoutQueue, r.key);
+  grantSend(fn, r.deliveryQueue, r.key);
+  grantSend(fn, r.fanoutDeadLetterQueue, r.key);
+  consumeQueue(fn, r.fanoutQueue, r.key, { batchSize: 10, maxConcurrency });
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+    [ENV.fanoutDlqUrl]: r.fanoutDeadLetterQueue.queueUrl,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+  });
+}
+
+/**
+ * Delivery records attempts, group logs, slow-attempt slots and subscription rate counters in the
+ * delivery log (GetItem, PutItem, UpdateItem), updates subscriptions (health, circuit, disable) and
+ * publishes operational events as ingest does.
+ */
+function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxConcurrency: number): void {
+  grantTable(fn, r.deliveriesTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
+  // A 410 Gone, or failing for too long, disables the subscription.
+  grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'UpdateItem']);
+  // Operational events (webhook.delivery.exhausted, webhook.subscription.disabled) are published
+  // like any other: stored, then handed to fan-out.
+  grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
+  grantSend(fn, r.fanoutQueue, r.key);
+  grantSend(fn, r.deliveryDeadLetterQueue, r.key);
+  // A delivery of a group message that needs another attempt leaves the group as a message of its own.
+  grantSend(fn, r.deliveryQueue, r.key);
+  consumeQueue(fn, r.deliveryQueue, r.key, {
+    batchSize,
+    // Lambda requires a batching window for batches above 10.
+    maxBatchingWindow: batchSize > SQS_BATCH_SIZE_WITHOUT_WINDOW ? Duration.seconds(1) : undefined,
+    maxConcurrency,
+    // Retries wait through the visibility timeout; an invocation held up also takes messages itself.
+    extraActions: ['sqs:ChangeMessageVisibility'],
+  });
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+    [ENV.deliveryDlqUrl]: r.deliveryDeadLetterQueue.queueUrl,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
+}
+
+function addEnvironment(fn: lambda.Function, environment: Record<string, string>): void {
+  for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+}

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type {
-  deliveryListResponseSchema,
   deliveryResponseSchema,
   eventResponseSchema,
   subscriptionListResponseSchema,
@@ -14,7 +13,6 @@ import { fieldList, textTable } from './table';
 export type Subscription = z.infer<typeof subscriptionResponseSchema>;
 export type SubscriptionPage = z.infer<typeof subscriptionListResponseSchema>;
 export type Delivery = z.infer<typeof deliveryResponseSchema>;
-export type DeliveryPage = z.infer<typeof deliveryListResponseSchema>;
 export type EventView = z.infer<typeof eventResponseSchema>;
 
 const stateOf = (subscription: Subscription): string =>

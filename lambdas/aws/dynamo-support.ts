@@ -42,4 +42,3 @@ export const decodeCursor = (cursor: string | undefined): string | undefined => 
   return value;
 };
 
-export const nowSecondsOf = (ms: number): number => Math.floor(ms / 1000);

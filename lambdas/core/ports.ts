@@ -138,10 +138,6 @@ export interface DelayedDeliveryPublisher {
   publishDelayed(entries: readonly { message: DeliveryMessage; delaySeconds: number }[]): Promise<void>;
 }
 
-export interface Clock {
-  now(): number;
-}
-
 export interface WebhookRequest {
   url: string;
   headers: Record<string, string>;

@@ -25,14 +25,3 @@ export const publishEventRequestSchema = z.strictObject({
   idempotencyKey: z.optional(idempotencyKeySchema),
 });
 export type PublishEventRequest = z.infer<typeof publishEventRequestSchema>;
-
-/**
- * An event to accept, as it is stored and delivered: `dataJson` is the JSON text of `data` exactly
- * as the publisher wrote it, so big integers, long decimals, exponents and escapes reach the
- * receiver unchanged.
- */
-export interface EventToPublish {
-  type: string;
-  dataJson: string;
-  idempotencyKey?: string;
-}

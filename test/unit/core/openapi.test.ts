@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
 import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
-import { acceptEvent } from '../../../lambdas/ingest/accept-event';
+import { acceptEvent } from '../../../lambdas/core/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
 import { errorResponseSchema } from '../../../lambdas/core/api-responses';
 import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/core/api-schemas';

@@ -3,7 +3,7 @@ import { HttpError } from '../core/errors';
 import { OPERATIONAL_EVENT_PREFIX, isOperationalEventType } from '../core/event-types';
 import { DuplicateJsonKeyError, memberText, readJsonStructure, type JsonNode } from '../core/json-text';
 import type { EventToPublish } from '../core/model';
-import { publishEventRequestSchema } from '../core/publish-request';
+import { publishEventRequestSchema } from '../contract/publish-request';
 import { readJsonRequest, validate } from '../http/request-body';
 
 const structureOf = (text: string): JsonNode => {

@@ -10,7 +10,7 @@ import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/ob
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
-import { idempotencyKeySchema } from '../core/publish-request';
+import { idempotencyKeySchema } from '../contract/publish-request';
 import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { Authenticator, requireScope } from '../http/authenticator';

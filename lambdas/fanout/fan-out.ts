@@ -1,4 +1,4 @@
-import { deliveryMessagesFor } from '../core/fan-out-messages';
+import { deliveryMessagesFor } from '../pipeline/fan-out-messages';
 import { deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';

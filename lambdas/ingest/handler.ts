@@ -17,7 +17,7 @@ import { Authenticator, requireScope } from '../http/authenticator';
 import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
 import { header, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
-import { acceptEvent } from '../core/accept-event';
+import { acceptEvent } from '../pipeline/accept-event';
 import { readEventRequest } from './event-request';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { tenantThrottles } from '../http/tenant-throttle';

@@ -1,4 +1,4 @@
-import { deliveryMessagesFor } from '../core/fan-out-messages';
+import { deliveryMessagesFor } from '../pipeline/fan-out-messages';
 import { deliveriesIn, type FanoutMessage } from '../core/messages';
 import type { DeliveryPublisher, SubscriptionReader } from '../core/ports';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
 import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
-import { acceptEvent } from '../../../lambdas/core/accept-event';
+import { acceptEvent } from '../../../lambdas/pipeline/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
 import { errorResponseSchema } from '../../../lambdas/contract/response-schemas';
 import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/contract/request-schemas';

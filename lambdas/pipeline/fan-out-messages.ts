@@ -1,6 +1,6 @@
-import { anyFilterMatches } from './event-types';
-import { DELIVERY_GROUP_SIZE, deliveryGroupMessage, deliveryMessage, type DeliveryQueueMessage, type FanoutMessage, type Payload } from './messages';
-import type { Subscription } from './model';
+import { anyFilterMatches } from '../core/event-types';
+import { DELIVERY_GROUP_SIZE, deliveryGroupMessage, deliveryMessage, type DeliveryQueueMessage, type FanoutMessage, type Payload } from '../core/messages';
+import type { Subscription } from '../core/model';
 
 /**
  * The delivery messages for the enabled subscriptions whose filters match the event's type: groups

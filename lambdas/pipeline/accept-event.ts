@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { HttpError } from './errors';
-import { newId } from './ids';
-import { canonicalJsonText } from './json-text';
-import { inlineData, type FanoutMessage } from './messages';
-import { expiresAfterDays, type EventToPublish, type IdempotencyRecord, type StoredEvent } from './model';
-import type { EventStore, FanoutPublisher } from './ports';
+import { HttpError } from '../core/errors';
+import { newId } from '../core/ids';
+import { canonicalJsonText } from '../core/json-text';
+import { inlineData, type FanoutMessage } from '../core/messages';
+import { expiresAfterDays, type EventToPublish, type IdempotencyRecord, type StoredEvent } from '../core/model';
+import type { EventStore, FanoutPublisher } from '../core/ports';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 /**

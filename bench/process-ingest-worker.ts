@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { issueApiKey } from '../cli/issue-api-key';
+import { issueApiKey } from '../admin/api-keys';
 import { ENV } from '../lambdas/core/env-names';
 import type { StoredEvent, IdempotencyRecord } from '../lambdas/core/model';
 import type { ClaimResult, EventStore, FanoutPublisher } from '../lambdas/core/ports';
-import { acceptEvent, type AcceptEventDeps } from '../lambdas/ingest/accept-event';
+import { acceptEvent, type AcceptEventDeps } from '../lambdas/pipeline/accept-event';
 import { apiGatewayEvent } from '../local/apigw-event';
 import { lambdaContext } from '../local/lambda-context';
 import { installInMemoryAws } from './process-aws-stub';

@@ -1,6 +1,6 @@
 import { ApiError } from './api-client';
 import { MissingApiKeyError } from './errors';
-import { InvalidScopeError } from './issue-api-key';
+import { InvalidScopeError } from '../admin/api-keys';
 
 /**
  * Exit codes scripts can rely on (README, "Operator CLI"): what went wrong, not only that it did.

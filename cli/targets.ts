@@ -1,5 +1,5 @@
 import { DEFAULT_STACK_NAME, STACK_OUTPUTS, type StackOutputId } from '../lib/stack-outputs';
-import { readRuntimeState, type RuntimeState } from '../local/runtime-state';
+import { readRuntimeState, type RuntimeState } from '../admin/local-runtime-state';
 import { createApiClient, type ApiClient } from './api-client';
 import { MissingApiKeyError } from './errors';
 import { stackOutput } from './stack-resources';

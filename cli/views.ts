@@ -4,7 +4,7 @@ import type {
   eventResponseSchema,
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
-} from '../lambdas/core/api-responses';
+} from '../lambdas/contract/response-schemas';
 import { memberText, readJsonStructure } from '../lambdas/core/json-text';
 import { fieldList, textTable } from './table';
 

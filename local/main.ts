@@ -2,7 +2,7 @@ import { FunctionInvocationError } from './function-host';
 import { LocalConfigError, readLocalConfig } from './local-config';
 import { assertPortFree, PortInUseError } from './http-server';
 import { startLocalRuntime } from './runtime';
-import { removeRuntimeState, writeRuntimeState } from './runtime-state';
+import { removeRuntimeState, writeRuntimeState } from '../admin/local-runtime-state';
 
 /**
  * `npm start`: the whole pipeline on this machine. Prints `API key: <key>` and

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issueApiKey } from '../cli/issue-api-key';
+import { issueApiKey } from '../admin/api-keys';
 import { DynamoApiKeyStore } from '../lambdas/aws/dynamo-api-key-store';
 import { hashApiKey, parseApiKey, SCOPES } from '../lambdas/core/api-keys';
 import { ENV } from '../lambdas/core/env-names';
@@ -21,7 +21,7 @@ import { eventSourceMappings, functionEnvironment, functionsOf, localFunctionNam
 import { createTemplateResources } from './template-resources';
 import { synthTemplate } from './template-synth';
 import type { LocalResources } from './local-resources';
-import type { RuntimeState } from './runtime-state';
+import type { RuntimeState } from '../admin/local-runtime-state';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 
 const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -31,7 +31,7 @@ export interface LocalRuntime {
   port: number;
   apiKey: string;
   emulators: Emulators;
-  /** Where everything is, as `npm start` announces it to the CLI's `--local` (local/runtime-state.ts). */
+  /** Where everything is, as `npm start` announces it to the CLI's `--local` (admin/local-runtime-state.ts). */
   state: RuntimeState;
   stop(): Promise<void>;
 }

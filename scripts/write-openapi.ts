@@ -1,13 +1,13 @@
 /**
  * `npm run openapi`: writes the OpenAPI document generated from the zod schemas of the API to
  * docs/openapi.json, for readers, and to lambdas/api/openapi-document.generated.ts, compressed, for
- * the api function to serve at `GET /openapi.json`. test/unit/core/openapi.test.ts fails when
+ * the api function to serve at `GET /openapi.json`. test/unit/contract/openapi.test.ts fails when
  * either is stale.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
-import { buildOpenApiDocument, renderOpenApiJson } from '../lambdas/core/openapi';
+import { buildOpenApiDocument, renderOpenApiJson } from '../lambdas/contract/openapi';
 
 const write = (relative: string, contents: string): void => {
   const target = fileURLToPath(new URL(relative, import.meta.url));

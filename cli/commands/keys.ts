@@ -3,7 +3,7 @@ import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
 import { createDynamoClient } from '../../lambdas/aws/clients';
 import { generateApiKey, SCOPES, type ApiKeyRecord } from '../../lambdas/core/api-keys';
 import { STACK_OUTPUTS } from '../../lib/stack-outputs';
-import { issueApiKey, parseScopes, revokeApiKey } from '../issue-api-key';
+import { issueApiKey, parseScopes, revokeApiKey } from '../../admin/api-keys';
 import { textTable } from '../table';
 import { withJson, withStack, type CliContext, type JsonOption } from './context';
 

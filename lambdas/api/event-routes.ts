@@ -1,4 +1,4 @@
-import { paginationQuerySchema, replayRequestSchema } from '../core/api-schemas';
+import { paginationQuerySchema, replayRequestSchema } from '../contract/request-schemas';
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import { inlineData } from '../core/messages';
@@ -8,7 +8,7 @@ import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
 import { json, jsonText } from '../http/responses';
-import type { Route, RouteRequest } from '../http/router';
+import type { RouteHandlers, RouteRequest } from '../http/router';
 import { deliveryView, eventJson } from './views';
 
 export interface EventRouteDeps {
@@ -25,7 +25,7 @@ const SUMMARY_PAGE = 100;
 
 const notFound = () => new HttpError(404, 'not_found', 'no such event');
 
-export const eventRoutes = (deps: EventRouteDeps): Route[] => {
+export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent' | 'listEventDeliveries' | 'replayEvent'> => {
   const existing = async (tenantId: string, id: string): Promise<StoredEvent> => {
     // Only `evt_<ULID>` ids exist; anything else is a 404 without a read (a long one would exceed
     // DynamoDB's key size and fail the request).
@@ -88,9 +88,5 @@ export const eventRoutes = (deps: EventRouteDeps): Route[] => {
     return json(202, { eventId: event.id, replayId: run, ...(body.subscriptionId ? { subscriptionId: body.subscriptionId } : {}) });
   };
 
-  return [
-    { method: 'GET', path: '/v1/events/{id}', handler: get },
-    { method: 'GET', path: '/v1/events/{id}/deliveries', handler: deliveries },
-    { method: 'POST', path: '/v1/events/{id}/replay', handler: replay },
-  ];
+  return { getEvent: get, listEventDeliveries: deliveries, replayEvent: replay };
 };

@@ -22,7 +22,7 @@ import { parseSubscriptionLimits } from '../core/subscription-limits';
 import { Authenticator } from '../http/authenticator';
 import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
 import { json, jsonText, type HttpResult } from '../http/responses';
-import { Router } from '../http/router';
+import { Router, routesOf, type RouteHandlers } from '../http/router';
 import { eventRoutes } from './event-routes';
 import { openApiJson } from './openapi-document';
 import { subscriptionRoutes } from './subscription-routes';
@@ -59,29 +59,31 @@ const publishedElsewhere = async (): Promise<HttpResult> => {
 
 const fanout = new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl });
 
-const router = new Router([
-  { method: 'GET', path: '/health', public: true, handler: async () => json(200, { status: 'ok' }) },
-  { method: 'GET', path: '/openapi.json', public: true, handler: async () => jsonText(200, openApiJson()) },
-  { method: 'POST', path: '/v1/events', handler: publishedElsewhere },
-  ...subscriptionRoutes({
-    subscriptions,
-    deliveries,
-    fanout,
-    targetPolicy: config.targetPolicy,
-    resolveHost: systemHostResolver(),
-    secretGraceSeconds: config.secretGraceSeconds,
-    maxBodyBytes: config.maxBodyBytes,
-    limits: config.subscriptionLimits,
-    now: Date.now,
-  }),
-  ...eventRoutes({
-    events,
-    subscriptions,
-    deliveries,
-    fanout,
-    maxBodyBytes: config.maxBodyBytes,
-  }),
-]);
+const router = new Router(
+  routesOf({
+    getHealth: async () => json(200, { status: 'ok' }),
+    getOpenApiDocument: async () => jsonText(200, openApiJson()),
+    publishEvent: publishedElsewhere,
+    ...subscriptionRoutes({
+      subscriptions,
+      deliveries,
+      fanout,
+      targetPolicy: config.targetPolicy,
+      resolveHost: systemHostResolver(),
+      secretGraceSeconds: config.secretGraceSeconds,
+      maxBodyBytes: config.maxBodyBytes,
+      limits: config.subscriptionLimits,
+      now: Date.now,
+    }),
+    ...eventRoutes({
+      events,
+      subscriptions,
+      deliveries,
+      fanout,
+      maxBodyBytes: config.maxBodyBytes,
+    }),
+  } satisfies RouteHandlers),
+);
 
 /** The per-tenant limit, when the stack sets one. */
 const tenantLimit = tenantThrottles(config.tenantRateLimit, () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey));

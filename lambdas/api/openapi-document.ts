@@ -7,7 +7,7 @@ let text: string | undefined;
  * The body of `GET /openapi.json`, generated from the API's schemas by `npm run openapi` rather
  * than here: generating it would bundle zod's JSON Schema converter and every description and
  * example, and the compressed document costs about 8 KB of the bundle where its JSON would cost
- * about 50 KB. Inflated on the first request and kept; test/unit/core/openapi.test.ts holds it to
+ * about 50 KB. Inflated on the first request and kept; test/unit/contract/openapi.test.ts holds it to
  * what the schemas generate.
  */
 export const openApiJson = (): string =>

@@ -4,7 +4,7 @@ import {
   paginationQuerySchema,
   recoverRequestSchema,
   updateSubscriptionRequestSchema,
-} from '../core/api-schemas';
+} from '../contract/request-schemas';
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
@@ -16,7 +16,7 @@ import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
 import { json, noContent } from '../http/responses';
-import type { Route, RouteRequest } from '../http/router';
+import type { RouteHandlers, RouteRequest } from '../http/router';
 import { deliveryView, subscriptionView } from './views';
 
 export interface SubscriptionRouteDeps {
@@ -57,7 +57,17 @@ const checkUrl = async (url: string, policy: TargetPolicy, resolveHost: HostReso
   }
 };
 
-export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
+type SubscriptionOperation =
+  | 'createSubscription'
+  | 'listSubscriptions'
+  | 'getSubscription'
+  | 'updateSubscription'
+  | 'deleteSubscription'
+  | 'rotateSubscriptionSecret'
+  | 'listSubscriptionDeliveries'
+  | 'recoverSubscriptionDeliveries';
+
+export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandlers, SubscriptionOperation> => {
   const existing = async (tenantId: string, id: string): Promise<Subscription> => {
     const subscription = await deps.subscriptions.get(tenantId, requireSubscriptionId(id));
     if (subscription === undefined) throw notFound();
@@ -186,14 +196,14 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Route[] => {
     return json(202, { subscriptionId: subscription.id, recoveryId: run, since: body.since, until: new Date(until).toISOString() });
   };
 
-  return [
-    { method: 'POST', path: '/v1/subscriptions', handler: create },
-    { method: 'POST', path: '/v1/subscriptions/{id}/recover', handler: recoverFailed },
-    { method: 'GET', path: '/v1/subscriptions', handler: list },
-    { method: 'GET', path: '/v1/subscriptions/{id}', handler: get },
-    { method: 'PATCH', path: '/v1/subscriptions/{id}', handler: update },
-    { method: 'DELETE', path: '/v1/subscriptions/{id}', handler: remove },
-    { method: 'POST', path: '/v1/subscriptions/{id}/rotate-secret', handler: rotateSecret },
-    { method: 'GET', path: '/v1/subscriptions/{id}/deliveries', handler: deliveries },
-  ];
+  return {
+    createSubscription: create,
+    listSubscriptions: list,
+    getSubscription: get,
+    updateSubscription: update,
+    deleteSubscription: remove,
+    rotateSubscriptionSecret: rotateSecret,
+    listSubscriptionDeliveries: deliveries,
+    recoverSubscriptionDeliveries: recoverFailed,
+  };
 };

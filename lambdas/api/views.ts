@@ -1,4 +1,4 @@
-import type { SubscriptionResponse } from '../core/api-responses';
+import type { SubscriptionResponse } from '../contract/response-schemas';
 import type { DeliveryRecord, StoredEvent, Subscription } from '../core/model';
 
 /** What clients see of a subscription: never its secrets, except the one just created. */

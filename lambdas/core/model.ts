@@ -40,6 +40,17 @@ export interface Subscription {
   updatedAt: string;
 }
 
+/**
+ * An event to accept, as it is stored and delivered: `dataJson` is the JSON text of `data` exactly
+ * as the publisher wrote it, so big integers, long decimals, exponents and escapes reach the
+ * receiver unchanged.
+ */
+export interface EventToPublish {
+  type: string;
+  dataJson: string;
+  idempotencyKey?: string;
+}
+
 export interface StoredEvent {
   tenantId: string;
   id: string;

@@ -1,5 +1,5 @@
 import { HttpError } from '../core/errors';
-import { acceptEvent, type AcceptEventDeps } from '../ingest/accept-event';
+import { acceptEvent, type AcceptEventDeps } from '../pipeline/accept-event';
 
 /**
  * Operational events (`webhook.subscription.disabled`, `webhook.delivery.exhausted`) are published

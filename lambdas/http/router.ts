@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ROUTES, type OperationId, type RouteSpec } from '../contract/routes';
 import { HttpError } from '../core/errors';
 import type { AuthenticatedContext } from './middleware';
 import type { HttpResult } from './responses';
@@ -18,6 +19,19 @@ export interface Route {
   handler: RouteHandler;
   public?: boolean;
 }
+
+/** The handler of each route of the public API, by operation id (lambdas/contract/routes.ts). */
+export type RouteHandlers = Record<OperationId, RouteHandler>;
+
+/**
+ * The routes of the handlers given, with the method and path of the API's route table; a route
+ * without a scope there is public.
+ */
+export const routesOf = (handlers: Partial<RouteHandlers>): Route[] =>
+  (Object.entries(ROUTES) as Array<[OperationId, RouteSpec]>).flatMap(([operationId, { method, path, scope }]) => {
+    const handler = handlers[operationId];
+    return handler === undefined ? [] : [{ method, path, handler, ...(scope === undefined ? { public: true } : {}) }];
+  });
 
 interface CompiledRoute extends Route {
   pattern: RegExp;

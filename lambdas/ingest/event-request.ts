@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError } from '../core/errors';
 import { OPERATIONAL_EVENT_PREFIX, isOperationalEventType } from '../core/event-types';
 import { DuplicateJsonKeyError, memberText, readJsonStructure, type JsonNode } from '../core/json-text';
-import { publishEventRequestSchema, type EventToPublish } from '../core/publish-request';
+import type { EventToPublish } from '../core/model';
+import { publishEventRequestSchema } from '../contract/publish-request';
 import { readJsonRequest, validate } from '../http/request-body';
 
 const structureOf = (text: string): JsonNode => {

@@ -10,14 +10,14 @@ import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/ob
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
-import { idempotencyKeySchema } from '../core/publish-request';
+import { idempotencyKeySchema } from '../contract/publish-request';
 import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { Authenticator, requireScope } from '../http/authenticator';
 import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
 import { header, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
-import { acceptEvent } from './accept-event';
+import { acceptEvent } from '../pipeline/accept-event';
 import { readEventRequest } from './event-request';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { tenantThrottles } from '../http/tenant-throttle';

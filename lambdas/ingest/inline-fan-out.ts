@@ -1,6 +1,6 @@
+import { deliveryMessagesFor } from '../pipeline/fan-out-messages';
 import { deliveriesIn, type FanoutMessage } from '../core/messages';
 import type { DeliveryPublisher, SubscriptionReader } from '../core/ports';
-import { deliveryMessagesFor } from '../fanout/fan-out';
 
 /** How long ingest remembers that a tenant has too many subscriptions to fan out itself. */
 export const LARGE_TENANT_MEMORY_MS = 60_000;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../lambdas/core/openapi';
+import { buildOpenApiDocument } from '../../lambdas/contract/openapi';
 import { HANDLER_SOURCE_METADATA } from '../../lib/webhook-fanout';
 import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
 import { createTestApp } from './synth';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../lambdas/core/openapi';
+import { buildOpenApiDocument } from '../../lambdas/contract/openapi';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 describe('HTTP API contract against the emulators', () => {

@@ -3,7 +3,7 @@ import { createDynamoClient } from '../../lambdas/aws/clients';
 import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
 import { awsRequests } from '../../lambdas/aws/request-counter';
 import { generateApiKey, generateChecksumSecret, SCOPES } from '../../lambdas/core/api-keys';
-import { issueApiKey, revokeApiKey } from '../../cli/issue-api-key';
+import { issueApiKey, revokeApiKey } from '../../admin/api-keys';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
 /** More distinct keys than either key cache of a function instance holds (1000). */

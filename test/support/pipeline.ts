@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from
 import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
 import type { Scope } from '../../lambdas/core/api-keys';
 import { SCOPES } from '../../lambdas/core/api-keys';
-import { issueApiKey } from '../../cli/issue-api-key';
+import { issueApiKey } from '../../admin/api-keys';
 import { apiGatewayEvent } from '../../local/apigw-event';
 import { lambdaContext } from '../../local/lambda-context';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
 import { parseCidrList } from '../../../lambdas/core/ssrf';
 import { DEFAULT_SUBSCRIPTION_LIMITS } from '../../../lambdas/core/subscription-limits';
-import { Router } from '../../../lambdas/http/router';
+import { Router, routesOf } from '../../../lambdas/http/router';
 import { apiEvent, lambdaContext, rejectionOf } from '../factories';
 import { InMemoryDeliveryStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../fakes';
 
@@ -12,20 +12,22 @@ const setUp = (addresses: Record<string, string[]>) => {
   const subscriptions = new InMemorySubscriptionStore();
   const looked: string[] = [];
   const router = new Router(
-    subscriptionRoutes({
-      subscriptions,
-      deliveries: new InMemoryDeliveryStore(),
-      fanout: new RecordingFanoutPublisher(),
-      targetPolicy: { allowHttp: false, allowedNetworks: parseCidrList('10.1.0.0/16') },
-      resolveHost: async (hostname) => {
-        looked.push(hostname);
-        return addresses[hostname];
-      },
-      secretGraceSeconds: 86400,
-      maxBodyBytes: 262144,
-      limits: DEFAULT_SUBSCRIPTION_LIMITS,
-      now: () => Date.parse('2026-03-01T12:00:00Z'),
-    }),
+    routesOf(
+      subscriptionRoutes({
+        subscriptions,
+        deliveries: new InMemoryDeliveryStore(),
+        fanout: new RecordingFanoutPublisher(),
+        targetPolicy: { allowHttp: false, allowedNetworks: parseCidrList('10.1.0.0/16') },
+        resolveHost: async (hostname) => {
+          looked.push(hostname);
+          return addresses[hostname];
+        },
+        secretGraceSeconds: 86400,
+        maxBodyBytes: 262144,
+        limits: DEFAULT_SUBSCRIPTION_LIMITS,
+        now: () => Date.parse('2026-03-01T12:00:00Z'),
+      }),
+    ),
   );
   const create = (url: string) =>
     router.handle(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { publishEventRequestSchema } from '../../../lambdas/core/api-schemas';
+import { publishEventRequestSchema } from '../../../lambdas/contract/request-schemas';
 import { HttpError } from '../../../lambdas/core/errors';
 import { header, MAX_JSON_DEPTH, readJsonBody, readJsonRequest } from '../../../lambdas/http/request-body';
 import { apiEvent, jsonEvent } from '../factories';

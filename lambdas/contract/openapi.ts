@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import type { Scope } from './api-keys';
-import './api-request-docs';
+import './request-docs';
 import {
   API_EXAMPLES,
   attemptLogSchema,
@@ -14,7 +13,7 @@ import {
   replayResponseSchema,
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
-} from './api-responses';
+} from './response-schemas';
 import {
   createSubscriptionRequestSchema,
   deliveryStatusSchema,
@@ -25,8 +24,9 @@ import {
   replayRequestSchema,
   subscriptionDeliveriesQuerySchema,
   updateSubscriptionRequestSchema,
-} from './api-schemas';
-import { SUBSCRIPTION_LIMITS as LIMIT, subscriptionQuotaExceeded } from './subscription-limits';
+} from './request-schemas';
+import { SUBSCRIPTION_LIMITS as LIMIT, subscriptionQuotaExceeded } from '../core/subscription-limits';
+import { ROUTES, type HttpMethod, type OperationId, type RouteSpec } from './routes';
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the zod/mini schemas the handlers
@@ -191,17 +191,11 @@ const PAGE_ERRORS: ErrorUse[] = ['invalid_cursor', { code: 'validation_failed', 
 const NO_SUBSCRIPTION: ErrorUse = { code: 'not_found', when: "no such subscription, or another tenant's" };
 const NO_EVENT: ErrorUse = { code: 'not_found', when: "no such event (or past its retention), or another tenant's", message: 'no such event' };
 
-type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-export interface OperationSpec {
-  method: HttpMethod;
-  path: string;
-  operationId: string;
+/** What the document says of a route of ROUTES (routes.ts), beside its method, path and scope. */
+interface OperationDocs {
   summary: string;
   description?: string;
   tag: 'Events' | 'Subscriptions' | 'Service';
-  /** The scope the route requires; routes without one are public (no API key). */
-  scope?: Scope;
   pathParameter?: 'SubscriptionId' | 'EventId';
   query?: z.ZodMiniObject;
   idempotencyKeyHeader?: boolean;
@@ -210,14 +204,13 @@ export interface OperationSpec {
   errors: ErrorUse[];
 }
 
+type OperationSpec = RouteSpec & OperationDocs & { operationId: OperationId };
+
 const subscriptionExample = (z.globalRegistry.get(RESPONSE_SCHEMAS.Subscription)?.examples as Json[] | undefined)?.[0];
 
-/** Every route of the public API: the api function's router and the ingest function's one. */
-export const OPERATIONS: readonly OperationSpec[] = [
-  {
-    method: 'POST',
-    path: '/v1/events',
-    operationId: 'publishEvent',
+/** The documentation of every route of ROUTES (routes.ts), by operation id. */
+const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
+  publishEvent: {
     summary: 'Publish an event',
     description:
       'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type. ' +
@@ -225,7 +218,6 @@ export const OPERATIONS: readonly OperationSpec[] = [
       'The JSON text of `data` is stored and delivered exactly as sent, byte for byte (big integers, long decimals, exponents, escapes and whitespace included); ' +
       'a body that is not UTF-8, or with a key repeated in one object, is refused instead.',
     tag: 'Events',
-    scope: 'events:write',
     idempotencyKeyHeader: true,
     body: { schema: 'PublishEventRequest' },
     success: { status: 202, description: 'Accepted: stored and handed to fan-out.', schema: 'EventAccepted' },
@@ -238,51 +230,35 @@ export const OPERATIONS: readonly OperationSpec[] = [
       'request_in_progress',
     ],
   },
-  {
-    method: 'GET',
-    path: '/v1/events/{id}',
-    operationId: 'getEvent',
+  getEvent: {
     summary: 'Get an event and a count of its deliveries',
     tag: 'Events',
-    scope: 'read',
     pathParameter: 'EventId',
     success: { status: 200, description: 'The event.', schema: 'Event' },
     errors: [NO_EVENT],
   },
-  {
-    method: 'GET',
-    path: '/v1/events/{id}/deliveries',
-    operationId: 'listEventDeliveries',
+  listEventDeliveries: {
     summary: "List an event's delivery records",
     description: 'One record per subscription that the event was delivered to; pages walk the tenant\'s subscriptions.',
     tag: 'Events',
-    scope: 'read',
     pathParameter: 'EventId',
     query: paginationQuerySchema,
     success: { status: 200, description: 'A page of delivery records.', schema: 'DeliveryList' },
     errors: [...PAGE_ERRORS, NO_EVENT],
   },
-  {
-    method: 'POST',
-    path: '/v1/events/{id}/replay',
-    operationId: 'replayEvent',
+  replayEvent: {
     summary: 'Deliver an event again',
     description: 'To every matching subscription, or to the one named. Each delivery starts a new run with a fresh retry schedule.',
     tag: 'Events',
-    scope: 'events:write',
     pathParameter: 'EventId',
     body: { schema: 'ReplayRequest', optional: true },
     success: { status: 202, description: 'Accepted: the replay was handed to fan-out.', schema: 'ReplayAccepted' },
     errors: [...JSON_BODY_ERRORS, { code: 'not_found', when: "no such event, or no such subscription, or another tenant's", message: 'no such event' }],
   },
-  {
-    method: 'POST',
-    path: '/v1/subscriptions',
-    operationId: 'createSubscription',
+  createSubscription: {
     summary: 'Create a subscription',
     description: 'The answer carries the signing secret; it is shown here and on rotation only.',
     tag: 'Subscriptions',
-    scope: 'subscriptions:write',
     body: { schema: 'CreateSubscriptionRequest' },
     success: {
       status: 201,
@@ -292,37 +268,25 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', 'subscription_quota_exceeded'],
   },
-  {
-    method: 'GET',
-    path: '/v1/subscriptions',
-    operationId: 'listSubscriptions',
+  listSubscriptions: {
     summary: 'List subscriptions',
     tag: 'Subscriptions',
-    scope: 'read',
     query: paginationQuerySchema,
     success: { status: 200, description: 'A page of subscriptions.', schema: 'SubscriptionList' },
     errors: PAGE_ERRORS,
   },
-  {
-    method: 'GET',
-    path: '/v1/subscriptions/{id}',
-    operationId: 'getSubscription',
+  getSubscription: {
     summary: 'Get a subscription',
     description: 'Never its secret.',
     tag: 'Subscriptions',
-    scope: 'read',
     pathParameter: 'SubscriptionId',
     success: { status: 200, description: 'The subscription.', schema: 'Subscription' },
     errors: [NO_SUBSCRIPTION],
   },
-  {
-    method: 'PATCH',
-    path: '/v1/subscriptions/{id}',
-    operationId: 'updateSubscription',
+  updateSubscription: {
     summary: 'Change a subscription',
     description: 'Applies to every event accepted after the answer.',
     tag: 'Subscriptions',
-    scope: 'subscriptions:write',
     pathParameter: 'SubscriptionId',
     body: { schema: 'UpdateSubscriptionRequest' },
     success: {
@@ -333,25 +297,17 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', NO_SUBSCRIPTION],
   },
-  {
-    method: 'DELETE',
-    path: '/v1/subscriptions/{id}',
-    operationId: 'deleteSubscription',
+  deleteSubscription: {
     summary: 'Delete a subscription',
     tag: 'Subscriptions',
-    scope: 'subscriptions:write',
     pathParameter: 'SubscriptionId',
     success: { status: 204, description: 'Deleted.' },
     errors: [NO_SUBSCRIPTION],
   },
-  {
-    method: 'POST',
-    path: '/v1/subscriptions/{id}/rotate-secret',
-    operationId: 'rotateSubscriptionSecret',
+  rotateSubscriptionSecret: {
     summary: 'Rotate the signing secret',
     description: 'Deliveries are signed with both the new and the old secret for a grace period (24 h by default).',
     tag: 'Subscriptions',
-    scope: 'subscriptions:write',
     pathParameter: 'SubscriptionId',
     success: {
       status: 200,
@@ -361,51 +317,37 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     errors: [NO_SUBSCRIPTION],
   },
-  {
-    method: 'GET',
-    path: '/v1/subscriptions/{id}/deliveries',
-    operationId: 'listSubscriptionDeliveries',
+  listSubscriptionDeliveries: {
     summary: "List a subscription's delivery records",
     description: 'Newest event first.',
     tag: 'Subscriptions',
-    scope: 'read',
     pathParameter: 'SubscriptionId',
     query: subscriptionDeliveriesQuerySchema,
     success: { status: 200, description: 'A page of delivery records.', schema: 'DeliveryList' },
     errors: [...PAGE_ERRORS, NO_SUBSCRIPTION],
   },
-  {
-    method: 'POST',
-    path: '/v1/subscriptions/{id}/recover',
-    operationId: 'recoverSubscriptionDeliveries',
+  recoverSubscriptionDeliveries: {
     summary: 'Re-send exhausted deliveries',
     description: 'Re-sends every `exhausted` delivery to this subscription of the events accepted in the window, each with a fresh retry schedule.',
     tag: 'Subscriptions',
-    scope: 'subscriptions:write',
     pathParameter: 'SubscriptionId',
     body: { schema: 'RecoverRequest' },
     success: { status: 202, description: 'Accepted: the recovery was handed to fan-out.', schema: 'RecoveryAccepted' },
     errors: [...JSON_BODY_ERRORS, NO_SUBSCRIPTION, 'subscription_disabled'],
   },
-  {
-    method: 'GET',
-    path: '/health',
-    operationId: 'getHealth',
+  getHealth: {
     summary: 'Liveness',
     tag: 'Service',
     success: { status: 200, description: 'The api function answers.', schema: 'Health' },
     errors: [],
   },
-  {
-    method: 'GET',
-    path: '/openapi.json',
-    operationId: 'getOpenApiDocument',
+  getOpenApiDocument: {
     summary: 'This OpenAPI document',
     tag: 'Service',
     success: { status: 200, description: 'The OpenAPI 3.1 document of this API.', schema: 'OpenApiDocument' },
     errors: [],
   },
-];
+};
 
 type Json = Record<string, unknown>;
 
@@ -615,9 +557,9 @@ const SERVERS: Json[] = [
 
 const build = (): OpenApiDocument => {
   const paths: OpenApiDocument['paths'] = {};
-  for (const spec of OPERATIONS) {
-    const item = (paths[spec.path] ??= {});
-    item[spec.method.toLowerCase() as Lowercase<HttpMethod>] = operationObject(spec);
+  for (const [operationId, route] of Object.entries(ROUTES) as Array<[OperationId, RouteSpec]>) {
+    const item = (paths[route.path] ??= {});
+    item[route.method.toLowerCase() as Lowercase<HttpMethod>] = operationObject({ ...route, ...OPERATION_DOCS[operationId], operationId });
   }
   const schemas = { ...componentSchemas(REQUEST_SCHEMAS, 'input'), ...componentSchemas(RESPONSE_SCHEMAS, 'output') };
   // Only the error examples an operation points at: a 405 belongs to no operation (it answers a method a path lacks).

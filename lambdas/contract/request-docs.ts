@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { API_EXAMPLES } from './api-responses';
+import { API_EXAMPLES } from './response-schemas';
 import {
   createSubscriptionRequestSchema,
   deliveryStatusSchema,
@@ -17,17 +17,17 @@ import {
   subscriptionDeliveriesQuerySchema,
   updateSubscriptionRequestSchema,
   urlSchema,
-} from './api-schemas';
-import { SUBSCRIPTION_LIMITS as LIMIT } from './subscription-limits';
+} from './request-schemas';
+import { SUBSCRIPTION_LIMITS as LIMIT } from '../core/subscription-limits';
 
 /**
  * The descriptions and examples the OpenAPI document gives the request schemas, registered in
  * zod's global registry (what `.meta()` writes to) by importing this module. They live apart from
- * the rules in lambdas/core/api-schemas.ts so that the api function, which validates with those
+ * the rules in lambdas/contract/request-schemas.ts so that the api function, which validates with those
  * rules, does not carry the words of the document in its bundle.
  *
  * A rule that only a `refine()` checks cannot be expressed in JSON Schema; where it matters,
- * `pattern` states it for readers (test/unit/core/openapi.test.ts holds the two to the same answers).
+ * `pattern` states it for readers (test/unit/contract/openapi.test.ts holds the two to the same answers).
  * The limits a deployment sets (lambdas/core/subscription-limits.ts) are stated with their defaults.
  */
 

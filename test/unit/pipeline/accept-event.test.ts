@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isId } from '../../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
-import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/ingest/accept-event';
+import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/pipeline/accept-event';
 import { InMemoryEventStore, RecordingFanoutPublisher } from '../fakes';
 import { rejectionOf } from '../factories';
 

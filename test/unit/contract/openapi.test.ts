@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
 import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
-import { acceptEvent } from '../../../lambdas/ingest/accept-event';
+import { acceptEvent } from '../../../lambdas/pipeline/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
-import { errorResponseSchema } from '../../../lambdas/core/api-responses';
-import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/core/api-schemas';
+import { errorResponseSchema } from '../../../lambdas/contract/response-schemas';
+import { eventTypeSchema, createSubscriptionRequestSchema } from '../../../lambdas/contract/request-schemas';
 import { isId, newId } from '../../../lambdas/core/ids';
 import { DEFAULT_SUBSCRIPTION_LIMITS } from '../../../lambdas/core/subscription-limits';
 import type { DeliveryRecord } from '../../../lambdas/core/model';
@@ -18,8 +18,9 @@ import {
   RESPONSE_SCHEMAS,
   type OpenApiDocument,
   type OpenApiOperation,
-} from '../../../lambdas/core/openapi';
-import { Router, type Route } from '../../../lambdas/http/router';
+} from '../../../lambdas/contract/openapi';
+import { ROUTES, type OperationId, type RouteSpec } from '../../../lambdas/contract/routes';
+import { Router, routesOf } from '../../../lambdas/http/router';
 import { apiEvent, lambdaContext } from '../factories';
 import { InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../fakes';
 
@@ -34,7 +35,7 @@ const fakeDeps = () => {
   const deliveries = new InMemoryDeliveryStore();
   const events = new InMemoryEventStore();
   const fanout = new RecordingFanoutPublisher();
-  const routes: Route[] = [
+  const routes = routesOf({
     ...subscriptionRoutes({
       subscriptions,
       deliveries,
@@ -47,19 +48,13 @@ const fakeDeps = () => {
       now: () => NOW,
     }),
     ...eventRoutes({ events, subscriptions, deliveries, fanout, maxBodyBytes: 262144 }),
-  ];
+  });
   return { subscriptions, deliveries, events, fanout, routes };
 };
 
-/** The routes lambdas/api/handler.ts lists itself (it reads its configuration at import, so it is read as text). */
-const handlerRoutes = (): Array<{ method: string; path: string; public: boolean }> => {
-  const source = readFileSync(new URL('../../../lambdas/api/handler.ts', import.meta.url), 'utf8');
-  return [...source.matchAll(/\{\s*method:\s*'(\w+)',\s*path:\s*'([^']+)'([^\n]*)/g)].map((match) => ({
-    method: match[1]!,
-    path: match[2]!,
-    public: /public:\s*true/.test(match[3]!),
-  }));
-};
+/** `METHOD /path` of each route of the route table, by operation id. */
+const routeKeys = (routes: Array<[string, RouteSpec]>): Array<[string, string]> => routes.map(([id, { method, path }]) => [id, `${method} ${path}`]);
+const ROUTE_TABLE = Object.entries(ROUTES) as Array<[string, RouteSpec]>;
 
 const operations = (document: OpenApiDocument): Array<{ key: string; operation: OpenApiOperation }> =>
   Object.entries(document.paths).flatMap(([path, item]) =>
@@ -123,40 +118,40 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('documents every route the routers know, and nothing else', () => {
-    // Prepare
-    const routed = [...fakeDeps().routes, ...handlerRoutes()].map(({ method, path }) => `${method} ${path}`);
-
+  it('documents every route of the route table under its operation id, and nothing else', () => {
     // Act
-    const documented = operations(document).map(({ key }) => key);
+    const documented = operations(document).map(({ key, operation }) => [operation.operationId, key]);
 
     // Assess
-    expect(routed).toEqual(expect.arrayContaining(['POST /v1/events', 'GET /health', 'GET /openapi.json']));
-    expect(new Set(routed).size).toBe(routed.length);
-    expect([...documented].sort(), 'a route is missing from lambdas/core/openapi.ts OPERATIONS, or one is left over').toEqual(
-      [...routed].sort(),
-    );
+    expect(routeKeys(ROUTE_TABLE).map(([, key]) => key)).toEqual(expect.arrayContaining(['POST /v1/events', 'GET /health', 'GET /openapi.json']));
+    expect(documented).toEqual(routeKeys(ROUTE_TABLE));
   });
 
-  it('asks for a key with its scope on every operation but the public routes', () => {
+  it('routes every route of the route table but POST /v1/events (the ingest function\'s) to the api routes of the events and subscriptions', () => {
+    // Act
+    const routed = fakeDeps().routes.map(({ method, path }) => `${method} ${path}`);
+
+    // Assess
+    expect(new Set(routed).size).toBe(routed.length);
+    expect([...routed, 'POST /v1/events', 'GET /health', 'GET /openapi.json'].sort()).toEqual(routeKeys(ROUTE_TABLE).map(([, key]) => key).sort());
+  });
+
+  it('asks for a key with the scope of the route table on every operation but the public routes', () => {
     // Prepare
-    const publicRoutes = handlerRoutes()
-      .filter((route) => route.public)
-      .map(({ method, path }) => `${method} ${path}`);
+    const publicRoutes = ROUTE_TABLE.filter(([, route]) => route.scope === undefined).map(([id]) => id);
 
     // Act + Assess
-    expect(publicRoutes.sort()).toEqual(['GET /health', 'GET /openapi.json']);
+    expect(publicRoutes.sort()).toEqual(['getHealth', 'getOpenApiDocument']);
     expect(Object.keys(document.components.securitySchemes)).toEqual(['apiKey']);
     expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const { key, operation } of operations(document)) {
-      if (publicRoutes.includes(key)) {
+      const { scope }: RouteSpec = ROUTES[operation.operationId as OperationId];
+      if (scope === undefined) {
         expect(operation.security, key).toEqual([]);
         expect(operation.responses['401'], key).toBeUndefined();
       } else {
-        expect(operation.security, key).toHaveLength(1);
-        const scopes = operation.security[0]!.apiKey;
-        expect(scopes, key).toHaveLength(1);
-        expect(SCOPES, key).toContain(scopes![0]);
+        expect(operation.security, key).toEqual([{ apiKey: [scope] }]);
+        expect(SCOPES, key).toContain(scope);
         expect(Object.keys(operation.responses), key).toEqual(expect.arrayContaining(['401', '403']));
       }
     }

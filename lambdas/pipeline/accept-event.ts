@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { PublishEventResponse } from '../core/api-responses';
 import { HttpError } from '../core/errors';
 import { newId } from '../core/ids';
 import { canonicalJsonText } from '../core/json-text';
 import { inlineData, type FanoutMessage } from '../core/messages';
-import { expiresAfterDays, type IdempotencyRecord, type StoredEvent } from '../core/model';
+import { expiresAfterDays, type EventToPublish, type IdempotencyRecord, type StoredEvent } from '../core/model';
 import type { EventStore, FanoutPublisher } from '../core/ports';
-import type { EventToPublish } from '../core/publish-request';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 /**
@@ -21,7 +19,7 @@ export interface AcceptEventDeps {
   now: () => number;
   eventRetentionDays: number;
   /**
-   * Fans a small fan-out out at once (see inline-fan-out.ts); undefined means it declined and the
+   * Fans a small fan-out out at once (the ingest function's inline fan-out); undefined means it declined and the
    * event goes to the fan-out queue. Without it every event does.
    */
   inlineFanOut?: (message: FanoutMessage) => Promise<number | undefined>;
@@ -41,7 +39,10 @@ export interface AcceptEventInput {
 const bodyHash = ({ type, dataJson }: EventToPublish): string =>
   createHash('sha256').update(`{"data":${canonicalJsonText(dataJson)},"type":${JSON.stringify(type)}}`).digest('base64url');
 
-const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): PublishEventResponse => ({
+/** What the publisher is answered (`202`): the event's id, type and time of acceptance. */
+export type AcceptedEvent = Pick<StoredEvent, 'id' | 'type' | 'createdAt'>;
+
+const responseOf = (event: AcceptedEvent): AcceptedEvent => ({
   id: event.id,
   type: event.type,
   createdAt: event.createdAt,
@@ -54,7 +55,7 @@ const responseOf = (event: Pick<StoredEvent, 'id' | 'type' | 'createdAt'>): Publ
  * still in flight is told to retry; one after a crash between the hand-over and its mark hands over
  * again, and delivery deduplicates by the delivery record (at least once, same `webhook-id`).
  */
-export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<PublishEventResponse> => {
+export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<AcceptedEvent> => {
   const { tenantId, request } = input;
   const key = resolveIdempotencyKey(input);
   const nowMs = deps.now();

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from './event-types';
+import { isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from '../core/event-types';
 import { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest } from './publish-request';
-import './zod-english';
+import '../core/zod-english';
 
 export { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest };
 
@@ -11,11 +11,11 @@ export { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publ
  * likely a typo than an intent, so it is refused rather than ignored.
  *
  * Only the rules live here. The descriptions and examples the OpenAPI document adds are registered
- * by lambdas/core/api-request-docs.ts, and the answers are in lambdas/core/api-responses.ts: the api
+ * by lambdas/contract/request-docs.ts, and the answers are in lambdas/contract/response-schemas.ts: the api
  * function serves the document built from them at build time, so neither is in its bundle.
  */
 
-/* The parts are exported for lambdas/core/api-request-docs.ts to describe. */
+/* The parts are exported for lambdas/contract/request-docs.ts to describe. */
 
 export const eventTypeFilterSchema = z
   .string()

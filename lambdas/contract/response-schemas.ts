@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { deliveryStatusSchema } from './api-schemas';
-import './zod-english';
+import { deliveryStatusSchema } from './request-schemas';
+import '../core/zod-english';
 
 /**
- * The bodies the public API answers with, for the OpenAPI document (lambdas/core/openapi.ts), the
+ * The bodies the public API answers with, for the OpenAPI document (lambdas/contract/openapi.ts), the
  * CLI's types and the tests that hold the handlers to them (lambdas/api/views.ts and the routes
  * build the bodies themselves). No function bundles this module (the handlers import only its
  * types): `z.meta()` adds the descriptions and examples the document shows, and never changes what

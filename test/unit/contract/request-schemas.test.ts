@@ -4,7 +4,7 @@ import {
   publishEventRequestSchema,
   RESERVED_HEADER_NAMES,
   updateSubscriptionRequestSchema,
-} from '../../../lambdas/core/api-schemas';
+} from '../../../lambdas/contract/request-schemas';
 
 const aSubscriptionRequest = (headers?: Record<string, string>) => ({
   url: 'https://receiver.example.com/hooks',

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import { isValidEventType, MAX_EVENT_TYPE_LENGTH } from './event-types';
-import './zod-english';
+import { isValidEventType, MAX_EVENT_TYPE_LENGTH } from '../core/event-types';
+import '../core/zod-english';
 
 /**
  * The body of `POST /v1/events`, in zod's tree-shakable "mini" build: the ingest function loads
  * only this schema and the queue messages, and the mini build keeps about 70 KB and 10 ms out of
- * each cold start. lambdas/core/api-request-docs.ts adds the descriptions and examples the OpenAPI
+ * each cold start. lambdas/contract/request-docs.ts adds the descriptions and examples the OpenAPI
  * document shows; they never change what a schema accepts.
  */
 
@@ -25,14 +25,3 @@ export const publishEventRequestSchema = z.strictObject({
   idempotencyKey: z.optional(idempotencyKeySchema),
 });
 export type PublishEventRequest = z.infer<typeof publishEventRequestSchema>;
-
-/**
- * An event to accept, as it is stored and delivered: `dataJson` is the JSON text of `data` exactly
- * as the publisher wrote it, so big integers, long decimals, exponents and escapes reach the
- * receiver unchanged.
- */
-export interface EventToPublish {
-  type: string;
-  dataJson: string;
-  idempotencyKey?: string;
-}

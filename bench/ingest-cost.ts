@@ -1,3 +1,4 @@
+import { formatSetting, SETTINGS } from '../lambdas/core/settings';
 import { functionEnvironment } from './process-env';
 import { callList, microseconds } from './process-format';
 import type { IngestMeasurement, IngestWorkerResult } from './process-ingest-worker';
@@ -35,7 +36,10 @@ export const ingestCost: Benchmark = {
   id: 'ingest',
   title: 'Ingest: cost per event',
   async run(): Promise<BenchSection> {
-    const result = await runWorker<IngestWorkerResult>('process-ingest-worker.ts', functionEnvironment());
+    const result = await runWorker<IngestWorkerResult>(
+      'process-ingest-worker.ts',
+      functionEnvironment({ [SETTINGS.inlineFanoutLimit.env]: formatSetting('inlineFanoutLimit', 0) }),
+    );
     const { handler, acceptEvent } = result;
     const sdkShare = handler.withoutKey.cpuMicrosPerEvent - acceptEvent.withoutKey.cpuMicrosPerEvent;
     return {
@@ -64,7 +68,7 @@ export const ingestCost: Benchmark = {
           'the work instead of losing it.',
         'The API key is read once per execution environment and then cached (API_KEY_CACHE_SECONDS, 30 s by default): ' +
           'the warm-up absorbs that read, as a busy environment does.',
-        `The handler is measured handing every event to the fan-out queue (INLINE_FANOUT_LIMIT unset), so no call depends on the number of subscribers; the requests benchmark counts ingest's own fan-out of small tenants. Of the handler's ` +
+        `The handler is measured handing every event to the fan-out queue (INLINE_FANOUT_LIMIT=0), so no call depends on the number of subscribers; the requests benchmark counts ingest's own fan-out of small tenants. Of the handler's ` +
           `${microseconds(handler.withoutKey.cpuMicrosPerEvent)} per event, the domain logic is ` +
           `${microseconds(acceptEvent.withoutKey.cpuMicrosPerEvent)}; the other ${microseconds(sdkShare)} are the adapters ` +
           '(SDK requests, middy, logging and metrics).',

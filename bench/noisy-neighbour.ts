@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULTS, ENV } from '../lambdas/core/env-names';
+import { ENV } from '../lambdas/core/env-names';
+import { settingDefault } from '../lambdas/core/settings';
 import type { JsonObject } from '../local/template';
 import { eventSourceMappings, findFunction, localFunctionName } from '../local/template-functions';
 import type { Benchmark, BenchSection, TargetCheck } from './report';
@@ -239,7 +240,7 @@ const deliverySettings = (template: JsonObject): DeliverySettings => {
   return {
     batchSize: mapping?.batchSize ?? 10,
     maxConcurrency: mapping?.maximumConcurrency === undefined ? "Lambda's own scaling" : String(mapping.maximumConcurrency),
-    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULTS.timeoutMs,
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : settingDefault('timeoutMs'),
   };
 };
 

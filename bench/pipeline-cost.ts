@@ -3,7 +3,7 @@ import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines
 import { logBytesOf, systemLogLevels } from './log-ingestion';
 import { measureWorkloads, type FanOutMeasurement } from './pipeline-workload';
 import { PRICES } from './prices';
-import { DEFAULTS } from '../lambdas/core/env-names';
+import { settingDefault } from '../lambdas/core/settings';
 import { shortResourceName } from './requests-per-delivery';
 
 /** The workload posts each event on its own: one HTTP API request, one access log line. */
@@ -84,7 +84,7 @@ const runCost = async (): Promise<BenchSection> => {
   const biggest = biggestLines(priced[designIndex] ?? [], 3);
   const deliveryLog = (priced[designIndex] ?? []).find((line) => line.item === 'writes, Deliveries table')?.perMillionEvents ?? 0;
   // Ingest fans out small tenants itself (up to the construct's default limit).
-  const floor = requestFloorPerEvent(DESIGN_FAN_OUT, DESIGN_FAN_OUT <= DEFAULTS.inlineFanoutLimit);
+  const floor = requestFloorPerEvent(DESIGN_FAN_OUT, DESIGN_FAN_OUT <= settingDefault('inlineFanoutLimit'));
   const rate = design === undefined ? '' : `${design.perSecond} events a second (${(eventsPerMonth(design) / 1e6).toFixed(0)}M a month)`;
   const quietMonthExtra = design === undefined ? 0 : (IDLE_RECEIVES_PER_MONTH / QUIET_MONTH_EVENTS - IDLE_RECEIVES_PER_MONTH / eventsPerMonth(design)) * PRICES.sqsRequest * 1e6;
   const target: TargetCheck = {

@@ -1,5 +1,6 @@
 import { generateApiKey } from '../lambdas/core/api-keys';
 import { ENV } from '../lambdas/core/env-names';
+import { formatSetting, settingDefault } from '../lambdas/core/settings';
 import { readLocalConfig } from '../local/local-config';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { functionsOf } from '../local/template-functions';
@@ -64,7 +65,7 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
     const tenantKeys = (options.tenants ?? []).map((tenant) => ({ tenant, key: generateApiKey().key }));
     const config = readLocalConfig({
       PORT: '0',
-      [ENV.successLogSampleRate]: '0.01',
+      [ENV.successLogSampleRate]: formatSetting('successLogSampleRate', settingDefault('successLogSampleRate')),
       ...(retrySchedule === STACK_RETRY_SCHEDULE ? {} : { [ENV.retrySchedule]: retrySchedule }),
       LOCAL_API_KEYS: tenantKeys.map(({ tenant, key }) => `${tenant}:${key}`).join(','),
     });

@@ -2,7 +2,6 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { NodeHttpSender } from '../lambdas/aws/http-sender';
 import { processSqsBatch } from '../lambdas/aws/sqs-batch';
 import { parseDeliveryPolicy } from '../lambdas/core/delivery-config';
-import { DEFAULTS } from '../lambdas/core/env-names';
 import { deliveryQueueMessageSchema, isGroupMessage, parseMessage } from '../lambdas/core/messages';
 import type { DeliveryGroupLog, DeliveryRecord, Subscription } from '../lambdas/core/model';
 import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
@@ -83,7 +82,7 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
   const deps: DeliverDeps = {
     // The handler's cache, with the handler's 30 s bound.
     subscriptions: new SubscriptionCache(lookUp(subscriptions), 30_000),
-    health: new EndpointHealthTracker(noHealthWrites, DEFAULTS.disableFailingAfterSeconds * 1000),
+    health: new EndpointHealthTracker(noHealthWrites, policy.disableFailingAfterSeconds * 1000),
     // A receiver that answers at once never writes to the breaker or asks for a slow-attempt slot.
     breaker: new CircuitBreaker(noCircuitWrites, { failureThreshold: policy.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
     slowAttempts: { slots: { acquire: notUsed('a slow-attempt slot') }, afterMs: policy.slowAttemptMs, limit: policy.maxSlowAttemptsPerEndpoint },
@@ -95,7 +94,7 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
     sender: new NodeHttpSender(policy.targetPolicy),
     retrySchedule: policy.retrySchedule,
     timeoutMs: policy.timeoutMs,
-    deliveryLogRetentionDays: DEFAULTS.deliveryLogRetentionDays,
+    deliveryLogRetentionDays: policy.deliveryLogRetentionDays,
     now: Date.now,
     random: Math.random,
   };

@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../lambdas/core/env-names';
+import { settingDefault } from '../lambdas/core/settings';
 import { DELIVERY_GROUP_SIZE } from '../lambdas/core/messages';
 import type { Benchmark, BenchSection, TargetCheck } from './report';
 import type { AwsCall } from './pipeline-aws-meter';
@@ -33,7 +33,7 @@ const checkCounts = (m: FanOutMeasurement): TargetCheck[] => {
   const groupsPerEvent = Math.ceil(m.fanOut / DELIVERY_GROUP_SIZE);
   const batchesPerEvent = Math.ceil(groupsPerEvent / 10);
   // Ingest fans small sets out itself: its one send is then the delivery batch, not a fan-out message.
-  const inline = m.fanOut <= DEFAULTS.inlineFanoutLimit;
+  const inline = m.fanOut <= settingDefault('inlineFanoutLimit');
   const ingestCheck: TargetCheck = inline
     ? {
         name: `ingest, fan-out ${m.fanOut} (fanned out by ingest)`,

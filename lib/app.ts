@@ -1,4 +1,5 @@
 import { type App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { parseSetting } from '../lambdas/core/settings';
 import { WebhookFanoutStack } from './webhook-fanout-stack';
 import type { WebhookFanoutProps } from './webhook-fanout';
 
@@ -52,7 +53,8 @@ function fanoutPropsFromContext(context: ContextReader): WebhookFanoutProps {
   const deliveryTimeoutSeconds = stringContext('deliveryTimeoutSeconds');
   const removalPolicy = stringContext('removalPolicy');
   return {
-    retrySchedule: retrySchedule?.split(',').map((s) => Duration.seconds(numberContext('retrySchedule', s))),
+    // Read as the delivery function reads WEBHOOK_RETRY_SCHEDULE; the construct checks the rest.
+    retrySchedule: retrySchedule === undefined ? undefined : parseSetting('retrySchedule', retrySchedule, 'context retrySchedule').map((s) => Duration.seconds(s)),
     deliveryTimeout:
       deliveryTimeoutSeconds === undefined
         ? undefined

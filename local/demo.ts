@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { formatSetting, SETTINGS } from '../lambdas/core/settings';
 import { readLocalConfig } from './local-config';
 import { startLocalRuntime } from './runtime';
 
@@ -61,7 +62,8 @@ const startReceiver = async (name: string, failFirst: boolean): Promise<DemoRece
 
 const main = async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.WEBHOOK_RETRY_SCHEDULE ??= '2,5,10';
+  // Short retries, so the demo's retry shows within seconds.
+  process.env[SETTINGS.retrySchedule.env] ??= formatSetting('retrySchedule', [2, 5, 10]);
   say('Starting the local pipeline...');
   const runtime = await startLocalRuntime({
     config: readLocalConfig({ ...process.env, PORT: process.env.PORT ?? '0' }),

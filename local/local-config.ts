@@ -1,6 +1,5 @@
 import { parseApiKey } from '../lambdas/core/api-keys';
-import { ENV } from '../lambdas/core/env-names';
-import { SUBSCRIPTION_LIMITS } from '../lambdas/core/subscription-limits';
+import { SETTING_NAMES, SETTINGS, formatSetting, type SettingName, type SettingValues } from '../lambdas/core/settings';
 
 /**
  * The local runtime's configuration contract (environment variables, with local defaults). The
@@ -21,9 +20,18 @@ export class LocalConfigError extends Error {
 
 export const LOCAL_DEFAULTS = {
   port: 3000,
-  allowedPrivateNetworks: '127.0.0.0/8,::1/128',
-  allowHttp: 'true',
 } as const;
+
+/**
+ * Settings (lambdas/core/settings.ts) a laptop needs other than the deployed defaults: loopback
+ * and plain http as targets, and every successful attempt shown (the deployed default samples
+ * successes to keep log cost down).
+ */
+export const LOCAL_SETTINGS: Partial<SettingValues> = {
+  allowedPrivateNetworks: '127.0.0.0/8,::1/128',
+  allowHttp: true,
+  successLogSampleRate: 1,
+};
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   const rawPort = env.PORT ?? String(LOCAL_DEFAULTS.port);
@@ -39,20 +47,19 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     );
   }
   const extraKeys = parseExtraKeys(env.LOCAL_API_KEYS ?? '');
-  // Loopback and plain http are what a laptop needs; schedule and timeout come from the template
-  // (the construct's values) unless set here, and so do the endpoint-isolation settings and the
-  // subscription limits.
-  const functionOverrides: Record<string, string> = {
-    [ENV.allowedPrivateNetworks]: env[ENV.allowedPrivateNetworks] ?? LOCAL_DEFAULTS.allowedPrivateNetworks,
-    [ENV.allowHttp]: env[ENV.allowHttp] ?? LOCAL_DEFAULTS.allowHttp,
-    // A laptop shows every attempt; the deployed default samples successes to keep log cost down.
-    [ENV.successLogSampleRate]: env[ENV.successLogSampleRate] ?? '1',
-  };
-  const fromTemplate = [ENV.retrySchedule, ENV.timeoutMs, ENV.slowAttemptMs, ENV.maxSlowAttemptsPerEndpoint, ENV.circuitBreakerThreshold];
-  for (const name of [...fromTemplate, ...Object.values(SUBSCRIPTION_LIMITS).map((limit) => limit.env)]) {
-    if (env[name] !== undefined && env[name] !== '') functionOverrides[name] = env[name]!;
+  // Every setting set in the environment goes to every function; unset, a setting keeps the local
+  // value above, else the template's (the construct's values). Each function checks what it reads.
+  const functionOverrides: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = env[SETTINGS[name].env] ?? localSetting(name);
+    if (value !== undefined && value !== '') functionOverrides[SETTINGS[name].env] = value;
   }
   return { port, ...(apiKey === undefined ? {} : { apiKey }), extraKeys, functionOverrides };
+};
+
+const localSetting = (name: SettingName): string | undefined => {
+  const value = LOCAL_SETTINGS[name];
+  return value === undefined ? undefined : formatSetting(name, value);
 };
 
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;

@@ -8,17 +8,12 @@ import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { systemHostResolver } from '../aws/host-resolver';
 import { createLogger } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
-import {
-  parseApiKeyCacheSeconds,
-  parseTenantRateLimit,
-  parseMaxBodyBytes,
-  parseSecretGraceSeconds,
-  requireString,
-} from '../core/config';
-import { parseDeliveryPolicy } from '../core/delivery-config';
+import { requireString } from '../core/config';
+import { parseTargetPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
 import { HttpError } from '../core/errors';
-import { parseSubscriptionLimits } from '../core/subscription-limits';
+import { loadFunctionSettings } from '../core/settings';
+import { subscriptionLimitsOf } from '../core/subscription-limits';
 import { Authenticator } from '../http/authenticator';
 import { authentication, httpErrors, type AuthenticatedContext } from '../http/middleware';
 import { json, jsonText, type HttpResult } from '../http/responses';
@@ -30,18 +25,19 @@ import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter'
 import { tenantThrottles } from '../http/tenant-throttle';
 
 const env = process.env;
+const settings = loadFunctionSettings('api', env);
 const config = {
   eventsTable: requireString(env, ENV.eventsTable),
   subscriptionsTable: requireString(env, ENV.subscriptionsTable),
   deliveriesTable: requireString(env, ENV.deliveriesTable),
   apiKeysTable: requireString(env, ENV.apiKeysTable),
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
-  targetPolicy: parseDeliveryPolicy(env).targetPolicy,
-  maxBodyBytes: parseMaxBodyBytes(env),
-  apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
-  tenantRateLimit: parseTenantRateLimit(env),
-  secretGraceSeconds: parseSecretGraceSeconds(env),
-  subscriptionLimits: parseSubscriptionLimits(env),
+  targetPolicy: parseTargetPolicy(settings),
+  maxBodyBytes: settings.maxBodyBytes,
+  apiKeyCacheSeconds: settings.apiKeyCacheSeconds,
+  tenantRateLimit: settings.tenantRateLimitPerSecond,
+  secretGraceSeconds: settings.secretGraceSeconds,
+  subscriptionLimits: subscriptionLimitsOf(settings),
 };
 
 const dynamo = createDynamoClient();

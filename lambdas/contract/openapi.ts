@@ -25,7 +25,8 @@ import {
   subscriptionDeliveriesQuerySchema,
   updateSubscriptionRequestSchema,
 } from './request-schemas';
-import { SUBSCRIPTION_LIMITS as LIMIT, subscriptionQuotaExceeded } from '../core/subscription-limits';
+import { SETTINGS as LIMIT } from '../core/settings';
+import { subscriptionQuotaExceeded } from '../core/subscription-limits';
 import { ROUTES, type HttpMethod, type OperationId, type RouteSpec } from './routes';
 
 /**
@@ -133,8 +134,8 @@ const ERRORS = {
   },
   subscription_quota_exceeded: {
     status: 409,
-    when: `the tenant already has the most subscriptions the deployment allows (\`maxSubscriptionsPerTenant\`, ${LIMIT.maxSubscriptionsPerTenant.fallback} by default); delete one first`,
-    message: subscriptionQuotaExceeded(LIMIT.maxSubscriptionsPerTenant.fallback).message,
+    when: `the tenant already has the most subscriptions the deployment allows (\`maxSubscriptionsPerTenant\`, ${LIMIT.maxSubscriptionsPerTenant.default} by default); delete one first`,
+    message: subscriptionQuotaExceeded(LIMIT.maxSubscriptionsPerTenant.default).message,
   },
   payload_too_large: { status: 413, when: 'the body is larger than the limit (256 KiB by default)', message: 'the request body must be at most 262144 bytes' },
   unsupported_media_type: {
@@ -160,9 +161,9 @@ const ERRORS = {
   limit_exceeded: {
     status: 422,
     when:
-      `more event-type filters (\`maxEventTypesPerSubscription\`, ${LIMIT.maxEventTypesPerSubscription.fallback} by default), ` +
-      `headers (\`maxHeadersPerSubscription\`, ${LIMIT.maxHeadersPerSubscription.fallback}) or header bytes, names and values together ` +
-      `(\`maxHeaderBytesPerSubscription\`, ${LIMIT.maxHeaderBytesPerSubscription.fallback}), than a subscription may have; the message names the limit and its value`,
+      `more event-type filters (\`maxEventTypesPerSubscription\`, ${LIMIT.maxEventTypesPerSubscription.default} by default), ` +
+      `headers (\`maxHeadersPerSubscription\`, ${LIMIT.maxHeadersPerSubscription.default}) or header bytes, names and values together ` +
+      `(\`maxHeaderBytesPerSubscription\`, ${LIMIT.maxHeaderBytesPerSubscription.default}), than a subscription may have; the message names the limit and its value`,
     message: 'headers has 21 headers; a subscription may have at most 20 (limit maxHeadersPerSubscription)',
   },
   reserved_event_type: {

@@ -18,7 +18,7 @@ import {
   updateSubscriptionRequestSchema,
   urlSchema,
 } from './request-schemas';
-import { SUBSCRIPTION_LIMITS as LIMIT } from '../core/subscription-limits';
+import { SETTINGS as LIMIT } from '../core/settings';
 
 /**
  * The descriptions and examples the OpenAPI document gives the request schemas, registered in
@@ -65,7 +65,7 @@ describe(eventTypeFilterSchema, {
 });
 describe(headersSchema, {
   description:
-    `Extra headers sent with every delivery: at most ${LIMIT.maxHeadersPerSubscription.fallback}, of at most ${LIMIT.maxHeaderBytesPerSubscription.fallback} bytes ` +
+    `Extra headers sent with every delivery: at most ${LIMIT.maxHeadersPerSubscription.default}, of at most ${LIMIT.maxHeaderBytesPerSubscription.default} bytes ` +
     '(names and values together) by default; names are HTTP tokens, case-insensitive, each given once; ' +
     '"webhook-*" and the headers the sender sets itself (content-type, host, ...) are refused.',
   examples: [{ 'x-team': 'billing' }],
@@ -75,7 +75,7 @@ describe(urlSchema, {
   examples: [API_EXAMPLES.url],
 });
 describe(eventTypesSchema, {
-  description: `Filters: an event is delivered when any of them matches its type. At most ${LIMIT.maxEventTypesPerSubscription.fallback} by default.`,
+  description: `Filters: an event is delivered when any of them matches its type. At most ${LIMIT.maxEventTypesPerSubscription.default} by default.`,
 });
 describe(descriptionSchema, { description: 'Free text for people.' });
 describe(rateLimitSchema, {
@@ -84,7 +84,7 @@ describe(rateLimitSchema, {
 describe(createSubscriptionRequestSchema, {
   description:
     'A new subscription. Its host is resolved now and every address it resolves to must be allowed. ' +
-    `A tenant may have at most ${LIMIT.maxSubscriptionsPerTenant.fallback} subscriptions by default.`,
+    `A tenant may have at most ${LIMIT.maxSubscriptionsPerTenant.default} subscriptions by default.`,
   examples: [{ url: API_EXAMPLES.url, eventTypes: ['order.*'], description: 'Order service', headers: { 'x-team': 'billing' } }],
 });
 describe(updateSubscriptionRequestSchema, {

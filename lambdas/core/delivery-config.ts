@@ -1,34 +1,25 @@
-import { DEFAULTS, ENV } from './env-names';
-import { optionalBoolean, optionalInteger, wrap, type Env } from './config';
-import { parseRetrySchedule } from './retry-policy';
+import { ENV } from './env-names';
+import { wrap, type Env } from './config';
+import { loadFunctionSettings, type FunctionSettings } from './settings';
 import { parseCidrList, type TargetPolicy } from './ssrf';
 
 /**
- * How deliveries are made: the retry schedule, the attempt timeout and which targets are allowed.
- * Apart from the rest of the configuration so that functions that make no delivery and check no
- * URL (ingest, fan-out) do not load the address parser behind the target policy.
+ * Which targets deliveries may reach, from the allowHttp and allowedPrivateNetworks settings.
+ * Apart from the settings registry so that functions that make no delivery and check no URL
+ * (ingest, fan-out) do not load the address parser behind the target policy.
  */
-export interface DeliveryPolicyConfig {
-  retrySchedule: number[];
-  timeoutMs: number;
-  targetPolicy: TargetPolicy;
-  /** Isolation between endpoints: the slow-attempt limit and the circuit breaker. */
-  slowAttemptMs: number;
-  maxSlowAttemptsPerEndpoint: number;
-  circuitBreakerThreshold: number;
-}
-
-export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => ({
-  retrySchedule: wrap(ENV.retrySchedule, () =>
-    env[ENV.retrySchedule] ? parseRetrySchedule(env[ENV.retrySchedule]!) : [...DEFAULTS.retryScheduleSeconds],
-  ),
-  timeoutMs: optionalInteger(env, ENV.timeoutMs, DEFAULTS.timeoutMs, 100, 900_000),
-  slowAttemptMs: optionalInteger(env, ENV.slowAttemptMs, DEFAULTS.slowAttemptMs, 100, 900_000),
-  maxSlowAttemptsPerEndpoint: optionalInteger(env, ENV.maxSlowAttemptsPerEndpoint, DEFAULTS.maxSlowAttemptsPerEndpoint, 0, 1000),
-  circuitBreakerThreshold: optionalInteger(env, ENV.circuitBreakerThreshold, DEFAULTS.circuitBreakerThreshold, 0, 1000),
-  targetPolicy: {
-    allowHttp: optionalBoolean(env, ENV.allowHttp, false),
-    allowedNetworks: wrap(ENV.allowedPrivateNetworks, () => parseCidrList(env[ENV.allowedPrivateNetworks] ?? '')),
-  },
+export const parseTargetPolicy = (settings: { allowHttp: boolean; allowedPrivateNetworks: string }): TargetPolicy => ({
+  allowHttp: settings.allowHttp,
+  allowedNetworks: wrap(ENV.allowedPrivateNetworks, () => parseCidrList(settings.allowedPrivateNetworks)),
 });
 
+/**
+ * How deliveries are made: the delivery function's settings (retry schedule, attempt timeout,
+ * isolation between endpoints, retention...) and the target policy they allow.
+ */
+export type DeliveryPolicyConfig = FunctionSettings<'delivery'> & { targetPolicy: TargetPolicy };
+
+export const parseDeliveryPolicy = (env: Env): DeliveryPolicyConfig => {
+  const settings = loadFunctionSettings('delivery', env);
+  return { ...settings, targetPolicy: parseTargetPolicy(settings) };
+};

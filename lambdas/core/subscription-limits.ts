@@ -1,43 +1,30 @@
-import { optionalInteger, type Env } from './config';
-import { ENV, type EnvName } from './env-names';
 import { HttpError } from './errors';
+import { settingDefault, type SettingValues } from './settings';
 
 /**
  * What one tenant may ask of the service through its subscriptions: how many it may have, and how
  * much each may carry. Every event becomes one POST per matching subscription, with its filters
  * matched and its headers sent each time, so these bound what one API key can make the service do.
- * The construct's props of the same names set them (through the environment variables named here);
+ * They are settings like the others (declared, with their ranges and defaults, in settings.ts);
  * the api function enforces them.
  */
-export const SUBSCRIPTION_LIMITS = {
-  /** Subscriptions one tenant may have at once; a create beyond it is a 409. */
-  maxSubscriptionsPerTenant: { env: ENV.maxSubscriptionsPerTenant, fallback: 100, min: 1, max: 1_000_000 },
-  /** Event-type filters in one subscription. */
-  maxEventTypesPerSubscription: { env: ENV.maxEventTypesPerSubscription, fallback: 100, min: 1, max: 1000 },
-  /** Custom headers in one subscription; 0 allows none. */
-  maxHeadersPerSubscription: { env: ENV.maxHeadersPerSubscription, fallback: 20, min: 0, max: 100 },
-  /**
-   * Bytes of one subscription's custom headers, names and values together, sent with every
-   * delivery: 4 KiB keeps a webhook well inside the 8 to 16 KiB of headers common servers accept.
-   */
-  maxHeaderBytesPerSubscription: { env: ENV.maxHeaderBytesPerSubscription, fallback: 4096, min: 0, max: 16_384 },
-} as const satisfies Record<string, { env: EnvName; fallback: number; min: number; max: number }>;
+export const SUBSCRIPTION_LIMIT_NAMES = [
+  'maxSubscriptionsPerTenant',
+  'maxEventTypesPerSubscription',
+  'maxHeadersPerSubscription',
+  'maxHeaderBytesPerSubscription',
+] as const;
 
-export type SubscriptionLimitName = keyof typeof SUBSCRIPTION_LIMITS;
-export type SubscriptionLimits = Record<SubscriptionLimitName, number>;
+export type SubscriptionLimitName = (typeof SUBSCRIPTION_LIMIT_NAMES)[number];
+export type SubscriptionLimits = Pick<SettingValues, SubscriptionLimitName>;
 
-const LIMIT_NAMES = Object.keys(SUBSCRIPTION_LIMITS) as SubscriptionLimitName[];
+/** The subscription limits among a function's settings. */
+export const subscriptionLimitsOf = (settings: SubscriptionLimits): SubscriptionLimits =>
+  Object.fromEntries(SUBSCRIPTION_LIMIT_NAMES.map((name) => [name, settings[name]])) as SubscriptionLimits;
 
-/** Each limit from its environment variable, or its default. */
-export const parseSubscriptionLimits = (env: Env): SubscriptionLimits =>
-  Object.fromEntries(
-    LIMIT_NAMES.map((name) => {
-      const { env: variable, fallback, min, max } = SUBSCRIPTION_LIMITS[name];
-      return [name, optionalInteger(env, variable, fallback, min, max)];
-    }),
-  ) as SubscriptionLimits;
-
-export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = parseSubscriptionLimits({});
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = Object.fromEntries(
+  SUBSCRIPTION_LIMIT_NAMES.map((name) => [name, settingDefault(name)]),
+) as SubscriptionLimits;
 
 /**
  * The bytes custom headers add to every delivery, names and values together: one a character, as

@@ -10,11 +10,11 @@ import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { invocationDeadline } from '../aws/invocation-deadline';
 import { createMetrics, deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
-import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/observability';
+import { createLogger, sampledLevel } from '../aws/observability';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps, type ReceivedMessage } from '../aws/sqs-queue-ops';
-import { parseDisableFailingAfterSeconds, parseRetention, requireString } from '../core/config';
+import { requireString } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
 import { ENV } from '../core/env-names';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
@@ -35,10 +35,7 @@ const config = {
   deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
   deliveryDlqUrl: requireString(env, ENV.deliveryDlqUrl),
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
-  disableFailingAfterSeconds: parseDisableFailingAfterSeconds(env),
-  successLogSampleRate: parseSuccessLogSampleRate(env),
   ...parseDeliveryPolicy(env),
-  ...parseRetention(env),
 };
 
 /** Requests at once from one instance to one endpoint; more wait 2 to 4 s (not attempts). */

@@ -6,12 +6,13 @@ import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
-import { createLogger, parseSuccessLogSampleRate, sampledLevel } from '../aws/observability';
+import { createLogger, sampledLevel } from '../aws/observability';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut, type InlineFanOut } from './inline-fan-out';
 import { idempotencyKeySchema } from '../contract/publish-request';
-import { parseApiKeyCacheSeconds, parseInlineFanoutLimit, parseMaxBodyBytes, parseRetention, parseTenantRateLimit, requireString } from '../core/config';
+import { requireString } from '../core/config';
+import { loadFunctionSettings } from '../core/settings';
 import { ENV, METRIC_NAMES } from '../core/env-names';
 import { Authenticator, requireScope } from '../http/authenticator';
 import { authentication, httpErrors, principalOf, type AuthenticatedContext } from '../http/middleware';
@@ -27,12 +28,7 @@ const config = {
   eventsTable: requireString(env, ENV.eventsTable),
   apiKeysTable: requireString(env, ENV.apiKeysTable),
   fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
-  maxBodyBytes: parseMaxBodyBytes(env),
-  apiKeyCacheSeconds: parseApiKeyCacheSeconds(env),
-  tenantRateLimit: parseTenantRateLimit(env),
-  inlineFanoutLimit: parseInlineFanoutLimit(env),
-  successLogSampleRate: parseSuccessLogSampleRate(env),
-  ...parseRetention(env),
+  ...loadFunctionSettings('ingest', env),
 };
 
 const dynamo = createDynamoClient();
@@ -91,7 +87,7 @@ const publishEvent = async (event: APIGatewayProxyEventV2, context: Authenticate
 };
 
 /** The per-tenant limit, when the stack sets one. */
-const tenantLimit = tenantThrottles(config.tenantRateLimit, () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey));
+const tenantLimit = tenantThrottles(config.tenantRateLimitPerSecond, () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey));
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
   .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))

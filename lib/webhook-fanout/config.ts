@@ -3,25 +3,20 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import ipaddr from 'ipaddr.js';
-import { DEFAULTS, ENV, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
-import { SUBSCRIPTION_LIMITS, type SubscriptionLimitName } from '../../lambdas/core/subscription-limits';
-import { DELIVERY_FUNCTION_MARGIN_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from './functions';
+import { DEFAULTS, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
 import {
   WebhookFanoutPropsError,
   type WebhookFanoutLogLevel,
   type WebhookFanoutProps,
   type WebhookFanoutSystemLogLevel,
 } from './props';
-import { DELIVERY_MAX_RECEIVE_COUNT, MAX_VISIBILITY_TIMEOUT_SECONDS, QUEUE_RETENTION } from './queues';
+import { requireRange, settingsEnvironment, settingsFromProps, wholeSeconds } from './settings';
 
 /*
  * The props checked and completed with their defaults: what the builders read. Every value that
  * cannot be deployed, or would break the pipeline, is refused here with a WebhookFanoutPropsError.
  */
 
-/** Half the receive budget for attempts leaves the other half for deferrals and crash redeliveries. */
-const MAX_RETRIES = DELIVERY_MAX_RECEIVE_COUNT / 2;
-const MAX_RETRY_JITTER = 1.2;
 const DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD = Duration.minutes(5);
 const DEFAULT_API_SERVER_ERROR_RATE_PERCENT = 1;
 const DEFAULT_API_SERVER_ERROR_MIN_REQUESTS = 100;
@@ -75,22 +70,11 @@ export interface ResolvedConfig {
 }
 
 export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
-  const retrySeconds = retryScheduleSeconds(props.retrySchedule);
-  const retrySpanSeconds = Math.ceil(retrySeconds.reduce((sum, s) => sum + s, 0) * MAX_RETRY_JITTER);
-
-  const deliveryTimeoutSeconds = wholeSeconds(
-    'deliveryTimeout',
-    props.deliveryTimeout ?? Duration.millis(DEFAULTS.timeoutMs),
-  );
-  const maxDeliveryTimeout = MAX_LAMBDA_TIMEOUT_SECONDS - DELIVERY_FUNCTION_MARGIN_SECONDS;
-  requireRange('deliveryTimeout (seconds)', deliveryTimeoutSeconds, 1, maxDeliveryTimeout);
-
-  const slowAttemptMs = props.slowAttemptThreshold?.toMilliseconds() ?? DEFAULTS.slowAttemptMs;
-  requireRange('slowAttemptThreshold (milliseconds)', slowAttemptMs, 100, deliveryTimeoutSeconds * 1000);
-  const maxSlowAttemptsPerEndpoint = props.maxSlowAttemptsPerEndpoint ?? DEFAULTS.maxSlowAttemptsPerEndpoint;
-  requireRange('maxSlowAttemptsPerEndpoint', maxSlowAttemptsPerEndpoint, 0, 1000);
-  const circuitBreakerThreshold = props.circuitBreakerThreshold ?? DEFAULTS.circuitBreakerThreshold;
-  requireRange('circuitBreakerThreshold', circuitBreakerThreshold, 0, 1000);
+  if (props.vpcSubnets && !props.vpc) {
+    throw new WebhookFanoutPropsError('vpcSubnets is set without the vpc prop it selects from');
+  }
+  allowedNetworks(props.allowedPrivateNetworks ?? [], props.vpc !== undefined);
+  const settings = settingsFromProps(props);
 
   const deliveryBatchSize = props.deliveryBatchSize ?? 10;
   requireRange('deliveryBatchSize', deliveryBatchSize, 1, 10_000);
@@ -100,38 +84,6 @@ export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
   requireRange('fanoutMaxConcurrency', fanoutMaxConcurrency, 2, 1000);
   const memorySize = props.memorySize ?? 256;
   requireRange('memorySize', memorySize, 128, 10_240);
-  const maxBodyBytes = props.maxBodySize ?? DEFAULTS.maxBodyBytes;
-  requireRange('maxBodySize', maxBodyBytes, 1, DEFAULTS.maxBodyBytesLimit);
-
-  const eventRetentionDays = retentionDays(
-    'eventRetention',
-    props.eventRetention ?? Duration.days(DEFAULTS.eventRetentionDays),
-    retrySpanSeconds,
-  );
-  const deliveryLogRetentionDays = retentionDays(
-    'deliveryLogRetention',
-    props.deliveryLogRetention ?? Duration.days(DEFAULTS.deliveryLogRetentionDays),
-    retrySpanSeconds,
-  );
-  const secretGraceSeconds = wholeSeconds(
-    'secretRotationGracePeriod',
-    props.secretRotationGracePeriod ?? Duration.seconds(DEFAULTS.secretGraceSeconds),
-  );
-  const apiKeyCacheSeconds = wholeSeconds(
-    'apiKeyCacheTtl',
-    props.apiKeyCacheTtl ?? Duration.seconds(DEFAULTS.apiKeyCacheSeconds),
-  );
-  requireRange('apiKeyCacheTtl (seconds)', apiKeyCacheSeconds, 0, 3600);
-  const disableFailingAfterSeconds = wholeSeconds(
-    'disableFailingEndpointsAfter',
-    props.disableFailingEndpointsAfter ?? Duration.seconds(DEFAULTS.disableFailingAfterSeconds),
-  );
-  requireRange('disableFailingEndpointsAfter (seconds)', disableFailingAfterSeconds, 60, 365 * 86400);
-  const tenantRateLimit = props.tenantRateLimitPerSecond;
-  if (tenantRateLimit !== undefined) requireRange('tenantRateLimitPerSecond', tenantRateLimit, 1, 100_000);
-  const inlineFanoutLimit = props.inlineFanoutLimit ?? DEFAULTS.inlineFanoutLimit;
-  requireRange('inlineFanoutLimit', inlineFanoutLimit, 0, 100);
-  const subscriptionLimits = subscriptionLimitsEnvironment(props);
 
   const apiRateLimit = props.apiThrottle?.rateLimit ?? 1000;
   if (!Number.isFinite(apiRateLimit) || apiRateLimit <= 0) {
@@ -142,16 +94,12 @@ export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     throw new WebhookFanoutPropsError(`apiThrottle.burstLimit is ${apiBurstLimit}; it must be a positive integer`);
   }
 
-  if (props.vpcSubnets && !props.vpc) {
-    throw new WebhookFanoutPropsError('vpcSubnets is set without the vpc prop it selects from');
-  }
-  const allowedPrivateNetworks = allowedNetworks(props.allowedPrivateNetworks ?? [], props.vpc !== undefined);
   const observability = resolveObservability(props);
 
   return {
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    deliveryTimeoutSeconds,
+    deliveryTimeoutSeconds: settings.timeoutMs / 1000,
     deliveryBatchSize,
     deliveryMaxConcurrency,
     fanoutMaxConcurrency,
@@ -160,27 +108,11 @@ export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
     apiRateLimit,
     apiBurstLimit,
-    tenantRateLimitPerSecond: tenantRateLimit,
-    inlineFanoutLimit,
+    tenantRateLimitPerSecond: props.tenantRateLimitPerSecond,
+    inlineFanoutLimit: settings.inlineFanoutLimit,
     ...observability,
     environment: {
-      [ENV.retrySchedule]: retrySeconds.join(','),
-      [ENV.timeoutMs]: String(deliveryTimeoutSeconds * 1000),
-      [ENV.slowAttemptMs]: String(slowAttemptMs),
-      [ENV.maxSlowAttemptsPerEndpoint]: String(maxSlowAttemptsPerEndpoint),
-      [ENV.circuitBreakerThreshold]: String(circuitBreakerThreshold),
-      [ENV.allowedPrivateNetworks]: allowedPrivateNetworks.join(','),
-      [ENV.allowHttp]: String(props.allowHttp ?? false),
-      [ENV.maxBodyBytes]: String(maxBodyBytes),
-      [ENV.eventRetentionDays]: String(eventRetentionDays),
-      [ENV.deliveryLogRetentionDays]: String(deliveryLogRetentionDays),
-      [ENV.secretGraceSeconds]: String(secretGraceSeconds),
-      [ENV.apiKeyCacheSeconds]: String(apiKeyCacheSeconds),
-      [ENV.disableFailingAfterSeconds]: String(disableFailingAfterSeconds),
-      [ENV.successLogSampleRate]: String(observability.successLogSampleRate),
-      ...(tenantRateLimit === undefined ? {} : { [ENV.tenantRateLimitPerSecond]: String(tenantRateLimit) }),
-      [ENV.inlineFanoutLimit]: String(inlineFanoutLimit),
-      ...subscriptionLimits,
+      ...settingsEnvironment(settings, props),
       [POWERTOOLS_ENV.serviceName]: DEFAULTS.serviceName,
       [POWERTOOLS_ENV.logLevel]: observability.logLevel,
       [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,
@@ -206,10 +138,6 @@ function resolveObservability(props: WebhookFanoutProps) {
   if (!SYSTEM_LOG_LEVELS.includes(systemLogLevel)) {
     throw new WebhookFanoutPropsError(`systemLogLevel is '${String(systemLogLevel)}'; it must be 'DEBUG', 'INFO' or 'WARN'`);
   }
-  const successLogSampleRate = props.successLogSampleRate ?? DEFAULTS.successLogSampleRate;
-  if (!Number.isFinite(successLogSampleRate) || successLogSampleRate < 0 || successLogSampleRate > 1) {
-    throw new WebhookFanoutPropsError(`successLogSampleRate is ${successLogSampleRate}; it must be a number from 0 to 1`);
-  }
   const deliveryLagAlarmSeconds = wholeSeconds(
     'deliveryLagAlarmThreshold',
     props.deliveryLagAlarmThreshold ?? DEFAULT_DELIVERY_LAG_ALARM_THRESHOLD,
@@ -231,80 +159,12 @@ function resolveObservability(props: WebhookFanoutProps) {
     metricsNamespace,
     logLevel,
     systemLogLevel,
-    successLogSampleRate,
     deliveryLagAlarmSeconds,
     apiServerErrorRatePercent,
     apiMinimumRequests,
     functionErrorsThreshold,
     functionThrottlesThreshold,
   };
-}
-
-function retryScheduleSeconds(schedule: Duration[] | undefined): number[] {
-  const seconds = (schedule ?? DEFAULTS.retryScheduleSeconds.map((s) => Duration.seconds(s))).map((delay, index) =>
-    wholeSeconds(`retrySchedule[${index}]`, delay),
-  );
-  if (seconds.length < 1 || seconds.length > MAX_RETRIES) {
-    throw new WebhookFanoutPropsError(
-      `retrySchedule has ${seconds.length} delays; it needs 1 to ${MAX_RETRIES} so retries stay below ` +
-        `the delivery queue's maxReceiveCount of ${DELIVERY_MAX_RECEIVE_COUNT}`,
-    );
-  }
-  seconds.forEach((delay, index) => {
-    if (delay > MAX_VISIBILITY_TIMEOUT_SECONDS) {
-      throw new WebhookFanoutPropsError(
-        `retrySchedule[${index}] is ${delay} seconds; each delay must be at most 12 hours ` +
-          `(${MAX_VISIBILITY_TIMEOUT_SECONDS} s, the SQS visibility timeout limit)`,
-      );
-    }
-  });
-  const spanSeconds = Math.ceil(seconds.reduce((sum, s) => sum + s, 0) * MAX_RETRY_JITTER);
-  if (spanSeconds >= QUEUE_RETENTION.toSeconds()) {
-    throw new WebhookFanoutPropsError(
-      `retrySchedule spans up to ${spanSeconds} seconds with jitter; it must end within the 14-day ` +
-        `queue retention (${QUEUE_RETENTION.toSeconds()} s)`,
-    );
-  }
-  return seconds;
-}
-
-function wholeSeconds(name: string, duration: Duration): number {
-  const millis = duration.toMilliseconds();
-  if (millis % 1000 !== 0) {
-    throw new WebhookFanoutPropsError(`${name} is ${duration.toHumanString()}; it must be a whole number of seconds`);
-  }
-  return millis / 1000;
-}
-
-/** Each subscription limit, from its prop or its default, as its environment variable. */
-function subscriptionLimitsEnvironment(props: WebhookFanoutProps): Record<string, string> {
-  return Object.fromEntries(
-    (Object.keys(SUBSCRIPTION_LIMITS) as SubscriptionLimitName[]).map((name) => {
-      const { env, fallback, min, max } = SUBSCRIPTION_LIMITS[name];
-      const value = props[name] ?? fallback;
-      requireRange(name, value, min, max);
-      return [env, String(value)];
-    }),
-  );
-}
-
-function requireRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new WebhookFanoutPropsError(`${name} is ${value}; it must be an integer from ${min} to ${max}`);
-  }
-}
-
-/** Records must outlive their retries: the delivery reads the event and counts attempts in its record. */
-function retentionDays(name: string, retention: Duration, retrySpanSeconds: number): number {
-  const seconds = wholeSeconds(name, retention);
-  const days = seconds / 86_400;
-  if (!Number.isInteger(days) || seconds <= retrySpanSeconds) {
-    throw new WebhookFanoutPropsError(
-      `${name} is ${retention.toHumanString()}; it must be whole days and longer than the retry schedule ` +
-        `(${retrySpanSeconds} s with jitter)`,
-    );
-  }
-  return days;
 }
 
 function allowedNetworks(cidrs: string[], hasVpc: boolean): string[] {

@@ -68,17 +68,17 @@ export interface WebhookFanoutProps {
    */
   readonly fanoutMaxConcurrency?: number;
   /**
-   * How long events are kept (the replay window); whole days, longer than the retry schedule.
+   * How long events are kept (the replay window); whole days, 1 to 3650, longer than the retry schedule.
    * @default Duration.days(30)
    */
   readonly eventRetention?: Duration;
   /**
-   * How long delivery records are kept; whole days, longer than the retry schedule.
+   * How long delivery records are kept; whole days, 1 to 3650, longer than the retry schedule.
    * @default Duration.days(30)
    */
   readonly deliveryLogRetention?: Duration;
   /**
-   * How long the previous secret keeps signing after a rotation; whole seconds.
+   * How long the previous secret keeps signing after a rotation; whole seconds, 0 to 30 days.
    * @default Duration.hours(24)
    */
   readonly secretRotationGracePeriod?: Duration;
@@ -157,7 +157,7 @@ export interface WebhookFanoutProps {
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
-   * Largest accepted request body in bytes; at most 350 KiB so an event fits a DynamoDB item.
+   * Largest accepted request body in bytes, 1024 (1 KiB) to 358400 (350 KiB, so an event fits a DynamoDB item).
    * @default 262144 (256 KiB)
    */
   readonly maxBodySize?: number;

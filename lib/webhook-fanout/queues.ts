@@ -6,7 +6,6 @@ import type { Construct } from 'constructs';
 const KIB = 1024;
 const MAX_QUEUE_MESSAGE_BYTES = 1024 * KIB;
 export const QUEUE_RETENTION = Duration.days(14);
-export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 /** AWS recommends a visibility timeout of at least six times the consumer's timeout. */
 const VISIBILITY_TIMEOUT_FACTOR = 6;
 const FANOUT_MAX_RECEIVE_COUNT = 10;

@@ -24,7 +24,7 @@ import type {
 } from '../../lambdas/core/ports';
 import { CLOSED_CIRCUIT } from '../../lambdas/core/ports';
 import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas/core/rate-limit';
-import { DEFAULTS } from '../../lambdas/core/env-names';
+import { settingDefault } from '../../lambdas/core/settings';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
 import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
@@ -416,7 +416,7 @@ export const endpointIsolation = (
   subscriptions: InMemorySubscriptionStore,
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
 ): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => ({
-  breaker: new CircuitBreaker(subscriptions, { failureThreshold: DEFAULTS.circuitBreakerThreshold, ...BREAKER_TIMINGS }),
-  slowAttempts: { slots, afterMs: DEFAULTS.slowAttemptMs, limit: DEFAULTS.maxSlowAttemptsPerEndpoint },
+  breaker: new CircuitBreaker(subscriptions, { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS }),
+  slowAttempts: { slots, afterMs: settingDefault('slowAttemptMs'), limit: settingDefault('maxSlowAttemptsPerEndpoint') },
   concurrency: new EndpointConcurrency(10),
 });

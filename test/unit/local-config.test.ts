@@ -36,4 +36,17 @@ describe('Function: readLocalConfig', () => {
     expect(config.functionOverrides).not.toHaveProperty(ENV.maxHeaderBytesPerSubscription);
     expect(config.functionOverrides).not.toHaveProperty(ENV.maxEventTypesPerSubscription);
   });
+
+  it('hands any setting set in its environment to every function, and gives a laptop loopback, http and every success logged', () => {
+    // Act
+    const config = readLocalConfig({ [ENV.maxBodyBytes]: '2048', [ENV.allowHttp]: 'false' });
+
+    // Assess
+    expect(config.functionOverrides).toEqual({
+      [ENV.maxBodyBytes]: '2048',
+      [ENV.allowHttp]: 'false',
+      [ENV.allowedPrivateNetworks]: '127.0.0.0/8,::1/128',
+      [ENV.successLogSampleRate]: '1',
+    });
+  });
 });

@@ -11,8 +11,6 @@ import {
   type Measurement,
   type ObservedPorts,
 } from '../../../lambdas/aws/metrics';
-import { parseSuccessLogSampleRate } from '../../../lambdas/aws/observability';
-import { ConfigError } from '../../../lambdas/core/config';
 import { METRIC_NAMES } from '../../../lambdas/core/env-names';
 import type { AttemptLog, DeliveryRecord, Subscription } from '../../../lambdas/core/model';
 
@@ -277,18 +275,5 @@ describe('Function: observeReads', () => {
     const reads = { record: { ...record, run: 'run_older' }, rateLimited: false, disabledSubscription: false };
 
     expect(deliveryObservation(firstRun, { action: 'retry_later' }, reads).dueAt).toBeUndefined();
-  });
-});
-
-describe('Function: parseSuccessLogSampleRate', () => {
-  it('reads a rate from 0 to 1, and defaults to 0.01', () => {
-    expect(parseSuccessLogSampleRate({})).toBe(0.01);
-    expect(parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '1' })).toBe(1);
-    expect(parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '0' })).toBe(0);
-  });
-
-  it('names the variable when the value is not a rate', () => {
-    expect(() => parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '5%' })).toThrow(ConfigError);
-    expect(() => parseSuccessLogSampleRate({ WEBHOOK_SUCCESS_LOG_SAMPLE_RATE: '1.5' })).toThrow(/WEBHOOK_SUCCESS_LOG_SAMPLE_RATE/);
   });
 });

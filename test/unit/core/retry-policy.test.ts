@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../../lambdas/core/env-names';
+import { settingDefault } from '../../../lambdas/core/settings';
 import {
   InvalidRetryScheduleError,
   JITTER,
@@ -14,7 +14,7 @@ import {
   withRetryAfter,
 } from '../../../lambdas/core/retry-policy';
 
-const DEFAULT_SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
+const DEFAULT_SCHEDULE = settingDefault('retrySchedule');
 /** A `random` source in [0, 1), as Math.random gives. */
 const unitArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 

@@ -5,10 +5,15 @@ import {
   checkSubscriptionFields,
   DEFAULT_SUBSCRIPTION_LIMITS,
   headerBytes,
-  parseSubscriptionLimits,
   sameNameHeaders,
+  subscriptionLimitsOf,
   subscriptionQuotaExceeded,
 } from '../../../lambdas/core/subscription-limits';
+import { loadFunctionSettings } from '../../../lambdas/core/settings';
+import type { Env } from '../../../lambdas/core/config';
+
+/** The limits as the api function reads them at cold start. */
+const parseSubscriptionLimits = (env: Env) => subscriptionLimitsOf(loadFunctionSettings('api', env));
 
 const refusalOf = (check: () => void): { statusCode: number; code: string; message: string } => {
   try {
@@ -23,7 +28,7 @@ const headersOf = (count: number, value = 'v'): Record<string, string> =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-h${i}`, value]));
 
 describe('Module: subscription limits', () => {
-  describe('Function: parseSubscriptionLimits', () => {
+  describe('Function: subscriptionLimitsOf, read by the api function', () => {
     it('defaults to 100 subscriptions per tenant, 100 filters, 20 headers and 4096 header bytes per subscription', () => {
       expect(parseSubscriptionLimits({})).toEqual({
         maxSubscriptionsPerTenant: 100,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../../lambdas/core/env-names';
+import { settingDefault } from '../../../lambdas/core/settings';
 import type { DeliveryGroupMessage } from '../../../lambdas/core/messages';
 import type { DeliveryRecord, Subscription } from '../../../lambdas/core/model';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
@@ -21,7 +21,7 @@ import {
 import { expectBetween } from '../factories';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
+const SCHEDULE = settingDefault('retrySchedule');
 const RANDOM = 0.25;
 const TENANT = 'tenant-1';
 const EVENT_ID = 'evt_01JNKQ0000000000000000000A';

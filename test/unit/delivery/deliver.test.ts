@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../../lambdas/core/env-names';
+import { settingDefault } from '../../../lambdas/core/settings';
 import type { DeliveryMessage } from '../../../lambdas/core/messages';
 import { MAX_HISTORY, type DeliveryRecord, type Subscription } from '../../../lambdas/core/model';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
@@ -23,7 +23,7 @@ import { expectBetween } from '../factories';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DISABLE_AFTER_MS = 5 * 86400 * 1000;
-const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
+const SCHEDULE = settingDefault('retrySchedule');
 const RANDOM = 0.25;
 const TENANT = 'tenant-1';
 const EVENT_ID = 'evt_01JNKQ0000000000000000000A';

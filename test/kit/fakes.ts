@@ -360,43 +360,6 @@ export class ScriptedSender implements WebhookSender {
   }
 }
 
-export const response = (
-  statusCode: number,
-  extra: Partial<Extract<AttemptResult, { kind: 'response' }>> = {},
-): Extract<AttemptResult, { kind: 'response' }> => ({
-  kind: 'response',
-  statusCode,
-  durationMs: 12,
-  ...extra,
-});
-
-export const transportError = (
-  error: Extract<AttemptResult, { kind: 'error' }>['error'],
-  message = `${error} failure`,
-  requestSent = error === 'timeout',
-): Extract<AttemptResult, { kind: 'error' }> => ({ kind: 'error', error, message, durationMs: 7, requestSent });
-
-/** The sender's answer for a request that never left (no connection came free, or the invocation was ending). */
-export const notSent = (reason: Extract<AttemptResult, { kind: 'not_sent' }>['reason'] = 'pool_wait'): AttemptResult => ({
-  kind: 'not_sent',
-  reason,
-  durationMs: 2_000,
-});
-
-export const aSubscription = (overrides: Partial<Subscription> = {}): Subscription => ({
-  tenantId: 'tenant-1',
-  id: 'sub_01HZZZZZZZZZZZZZZZZZZZZZZZ',
-  url: 'https://receiver.example.com/hooks',
-  eventTypes: ['order.*'],
-  headers: {},
-  enabled: true,
-  secrets: { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
-  version: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  ...overrides,
-});
-
 /** Per-second counters in memory, with the same decision rule as the DynamoDB limiter. */
 export class InMemoryRateLimiter implements RateLimiter {
   private readonly counts = new Map<string, number>();

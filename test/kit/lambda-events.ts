@@ -1,6 +1,4 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { expect } from 'vitest';
-import { HttpError } from '../../lambdas/core/errors';
 import type { AuthenticatedContext } from '../../lambdas/http/middleware';
 
 /** An HTTP API (payload 2.0) event with only what the code under test reads filled in. */
@@ -49,19 +47,3 @@ export const lambdaContext = (): AuthenticatedContext => ({
   fail: () => undefined,
   succeed: () => undefined,
 });
-
-/** The HttpError a promise rejects with; fails the test if it resolves or rejects with anything else. */
-export const rejectionOf = async (promise: Promise<unknown>): Promise<HttpError> => {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
-};
-
-/** Asserts `low <= value <= high`: for values with a documented range, such as a jittered delay. */
-export const expectBetween = (value: number, low: number, high: number): void => {
-  expect(value).toBeGreaterThanOrEqual(low);
-  expect(value).toBeLessThanOrEqual(high);
-};

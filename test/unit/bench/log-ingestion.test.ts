@@ -11,7 +11,7 @@ import {
   UnknownFunctionLoggingError,
   type DeployedLogging,
 } from '../../../bench/log-ingestion';
-import type { FunctionUsage } from '../../../bench/pipeline-aws-meter';
+import type { FunctionUsage } from '../../../bench/pipeline/aws-meter';
 import { synthTemplate } from '../../../local/template-synth';
 
 const json = (systemLogLevel: string) => ({ format: 'JSON' as const, applicationLogLevel: 'INFO', systemLogLevel });

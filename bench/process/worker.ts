@@ -2,10 +2,11 @@ import { fork } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const PROJECT_ROOT = resolve(HERE, '..', '..');
 
 /**
- * Runs a TypeScript module of bench/ in a fresh Node process with the given environment, and
+ * Runs a TypeScript module of bench/process/ in a fresh Node process with the given environment, and
  * resolves with the one result it sends back. A process of its own gives each measurement a clean
  * module cache and its own environment (handlers read theirs at import), and leaves the runner
  * untouched by the stubs a measurement installs. What the worker writes to stdout (the functions'
@@ -13,7 +14,7 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
  */
 export const runWorker = <T>(moduleFile: string, env: Record<string, string>): Promise<T> =>
   new Promise<T>((resolvePromise, reject) => {
-    const child = fork(resolve(PROJECT_ROOT, 'bench', moduleFile), [], {
+    const child = fork(resolve(HERE, moduleFile), [], {
       cwd: PROJECT_ROOT,
       execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
       env: { ...process.env, ...env },
@@ -26,7 +27,7 @@ export const runWorker = <T>(moduleFile: string, env: Record<string, string>): P
     child.once('error', reject);
     child.once('exit', (code) => {
       if (result !== undefined && code === 0) resolvePromise(result.value);
-      else reject(new Error(`bench/${moduleFile} exited with code ${code}${result === undefined ? ' before sending its result' : ''}`));
+      else reject(new Error(`bench/process/${moduleFile} exited with code ${code}${result === undefined ? ' before sending its result' : ''}`));
     });
   });
 

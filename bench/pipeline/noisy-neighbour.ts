@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULTS, ENV } from '../lambdas/core/env-names';
-import type { JsonObject } from '../local/template';
-import { eventSourceMappings, findFunction, localFunctionName } from '../local/template-functions';
-import type { Benchmark, BenchSection, TargetCheck } from './report';
+import { DEFAULTS, ENV } from '../../lambdas/core/env-names';
+import type { JsonObject } from '../../local/template';
+import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template-functions';
+import type { Benchmark, BenchSection, TargetCheck } from '../report';
 import {
   burstRate,
   formatLatency,
@@ -23,7 +23,7 @@ import {
   type Accepted,
   type PipelineApi,
   type PipelineSession,
-} from './pipeline-runtime';
+} from './runtime';
 
 /** Tenant Q: a steady trickle to one healthy endpoint (the local tenant). */
 const Q_PER_SECOND = 4;

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { issueApiKey } from '../admin/api-keys';
-import { ENV } from '../lambdas/core/env-names';
-import type { StoredEvent, IdempotencyRecord } from '../lambdas/core/model';
-import type { ClaimResult, EventStore, FanoutPublisher } from '../lambdas/core/ports';
-import { acceptEvent, type AcceptEventDeps } from '../lambdas/pipeline/accept-event';
-import { apiGatewayEvent } from '../local/apigw-event';
-import { lambdaContext } from '../local/lambda-context';
-import { installInMemoryAws } from './process-aws-stub';
-import { BENCH_EVENT_TYPE, eventData } from './process-payload';
-import { runAsWorker } from './process-worker';
+import { issueApiKey } from '../../admin/api-keys';
+import { ENV } from '../../lambdas/core/env-names';
+import type { StoredEvent, IdempotencyRecord } from '../../lambdas/core/model';
+import type { ClaimResult, EventStore, FanoutPublisher } from '../../lambdas/core/ports';
+import { acceptEvent, type AcceptEventDeps } from '../../lambdas/pipeline/accept-event';
+import { apiGatewayEvent } from '../../local/apigw-event';
+import { lambdaContext } from '../../local/lambda-context';
+import { installInMemoryAws } from './aws-stub';
+import { BENCH_EVENT_TYPE, eventData } from './payload';
+import { runAsWorker } from './worker';
 
 /** What one way of accepting events cost, per event. */
 export interface IngestMeasurement {
@@ -108,8 +108,8 @@ const measureAcceptEvent = (withKey: boolean): Promise<IngestMeasurement> => {
 
 /** The whole ingest function (middy, auth, validation, stores, publisher, logs, metrics) against the in-memory AWS. */
 const measureHandler = async (withKey: boolean): Promise<IngestMeasurement> => {
-  const { handler } = await import('../lambdas/ingest/handler');
-  const { awsRequests } = await import('../lambdas/aws/request-counter');
+  const { handler } = await import('../../lambdas/ingest/handler');
+  const { awsRequests } = await import('../../lambdas/aws/request-counter');
   const apiKey = await seedApiKey();
   const body = Buffer.from(JSON.stringify({ type: BENCH_EVENT_TYPE, data: eventData() }));
   const requestFor = (index: number): [APIGatewayProxyEventV2, Context] => [
@@ -144,8 +144,8 @@ const measureHandler = async (withKey: boolean): Promise<IngestMeasurement> => {
 
 /** An API key for the tenant, written through the function's own key store. */
 const seedApiKey = async (): Promise<string> => {
-  const { DynamoApiKeyStore } = await import('../lambdas/aws/dynamo-api-key-store');
-  const { createDynamoClient } = await import('../lambdas/aws/clients');
+  const { DynamoApiKeyStore } = await import('../../lambdas/aws/dynamo-api-key-store');
+  const { createDynamoClient } = await import('../../lambdas/aws/clients');
   const store = new DynamoApiKeyStore(createDynamoClient(), process.env[ENV.apiKeysTable]!);
   return (await issueApiKey(store, { tenantId: TENANT, scopes: ['events:write'] })).key;
 };

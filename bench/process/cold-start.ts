@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBundle, largestAdditions, type Bundle, type BundleEntry } from './process-bundle';
-import { functionEnvironment } from './process-env';
-import { kilobytes, milliseconds, times } from './process-format';
-import { importTimesRoundRobin } from './process-import-time';
-import { PROJECT_ROOT } from './process-worker';
-import { median, type Benchmark, type BenchSection, type TargetCheck } from './report';
+import { buildBundle, largestAdditions, type Bundle, type BundleEntry } from './bundle';
+import { functionEnvironment } from './env';
+import { kilobytes, milliseconds, times } from './format';
+import { importTimesRoundRobin } from './import-time';
+import { PROJECT_ROOT } from './worker';
+import { median, type Benchmark, type BenchSection, type TargetCheck } from '../report';
 
 const FUNCTIONS = ['ingest', 'api', 'fanout', 'delivery'] as const;
 /** The target: each asset and its import time within this factor of the SDK floor. */

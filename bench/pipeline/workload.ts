@@ -1,7 +1,7 @@
-import { median } from './report';
-import type { DeployedLogging } from './log-ingestion';
-import type { AwsCall, FunctionUsage } from './pipeline-aws-meter';
-import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineSession } from './pipeline-runtime';
+import { median } from '../report';
+import type { DeployedLogging } from '../log-ingestion';
+import type { AwsCall, FunctionUsage } from './aws-meter';
+import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineSession } from './runtime';
 
 /** One fan-out's measured run of the cost workload. */
 export interface FanOutMeasurement {

@@ -1,14 +1,14 @@
-import { generateApiKey } from '../lambdas/core/api-keys';
-import { ENV } from '../lambdas/core/env-names';
-import { readLocalConfig } from '../local/local-config';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
-import { functionsOf } from '../local/template-functions';
-import type { JsonObject } from '../local/template';
-import { synthTemplate } from '../local/template-synth';
-import { STACK_OUTPUTS } from '../lib/stack-outputs';
-import { deployedLogging, type DeployedLogging } from './log-ingestion';
-import { AwsMeter, FunctionMeter } from './pipeline-aws-meter';
-import { BenchReceiver, type BenchEventData } from './pipeline-receiver';
+import { generateApiKey } from '../../lambdas/core/api-keys';
+import { ENV } from '../../lambdas/core/env-names';
+import { readLocalConfig } from '../../local/local-config';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { functionsOf } from '../../local/template-functions';
+import type { JsonObject } from '../../local/template';
+import { synthTemplate } from '../../local/template-synth';
+import { STACK_OUTPUTS } from '../../lib/stack-outputs';
+import { deployedLogging, type DeployedLogging } from '../log-ingestion';
+import { AwsMeter, FunctionMeter } from './aws-meter';
+import { BenchReceiver, type BenchEventData } from './receiver';
 
 /** The local pipeline as a benchmark drives it: its API, what it costs on the wire, and a receiver. */
 export interface PipelineSession {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ENV } from '../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/env-names';
 import {
   BODY_BYTES,
   CONCURRENCY,
@@ -9,11 +9,11 @@ import {
   RUNS,
   type Contender,
   type DeliveryWorkerResult,
-} from './process-delivery-settings';
-import { functionEnvironment } from './process-env';
-import { callList, microseconds, perSecond, times } from './process-format';
-import { runWorker } from './process-worker';
-import { median, type Benchmark, type BenchSection } from './report';
+} from './delivery-settings';
+import { functionEnvironment } from './env';
+import { callList, microseconds, perSecond, times } from './format';
+import { runWorker } from './worker';
+import { median, type Benchmark, type BenchSection } from '../report';
 
 /** The target: one handler instance delivers at least this share of a bare client's requests per second. */
 const MIN_RATIO = 0.8;
@@ -60,7 +60,7 @@ export const deliveryThroughput: Benchmark = {
     let result: DeliveryWorkerResult;
     try {
       result = await runWorker<DeliveryWorkerResult>(
-        'process-delivery-worker.ts',
+        'delivery-worker.ts',
         functionEnvironment({
           // What a user sets to deliver to a receiver on this machine (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOWED_PRIVATE_NETWORKS).
           [ENV.allowHttp]: 'true',

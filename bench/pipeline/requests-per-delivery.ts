@@ -1,8 +1,8 @@
-import { DEFAULTS } from '../lambdas/core/env-names';
-import { DELIVERY_GROUP_SIZE } from '../lambdas/core/messages';
-import type { Benchmark, BenchSection, TargetCheck } from './report';
-import type { AwsCall } from './pipeline-aws-meter';
-import { measureWorkloads, RETRIED_SHARE, type FanOutMeasurement } from './pipeline-workload';
+import { DEFAULTS } from '../../lambdas/core/env-names';
+import { DELIVERY_GROUP_SIZE } from '../../lambdas/core/messages';
+import type { Benchmark, BenchSection, TargetCheck } from '../report';
+import type { AwsCall } from './aws-meter';
+import { measureWorkloads, RETRIED_SHARE, type FanOutMeasurement } from './workload';
 
 /** `LocalWebhookFanoutEventsTableD6040D94` -> `Events`: tables and queues by the name the stack gives them. */
 export const shortResourceName = (resource: string): string =>

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoSubscriptionStore } from '../lambdas/aws/dynamo-subscription-store';
-import { awsClientConfig } from '../local/emulators';
-import { LOCAL_TENANT } from '../local/runtime';
-import type { Benchmark, BenchSection, TargetCheck } from './report';
-import { DELIVERY_GROUP_SIZE } from '../lambdas/core/messages';
+import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
+import { awsClientConfig } from '../../local/emulators';
+import { LOCAL_TENANT } from '../../local/runtime';
+import type { Benchmark, BenchSection, TargetCheck } from '../report';
+import { DELIVERY_GROUP_SIZE } from '../../lambdas/core/messages';
 import { shortResourceName } from './requests-per-delivery';
-import { waitUntil, withPipeline, type PipelineSession } from './pipeline-runtime';
-import { benchSubscription } from './bench-subscription';
+import { waitUntil, withPipeline, type PipelineSession } from './runtime';
+import { benchSubscription } from '../bench-subscription';
 
 const SUBSCRIPTIONS = 10_000;
 const WRITE_CONCURRENCY = 32;

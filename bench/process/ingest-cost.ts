@@ -1,8 +1,8 @@
-import { functionEnvironment } from './process-env';
-import { callList, microseconds } from './process-format';
-import type { IngestMeasurement, IngestWorkerResult } from './process-ingest-worker';
-import { runWorker } from './process-worker';
-import type { Benchmark, BenchSection, TargetCheck } from './report';
+import { functionEnvironment } from './env';
+import { callList, microseconds } from './format';
+import type { IngestMeasurement, IngestWorkerResult } from './ingest-worker';
+import { runWorker } from './worker';
+import type { Benchmark, BenchSection, TargetCheck } from '../report';
 
 const isWrite = (call: string): boolean => /^DynamoDB\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(call);
 const isSend = (call: string): boolean => /^SQS\.SendMessage(Batch)?$/.test(call);
@@ -35,7 +35,7 @@ export const ingestCost: Benchmark = {
   id: 'ingest',
   title: 'Ingest: cost per event',
   async run(): Promise<BenchSection> {
-    const result = await runWorker<IngestWorkerResult>('process-ingest-worker.ts', functionEnvironment());
+    const result = await runWorker<IngestWorkerResult>('ingest-worker.ts', functionEnvironment());
     const { handler, acceptEvent } = result;
     const sdkShare = handler.withoutKey.cpuMicrosPerEvent - acceptEvent.withoutKey.cpuMicrosPerEvent;
     return {

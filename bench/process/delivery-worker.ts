@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ENV } from '../lambdas/core/env-names';
-import { newId } from '../lambdas/core/ids';
-import { deliveryGroupMessage, type DeliveryGroupMessage } from '../lambdas/core/messages';
-import type { Subscription } from '../lambdas/core/model';
-import { webhookBody } from '../lambdas/delivery/webhook-request';
-import { lambdaContext } from '../local/lambda-context';
-import { installInMemoryAws } from './process-aws-stub';
-import { BENCH_EVENT_TYPE, eventData } from './process-payload';
-import { deliveryCore } from './process-delivery-core';
+import { ENV } from '../../lambdas/core/env-names';
+import { newId } from '../../lambdas/core/ids';
+import { deliveryGroupMessage, type DeliveryGroupMessage } from '../../lambdas/core/messages';
+import type { Subscription } from '../../lambdas/core/model';
+import { webhookBody } from '../../lambdas/delivery/webhook-request';
+import { lambdaContext } from '../../local/lambda-context';
+import { installInMemoryAws } from './aws-stub';
+import { BENCH_EVENT_TYPE, eventData } from './payload';
+import { deliveryCore } from './delivery-core';
 import {
   BODY_BYTES,
   CONCURRENCY,
@@ -20,9 +20,9 @@ import {
   type Contender,
   type DeliveryWorkerResult,
   type RunFigures,
-} from './process-delivery-settings';
-import { runAsWorker } from './process-worker';
-import { benchSubscription } from './bench-subscription';
+} from './delivery-settings';
+import { runAsWorker } from './worker';
+import { benchSubscription } from '../bench-subscription';
 
 const WARM_UP_REQUESTS = 1_000;
 
@@ -135,10 +135,10 @@ runAsWorker(async (): Promise<DeliveryWorkerResult> => {
   const receiverUrl = process.env[RECEIVER_URL_VARIABLE];
   if (receiverUrl === undefined) throw new Error(`${RECEIVER_URL_VARIABLE} is not set`);
   installInMemoryAws();
-  const { handler } = await import('../lambdas/delivery/handler');
-  const { awsRequests } = await import('../lambdas/aws/request-counter');
-  const { createDynamoClient } = await import('../lambdas/aws/clients');
-  const { DynamoSubscriptionStore } = await import('../lambdas/aws/dynamo-subscription-store');
+  const { handler } = await import('../../lambdas/delivery/handler');
+  const { awsRequests } = await import('../../lambdas/aws/request-counter');
+  const { createDynamoClient } = await import('../../lambdas/aws/clients');
+  const { DynamoSubscriptionStore } = await import('../../lambdas/aws/dynamo-subscription-store');
 
   const subscriptions = subscriptionsFor(receiverUrl);
   const store = new DynamoSubscriptionStore(createDynamoClient(), process.env[ENV.subscriptionsTable]!);

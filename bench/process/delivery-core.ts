@@ -1,17 +1,17 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { NodeHttpSender } from '../lambdas/aws/http-sender';
-import { processSqsBatch } from '../lambdas/aws/sqs-batch';
-import { parseDeliveryPolicy } from '../lambdas/core/delivery-config';
-import { DEFAULTS } from '../lambdas/core/env-names';
-import { deliveryQueueMessageSchema, isGroupMessage, parseMessage } from '../lambdas/core/messages';
-import type { DeliveryGroupLog, DeliveryRecord, Subscription } from '../lambdas/core/model';
-import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult } from '../lambdas/core/ports';
-import { deliver, type DeliverDeps } from '../lambdas/delivery/deliver';
-import { deliverGroup } from '../lambdas/delivery/deliver-group';
-import { EndpointConcurrency } from '../lambdas/delivery/endpoint-concurrency';
-import { EndpointHealthTracker } from '../lambdas/delivery/endpoint-health';
-import { BREAKER_TIMINGS, CircuitBreaker, type CircuitStore } from '../lambdas/delivery/circuit-breaker';
-import { SubscriptionCache } from '../lambdas/delivery/subscription-cache';
+import { NodeHttpSender } from '../../lambdas/aws/http-sender';
+import { processSqsBatch } from '../../lambdas/aws/sqs-batch';
+import { parseDeliveryPolicy } from '../../lambdas/core/delivery-config';
+import { DEFAULTS } from '../../lambdas/core/env-names';
+import { deliveryQueueMessageSchema, isGroupMessage, parseMessage } from '../../lambdas/core/messages';
+import type { DeliveryGroupLog, DeliveryRecord, Subscription } from '../../lambdas/core/model';
+import type { DeliveryGroupStore, DeliveryStore, EventStore, RecordAttemptResult } from '../../lambdas/core/ports';
+import { deliver, type DeliverDeps } from '../../lambdas/delivery/deliver';
+import { deliverGroup } from '../../lambdas/delivery/deliver-group';
+import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
+import { EndpointHealthTracker } from '../../lambdas/delivery/endpoint-health';
+import { BREAKER_TIMINGS, CircuitBreaker, type CircuitStore } from '../../lambdas/delivery/circuit-breaker';
+import { SubscriptionCache } from '../../lambdas/delivery/subscription-cache';
 
 const notUsed = (what: string) => (): Promise<never> => Promise.reject(new Error(`${what} is not part of this workload`));
 

@@ -1,8 +1,8 @@
-import type { Benchmark } from './report';
+import type { Benchmark } from '../report';
 import { largeFanOutBenchmark } from './large-fanout';
 import { latencyBenchmark } from './latency';
 import { noisyNeighbourBenchmark } from './noisy-neighbour';
-import { costBenchmark } from './pipeline-cost';
+import { costBenchmark } from './cost';
 import { requestsBenchmark } from './requests-per-delivery';
 
 /** Benchmarks of the whole pipeline in the local runtime: requests per delivery, cost, large fan-out, latency, a noisy neighbour. */

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
-import { createDynamoClient, createSqsClient } from '../lambdas/aws/clients';
-import { TABLE_KEYS } from '../lambdas/core/env-names';
+import { createDynamoClient, createSqsClient } from '../../lambdas/aws/clients';
+import { TABLE_KEYS } from '../../lambdas/core/env-names';
 
 type Json = Record<string, unknown>;
 type Item = Record<string, unknown>;

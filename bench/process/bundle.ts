@@ -2,8 +2,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FUNCTION_BUNDLING } from '../lib/webhook-fanout';
-import { PROJECT_ROOT } from './process-worker';
+import { FUNCTION_BUNDLING } from '../../lib/webhook-fanout';
+import { PROJECT_ROOT } from './worker';
 
 /**
  * The construct's bundling options (lib/webhook-fanout/functions.ts) in the esbuild JS API's terms, plus

@@ -1,8 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { Agent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FunctionObserver } from '../local/runtime';
-import { billedUnitsOf, type BilledUnits, type WireCall } from './cost-model';
+import type { FunctionObserver } from '../../local/runtime';
+import { billedUnitsOf, type BilledUnits, type WireCall } from '../cost-model';
 
 /** Who made a request: the functions' own SDK clients, or the SQS event source polling for them. */
 export type AwsCaller = 'function' | 'event source';

@@ -1,6 +1,6 @@
-import type { Benchmark, BenchSection } from './report';
-import { percentile } from './report';
-import { publishAtRate, waitForQuiet, waitUntil, withPipeline } from './pipeline-runtime';
+import type { Benchmark, BenchSection } from '../report';
+import { percentile } from '../report';
+import { publishAtRate, waitForQuiet, waitUntil, withPipeline } from './runtime';
 
 const FAN_OUT = 2;
 const PER_SECOND = 20;

@@ -1,9 +1,9 @@
-import { median, type Benchmark, type BenchSection, type TargetCheck } from './report';
-import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines, requestFloorPerEvent, totalPerMillion, type PricedLine, type UsageLine } from './cost-model';
-import { logBytesOf, systemLogLevels } from './log-ingestion';
-import { measureWorkloads, type FanOutMeasurement } from './pipeline-workload';
-import { PRICES } from './prices';
-import { DEFAULTS } from '../lambdas/core/env-names';
+import { median, type Benchmark, type BenchSection, type TargetCheck } from '../report';
+import { biggestLines, lambdaGbSeconds, logIngestionLine, peerPrices, priceLines, requestFloorPerEvent, totalPerMillion, type PricedLine, type UsageLine } from '../cost-model';
+import { logBytesOf, systemLogLevels } from '../log-ingestion';
+import { measureWorkloads, type FanOutMeasurement } from './workload';
+import { PRICES } from '../prices';
+import { DEFAULTS } from '../../lambdas/core/env-names';
 import { shortResourceName } from './requests-per-delivery';
 
 /** The workload posts each event on its own: one HTTP API request, one access log line. */

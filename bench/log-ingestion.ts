@@ -1,5 +1,5 @@
-import { functionsOf, localFunctionName, type FunctionLogging } from '../local/template-functions';
-import { resourcesOfType } from '../local/template';
+import { functionsOf, localFunctionName, type FunctionLogging } from '../local/template/functions';
+import { resourcesOfType } from '../local/template/document';
 import type { FunctionUsage } from './pipeline/aws-meter';
 
 /**

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULTS, ENV } from '../../lambdas/core/env-names';
-import type { JsonObject } from '../../local/template';
-import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template-functions';
+import type { JsonObject } from '../../local/template/document';
+import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template/functions';
 import type { Benchmark, BenchSection, TargetCheck } from '../report';
 import {
   burstRate,

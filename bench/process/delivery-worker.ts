@@ -6,7 +6,7 @@ import { newId } from '../../lambdas/core/ids';
 import { deliveryGroupMessage, type DeliveryGroupMessage } from '../../lambdas/core/messages';
 import type { Subscription } from '../../lambdas/core/model';
 import { webhookBody } from '../../lambdas/delivery/webhook-request';
-import { lambdaContext } from '../../local/lambda-context';
+import { lambdaContext } from '../../local/lambda/context';
 import { installInMemoryAws } from './aws-stub';
 import { BENCH_EVENT_TYPE, eventData } from './payload';
 import { deliveryCore } from './delivery-core';

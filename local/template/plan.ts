@@ -22,7 +22,7 @@ import {
   RESOURCE_TYPES,
   type JsonObject,
   type TemplateResource,
-} from './template';
+} from './document';
 
 /**
  * Turns the tables and queues of a template into what the emulators must be asked for. Pure: the

@@ -16,7 +16,7 @@ import {
   type JsonObject,
   type Template,
   type TemplateResource,
-} from './template';
+} from './document';
 
 /**
  * The Lambda functions of a template and the SQS event sources that feed them, as the local

@@ -1,4 +1,4 @@
-import { readTemplate } from './template';
+import { readTemplate } from '../template/document';
 
 /**
  * The HTTP API's routes as the template declares them (`AWS::ApiGatewayV2::Route` -> integration ->

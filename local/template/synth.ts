@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
-import { addWebhookFanoutStack } from '../lib/app';
-import { WebhookFanoutStack, type WebhookFanoutStackProps } from '../lib/webhook-fanout-stack';
-import { asObject, isObject, type JsonObject } from './template';
+import { addWebhookFanoutStack } from '../../lib/app';
+import { WebhookFanoutStack, type WebhookFanoutStackProps } from '../../lib/webhook-fanout-stack';
+import { asObject, isObject, type JsonObject } from './document';
 
-const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The construct id bin/app.ts gives the stack; logical ids of event source mappings include it. */
 export const LOCAL_STACK_ID = 'WebhookFanout';

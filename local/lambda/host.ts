@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
-import { withTimeout } from './lambda-context';
-import type { WorkerData, WorkerRequest, WorkerResponse } from './function-worker-host';
+import { withTimeout } from './context';
+import type { WorkerData, WorkerRequest, WorkerResponse } from './worker-host';
 
 export class FunctionInvocationError extends Error {
   /** The name of the error the function threw (`ConfigError`, `TypeError`, ...). */
@@ -31,7 +31,7 @@ export class FunctionHost {
 
   constructor(private readonly options: FunctionHostOptions) {
     const { environment, timeoutMs: _timeout, ...data } = options;
-    this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
+    this.worker = new Worker(new URL('./worker.mjs', import.meta.url), {
       workerData: data satisfies WorkerData,
       env: environment,
       stdout: true,

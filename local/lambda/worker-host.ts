@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { lambdaContext } from './lambda-context';
+import { lambdaContext } from './context';
 
 /**
  * Runs inside one worker thread per function: the thread's `process.env` is exactly the function's

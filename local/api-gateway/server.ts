@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { apiGatewayEvent } from './apigw-event';
-import { selectRoute, type HttpRoute } from './http-routes';
-import type { ApiAnswer } from './log-lines';
+import { apiGatewayEvent } from './event';
+import { selectRoute, type HttpRoute } from './routes';
+import type { ApiAnswer } from '../log-lines';
 
 /** API Gateway refuses larger payloads before any function sees them. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;

@@ -6,7 +6,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { localResources, type LocalResources } from './local-resources';
+import { localResources, type LocalResources } from '../local-resources';
 import {
   createResolver,
   LOCAL_ACCOUNT_ID,
@@ -14,8 +14,8 @@ import {
   type LocalResource,
   type LocalTable,
   type ResolverOptions,
-} from './template-intrinsics';
-import { createTableInput, planLocalResources, queueAttributes, type QueuePlan, type TablePlan } from './template-plan';
+} from './intrinsics';
+import { createTableInput, planLocalResources, queueAttributes, type QueuePlan, type TablePlan } from './plan';
 
 export interface CreateTemplateResourcesOptions {
   readonly sqs: SQSClient;

@@ -1,4 +1,4 @@
-import { describeJson, InvalidTemplateError, isObject, readTemplate } from './template';
+import { describeJson, InvalidTemplateError, isObject, readTemplate } from './document';
 
 /**
  * Evaluates CloudFormation intrinsic functions against the resources the local runtime created.

@@ -2,4 +2,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./function-worker-host.ts');
+await import('./worker-host.ts');

@@ -28,6 +28,8 @@ import { DEFAULTS } from '../../lambdas/core/env-names';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
 import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
+import { EndpointHealthTracker } from '../../lambdas/delivery/endpoint-health';
+import { NOW } from './builders';
 
 /**
  * Small in-memory implementations of the ports in lambdas/core/ports.ts. They copy what they store
@@ -375,7 +377,7 @@ export class InMemoryRateLimiter implements RateLimiter {
 }
 
 /** `deliver`'s endpoint isolation (circuit breaker, slow-attempt slots) over in-memory stores, with the defaults. */
-export const endpointIsolation = (
+const endpointIsolation = (
   subscriptions: InMemorySubscriptionStore,
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
 ): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => ({
@@ -383,3 +385,32 @@ export const endpointIsolation = (
   slowAttempts: { slots, afterMs: DEFAULTS.slowAttemptMs, limit: DEFAULTS.maxSlowAttemptsPerEndpoint },
   concurrency: new EndpointConcurrency(10),
 });
+
+/**
+ * `deliver`'s dependencies over in-memory stores with the defaults: the kit's clock (NOW, or
+ * `overrides.now`, which the rate limiter reads too), the default retry schedule, a random of 0.25,
+ * operational events dropped, endpoints disabled after 5 days of failing. A test overrides what it
+ * is about.
+ */
+export const deliverDeps = (
+  stores: { subscriptions: InMemorySubscriptionStore; deliveries: DeliveryStore; events: EventStore; sender: WebhookSender },
+  overrides: Partial<DeliverDeps> = {},
+): DeliverDeps => {
+  const now = overrides.now ?? (() => NOW);
+  return {
+    subscriptions: { get: (tenantId, id) => stores.subscriptions.get(tenantId, id) },
+    health: new EndpointHealthTracker(stores.subscriptions, 5 * 86400 * 1000),
+    ...endpointIsolation(stores.subscriptions),
+    rateLimiter: new InMemoryRateLimiter(now),
+    operationalEvents: { emit: async () => undefined },
+    deliveries: stores.deliveries,
+    events: stores.events,
+    sender: stores.sender,
+    retrySchedule: [...DEFAULTS.retryScheduleSeconds],
+    timeoutMs: 15_000,
+    deliveryLogRetentionDays: 30,
+    now,
+    random: () => 0.25,
+    ...overrides,
+  };
+};

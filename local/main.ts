@@ -1,6 +1,6 @@
-import { FunctionInvocationError } from './function-host';
+import { FunctionInvocationError } from './lambda/host';
 import { LocalConfigError, readLocalConfig } from './local-config';
-import { assertPortFree, PortInUseError } from './http-server';
+import { assertPortFree, PortInUseError } from './api-gateway/server';
 import { startLocalRuntime } from './runtime';
 import { removeRuntimeState, writeRuntimeState } from '../admin/local-runtime-state';
 

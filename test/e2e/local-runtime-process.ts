@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-ports';
 
 /**
  * The local runtime as a user runs it: `npm start` is `tsx local/main.ts`, started here as a child

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-ports';
 import { PROJECT_ROOT, startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
 import { isInterleaving, isNoJavaNotice, lineShape, readQuickStart } from './readme-quick-start';
 

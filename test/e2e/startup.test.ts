@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../lambdas/core/api-keys';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-ports';
 import {
   call,
   dynamoDbLocalProcesses,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POWERTOOLS_ENV } from '../../lambdas/core/env-names';
-import { synthTemplate } from '../../local/template-synth';
+import { synthTemplate } from '../../local/template/synth';
 
 /*
  * The settings a deploy from the repository takes as CDK context (`-c key=value` or cdk.json), read

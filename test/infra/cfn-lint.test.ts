@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { synthTemplate } from '../../local/template-synth';
+import { synthTemplate } from '../../local/template/synth';
 
 /*
  * cfn-lint (AWS's CloudFormation linter, a Python tool) on the templates `cdk synth` writes. .ci/run

@@ -3,6 +3,7 @@ import { DynamoDeliveryStore } from '../../lambdas/aws/dynamo-delivery-store';
 import { ENV } from '../../lambdas/core/env-names';
 import { idBoundary, newId } from '../../lambdas/core/ids';
 import type { DeliveryGroupLog, DeliveryRecord } from '../../lambdas/core/model';
+import { aDeliveryGroupLog, aDeliveryRecord, aFailedAttempt, aGroupDelivery } from '../kit/builders';
 import { createStackResources, localClients } from '../support/emulators';
 
 const TENANT = 'tenant-log';
@@ -11,32 +12,28 @@ const EXPIRES = Math.floor(Date.now() / 1000) + 86400;
 /** Subscription ids in ascending order, as fan-out reads and groups them. */
 const subscriptionIds = Array.from({ length: 25 }, () => newId('sub')).sort();
 
-const delivered = (at: number) => ({ at: new Date(at).toISOString(), statusCode: 200, durationMs: 7 });
+const delivered = (at: number) => aGroupDelivery({ at: new Date(at).toISOString() });
 
-const aGroupLog = (eventId: string, members: readonly string[], overrides: Partial<DeliveryGroupLog> = {}): DeliveryGroupLog => ({
-  tenantId: TENANT,
-  eventId,
-  eventType: 'order.created',
-  firstSubscriptionId: members[0]!,
-  delivered: Object.fromEntries(members.map((id, index) => [id, delivered(Date.now() + index)])),
-  expiresAt: EXPIRES,
-  ...overrides,
-});
+const aGroupLog = (eventId: string, members: readonly string[], overrides: Partial<DeliveryGroupLog> = {}): DeliveryGroupLog =>
+  aDeliveryGroupLog(members, {
+    tenantId: TENANT,
+    eventId,
+    delivered: Object.fromEntries(members.map((id, index) => [id, delivered(Date.now() + index)])),
+    expiresAt: EXPIRES,
+    ...overrides,
+  });
 
-const aRecord = (eventId: string, subscriptionId: string, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
-  tenantId: TENANT,
-  eventId,
-  subscriptionId,
-  eventType: 'order.created',
-  run: eventId,
-  status: 'retrying',
-  attempts: 1,
-  history: [{ attempt: 1, at: new Date().toISOString(), outcome: 'failed', reason: 'server_error', statusCode: 500, durationMs: 3 }],
-  createdAt: new Date().toISOString(),
-  updatedAt: new Date().toISOString(),
-  expiresAt: EXPIRES,
-  ...overrides,
-});
+const aRecord = (eventId: string, subscriptionId: string, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord =>
+  aDeliveryRecord({
+    tenantId: TENANT,
+    eventId,
+    subscriptionId,
+    history: [aFailedAttempt({ at: new Date().toISOString() })],
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    expiresAt: EXPIRES,
+    ...overrides,
+  });
 
 describe('Class: DynamoDeliveryStore, group logs', () => {
   let store: DynamoDeliveryStore;
@@ -177,14 +174,7 @@ describe('Class: DynamoDeliveryStore, delivery records', () => {
   });
 
   const tenant = () => `${TENANT}-${newId('key')}`;
-  const failedAttempt = (attempt: number, statusCode: number) => ({
-    attempt,
-    at: new Date().toISOString(),
-    outcome: 'failed' as const,
-    reason: 'server_error',
-    statusCode,
-    durationMs: 3,
-  });
+  const failedAttempt = (attempt: number, statusCode: number) => aFailedAttempt({ attempt, at: new Date().toISOString(), statusCode });
 
   describe('Method: recordAttempt', () => {
     it('refuses a second write counted from the same previous attempt count, keeping the first one', async () => {

@@ -3,7 +3,7 @@ import { DynamoSlowAttemptSlots } from '../../lambdas/aws/dynamo-slow-attempt-sl
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
 import { ENV } from '../../lambdas/core/env-names';
 import { newId } from '../../lambdas/core/ids';
-import { aSubscription } from '../unit/fakes';
+import { aSubscription } from '../kit/builders';
 import { createStackResources, localClients } from '../support/emulators';
 
 const NOW = Date.now();

@@ -18,8 +18,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/env-names';
 import { awsClientConfig, findExecutable, startEmulators } from '../../local/emulators';
 import type { LocalResources } from '../../local/local-resources';
-import { asNumber, findResource, isObject, resourcesOfType, RESOURCE_TYPES } from '../../local/template';
-import { createTemplateResources } from '../../local/template-resources';
+import { asNumber, findResource, isObject, resourcesOfType, RESOURCE_TYPES } from '../../local/template/document';
+import { createTemplateResources } from '../../local/template/resources';
 import {
   createResourcesFromTemplate,
   createStackResources,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret, signatureHeader } from '../../lambdas/core/signing';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-ports';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 

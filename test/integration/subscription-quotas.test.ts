@@ -4,7 +4,7 @@ import { subscriptionCountKey } from '../../lambdas/aws/dynamo-subscription-coun
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
 import { ENV } from '../../lambdas/core/env-names';
 import { newId } from '../../lambdas/core/ids';
-import { aSubscription } from '../unit/fakes';
+import { aSubscription } from '../kit/builders';
 import { localClients } from '../support/emulators';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { WebhookFanoutStackProps } from '../../lib/webhook-fanout-stack';
 import { awsClientConfig, localAwsEnvironment, sqsClientConfig, type DynamoKind } from '../../local/emulators';
 import type { LocalResources } from '../../local/local-resources';
-import type { JsonObject } from '../../local/template';
+import type { JsonObject } from '../../local/template/document';
 import {
   eventSourceMappings,
   findFunction,
@@ -13,8 +13,8 @@ import {
   functionsOf,
   type SqsEventSource,
   type TemplateFunction,
-} from '../../local/template-functions';
-import { createTemplateResources } from '../../local/template-resources';
+} from '../../local/template/functions';
+import { createTemplateResources } from '../../local/template/resources';
 
 /**
  * What test files import to reach the emulators that test/support/global-setup.ts started once
@@ -95,7 +95,7 @@ let defaultTemplate: Promise<JsonObject> | undefined;
  */
 export async function stackTemplate(props?: WebhookFanoutStackProps): Promise<JsonObject> {
   const synth = async (): Promise<JsonObject> => {
-    const { synthTemplate } = await import('../../local/template-synth');
+    const { synthTemplate } = await import('../../local/template/synth');
     return synthTemplate(props === undefined ? {} : { props });
   };
   if (props !== undefined) return synth();

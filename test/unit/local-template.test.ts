@@ -9,21 +9,21 @@ import {
   UnknownDynamoKindError,
 } from '../../local/emulators';
 import { localResources, UnknownLocalResourceError } from '../../local/local-resources';
-import { findResource, InvalidTemplateError, readTemplate, ResourceNotFoundError } from '../../local/template';
+import { findResource, InvalidTemplateError, readTemplate, ResourceNotFoundError } from '../../local/template/document';
 import {
   eventSourceMappings,
   findFunction,
   functionEnvironment,
   functionsOf,
   UnsupportedEventSourceError,
-} from '../../local/template-functions';
+} from '../../local/template/functions';
 import {
   createResolver,
   UnresolvableValueError,
   type LocalQueue,
   type LocalResource,
   type LocalTable,
-} from '../../local/template-intrinsics';
+} from '../../local/template/intrinsics';
 import {
   createTableInput,
   CyclicReferenceError,
@@ -31,7 +31,7 @@ import {
   physicalName,
   planLocalResources,
   queueAttributes,
-} from '../../local/template-plan';
+} from '../../local/template/plan';
 
 const ids = {
   eventsTable: 'EventsTable0A1B2C3D',

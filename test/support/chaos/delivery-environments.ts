@@ -1,11 +1,11 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { FunctionHost } from '../../../local/function-host';
-import { InvocationTimeoutError } from '../../../local/lambda-context';
+import { FunctionHost } from '../../../local/lambda/host';
+import { InvocationTimeoutError } from '../../../local/lambda/context';
 import { seededRandom, startFaultProxy, type FaultProxy, type ObservedCall } from '../fault-proxy';
 
 /**
  * The delivery function as Lambda runs it under stress: a pool of execution environments, each a
- * worker thread importing the real handler (local/function-host.ts, as `npm start` runs it), one
+ * worker thread importing the real handler (local/lambda/host.ts, as `npm start` runs it), one
  * invocation at a time each. Each environment reaches SQS and DynamoDB through fault proxies of
  * its own (test/support/fault-proxy.ts), so every injected fault is known to have hit the
  * invocation running there. On a seeded draw an invocation is killed in the middle of its batch:

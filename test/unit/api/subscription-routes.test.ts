@@ -3,8 +3,9 @@ import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
 import { parseCidrList } from '../../../lambdas/core/ssrf';
 import { DEFAULT_SUBSCRIPTION_LIMITS } from '../../../lambdas/core/subscription-limits';
 import { Router, routesOf } from '../../../lambdas/http/router';
-import { apiEvent, lambdaContext, rejectionOf } from '../factories';
-import { InMemoryDeliveryStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../fakes';
+import { apiEvent, lambdaContext } from '../../kit/lambda-events';
+import { rejectionOf } from '../../kit/expectations';
+import { InMemoryDeliveryStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../../kit/fakes';
 
 const TENANT = 'tenant-1';
 

@@ -11,8 +11,8 @@ import {
   UnknownFunctionLoggingError,
   type DeployedLogging,
 } from '../../../bench/log-ingestion';
-import type { FunctionUsage } from '../../../bench/pipeline-aws-meter';
-import { synthTemplate } from '../../../local/template-synth';
+import type { FunctionUsage } from '../../../bench/pipeline/aws-meter';
+import { synthTemplate } from '../../../local/template/synth';
 
 const json = (systemLogLevel: string) => ({ format: 'JSON' as const, applicationLogLevel: 'INFO', systemLogLevel });
 const typesOf = (lines: readonly string[]) => lines.map((line) => (JSON.parse(line) as { type: string }).type);

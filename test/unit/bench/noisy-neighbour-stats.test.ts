@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { burstRate, formatLatency, formatRatio, latencyPercentile, neighbourTargetMet } from '../../../bench/noisy-neighbour-stats';
+import { burstRate, formatLatency, formatRatio, latencyPercentile, neighbourTargetMet } from '../../../bench/pipeline/noisy-neighbour-stats';
 
 const received = (ms: number) => ({ ms, received: true });
 const missing = (ms: number) => ({ ms, received: false });

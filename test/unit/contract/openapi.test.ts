@@ -21,8 +21,8 @@ import {
 } from '../../../lambdas/contract/openapi';
 import { ROUTES, type OperationId, type RouteSpec } from '../../../lambdas/contract/routes';
 import { Router, routesOf } from '../../../lambdas/http/router';
-import { apiEvent, lambdaContext } from '../factories';
-import { InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../fakes';
+import { apiEvent, lambdaContext } from '../../kit/lambda-events';
+import { InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../../kit/fakes';
 
 type Json = Record<string, unknown>;
 type SchemaName = keyof typeof REQUEST_SCHEMAS | keyof typeof RESPONSE_SCHEMAS;

@@ -8,28 +8,8 @@ import {
   inlineData,
   MalformedMessageError,
   parseMessage,
-  type DeliveryMessage,
-  type FanoutMessage,
 } from '../../../lambdas/core/messages';
-
-const aFanoutMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
-  v: 1,
-  tenantId: 'tenant-1',
-  eventId: 'evt_01J00000000000000000000000',
-  eventType: 'order.created',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  run: 'evt_01J00000000000000000000000',
-  dataJson: '{"orderId":42}',
-  hasData: true,
-  ...overrides,
-});
-
-const aDeliveryMessage = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
-  ...aFanoutMessage(),
-  subscriptionId: 'sub_01J00000000000000000000000',
-  subscriptionVersion: 3,
-  ...overrides,
-});
+import { aDeliveryMessage, aFanoutMessage } from '../../kit/builders';
 
 describe('Function: parseMessage', () => {
   it('reads a valid delivery message', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BREAKER_TIMINGS, CircuitBreaker, gate, isUnanswered, type BreakerSettings } from '../../../lambdas/delivery/circuit-breaker';
-import { aSubscription, InMemorySubscriptionStore, response, transportError } from '../fakes';
+import { aSubscription, response, transportError } from '../../kit/builders';
+import { InMemorySubscriptionStore } from '../../kit/fakes';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const SETTINGS: BreakerSettings = { failureThreshold: 3, ...BREAKER_TIMINGS };

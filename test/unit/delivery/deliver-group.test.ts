@@ -1,31 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { settingDefault } from '../../../lambdas/core/settings';
 import type { DeliveryGroupMessage } from '../../../lambdas/core/messages';
-import type { DeliveryRecord, Subscription } from '../../../lambdas/core/model';
+import type { Subscription } from '../../../lambdas/core/model';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
 import type { WebhookRequest, WebhookSender } from '../../../lambdas/core/ports';
 import { deliver, type DeliverDeps } from '../../../lambdas/delivery/deliver';
 import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../../../lambdas/delivery/deliver-group';
-import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
+  aDeliveryGroupLog,
+  aDeliveryGroupMessage,
+  aDeliveryRecord,
+  aGroupDelivery,
   aSubscription,
-  endpointIsolation,
+  EVENT_ID,
+  NOW,
+  response,
+  subscriptionIdOf,
+  TENANT,
+} from '../../kit/builders';
+import {
+  deliverDeps,
   InMemoryDeliveryGroupStore,
   InMemoryDeliveryStore,
   InMemoryEventStore,
-  InMemoryRateLimiter,
   InMemorySubscriptionStore,
   RecordingDelayedPublisher,
-  response,
-} from '../fakes';
-import { expectBetween } from '../factories';
+} from '../../kit/fakes';
+import { expectBetween } from '../../kit/expectations';
 
-const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const SCHEDULE = settingDefault('retrySchedule');
 const RANDOM = 0.25;
-const TENANT = 'tenant-1';
-const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
-const subscriptionId = (n: number) => `sub_01JNKQ000000000000000000${String(n).padStart(2, '0')}`;
 const urlOf = (n: number) => `https://receiver-${n}.example.com/hooks`;
 
 /** Answers by URL, so concurrent sends get their own script whatever order they start in. */
@@ -41,23 +45,10 @@ class ByUrlSender implements WebhookSender {
   }
 }
 
-const aGroup = (count: number, overrides: Partial<DeliveryGroupMessage> = {}): DeliveryGroupMessage => ({
-  v: 1,
-  tenantId: TENANT,
-  eventId: EVENT_ID,
-  eventType: 'order.created',
-  createdAt: '2026-03-01T11:59:59.000Z',
-  run: EVENT_ID,
-  subscriptions: Array.from({ length: count }, (_, i) => ({ id: subscriptionId(i + 1), version: 1 })),
-  dataJson: '{"orderId":42}',
-  hasData: true,
-  ...overrides,
-});
-
 const setUp = (options: { count: number; answers?: Map<string, AttemptResult | Error>; subscription?: (n: number) => Partial<Subscription> }) => {
   const subscriptions = new InMemorySubscriptionStore(
     Array.from({ length: options.count }, (_, i) =>
-      aSubscription({ tenantId: TENANT, id: subscriptionId(i + 1), url: urlOf(i + 1), ...options.subscription?.(i + 1) }),
+      aSubscription({ tenantId: TENANT, id: subscriptionIdOf(i + 1), url: urlOf(i + 1), ...options.subscription?.(i + 1) }),
     ),
   );
   const deliveries = new InMemoryDeliveryStore();
@@ -65,21 +56,7 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const events = new InMemoryEventStore();
   const splitOuts = new RecordingDelayedPublisher();
   const sender = new ByUrlSender(options.answers ?? new Map());
-  const deps: DeliverDeps = {
-    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
-    health: new EndpointHealthTracker(subscriptions, 5 * 86400 * 1000),
-    ...endpointIsolation(subscriptions),
-    rateLimiter: new InMemoryRateLimiter(() => NOW),
-    operationalEvents: { emit: async () => undefined },
-    deliveries,
-    events,
-    sender,
-    retrySchedule: SCHEDULE,
-    timeoutMs: 15_000,
-    deliveryLogRetentionDays: 30,
-    now: () => NOW,
-    random: () => RANDOM,
-  };
+  const deps = deliverDeps({ subscriptions, deliveries, events, sender }, { retrySchedule: SCHEDULE, random: () => RANDOM });
   const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
   const deliverOne = (message: Parameters<typeof deliver>[0], withDeps: DeliverDeps) => deliver(message, receiptOf.current, withDeps);
   const receiptOf = { current: { receiveCount: 1, receivedAt: NOW } };
@@ -87,25 +64,9 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
     receiptOf.current = { receiveCount, receivedAt: NOW };
     return deliverGroup(group, receiptOf.current, groupDeps, deliverOne);
   };
-  const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionId(1)}`);
+  const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionIdOf(1)}`);
   return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions };
 };
-
-const retrying = (n: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
-  tenantId: TENANT,
-  eventId: EVENT_ID,
-  subscriptionId: subscriptionId(n),
-  eventType: 'order.created',
-  run: EVENT_ID,
-  status: 'retrying',
-  attempts: 1,
-  history: [],
-  nextAttemptAt: new Date(NOW + 60_000).toISOString(),
-  createdAt: '2026-03-01T11:59:59.000Z',
-  updatedAt: '2026-03-01T11:59:59.000Z',
-  expiresAt: Math.floor(NOW / 1000) + 30 * 86400,
-  ...overrides,
-});
 
 describe('Function: deliverGroup', () => {
   it('delivers every subscription of the group and logs the successes in one group write, with no record of their own', async () => {
@@ -113,16 +74,16 @@ describe('Function: deliverGroup', () => {
     const { run, deliveries, groups, splitOuts, sender, groupLog } = setUp({ count: 3 });
 
     // Act
-    const { decisions } = await run(aGroup(3));
+    const { decisions } = await run(aDeliveryGroupMessage(3));
 
     // Assess
     expect(decisions.map((d) => d.action === 'done' && d.status)).toEqual(['delivered', 'delivered', 'delivered']);
     expect(sender.requests.map((r) => r.url).sort()).toEqual([urlOf(1), urlOf(2), urlOf(3)]);
     expect(new Set(sender.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([EVENT_ID]));
     expect(groups.calls.recordGroup).toBe(1);
-    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(2), subscriptionId(3)]);
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(2), subscriptionIdOf(3)]);
     expect(groupLog()).toMatchObject({ eventType: 'order.created', expiresAt: Math.floor(NOW / 1000) + 30 * 86400 });
-    expect(groupLog()!.delivered[subscriptionId(2)]).toEqual({ at: new Date(NOW).toISOString(), statusCode: 200, durationMs: 12 });
+    expect(groupLog()!.delivered[subscriptionIdOf(2)]).toEqual({ at: new Date(NOW).toISOString(), statusCode: 200, durationMs: 12 });
     expect(deliveries.calls.recordAttempt).toBe(0);
     expect(groups.calls.getGroup).toBe(0);
     expect(splitOuts.sent).toEqual([]);
@@ -133,14 +94,14 @@ describe('Function: deliverGroup', () => {
     const { run, deliveries, splitOuts, groupLog } = setUp({ count: 3, answers: new Map([[urlOf(2), response(500)]]) });
 
     // Act
-    await run(aGroup(3));
+    await run(aDeliveryGroupMessage(3));
 
     // Assess
-    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
-    expect(deliveries.stored(TENANT, subscriptionId(2), EVENT_ID)).toMatchObject({ status: 'retrying', attempts: 1 });
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(3)]);
+    expect(deliveries.stored(TENANT, subscriptionIdOf(2), EVENT_ID)).toMatchObject({ status: 'retrying', attempts: 1 });
     expect(splitOuts.sent).toEqual([
       {
-        message: expect.objectContaining({ subscriptionId: subscriptionId(2), subscriptionVersion: 1, eventId: EVENT_ID, run: EVENT_ID, followsAttempt: true, dataJson: '{"orderId":42}' }),
+        message: expect.objectContaining({ subscriptionId: subscriptionIdOf(2), subscriptionVersion: 1, eventId: EVENT_ID, run: EVENT_ID, followsAttempt: true, dataJson: '{"orderId":42}' }),
         delaySeconds: expect.any(Number),
       },
     ]);
@@ -153,21 +114,21 @@ describe('Function: deliverGroup', () => {
     const { run, deliveries, groups, splitOuts } = setUp({ count: 2, subscription: () => ({ enabled: false }) });
 
     // Act
-    await run(aGroup(2));
+    await run(aDeliveryGroupMessage(2));
 
     // Assess
     expect(groups.calls.recordGroup).toBe(0);
-    expect(deliveries.stored(TENANT, subscriptionId(1), EVENT_ID)).toMatchObject({ status: 'skipped', attempts: 0 });
+    expect(deliveries.stored(TENANT, subscriptionIdOf(1), EVENT_ID)).toMatchObject({ status: 'skipped', attempts: 0 });
     expect(splitOuts.sent).toEqual([]);
   });
 
   it('keeps a group whose every delivery waited without an attempt whole: one message comes back, not one per delivery', async () => {
     // Prepare: a limit of 1 per second, used up already
     const { run, deliveries, splitOuts } = setUp({ count: 1, subscription: () => ({ rateLimitPerSecond: 1 }) });
-    await run(aGroup(1));
+    await run(aDeliveryGroupMessage(1));
 
     // Act
-    const result = await run(aGroup(1, { eventId: 'evt_01JNKQ0000000000000000000B', run: 'evt_01JNKQ0000000000000000000B' }));
+    const result = await run(aDeliveryGroupMessage(1, { eventId: 'evt_01JNKQ0000000000000000000B', run: 'evt_01JNKQ0000000000000000000B' }));
 
     // Assess
     expect(result.retryGroupInSeconds).toBeGreaterThanOrEqual(1);
@@ -178,16 +139,16 @@ describe('Function: deliverGroup', () => {
   it('splits a delivery that waited without an attempt out without a record when others of the group were delivered', async () => {
     // Prepare: subscription 2 has a limit of 1 per second, used up already by another event
     const { run, deliveries, splitOuts } = setUp({ count: 2, subscription: (n) => (n === 2 ? { rateLimitPerSecond: 1 } : {}) });
-    await run(aGroup(2, { eventId: 'evt_01JNKQ0000000000000000000C', run: 'evt_01JNKQ0000000000000000000C' }));
+    await run(aDeliveryGroupMessage(2, { eventId: 'evt_01JNKQ0000000000000000000C', run: 'evt_01JNKQ0000000000000000000C' }));
     splitOuts.sent.length = 0;
 
     // Act
-    const result = await run(aGroup(2));
+    const result = await run(aDeliveryGroupMessage(2));
 
     // Assess
     expect(result.retryGroupInSeconds).toBeUndefined();
     expect(splitOuts.sent).toHaveLength(1);
-    expect(splitOuts.sent[0]!.message).toMatchObject({ subscriptionId: subscriptionId(2) });
+    expect(splitOuts.sent[0]!.message).toMatchObject({ subscriptionId: subscriptionIdOf(2) });
     expect(splitOuts.sent[0]!.message).not.toHaveProperty('followsAttempt');
     expect(deliveries.calls.recordAttempt).toBe(0);
   });
@@ -195,24 +156,22 @@ describe('Function: deliverGroup', () => {
   it('on a later receive, skips what the group log holds, re-splits a retry recorded before, and attempts the rest', async () => {
     // Prepare: subscription 1 was delivered and logged, 2 failed and was recorded, 3 was never settled
     const { run, deliveries, groups, splitOuts, sender } = setUp({ count: 3 });
-    await groups.recordGroup({
-      tenantId: TENANT,
-      eventId: EVENT_ID,
-      eventType: 'order.created',
-      firstSubscriptionId: subscriptionId(1),
-      delivered: { [subscriptionId(1)]: { at: new Date(NOW - 1000).toISOString(), statusCode: 200, durationMs: 5 } },
-      expiresAt: 0,
-    });
-    deliveries.seed(retrying(2));
+    await groups.recordGroup(
+      aDeliveryGroupLog([subscriptionIdOf(1)], {
+        delivered: { [subscriptionIdOf(1)]: aGroupDelivery({ at: new Date(NOW - 1000).toISOString(), durationMs: 5 }) },
+        expiresAt: 0,
+      }),
+    );
+    deliveries.seed(aDeliveryRecord({ subscriptionId: subscriptionIdOf(2), nextAttemptAt: new Date(NOW + 60_000).toISOString() }));
 
     // Act
-    await run(aGroup(3), 2);
+    await run(aDeliveryGroupMessage(3), 2);
 
     // Assess
     expect(sender.requests.map((r) => r.url)).toEqual([urlOf(3)]);
-    expect(splitOuts.sent.map((s) => [s.message.subscriptionId, s.message.followsAttempt])).toEqual([[subscriptionId(2), true]]);
+    expect(splitOuts.sent.map((s) => [s.message.subscriptionId, s.message.followsAttempt])).toEqual([[subscriptionIdOf(2), true]]);
     expect(splitOuts.sent[0]!.delaySeconds).toBeGreaterThanOrEqual(59);
-    expect(Object.keys((await groups.getGroup(TENANT, EVENT_ID, subscriptionId(1)))!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
+    expect(Object.keys((await groups.getGroup(TENANT, EVENT_ID, subscriptionIdOf(1)))!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(3)]);
   });
 
   it('logs what it settled and throws the group back when a delivery could not be settled', async () => {
@@ -220,11 +179,11 @@ describe('Function: deliverGroup', () => {
     const { run, splitOuts, groupLog } = setUp({ count: 3, answers: new Map<string, AttemptResult | Error>([[urlOf(2), new Error('boom')]]) });
 
     // Act
-    const attempt = run(aGroup(3));
+    const attempt = run(aDeliveryGroupMessage(3));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(GroupIncompleteError);
-    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionId(1), subscriptionId(3)]);
+    expect(Object.keys(groupLog()!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(3)]);
     expect(splitOuts.sent).toEqual([]);
   });
 
@@ -235,7 +194,7 @@ describe('Function: deliverGroup', () => {
     events.calls.getEvent = 0;
 
     // Act
-    await run(aGroup(3, { hasData: false, dataJson: undefined }));
+    await run(aDeliveryGroupMessage(3, { hasData: false, dataJson: undefined }));
 
     // Assess
     expect(events.calls.getEvent).toBe(1);

@@ -1,90 +1,53 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { settingDefault } from '../../../lambdas/core/settings';
-import type { DeliveryMessage } from '../../../lambdas/core/messages';
-import { MAX_HISTORY, type DeliveryRecord, type Subscription } from '../../../lambdas/core/model';
+import { MAX_HISTORY, type Subscription } from '../../../lambdas/core/model';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
-import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
+import { deliver, type Receipt } from '../../../lambdas/delivery/deliver';
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
+  aDeliveryMessage,
+  aDeliveryRecord,
   aSubscription,
-  endpointIsolation,
-  InMemoryDeliveryStore,
-  InMemoryEventStore,
-  InMemoryRateLimiter,
-  InMemorySubscriptionStore,
+  EVENT_ID,
   notSent,
+  NOW,
   response,
-  ScriptedSender,
+  SUBSCRIPTION_ID,
+  TENANT,
   transportError,
-} from '../fakes';
+} from '../../kit/builders';
+import { deliverDeps, InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, ScriptedSender } from '../../kit/fakes';
+import { expectBetween } from '../../kit/expectations';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
-import { expectBetween } from '../factories';
 
-const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DISABLE_AFTER_MS = 5 * 86400 * 1000;
 const SCHEDULE = settingDefault('retrySchedule');
 const RANDOM = 0.25;
-const TENANT = 'tenant-1';
-const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
-const SUBSCRIPTION_ID = 'sub_01JNKQ0000000000000000000B';
-
-const aMessage = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
-  v: 1,
-  tenantId: TENANT,
-  eventId: EVENT_ID,
-  eventType: 'order.created',
-  createdAt: '2026-03-01T11:59:59.000Z',
-  run: EVENT_ID,
-  dataJson: '{"orderId":42}',
-  hasData: true,
-  subscriptionId: SUBSCRIPTION_ID,
-  subscriptionVersion: 1,
-  ...overrides,
-});
-
-const aRecord = (overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
-  tenantId: TENANT,
-  eventId: EVENT_ID,
-  subscriptionId: SUBSCRIPTION_ID,
-  eventType: 'order.created',
-  run: EVENT_ID,
-  status: 'retrying',
-  attempts: 1,
-  history: [],
-  createdAt: '2026-03-01T11:59:59.000Z',
-  updatedAt: '2026-03-01T11:59:59.000Z',
-  expiresAt: Math.floor(NOW / 1000) + 30 * 86400,
-  ...overrides,
-});
 
 const firstReceipt = (overrides: Partial<Receipt> = {}): Receipt => ({ receiveCount: 1, receivedAt: NOW, ...overrides });
 const laterReceipt = (overrides: Partial<Receipt> = {}): Receipt => ({ receiveCount: 2, receivedAt: NOW, ...overrides });
 
 const setUp = (options: { script?: AttemptResult[]; subscription?: Partial<Subscription>; now?: number } = {}) => {
   const subscriptions = new InMemorySubscriptionStore([
-    aSubscription({ tenantId: TENANT, id: SUBSCRIPTION_ID, secrets: { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, ...options.subscription }),
+    aSubscription({ secrets: { current: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, ...options.subscription }),
   ]);
   const deliveries = new InMemoryDeliveryStore();
   const events = new InMemoryEventStore();
   const sender = new ScriptedSender(options.script ?? []);
   const emitted: Array<{ tenantId: string; type: string; data: Record<string, unknown>; dedupKey: string }> = [];
   const disabled = () => emitted.filter((e) => e.type === 'webhook.subscription.disabled');
-  const deps: DeliverDeps = {
-    subscriptions: { get: (tenantId, id) => subscriptions.get(tenantId, id) },
-    health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
-    ...endpointIsolation(subscriptions),
-    rateLimiter: new InMemoryRateLimiter(() => options.now ?? NOW),
-    operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
-    deliveries,
-    events,
-    sender,
-    retrySchedule: SCHEDULE,
-    timeoutMs: 15_000,
-    deliveryLogRetentionDays: 30,
-    now: () => options.now ?? NOW,
-    random: () => RANDOM,
-  };
+  const now = () => options.now ?? NOW;
+  const deps = deliverDeps(
+    { subscriptions, deliveries, events, sender },
+    {
+      health: new EndpointHealthTracker(subscriptions, DISABLE_AFTER_MS),
+      operationalEvents: { emit: async (tenantId, type, data, dedupKey) => void emitted.push({ tenantId, type, data, dedupKey }) },
+      retrySchedule: SCHEDULE,
+      now,
+      random: () => RANDOM,
+    },
+  );
   const stored = () => deliveries.stored(TENANT, SUBSCRIPTION_ID, EVENT_ID);
   return { deps, subscriptions, deliveries, events, sender, disabled, emitted, stored };
 };
@@ -95,7 +58,7 @@ describe('Function: deliver', () => {
     const { deps, deliveries, sender, stored } = setUp({ script: [response(200)] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'delivered', attempt: { attempt: 1, outcome: 'delivered', statusCode: 200 } });
@@ -118,7 +81,7 @@ describe('Function: deliver', () => {
     const { deps, sender } = setUp({ script: [response(204)], now });
 
     // Act
-    await deliver(aMessage(), firstReceipt({ receivedAt: now }), deps);
+    await deliver(aDeliveryMessage(), firstReceipt({ receivedAt: now }), deps);
 
     // Assess
     const [request] = sender.requests;
@@ -130,7 +93,7 @@ describe('Function: deliver', () => {
     const { deps, stored } = setUp({ script: [response(500, { bodySnippet: 'oops' })] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess: the default schedule's first step is 5 s, +-20%
     expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expect.any(Number) });
@@ -147,10 +110,10 @@ describe('Function: deliver', () => {
   it('counts attempts from the record: a failed second attempt waits the second jittered delay', async () => {
     // Prepare
     const { deps, deliveries, stored } = setUp({ script: [response(503)] });
-    deliveries.seed(aRecord({ attempts: 1, nextAttemptAt: new Date(NOW - 1000).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: 1, nextAttemptAt: new Date(NOW - 1000).toISOString() }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt({ receiveCount: 5 }), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt({ receiveCount: 5 }), deps);
 
     // Assess: the default schedule's second step is 300 s, +-20%
     expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: expect.any(Number) });
@@ -162,10 +125,10 @@ describe('Function: deliver', () => {
   it('records exhausted and deletes the message when the last attempt fails', async () => {
     // Prepare
     const { deps, deliveries, stored } = setUp({ script: [transportError('timeout')] });
-    deliveries.seed(aRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW).toISOString() }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt({ receiveCount: 9 }), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt({ receiveCount: 9 }), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'exhausted', attempt: { attempt: SCHEDULE.length + 1, reason: 'timeout' } });
@@ -178,7 +141,7 @@ describe('Function: deliver', () => {
     const { deps, disabled, subscriptions, stored } = setUp({ script: [response(410)] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
@@ -195,7 +158,7 @@ describe('Function: deliver', () => {
     const { deps, disabled, stored } = setUp({ script: [transportError('blocked_target')] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
@@ -208,7 +171,7 @@ describe('Function: deliver', () => {
     const { deps, stored } = setUp({ script: [response(429, { retryAfter: '3600' })] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: 3600 });
@@ -220,7 +183,7 @@ describe('Function: deliver', () => {
     const { deps } = setUp({ script: [response(503, { retryAfter: String(30 * 86400) })] });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'retry_later', visibilitySeconds: MAX_RETRY_AFTER_SECONDS });
@@ -232,8 +195,8 @@ describe('Function: deliver', () => {
     const on500 = setUp({ script: [response(500, { retryAfter: '3600' })] });
 
     // Act
-    const shorterDecision = await deliver(aMessage(), firstReceipt(), shorter.deps);
-    const on500Decision = await deliver(aMessage(), firstReceipt(), on500.deps);
+    const shorterDecision = await deliver(aDeliveryMessage(), firstReceipt(), shorter.deps);
+    const on500Decision = await deliver(aDeliveryMessage(), firstReceipt(), on500.deps);
 
     // Assess: both wait the default schedule's first step, 5 s +-20%
     for (const decision of [shorterDecision, on500Decision]) {
@@ -246,11 +209,11 @@ describe('Function: deliver', () => {
     // Prepare: a 36000 s step with +20% jitter is 43200 s, beyond what SQS allows
     const { deps, deliveries, stored } = setUp({ script: [response(500)] });
     deps.random = () => 0.999999;
-    deliveries.seed(aRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
     const receivedAt = NOW - 20_000;
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt({ receivedAt }), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt({ receivedAt }), deps);
 
     // Assess
     expect(decision.action).toBe('retry_later');
@@ -262,10 +225,10 @@ describe('Function: deliver', () => {
   it('defers without sending when the record says the next attempt is not due yet', async () => {
     // Prepare
     const { deps, deliveries, sender } = setUp();
-    deliveries.seed(aRecord({ attempts: 3, nextAttemptAt: new Date(NOW + 600_000).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: 3, nextAttemptAt: new Date(NOW + 600_000).toISOString() }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
     // Assess
     expect(decision).toEqual({ action: 'retry_later', visibilitySeconds: 600 });
@@ -276,10 +239,10 @@ describe('Function: deliver', () => {
   it('defers a message that came back early after a capped visibility, again within the 12 h window', async () => {
     // Prepare
     const { deps, deliveries, sender } = setUp();
-    deliveries.seed(aRecord({ attempts: 6, nextAttemptAt: new Date(NOW + 50_000_000).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: 6, nextAttemptAt: new Date(NOW + 50_000_000).toISOString() }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt({ receivedAt: NOW - 5000 }), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt({ receivedAt: NOW - 5000 }), deps);
 
     // Assess
     expect(decision.action).toBe('retry_later');
@@ -291,10 +254,10 @@ describe('Function: deliver', () => {
   it('attempts a message that is due within the slack instead of hiding it for a moment', async () => {
     // Prepare
     const { deps, deliveries, sender } = setUp({ script: [response(200)] });
-    deliveries.seed(aRecord({ attempts: 1, nextAttemptAt: new Date(NOW + 500).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: 1, nextAttemptAt: new Date(NOW + 500).toISOString() }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'delivered' });
@@ -306,10 +269,10 @@ describe('Function: deliver', () => {
     async (status) => {
       // Prepare
       const { deps, deliveries, sender } = setUp();
-      deliveries.seed(aRecord({ status, attempts: 1 }));
+      deliveries.seed(aDeliveryRecord({ status, attempts: 1 }));
 
       // Act
-      const decision = await deliver(aMessage(), laterReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
       // Assess
       expect(decision).toEqual({ action: 'done', status: 'duplicate' });
@@ -321,10 +284,10 @@ describe('Function: deliver', () => {
   it('answers done/duplicate without sending when a newer run (a replay) owns the record', async () => {
     // Prepare
     const { deps, deliveries, sender } = setUp();
-    deliveries.seed(aRecord({ run: 'run_01JNKQ0000000000000000000C', status: 'retrying', attempts: 1 }));
+    deliveries.seed(aDeliveryRecord({ run: 'run_01JNKQ0000000000000000000C', status: 'retrying', attempts: 1 }));
 
     // Act
-    const decision = await deliver(aMessage(), laterReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
     // Assess
     expect(decision).toEqual({ action: 'done', status: 'duplicate' });
@@ -334,11 +297,11 @@ describe('Function: deliver', () => {
   it('starts a replay at attempt 1 over an exhausted earlier run', async () => {
     // Prepare
     const { deps, deliveries, stored } = setUp({ script: [response(200)] });
-    deliveries.seed(aRecord({ status: 'exhausted', attempts: 8 }));
+    deliveries.seed(aDeliveryRecord({ status: 'exhausted', attempts: 8 }));
     const run = 'run_01JNKQ0000000000000000000D';
 
     // Act
-    const decision = await deliver(aMessage({ run }), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage({ run }), firstReceipt(), deps);
 
     // Assess
     expect(decision).toMatchObject({ action: 'done', status: 'delivered', attempt: { attempt: 1 } });
@@ -350,7 +313,7 @@ describe('Function: deliver', () => {
     const { deps, sender, stored } = setUp({ subscription: { enabled: false } });
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toEqual({ action: 'done', status: 'skipped' });
@@ -364,7 +327,7 @@ describe('Function: deliver', () => {
     await subscriptions.delete(TENANT, SUBSCRIPTION_ID);
 
     // Act
-    const decision = await deliver(aMessage(), firstReceipt(), deps);
+    const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
     expect(decision).toEqual({ action: 'done', status: 'subscription_gone' });
@@ -376,7 +339,7 @@ describe('Function: deliver', () => {
     // Prepare
     const { deps, events, sender } = setUp({ script: [response(200)] });
     await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', dataJson: '{"big":true}', createdAt: '2026-03-01T11:59:59.000Z', expiresAt: 0 });
-    const { dataJson: _data, ...message } = aMessage({ hasData: false });
+    const { dataJson: _data, ...message } = aDeliveryMessage({ hasData: false });
 
     // Act
     await deliver(message, firstReceipt(), deps);
@@ -388,7 +351,7 @@ describe('Function: deliver', () => {
   it('answers event_gone without sending when non-inline data has expired from the event store', async () => {
     // Prepare
     const { deps, sender } = setUp();
-    const { dataJson: _data, ...message } = aMessage({ hasData: false });
+    const { dataJson: _data, ...message } = aDeliveryMessage({ hasData: false });
 
     // Act
     const decision = await deliver(message, firstReceipt(), deps);
@@ -408,10 +371,10 @@ describe('Function: deliver', () => {
       durationMs: 1,
     }));
     deps.retrySchedule = Array.from({ length: 30 }, () => 1);
-    deliveries.seed(aRecord({ attempts: MAX_HISTORY, history, nextAttemptAt: new Date(NOW).toISOString() }));
+    deliveries.seed(aDeliveryRecord({ attempts: MAX_HISTORY, history, nextAttemptAt: new Date(NOW).toISOString() }));
 
     // Act
-    await deliver(aMessage(), laterReceipt(), deps);
+    await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
     // Assess
     expect(stored()?.history).toHaveLength(MAX_HISTORY);
@@ -422,10 +385,10 @@ describe('Function: deliver', () => {
     it('follows a winner that delivered: done/duplicate', async () => {
       // Prepare
       const { deps, deliveries, stored } = setUp({ script: [response(500)] });
-      deliveries.beforeRecordAttempt = () => deliveries.seed(aRecord({ status: 'delivered', attempts: 1 }));
+      deliveries.beforeRecordAttempt = () => deliveries.seed(aDeliveryRecord({ status: 'delivered', attempts: 1 }));
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toEqual({ action: 'done', status: 'duplicate' });
@@ -437,10 +400,10 @@ describe('Function: deliver', () => {
       // Prepare
       const { deps, deliveries, stored } = setUp({ script: [response(500)] });
       deliveries.beforeRecordAttempt = () =>
-        deliveries.seed(aRecord({ status: 'retrying', attempts: 1, nextAttemptAt: new Date(NOW + 120_000).toISOString() }));
+        deliveries.seed(aDeliveryRecord({ status: 'retrying', attempts: 1, nextAttemptAt: new Date(NOW + 120_000).toISOString() }));
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toEqual({ action: 'retry_later', visibilitySeconds: 120 });
@@ -450,13 +413,13 @@ describe('Function: deliver', () => {
     it("keeps the visibility below 12 h minus the time since the receive when the winner's next attempt is far away", async () => {
       // Prepare: the winner waits a 36000 s step with +20% jitter
       const { deps, deliveries } = setUp({ script: [response(500)] });
-      deliveries.seed(aRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
+      deliveries.seed(aDeliveryRecord({ attempts: 5, nextAttemptAt: new Date(NOW).toISOString() }));
       deliveries.beforeRecordAttempt = () =>
-        deliveries.seed(aRecord({ status: 'retrying', attempts: 6, nextAttemptAt: new Date(NOW + 43_200_000).toISOString() }));
+        deliveries.seed(aDeliveryRecord({ status: 'retrying', attempts: 6, nextAttemptAt: new Date(NOW + 43_200_000).toISOString() }));
       const receivedAt = NOW - 30_000;
 
       // Act
-      const decision = await deliver(aMessage(), laterReceipt({ receivedAt }), deps);
+      const decision = await deliver(aDeliveryMessage(), laterReceipt({ receivedAt }), deps);
 
       // Assess
       expect(decision.action).toBe('retry_later');
@@ -468,10 +431,10 @@ describe('Function: deliver', () => {
     it('answers done/duplicate when a replay took the record over', async () => {
       // Prepare
       const { deps, deliveries } = setUp({ script: [response(200)] });
-      deliveries.beforeRecordAttempt = () => deliveries.seed(aRecord({ run: 'run_01JNKQ0000000000000000000E', status: 'retrying' }));
+      deliveries.beforeRecordAttempt = () => deliveries.seed(aDeliveryRecord({ run: 'run_01JNKQ0000000000000000000E', status: 'retrying' }));
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toEqual({ action: 'done', status: 'duplicate' });
@@ -482,11 +445,11 @@ describe('Function: deliver', () => {
     it('publishes webhook.delivery.exhausted once the last attempt fails', async () => {
       // Prepare
       const { deps, emitted } = setUp({ script: [response(500)] });
-      const lastAttempt = aRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW - 1000).toISOString() });
+      const lastAttempt = aDeliveryRecord({ attempts: SCHEDULE.length, nextAttemptAt: new Date(NOW - 1000).toISOString() });
       await deps.deliveries.recordAttempt(lastAttempt, 0);
 
       // Act
-      const decision = await deliver(aMessage(), laterReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
       // Assess
       expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
@@ -503,7 +466,7 @@ describe('Function: deliver', () => {
       const { deps, emitted } = setUp({ script: [transportError('blocked_target')] });
 
       // Act
-      const decision = await deliver(aMessage({ eventType: 'webhook.delivery.exhausted' }), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage({ eventType: 'webhook.delivery.exhausted' }), firstReceipt(), deps);
 
       // Assess: it was exhausted, and nothing reported it.
       expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
@@ -518,7 +481,7 @@ describe('Function: deliver', () => {
       });
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
@@ -532,10 +495,10 @@ describe('Function: deliver', () => {
     it('defers a delivery over the subscription limit without sending, recording or counting an attempt', async () => {
       // Prepare
       const { deps, sender, deliveries } = setUp({ script: [response(200), response(200)], subscription: { rateLimitPerSecond: 1 } });
-      await deliver(aMessage(), firstReceipt(), deps);
+      await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Act
-      const decision = await deliver(aMessage({ eventId: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2', run: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2' }), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage({ eventId: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2', run: 'evt_01HZZZZZZZZZZZZZZZZZZZZZZ2' }), firstReceipt(), deps);
 
       // Assess
       expect(decision).toMatchObject({ action: 'retry_later', deferred: 'rate_limited' });
@@ -549,10 +512,10 @@ describe('Function: deliver', () => {
     it.each(['pool_wait', 'aborted'] as const)('defers a delivery the sender returned not_sent (%s) without counting or recording an attempt', async (reason) => {
       // Prepare: a retry is due; the sender finds no free connection in time.
       const { deps, deliveries, stored } = setUp({ script: [notSent(reason)] });
-      await deliveries.recordAttempt(aRecord({ attempts: 2, nextAttemptAt: new Date(NOW).toISOString() }), 0);
+      await deliveries.recordAttempt(aDeliveryRecord({ attempts: 2, nextAttemptAt: new Date(NOW).toISOString() }), 0);
 
       // Act
-      const decision = await deliver(aMessage(), laterReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
       // Assess: back in 2 to 4 s, the record untouched.
       expect(decision).toMatchObject({ action: 'retry_later', deferred: reason });
@@ -567,7 +530,7 @@ describe('Function: deliver', () => {
       const { deps, stored } = setUp({ script: [transportError('connection', 'connect ECONNREFUSED', false)] });
 
       // Act
-      await deliver(aMessage(), firstReceipt(), deps);
+      await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(stored()?.history).toEqual([expect.objectContaining({ attempt: 1, reason: 'connection', requestSent: false })]);
@@ -588,7 +551,7 @@ describe('Function: deliver', () => {
       });
 
       // Act
-      const decision = await deliver(aMessage(), laterReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), laterReceipt(), deps);
 
       // Assess: back after the probe (4 s, spread over its 5 s interval), nothing read or sent.
       expect(decision).toMatchObject({ action: 'retry_later', deferred: 'circuit_open' });
@@ -611,7 +574,7 @@ describe('Function: deliver', () => {
       });
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toMatchObject({ action: 'done', status: 'delivered', circuit: 'closed' });
@@ -627,7 +590,7 @@ describe('Function: deliver', () => {
       });
 
       // Act
-      const decision = await deliver(aMessage(), firstReceipt(), deps);
+      const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
       // Assess
       expect(decision).toMatchObject({ action: 'retry_later', circuit: 'opened' });

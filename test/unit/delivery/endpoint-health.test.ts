@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EndpointHealthTracker, healthAction, MIN_FAILING_PERIOD_MS } from '../../../lambdas/delivery/endpoint-health';
-import { aSubscription, InMemorySubscriptionStore } from '../fakes';
+import { aSubscription } from '../../kit/builders';
+import { InMemorySubscriptionStore } from '../../kit/fakes';
 
 const NOW = Date.parse('2026-03-10T00:00:00.000Z');
 const FIVE_DAYS = 5 * 86400 * 1000;

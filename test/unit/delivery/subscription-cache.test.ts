@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SubscriptionCache } from '../../../lambdas/delivery/subscription-cache';
-import { aSubscription, InMemorySubscriptionStore } from '../fakes';
+import { aSubscription } from '../../kit/builders';
+import { InMemorySubscriptionStore } from '../../kit/fakes';
 
 const TENANT = 'tenant-1';
 const ID = 'sub_1';

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { generateSecret, signature } from '../../../lambdas/core/signing';
 import { signingSecrets, USER_AGENT, webhookBody, webhookHeaders } from '../../../lambdas/delivery/webhook-request';
-import { aSubscription } from '../fakes';
+import { aSubscription } from '../../kit/builders';
 
 const EVENT_ID = 'evt_01J00000000000000000000000';
 

@@ -2,28 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { FanoutMessage } from '../../../lambdas/core/messages';
 import type { Subscription } from '../../../lambdas/core/model';
 import { fanOut, type FanOutDeps } from '../../../lambdas/fanout/fan-out';
-import {
-  aSubscription,
-  InMemoryEventStore,
-  InMemorySubscriptionStore,
-  RecordingDeliveryPublisher,
-  RecordingFanoutPublisher,
-} from '../fakes';
+import { aFanoutMessage, aSubscription, EVENT_ID, TENANT } from '../../kit/builders';
+import { InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
 
-const TENANT = 'tenant-1';
-const EVENT_ID = 'evt_01JNKQ0000000000000000000A';
 
-const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
-  v: 1,
-  tenantId: TENANT,
-  eventId: EVENT_ID,
-  eventType: 'order.created',
-  createdAt: '2026-03-01T12:00:00.000Z',
-  run: EVENT_ID,
-  dataJson: '{"orderId":1}',
-  hasData: true,
-  ...overrides,
-});
+/** The event's time and data the assertions below spell out. */
+const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage =>
+  aFanoutMessage({ createdAt: '2026-03-01T12:00:00.000Z', dataJson: '{"orderId":1}', ...overrides });
 
 const sub = (n: number, overrides: Partial<Subscription> = {}): Subscription =>
   aSubscription({ tenantId: TENANT, id: `sub_${String(n).padStart(4, '0')}`, version: n + 10, ...overrides });

@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RecoverMessage } from '../../../lambdas/core/messages';
 import type { DeliveryRecord } from '../../../lambdas/core/model';
 import { recover, type RecoverDeps } from '../../../lambdas/fanout/recover';
-import { aSubscription, InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../fakes';
+import { aDeliveryRecord, aRecoverMessage, aSubscription, SUBSCRIPTION_ID, TENANT } from '../../kit/builders';
+import { InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
 
-const TENANT = 'tenant-1';
-const SUBSCRIPTION_ID = 'sub_01JNKQ0000000000000000000S';
-
-const aMessage = (overrides: Partial<RecoverMessage> = {}): RecoverMessage => ({
-  v: 1,
-  kind: 'recover',
-  tenantId: TENANT,
-  subscriptionId: SUBSCRIPTION_ID,
-  since: 0,
-  until: Date.parse('2030-01-01T00:00:00Z'),
-  run: 'run_01JNKQ0000000000000000000R',
-  ...overrides,
-});
-
-const aRecord = (eventId: string, status: DeliveryRecord['status']): DeliveryRecord => ({
-  tenantId: TENANT,
-  eventId,
-  subscriptionId: SUBSCRIPTION_ID,
-  eventType: 'order.created',
-  run: eventId,
-  status,
-  attempts: 8,
-  history: [],
-  createdAt: '2026-03-01T12:00:00.000Z',
-  updatedAt: '2026-03-01T12:00:00.000Z',
-  expiresAt: 4_000_000_000,
-});
+/** A delivery of the subscription that ended in `status` after 8 attempts. */
+const aRecord = (eventId: string, status: DeliveryRecord['status']): DeliveryRecord => aDeliveryRecord({ eventId, status, attempts: 8 });
 
 const setUp = async (options: { enabled?: boolean; records?: DeliveryRecord[]; storedEvents?: string[] } = {}) => {
   const subscriptions = new InMemorySubscriptionStore([
@@ -57,12 +32,12 @@ describe('Function: recover', () => {
     });
 
     // Act
-    const result = await recover(aMessage(), deps);
+    const result = await recover(aRecoverMessage(), deps);
 
     // Assess
     expect(result).toEqual({ status: 'done', deliveries: 1 });
     expect(deliveries.messages).toEqual([
-      expect.objectContaining({ eventId: 'evt_A', subscriptionId: SUBSCRIPTION_ID, run: aMessage().run, subscriptionVersion: 7, dataJson: '{"id":"evt_A"}' }),
+      expect.objectContaining({ eventId: 'evt_A', subscriptionId: SUBSCRIPTION_ID, run: aRecoverMessage().run, subscriptionVersion: 7, dataJson: '{"id":"evt_A"}' }),
     ]);
   });
 
@@ -71,7 +46,7 @@ describe('Function: recover', () => {
     const { deps, deliveries } = await setUp({ enabled: false, records: [aRecord('evt_A', 'exhausted')], storedEvents: ['evt_A'] });
 
     // Act
-    const result = await recover(aMessage(), deps);
+    const result = await recover(aRecoverMessage(), deps);
 
     // Assess
     expect(result).toEqual({ status: 'subscription_unavailable' });

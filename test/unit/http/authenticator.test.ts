@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { generateApiKey, generateChecksumSecret, parseApiKey, type ApiKeyChecksumSettings, type Scope } from '../../../lambdas/core/api-keys';
 import { HttpError } from '../../../lambdas/core/errors';
 import { Authenticator, requireScope, type Principal } from '../../../lambdas/http/authenticator';
-import { InMemoryApiKeyStore } from '../fakes';
-import { rejectionOf } from '../factories';
+import { InMemoryApiKeyStore } from '../../kit/fakes';
+import { rejectionOf } from '../../kit/expectations';
 
 const CACHE_SECONDS = 30;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { publishEventRequestSchema } from '../../../lambdas/contract/request-schemas';
 import { HttpError } from '../../../lambdas/core/errors';
 import { header, MAX_JSON_DEPTH, readJsonBody, readJsonRequest } from '../../../lambdas/http/request-body';
-import { apiEvent, jsonEvent } from '../factories';
+import { apiEvent, jsonEvent } from '../../kit/lambda-events';
 
 const LIMIT = 1024;
 const anything = z.unknown();

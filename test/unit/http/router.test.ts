@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { json } from '../../../lambdas/http/responses';
 import { Router, type Route, type RouteRequest } from '../../../lambdas/http/router';
-import { apiEvent, lambdaContext } from '../factories';
-import { rejectionOf } from '../factories';
+import { apiEvent, lambdaContext } from '../../kit/lambda-events';
+import { rejectionOf } from '../../kit/expectations';
 
 const echo = (name: string) => async ({ params }: RouteRequest) => json(200, { route: name, params });
 

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { AuthenticatedContext } from '../../../lambdas/http/middleware';
 import type { HttpResult } from '../../../lambdas/http/responses';
 import { tenantThrottle } from '../../../lambdas/http/tenant-throttle';
-import { apiEvent, lambdaContext, rejectionOf } from '../factories';
-import { InMemoryRateLimiter } from '../fakes';
+import { apiEvent, lambdaContext } from '../../kit/lambda-events';
+import { rejectionOf } from '../../kit/expectations';
+import { InMemoryRateLimiter } from '../../kit/fakes';
 
 const NOW = Date.parse('2026-03-01T12:00:00.500Z');
 

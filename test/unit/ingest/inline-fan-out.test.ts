@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FanoutMessage } from '../../../lambdas/core/messages';
 import { createInlineFanOut, LARGE_TENANT_MEMORY_MS } from '../../../lambdas/ingest/inline-fan-out';
-import { aSubscription, InMemorySubscriptionStore, RecordingDeliveryPublisher } from '../fakes';
+import { aFanoutMessage, aSubscription, TENANT } from '../../kit/builders';
+import { InMemorySubscriptionStore, RecordingDeliveryPublisher } from '../../kit/fakes';
 
-const TENANT = 'tenant-1';
 
-const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => ({
-  v: 1,
-  tenantId: TENANT,
-  eventId: 'evt_01JNKQ0000000000000000000E',
-  eventType: 'order.created',
-  createdAt: '2026-03-01T12:00:00.000Z',
-  run: 'evt_01JNKQ0000000000000000000E',
-  dataJson: '{"orderId":42}',
-  hasData: true,
-  ...overrides,
-});
+const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage => aFanoutMessage({ eventId: 'evt_01JNKQ0000000000000000000E', ...overrides });
 
 const setUp = (subscriptionCount: number, limit: number) => {
   let now = Date.parse('2026-03-01T12:00:00Z');

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isId } from '../../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
 import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/pipeline/accept-event';
-import { InMemoryEventStore, RecordingFanoutPublisher } from '../fakes';
-import { rejectionOf } from '../factories';
+import { InMemoryEventStore, RecordingFanoutPublisher } from '../../kit/fakes';
+import { rejectionOf } from '../../kit/expectations';
 
 const TENANT = 'tenant-1';
 /** Ids are monotonic per process, so this clock only moves forward across tests. */

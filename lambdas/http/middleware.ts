@@ -1,10 +1,12 @@
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { HttpError, InvalidCursorError } from '../core/errors';
+import type { RateLimiter } from '../core/rate-limit';
 import type { Authenticator, Principal } from './authenticator';
 import { header } from './request-body';
 import { errorResult, type HttpResult } from './responses';
+import { tenantThrottles } from './tenant-throttle';
 
 export interface AuthenticatedContext extends Context {
   principal?: Principal;
@@ -48,3 +50,32 @@ export const principalOf = (context: AuthenticatedContext): Principal => {
   if (context.principal === undefined) throw new HttpError(401, 'unauthorized', 'authentication is required');
   return context.principal;
 };
+
+export type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>;
+
+export interface HttpChain {
+  logger: Logger;
+  authenticator: Authenticator;
+  /** Routes that need no key; none unless given. */
+  isPublic?: (event: APIGatewayProxyEventV2) => boolean;
+  /** The stack's per-tenant request rate (0: none), and the limiter that counts it, built only when there is one. */
+  tenantRateLimit: number;
+  tenantLimiter: () => RateLimiter;
+  /** Middlewares around all of the chain (the function's metrics). */
+  outermost?: HttpMiddleware[];
+}
+
+/**
+ * The one middleware chain of both HTTP functions: errors mapped to the public error shape, then
+ * authentication, then the per-tenant limit, then `handle`.
+ */
+export const httpHandler = (
+  chain: HttpChain,
+  handle: (event: APIGatewayProxyEventV2, context: AuthenticatedContext) => Promise<HttpResult>,
+) =>
+  middy<APIGatewayProxyEventV2, HttpResult, Error, AuthenticatedContext>()
+    .use(chain.outermost ?? [])
+    .use(httpErrors(chain.logger))
+    .use(authentication(chain.authenticator, chain.isPublic))
+    .use(tenantThrottles(chain.tenantRateLimit, chain.tenantLimiter))
+    .handler(handle);

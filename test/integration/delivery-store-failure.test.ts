@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/env-names';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryMessage } from '../../lambdas/core/messages';
+import { createDeliveryHandler } from '../../lambdas/delivery/delivery-handler';
 import { localClients } from '../support/emulators';
 import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
 import { queueDepth } from '../support/queues';
@@ -10,8 +11,8 @@ import { ReceiverPool } from '../support/receiver';
 
 /**
  * "Nothing is deleted unless it was delivered or recorded" (docs/delivery-semantics.md), with a
- * delivery log that cannot be written: the functions are given a deliveries table that does not
- * exist, so every read and write of it fails as an AWS error would. The attempt is made, its
+ * delivery log that cannot be written: the delivery function is built with a deliveries table that
+ * does not exist, so every read and write of it fails as an AWS error would. The attempt is made, its
  * outcome cannot be recorded, and the message must stay on the delivery queue to be received
  * again: not deleted, and not moved to the dead-letter queue either.
  */
@@ -20,11 +21,15 @@ describe('Delivery with a delivery log that cannot be written', () => {
   const receivers = new ReceiverPool();
 
   beforeAll(async () => {
-    pipeline = await startPipeline({
-      WEBHOOK_ALLOW_HTTP: 'true',
-      WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8',
-      [ENV.deliveriesTable]: `missing-deliveries-${newId('key')}`,
-    });
+    pipeline = await startPipeline(
+      { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' },
+      {
+        delivery: async (env) => {
+          const { deliveryDependencies } = await import('../../lambdas/delivery/handler');
+          return createDeliveryHandler(deliveryDependencies({ ...env, [ENV.deliveriesTable]: `missing-deliveries-${newId('key')}` }));
+        },
+      },
+    );
   });
 
   afterAll(receivers.closeAll);

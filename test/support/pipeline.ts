@@ -62,11 +62,16 @@ export const pollUntilReceived = async (source: SqsEventSource, { rounds = 100, 
   throw new Error(`the queue handed out nothing in ${rounds} polls`);
 };
 
+export interface PipelineOptions {
+  /** Builds the delivery function's handler from the functions' environment, in place of the module's own. */
+  delivery?: (env: Record<string, string>) => Promise<SqsHandler>;
+}
+
 /**
  * Sets the functions' environment (as the template gives it, plus `overrides`), then imports the
  * handlers. Call once per test file: handlers parse their configuration at import, as on Lambda.
  */
-export const startPipeline = async (overrides: Record<string, string> = {}): Promise<Pipeline> => {
+export const startPipeline = async (overrides: Record<string, string> = {}, options: PipelineOptions = {}): Promise<Pipeline> => {
   const resources = await createStackResources();
   const env: Record<string, string> = { ...localEnvironment() };
   for (const name of FUNCTIONS) Object.assign(env, resources.envForFunction(name));
@@ -80,7 +85,9 @@ export const startPipeline = async (overrides: Record<string, string> = {}): Pro
   const ingest = (await import('../../lambdas/ingest/handler')).handler as unknown as HttpHandler;
   const api = (await import('../../lambdas/api/handler')).handler as unknown as HttpHandler;
   const fanoutHandler = (await import('../../lambdas/fanout/handler')).handler as unknown as SqsHandler;
-  const deliveryHandler = (await import('../../lambdas/delivery/handler')).handler as unknown as SqsHandler;
+  const deliveryHandler = options.delivery
+    ? await options.delivery(env)
+    : ((await import('../../lambdas/delivery/handler')).handler as unknown as SqsHandler);
   const { sqs, dynamo } = localClients();
 
   const sourceFor = (functionName: string, handler: SqsHandler): SqsEventSource => {

@@ -52,7 +52,7 @@ describe('folder rules', () => {
 
   it('reads the imports of the sources', () => {
     expect(FUNCTION_FOLDERS).toEqual(expect.arrayContaining(['api', 'ingest', 'fanout', 'delivery']));
-    expect(show(imports)).toEqual(expect.arrayContaining(['lambdas/api/handler.ts imports lambdas/api/event-routes']));
+    expect(show(imports)).toEqual(expect.arrayContaining(['lambdas/api/api-handler.ts imports lambdas/api/event-routes']));
   });
 
   it('has no function folder import another function folder, and no shared folder import a function folder', () => {

@@ -1,10 +1,14 @@
 import { type App, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { parseSetting } from '../lambdas/core/settings';
+import { DEFAULT_STACK_NAME } from './stack-outputs';
 import { WebhookFanoutStack } from './webhook-fanout-stack';
 import type { WebhookFanoutProps } from './webhook-fanout';
 
-/** The construct id of the stack, so its template is always cdk.out/WebhookFanout.template.json. */
-export const STACK_ID = 'WebhookFanout';
+/**
+ * The construct id of the stack, so its template is always cdk.out/WebhookFanout.template.json,
+ * whatever `stackName` says: the default stack's name, fixed.
+ */
+export const STACK_ID = DEFAULT_STACK_NAME;
 
 /**
  * Adds the product's stack to an app, configured from the app's context (cdk.json or `-c key=value`):
@@ -17,7 +21,7 @@ export const STACK_ID = 'WebhookFanout';
 export function addWebhookFanoutStack(app: App): WebhookFanoutStack {
   const context = contextReader(app);
   return new WebhookFanoutStack(app, STACK_ID, {
-    stackName: context.string('stackName') ?? STACK_ID,
+    stackName: context.string('stackName') ?? DEFAULT_STACK_NAME,
     description: 'Serverless webhook fan-out: signed, retried, logged deliveries',
     fanout: fanoutPropsFromContext(context),
     alarmNotifications: {

@@ -4,7 +4,7 @@ import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { systemHostResolver } from '../aws/host-resolver';
-import { createLogger } from '../aws/observability';
+import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { requireString, type Env } from '../core/config';
 import { parseTargetPolicy } from '../core/delivery-config';

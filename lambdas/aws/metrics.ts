@@ -5,7 +5,7 @@ import { idTime } from '../core/ids';
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, Subscription } from '../core/model';
 import type { DeliveryStore } from '../core/ports';
-import { serviceName } from './observability';
+import { serviceName } from './logger';
 
 /**
  * Powertools logs this when an invocation counted nothing. Here that is routine (a 401, a duplicate

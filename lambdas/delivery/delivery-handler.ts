@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invocationDeadline } from '../aws/invocation-deadline';
 import { deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
-import { sampledLevel } from '../aws/observability';
+import { sampledLevel } from '../aws/logger';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import type { ReceivedMessage, SqsQueueOps } from '../aws/sqs-queue-ops';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';

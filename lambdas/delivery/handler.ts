@@ -6,7 +6,7 @@ import { DynamoSlowAttemptSlots } from '../aws/dynamo-slow-attempt-slots';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { NodeHttpSender } from '../aws/http-sender';
 import { createMetrics } from '../aws/metrics';
-import { createLogger } from '../aws/observability';
+import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { requireString, type Env } from '../core/config';

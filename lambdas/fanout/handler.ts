@@ -3,7 +3,7 @@ import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createMetrics } from '../aws/metrics';
-import { createLogger } from '../aws/observability';
+import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import { requireString, type Env } from '../core/config';

@@ -2,7 +2,7 @@ import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { createMetrics } from '../aws/metrics';
-import { createLogger } from '../aws/observability';
+import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut } from './inline-fan-out';

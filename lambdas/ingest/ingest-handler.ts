@@ -1,7 +1,7 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { sampledLevel } from '../aws/observability';
+import { sampledLevel } from '../aws/logger';
 import { idempotencyKeySchema } from '../contract/publish-request';
 import { METRIC_NAMES } from '../core/env-names';
 import { requireScope } from '../http/authenticator';

@@ -3,17 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
-import { addWebhookFanoutStack } from '../../lib/app';
+import { addWebhookFanoutStack, STACK_ID } from '../../lib/app';
 import { WebhookFanoutStack, type WebhookFanoutStackProps } from '../../lib/webhook-fanout-stack';
 import { asObject, isObject, type JsonObject } from './document';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The construct id bin/app.ts gives the stack; logical ids of event source mappings include it. */
-export const LOCAL_STACK_ID = 'WebhookFanout';
-
 export interface SynthTemplateOptions {
-  /** @default LOCAL_STACK_ID */
+  /** @default STACK_ID, the construct id bin/app.ts gives the stack (logical ids of event source mappings include it) */
   readonly stackId?: string;
   readonly props?: WebhookFanoutStackProps;
   /** Extra CDK context, as `-c key=value` would give. */
@@ -46,7 +43,7 @@ export function synthTemplate(options: SynthTemplateOptions = {}): JsonObject {
     const stack =
       options.props === undefined && options.stackId === undefined
         ? addWebhookFanoutStack(app)
-        : new WebhookFanoutStack(app, options.stackId ?? LOCAL_STACK_ID, options.props);
+        : new WebhookFanoutStack(app, options.stackId ?? STACK_ID, options.props);
     const template: unknown = app.synth().getStackByName(stack.stackName).template;
     return asObject(template, '(synthesized)');
   } finally {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, debugEnabled, sampledLevel } from '../../../lambdas/aws/observability';
+import { createLogger, debugEnabled, sampledLevel } from '../../../lambdas/aws/logger';
 
 const TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 

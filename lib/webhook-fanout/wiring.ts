@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RESOURCE_ENV, type ResourceName } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/env-names';
 import type { ResolvedConfig } from './config';
 import { consumeQueue, grantSend, grantTable } from './function-grants';
 import type { Functions } from './functions';
@@ -35,12 +35,19 @@ function wireIngest(fn: lambda.Function, r: Resources, inlineFanout: boolean): v
   grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
   grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
   grantSend(fn, r.fanoutQueue, r.key);
-  addResourceEnvironment(fn, r, ['eventsTable', 'apiKeysTable', 'fanoutQueueUrl']);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
   if (!inlineFanout) return;
   // Small fan-outs go straight to the delivery queue.
   grantTable(fn, r.subscriptionsTable, r.key, ['Query']);
   grantSend(fn, r.deliveryQueue, r.key);
-  addResourceEnvironment(fn, r, ['subscriptionsTable', 'deliveryQueueUrl']);
+  addEnvironment(fn, {
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+  });
 }
 
 /**
@@ -54,7 +61,13 @@ function wireApi(fn: lambda.Function, r: Resources, tenantRateLimit: boolean): v
   grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
   // Replay and recover go through fan-out.
   grantSend(fn, r.fanoutQueue, r.key);
-  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl']);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
 }
 
 /** Fan-out only reads: a subscription or a page of them, the event, and (recoveries) a subscription's delivery records. */
@@ -67,7 +80,14 @@ function wireFanout(fn: lambda.Function, r: Resources, maxConcurrency: number): 
   grantSend(fn, r.deliveryQueue, r.key);
   grantSend(fn, r.fanoutDeadLetterQueue, r.key);
   consumeQueue(fn, r.fanoutQueue, r.key, { batchSize: 10, maxConcurrency });
-  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'fanoutQueueUrl', 'fanoutDlqUrl', 'deliveryQueueUrl']);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+    [ENV.fanoutDlqUrl]: r.fanoutDeadLetterQueue.queueUrl,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+  });
 }
 
 /**
@@ -94,22 +114,16 @@ function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxC
     // Retries wait through the visibility timeout; an invocation held up also takes messages itself.
     extraActions: ['sqs:ChangeMessageVisibility'],
   });
-  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']);
+  addEnvironment(fn, {
+    [ENV.eventsTable]: r.eventsTable.tableName,
+    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
+    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
+    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
+    [ENV.deliveryDlqUrl]: r.deliveryDeadLetterQueue.queueUrl,
+    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
+  });
 }
 
-/** Each resource's name or URL, as the handlers read it (requireResources). */
-const resourceValues = (r: Resources): Record<ResourceName, string> => ({
-  eventsTable: r.eventsTable.tableName,
-  subscriptionsTable: r.subscriptionsTable.tableName,
-  deliveriesTable: r.deliveriesTable.tableName,
-  apiKeysTable: r.apiKeysTable.tableName,
-  fanoutQueueUrl: r.fanoutQueue.queueUrl,
-  fanoutDlqUrl: r.fanoutDeadLetterQueue.queueUrl,
-  deliveryQueueUrl: r.deliveryQueue.queueUrl,
-  deliveryDlqUrl: r.deliveryDeadLetterQueue.queueUrl,
-});
-
-function addResourceEnvironment(fn: lambda.Function, r: Resources, names: readonly ResourceName[]): void {
-  const values = resourceValues(r);
-  for (const name of names) fn.addEnvironment(RESOURCE_ENV[name], values[name]);
+function addEnvironment(fn: lambda.Function, environment: Record<string, string>): void {
+  for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
 }

@@ -5,7 +5,6 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/env-names';
 import type { Subscription } from '../core/model';
@@ -18,6 +17,16 @@ const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 type SubscriptionItem = Subscription & { [PK]: string; [SK]: string };
 
 const keyOf = (tenantId: string, id: string) => toItem({ [PK]: tenantId, [SK]: id });
+
+/** One update of an endpoint's health or circuit, by clause. */
+interface HealthUpdate {
+  set?: string[];
+  remove?: string[];
+  add?: string[];
+  condition: string;
+  names: Record<string, string>;
+  values?: Record<string, unknown>;
+}
 
 const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
   const { [PK]: _pk, [SK]: _sk, ...subscription } = fromItem<SubscriptionItem>(item);
@@ -134,14 +143,14 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
   }
 
   setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
-    return this.updateIfPresent(
+    return this.updateHealth(
       since === null
-        ? { UpdateExpression: 'REMOVE #failing', ConditionExpression: 'attribute_exists(#failing)', ExpressionAttributeNames: { '#failing': 'failingSince' } }
+        ? { remove: ['#failing'], condition: 'attribute_exists(#failing)', names: { '#failing': 'failingSince' } }
         : {
-            UpdateExpression: 'SET #failing = :since',
-            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#failing)',
-            ExpressionAttributeNames: { '#failing': 'failingSince', '#pk': PK },
-            ExpressionAttributeValues: toItem({ ':since': since }),
+            set: ['#failing = :since'],
+            condition: 'attribute_exists(#pk) AND attribute_not_exists(#failing)',
+            names: { '#failing': 'failingSince', '#pk': PK },
+            values: { ':since': since },
           },
       tenantId,
       id,
@@ -155,29 +164,30 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     answerSeenAt: string | undefined,
   ): Promise<Subscription | undefined> {
     const names = { '#pk': PK, '#failures': 'circuitFailures', '#since': 'circuitCountingSince', '#error': 'circuitLastError', '#at': 'circuitLastFailureAt' };
-    const added = await this.updateIfPresent({
-      UpdateExpression: 'ADD #failures :one SET #since = if_not_exists(#since, :at), #error = :error, #at = :at',
-      ConditionExpression:
-        answerSeenAt === undefined ? 'attribute_exists(#pk)' : 'attribute_exists(#pk) AND (attribute_not_exists(#since) OR #since > :answered)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: toItem({ ':one': 1, ':at': failure.at, ':error': failure.error, ...(answerSeenAt === undefined ? {} : { ':answered': answerSeenAt }) }),
+    const values = { ':one': 1, ':at': failure.at, ':error': failure.error };
+    const added = await this.updateHealth({
+      add: ['#failures :one'],
+      set: ['#since = if_not_exists(#since, :at)', '#error = :error', '#at = :at'],
+      condition: answerSeenAt === undefined ? 'attribute_exists(#pk)' : 'attribute_exists(#pk) AND (attribute_not_exists(#since) OR #since > :answered)',
+      names,
+      values: { ...values, ...(answerSeenAt === undefined ? {} : { ':answered': answerSeenAt }) },
     }, tenantId, id);
     if (added !== undefined || answerSeenAt === undefined) return added;
     // An answer came after the count began: this failure starts a new count.
-    return this.updateIfPresent({
-      UpdateExpression: 'SET #failures = :one, #since = :at, #error = :error, #at = :at',
-      ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: toItem({ ':one': 1, ':at': failure.at, ':error': failure.error }),
+    return this.updateHealth({
+      set: ['#failures = :one', '#since = :at', '#error = :error', '#at = :at'],
+      condition: 'attribute_exists(#pk)',
+      names,
+      values,
     }, tenantId, id);
   }
 
   openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined> {
-    return this.updateIfPresent({
-      UpdateExpression: 'SET #opened = :at, #next = :next, #probe = :probe',
-      ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#opened)',
-      ExpressionAttributeNames: { '#pk': PK, '#opened': 'circuitOpenedAt', '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
-      ExpressionAttributeValues: toItem({ ':at': open.at, ':next': open.nextProbeAt, ':probe': open.probeSeconds }),
+    return this.updateHealth({
+      set: ['#opened = :at', '#next = :next', '#probe = :probe'],
+      condition: 'attribute_exists(#pk) AND attribute_not_exists(#opened)',
+      names: { '#pk': PK, '#opened': 'circuitOpenedAt', '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
+      values: { ':at': open.at, ':next': open.nextProbeAt, ':probe': open.probeSeconds },
     }, tenantId, id);
   }
 
@@ -186,32 +196,45 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     id: string,
     claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number },
   ): Promise<Subscription | undefined> {
-    return this.updateIfPresent({
-      UpdateExpression: 'SET #next = :next, #probe = :probe',
-      ConditionExpression: '#next = :seen',
-      ExpressionAttributeNames: { '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
-      ExpressionAttributeValues: toItem({ ':seen': claim.seenNextProbeAt, ':next': claim.nextProbeAt, ':probe': claim.probeSeconds }),
+    return this.updateHealth({
+      set: ['#next = :next', '#probe = :probe'],
+      condition: '#next = :seen',
+      names: { '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
+      values: { ':seen': claim.seenNextProbeAt, ':next': claim.nextProbeAt, ':probe': claim.probeSeconds },
     }, tenantId, id);
   }
 
   closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined> {
     const fields = Object.keys(CLOSED_CIRCUIT);
-    return this.updateIfPresent({
-      UpdateExpression: `REMOVE ${fields.map((_, index) => `#c${index}`).join(', ')}`,
-      ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PK, ...Object.fromEntries(fields.map((field, index) => [`#c${index}`, field])) },
+    return this.updateHealth({
+      remove: fields.map((_, index) => `#c${index}`),
+      condition: 'attribute_exists(#pk)',
+      names: { '#pk': PK, ...Object.fromEntries(fields.map((field, index) => [`#c${index}`, field])) },
     }, tenantId, id);
   }
 
-  /** A conditional update returning the new subscription, or undefined when its condition failed. */
-  private async updateIfPresent(
-    update: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-    tenantId: string,
-    id: string,
-  ): Promise<Subscription | undefined> {
+  /**
+   * A conditional write of the endpoint's health or circuit, returning the new subscription (or
+   * undefined when the condition failed). Each also bumps `healthRevision`, so that of two copies
+   * of the subscription a cache can keep the one written last, whichever answer arrived first.
+   */
+  private async updateHealth(update: HealthUpdate, tenantId: string, id: string): Promise<Subscription | undefined> {
+    const clauses = [
+      update.set === undefined ? '' : `SET ${update.set.join(', ')}`,
+      update.remove === undefined ? '' : `REMOVE ${update.remove.join(', ')}`,
+      `ADD ${[...(update.add ?? []), '#healthRevision :revisionStep'].join(', ')}`,
+    ];
     try {
       const { Attributes } = await this.client.send(
-        new UpdateItemCommand({ TableName: this.tableName, Key: keyOf(tenantId, id), ReturnValues: 'ALL_NEW', ...update }),
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(tenantId, id),
+          ReturnValues: 'ALL_NEW',
+          UpdateExpression: clauses.filter((clause) => clause !== '').join(' '),
+          ConditionExpression: update.condition,
+          ExpressionAttributeNames: { ...update.names, '#healthRevision': 'healthRevision' },
+          ExpressionAttributeValues: toItem({ ...update.values, ':revisionStep': 1 }),
+        }),
       );
       return Attributes === undefined ? undefined : toSubscription(Attributes);
     } catch (error) {

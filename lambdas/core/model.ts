@@ -34,6 +34,11 @@ export interface Subscription {
   circuitOpenedAt?: string;
   circuitNextProbeAt?: string;
   circuitProbeSeconds?: number;
+  /**
+   * Bumped by every write of the health and circuit fields above (which leave `version` alone):
+   * with `version` it orders two copies of the subscription by when they were written.
+   */
+  healthRevision?: number;
   /** Bumped on every change; caches of subscriptions compare it to stay exact. */
   version: number;
   createdAt: string;

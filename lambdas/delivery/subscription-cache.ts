@@ -1,6 +1,10 @@
 import type { Subscription } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
 
+/** Whether `a` is a copy of the subscription older than `b`: by version, then by health revision. */
+export const writtenBefore = (a: Subscription, b: Subscription): boolean =>
+  a.version !== b.version ? a.version < b.version : (a.healthRevision ?? 0) < (b.healthRevision ?? 0);
+
 interface Entry {
   subscription: Subscription | undefined;
   fetchedAt: number;
@@ -46,7 +50,7 @@ export class SubscriptionCache {
     try {
       const subscription = await read;
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { subscription, fetchedAt: now });
+      this.keepNewer(key, subscription, now);
       return subscription;
     } finally {
       if (this.reads.get(key) === read) this.reads.delete(key);
@@ -55,6 +59,16 @@ export class SubscriptionCache {
 
   /** Takes a subscription this environment just wrote, so the next read sees the change. */
   remember(subscription: Subscription): void {
-    this.entries.set(`${subscription.tenantId}#${subscription.id}`, { subscription, fetchedAt: this.now() });
+    this.keepNewer(`${subscription.tenantId}#${subscription.id}`, subscription, this.now());
+  }
+
+  /**
+   * Writes answered out of order (a count made before the circuit opened, answered after the
+   * opening) must not put an older copy back: the entry changes only to a copy written as late or later.
+   */
+  private keepNewer(key: string, subscription: Subscription | undefined, fetchedAt: number): void {
+    const held = this.entries.get(key)?.subscription;
+    if (held !== undefined && subscription !== undefined && writtenBefore(subscription, held)) return;
+    this.entries.set(key, { subscription, fetchedAt });
   }
 }

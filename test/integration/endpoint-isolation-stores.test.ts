@@ -129,6 +129,31 @@ describe('Endpoint isolation stores', () => {
       expect([closed?.circuitOpenedAt, closed?.circuitFailures, closed?.circuitNextProbeAt]).toEqual([undefined, undefined, undefined]);
     });
 
+    it('bumps the health revision on every health and circuit write, so copies answered out of order can be told apart', async () => {
+      // Prepare
+      const { tenantId, id } = await created();
+
+      // Act
+      const written = [
+        await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW), error: 'timeout: a' }, undefined),
+        await subscriptions.setFailingSince(tenantId, id, iso(NOW)),
+        await subscriptions.openCircuit(tenantId, id, { at: iso(NOW), nextProbeAt: iso(NOW + 5_000), probeSeconds: 5 }),
+        await subscriptions.claimProbe(tenantId, id, { seenNextProbeAt: iso(NOW + 5_000), nextProbeAt: iso(NOW + 15_000), probeSeconds: 10 }),
+        await subscriptions.closeCircuit(tenantId, id),
+        await subscriptions.setFailingSince(tenantId, id, null),
+      ];
+
+      // Assess
+      expect(written.map((subscription) => [subscription?.healthRevision, subscription?.version])).toEqual([
+        [1, 3],
+        [2, 3],
+        [3, 3],
+        [4, 3],
+        [5, 3],
+        [6, 3],
+      ]);
+    });
+
     it('writes nothing for a subscription that is gone', async () => {
       // Assess
       expect(await subscriptions.countUnanswered('nobody', newId('sub'), { at: iso(NOW), error: 'x' }, undefined)).toBeUndefined();

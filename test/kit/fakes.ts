@@ -125,13 +125,12 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   }
 
   async setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
-    const existing = this.subscriptions.get(this.key(tenantId, id));
-    if (existing === undefined || (since === null) === (existing.failingSince === undefined)) return undefined;
-    const updated: Subscription = { ...existing };
-    if (since === null) delete updated.failingSince;
-    else updated.failingSince = since;
-    this.subscriptions.set(this.key(tenantId, id), updated);
-    return copy(updated);
+    return this.change(tenantId, id, (s) => {
+      if ((since === null) === (s.failingSince === undefined)) return false;
+      if (since === null) delete s.failingSince;
+      else s.failingSince = since;
+      return true;
+    });
   }
 
   async countUnanswered(tenantId: string, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined) {
@@ -168,12 +167,13 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     });
   }
 
-  /** Applies a conditional change (false: its condition failed) without bumping the version. */
+  /** Applies a conditional change of health (false: its condition failed): bumps the health revision, not the version. */
   private change(tenantId: string, id: string, apply: (subscription: Subscription) => boolean): Subscription | undefined {
     const existing = this.subscriptions.get(this.key(tenantId, id));
     if (existing === undefined) return undefined;
     const updated = copy(existing);
     if (!apply(updated)) return undefined;
+    updated.healthRevision = (updated.healthRevision ?? 0) + 1;
     this.subscriptions.set(this.key(tenantId, id), updated);
     return copy(updated);
   }

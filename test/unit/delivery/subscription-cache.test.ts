@@ -98,5 +98,56 @@ describe('Class: SubscriptionCache', () => {
       expect(next?.enabled).toBe(false);
       expect(store.calls.get).toBe(1);
     });
+
+    it('keeps the copy written last when two writes are answered out of order', async () => {
+      // Prepare
+      const { cache } = setUp();
+      const current = (await cache.get(TENANT, ID, 3))!;
+      const counted = { ...current, circuitFailures: 4, healthRevision: 4 };
+      const opened = { ...current, circuitFailures: 3, circuitOpenedAt: 'then', healthRevision: 5 };
+
+      // Act
+      cache.remember(opened);
+      cache.remember(counted);
+      const served = await cache.get(TENANT, ID, 3);
+
+      // Assess
+      expect(served?.circuitOpenedAt).toBe('then');
+    });
+
+    it('takes a newer version over a higher health revision of an older one', async () => {
+      // Prepare
+      const { cache } = setUp();
+      const current = (await cache.get(TENANT, ID, 3))!;
+
+      // Act
+      cache.remember({ ...current, healthRevision: 9 });
+      cache.remember({ ...current, enabled: false, version: 4, healthRevision: 2 });
+      const served = await cache.get(TENANT, ID, 3);
+
+      // Assess
+      expect(served).toMatchObject({ enabled: false, version: 4 });
+    });
+
+    it('does not let a read that began before a write put the older copy back', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      await cache.get(TENANT, ID, 3);
+      clock.now += MAX_AGE_MS;
+      const stale = (await store.get(TENANT, ID))!;
+      let answer: (subscription: typeof stale) => void = () => undefined;
+      store.get = () => new Promise((resolve) => (answer = resolve));
+
+      // Act
+      const reading = cache.get(TENANT, ID, 3);
+      cache.remember({ ...stale, circuitOpenedAt: 'then', healthRevision: 1 });
+      answer(stale);
+      await reading;
+      store.get = () => Promise.reject(new Error('no second read'));
+      const served = await cache.get(TENANT, ID, 3);
+
+      // Assess
+      expect(served?.circuitOpenedAt).toBe('then');
+    });
   });
 });

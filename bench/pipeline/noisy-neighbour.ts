@@ -142,6 +142,8 @@ interface QuietRun {
   /** How long N's events took to be accepted, beside N. */
   floodAcceptedMs?: number;
   noisyAttempts: number;
+  /** How long each of the functions' DynamoDB requests took during the run (ms). */
+  dynamoRequests: LatencySample[];
   invocations: InvocationFacts;
 }
 
@@ -162,6 +164,7 @@ const quietIn = async (session: PipelineSession, besideNoisy: boolean): Promise<
 
     session.receiver.reset();
     session.functions.reset();
+    session.aws.reset();
     const startedAt = Date.now();
     const flood = besideNoisy ? publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS).then(() => Date.now() - startedAt) : undefined;
     const [accepted, floodAcceptedMs] = await Promise.all([publishAtRate(session.api, Q_TYPE, Q_PER_SECOND * Q_SECONDS, Q_PER_SECOND), flood]);
@@ -186,6 +189,10 @@ const quietIn = async (session: PipelineSession, besideNoisy: boolean): Promise<
       ...(floodAcceptedMs === undefined ? {} : { floodAcceptedMs }),
       noisyAttempts: silent.requests,
       invocations: deliveryInvocations(session),
+      dynamoRequests: session.aws
+        .snapshot()
+        .filter((call) => call.caller === 'function' && call.service === 'DynamoDB')
+        .map((call) => ({ ms: call.endedAt - call.startedAt, received: true })),
     };
   } finally {
     await silent.close();
@@ -327,6 +334,7 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       latencyRow(`Q's latency p95, events sent in the first ${seconds(FLOOD_START_MS)} of the flood`, figure(alone.firstSamples, 95), besideFirstP95),
       latencyRow("of which ingest's own work after createdAt (to the 202), p95", figure(alone.ingest, 95), figure(beside.ingest, 95)),
       latencyRow("of which ingest's own work after createdAt (to the 202), max", figure(alone.ingest, 100), figure(beside.ingest, 100)),
+      latencyRow("the functions' DynamoDB requests (the one local DynamoDB), p95", figure(alone.dynamoRequests, 95), figure(beside.dynamoRequests, 95)),
       countRow("Q's deliveries received", alone, beside),
       [`H's healthy deliveries per second (${H_EVENTS * H_SUBSCRIPTIONS} at once)`, perSecond(burstAlone.perSecond), perSecond(burstBeside.perSecond), burstRatio],
       ["H's deliveries received", burstCell(burstAlone), burstCell(burstBeside), ''],

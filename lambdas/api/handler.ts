@@ -6,9 +6,9 @@ import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
 import { systemHostResolver } from '../aws/host-resolver';
 import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
-import { requireString, type Env } from '../core/config';
+import type { Env } from '../core/config';
 import { parseTargetPolicy } from '../core/delivery-config';
-import { ENV } from '../core/env-names';
+import { requireResources } from '../core/env-names';
 import { loadFunctionSettings } from '../core/settings';
 import { subscriptionLimitsOf } from '../core/subscription-limits';
 import { Authenticator } from '../http/authenticator';
@@ -18,13 +18,7 @@ import { createApiHandler, type ApiHandlerDeps } from './api-handler';
 /** The API function's AWS clients, stores and settings, as the environment names them. */
 export const apiDependencies = (env: Env): ApiHandlerDeps => {
   const settings = loadFunctionSettings('api', env);
-  const config = {
-    eventsTable: requireString(env, ENV.eventsTable),
-    subscriptionsTable: requireString(env, ENV.subscriptionsTable),
-    deliveriesTable: requireString(env, ENV.deliveriesTable),
-    apiKeysTable: requireString(env, ENV.apiKeysTable),
-    fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
-  };
+  const config = requireResources(env, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl']);
   const dynamo = createDynamoClient();
   const sqs = createSqsClient();
   return {

@@ -1,3 +1,4 @@
+import { requireString, type Env } from './config';
 import { SETTING_ENV } from './settings';
 
 /**
@@ -18,6 +19,12 @@ export const RESOURCE_ENV = {
 } as const;
 
 export const ENV = { ...RESOURCE_ENV, ...SETTING_ENV };
+
+export type ResourceName = keyof typeof RESOURCE_ENV;
+
+/** The named resources from the environment, each required (a ConfigError names the first one missing). */
+export const requireResources = <K extends ResourceName>(env: Env, names: readonly K[]): Record<K, string> =>
+  Object.fromEntries(names.map((name) => [name, requireString(env, RESOURCE_ENV[name])])) as Record<K, string>;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 

@@ -9,9 +9,9 @@ import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
-import { requireString, type Env } from '../core/config';
+import type { Env } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
-import { ENV } from '../core/env-names';
+import { requireResources } from '../core/env-names';
 import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-handler';
 import { EndpointConcurrency } from './endpoint-concurrency';
@@ -28,12 +28,7 @@ const SUBSCRIPTION_CACHE_MS = 30_000;
 /** The delivery function's AWS clients, stores and settings, as the environment names them. */
 export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
   const config = {
-    deliveriesTable: requireString(env, ENV.deliveriesTable),
-    subscriptionsTable: requireString(env, ENV.subscriptionsTable),
-    eventsTable: requireString(env, ENV.eventsTable),
-    deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
-    deliveryDlqUrl: requireString(env, ENV.deliveryDlqUrl),
-    fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
+    ...requireResources(env, ['deliveriesTable', 'subscriptionsTable', 'eventsTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']),
     ...parseDeliveryPolicy(env),
   };
   const dynamo = createDynamoClient();

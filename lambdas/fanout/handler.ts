@@ -6,20 +6,13 @@ import { createMetrics } from '../aws/metrics';
 import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
-import { requireString, type Env } from '../core/config';
-import { ENV } from '../core/env-names';
+import type { Env } from '../core/config';
+import { requireResources } from '../core/env-names';
 import { createFanoutHandler, type FanoutHandlerDeps } from './fanout-handler';
 
 /** The fan-out function's AWS clients, stores and queues, as the environment names them. */
 export const fanoutDependencies = (env: Env): FanoutHandlerDeps => {
-  const config = {
-    subscriptionsTable: requireString(env, ENV.subscriptionsTable),
-    eventsTable: requireString(env, ENV.eventsTable),
-    deliveriesTable: requireString(env, ENV.deliveriesTable),
-    fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
-    fanoutDlqUrl: requireString(env, ENV.fanoutDlqUrl),
-    deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl),
-  };
+  const config = requireResources(env, ['subscriptionsTable', 'eventsTable', 'deliveriesTable', 'fanoutQueueUrl', 'fanoutDlqUrl', 'deliveryQueueUrl']);
   const dynamo = createDynamoClient();
   const sqs = createSqsClient();
   const logger = createLogger('fanout');

@@ -8,7 +8,7 @@ import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut } from './inline-fan-out';
 import { requireString, type Env } from '../core/config';
 import { loadFunctionSettings } from '../core/settings';
-import { ENV } from '../core/env-names';
+import { ENV, requireResources } from '../core/env-names';
 import { Authenticator } from '../http/authenticator';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { createIngestHandler, type IngestHandlerDeps } from './ingest-handler';
@@ -16,9 +16,7 @@ import { createIngestHandler, type IngestHandlerDeps } from './ingest-handler';
 /** The ingest function's AWS clients, stores and settings, as the environment names them. */
 export const ingestDependencies = (env: Env): IngestHandlerDeps => {
   const config = {
-    eventsTable: requireString(env, ENV.eventsTable),
-    apiKeysTable: requireString(env, ENV.apiKeysTable),
-    fanoutQueueUrl: requireString(env, ENV.fanoutQueueUrl),
+    ...requireResources(env, ['eventsTable', 'apiKeysTable', 'fanoutQueueUrl']),
     ...loadFunctionSettings('ingest', env),
   };
   const dynamo = createDynamoClient();

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ENV } from '../../lambdas/core/env-names';
+import { RESOURCE_ENV, type ResourceName } from '../../lambdas/core/env-names';
 import type { ResolvedConfig } from './config';
 import { consumeQueue, grantSend, grantTable } from './function-grants';
 import type { Functions } from './functions';
@@ -35,19 +35,12 @@ function wireIngest(fn: lambda.Function, r: Resources, inlineFanout: boolean): v
   grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
   grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
   grantSend(fn, r.fanoutQueue, r.key);
-  addEnvironment(fn, {
-    [ENV.eventsTable]: r.eventsTable.tableName,
-    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
-    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
-  });
+  addResourceEnvironment(fn, r, ['eventsTable', 'apiKeysTable', 'fanoutQueueUrl']);
   if (!inlineFanout) return;
   // Small fan-outs go straight to the delivery queue.
   grantTable(fn, r.subscriptionsTable, r.key, ['Query']);
   grantSend(fn, r.deliveryQueue, r.key);
-  addEnvironment(fn, {
-    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
-    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
-  });
+  addResourceEnvironment(fn, r, ['subscriptionsTable', 'deliveryQueueUrl']);
 }
 
 /**
@@ -61,13 +54,7 @@ function wireApi(fn: lambda.Function, r: Resources, tenantRateLimit: boolean): v
   grantTable(fn, r.apiKeysTable, r.key, ['GetItem']);
   // Replay and recover go through fan-out.
   grantSend(fn, r.fanoutQueue, r.key);
-  addEnvironment(fn, {
-    [ENV.eventsTable]: r.eventsTable.tableName,
-    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
-    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
-    [ENV.apiKeysTable]: r.apiKeysTable.tableName,
-    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
-  });
+  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl']);
 }
 
 /** Fan-out only reads: a subscription or a page of them, the event, and (recoveries) a subscription's delivery records. */
@@ -80,14 +67,7 @@ function wireFanout(fn: lambda.Function, r: Resources, maxConcurrency: number): 
   grantSend(fn, r.deliveryQueue, r.key);
   grantSend(fn, r.fanoutDeadLetterQueue, r.key);
   consumeQueue(fn, r.fanoutQueue, r.key, { batchSize: 10, maxConcurrency });
-  addEnvironment(fn, {
-    [ENV.eventsTable]: r.eventsTable.tableName,
-    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
-    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
-    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
-    [ENV.fanoutDlqUrl]: r.fanoutDeadLetterQueue.queueUrl,
-    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
-  });
+  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'fanoutQueueUrl', 'fanoutDlqUrl', 'deliveryQueueUrl']);
 }
 
 /**
@@ -114,16 +94,22 @@ function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxC
     // Retries wait through the visibility timeout; an invocation held up also takes messages itself.
     extraActions: ['sqs:ChangeMessageVisibility'],
   });
-  addEnvironment(fn, {
-    [ENV.eventsTable]: r.eventsTable.tableName,
-    [ENV.subscriptionsTable]: r.subscriptionsTable.tableName,
-    [ENV.deliveriesTable]: r.deliveriesTable.tableName,
-    [ENV.deliveryQueueUrl]: r.deliveryQueue.queueUrl,
-    [ENV.deliveryDlqUrl]: r.deliveryDeadLetterQueue.queueUrl,
-    [ENV.fanoutQueueUrl]: r.fanoutQueue.queueUrl,
-  });
+  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']);
 }
 
-function addEnvironment(fn: lambda.Function, environment: Record<string, string>): void {
-  for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+/** Each resource's name or URL, as the handlers read it (requireResources). */
+const resourceValues = (r: Resources): Record<ResourceName, string> => ({
+  eventsTable: r.eventsTable.tableName,
+  subscriptionsTable: r.subscriptionsTable.tableName,
+  deliveriesTable: r.deliveriesTable.tableName,
+  apiKeysTable: r.apiKeysTable.tableName,
+  fanoutQueueUrl: r.fanoutQueue.queueUrl,
+  fanoutDlqUrl: r.fanoutDeadLetterQueue.queueUrl,
+  deliveryQueueUrl: r.deliveryQueue.queueUrl,
+  deliveryDlqUrl: r.deliveryDeadLetterQueue.queueUrl,
+});
+
+function addResourceEnvironment(fn: lambda.Function, r: Resources, names: readonly ResourceName[]): void {
+  const values = resourceValues(r);
+  for (const name of names) fn.addEnvironment(RESOURCE_ENV[name], values[name]);
 }

@@ -8,7 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_DIMENSIONS, METRIC_NAMES } from '../lambdas/core/env-names';
+import { METRIC_DIMENSIONS, METRIC_NAMES } from '../lambdas/core/telemetry-names';
 import type { FailureReason } from '../lambdas/core/outcome';
 import { resolveConfig } from './webhook-fanout/config';
 import { createFunctions, functionTimeouts } from './webhook-fanout/functions';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { issueApiKey } from '../admin/api-keys';
 import { DynamoApiKeyStore } from '../lambdas/aws/dynamo-api-key-store';
 import { hashApiKey, parseApiKey, SCOPES } from '../lambdas/core/api-keys';
-import { ENV } from '../lambdas/core/env-names';
+import { ENV } from '../lambdas/core/resource-env';
 import { HANDLER_SOURCE_METADATA } from '../lib/webhook-fanout';
 import { awsClientConfig, localAwsEnvironment, sqsClientConfig, startEmulators, type Emulators } from './emulators';
 import { FunctionHost } from './lambda/host';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { settingDefault } from '../../lambdas/core/settings';
 import type { JsonObject } from '../../local/template/document';
 import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template/functions';

@@ -1,5 +1,5 @@
 import { generateApiKey } from '../../lambdas/core/api-keys';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { formatSetting, settingDefault } from '../../lambdas/core/settings';
 import { readLocalConfig } from '../../local/local-config';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
 import { createDynamoClient, createSqsClient } from '../../lambdas/aws/clients';
-import { TABLE_KEYS } from '../../lambdas/core/env-names';
+import { TABLE_KEYS } from '../../lambdas/core/resource-env';
 
 type Json = Record<string, unknown>;
 type Item = Record<string, unknown>;

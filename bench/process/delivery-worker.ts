@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryGroupMessage, type DeliveryGroupMessage } from '../../lambdas/core/messages';
 import type { Subscription } from '../../lambdas/core/model';

@@ -1,4 +1,4 @@
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 
 /**
  * The environment every function needs to load, with stand-in names: handlers parse their config

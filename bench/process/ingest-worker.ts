@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { issueApiKey } from '../../admin/api-keys';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import type { StoredEvent, IdempotencyRecord } from '../../lambdas/core/model';
 import type { ClaimResult, EventStore, FanoutPublisher } from '../../lambdas/core/ports';
 import { acceptEvent, type AcceptEventDeps } from '../../lambdas/pipeline/accept-event';

@@ -8,7 +8,7 @@ import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import type { Env } from '../core/config';
 import { parseTargetPolicy } from '../core/delivery-config';
-import { requireResources } from '../core/env-names';
+import { requireResources } from '../core/resource-env';
 import { loadFunctionSettings } from '../core/settings';
 import { subscriptionLimitsOf } from '../core/subscription-limits';
 import { Authenticator } from '../http/authenticator';

@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyChecksumSettings, ApiKeyRecord } from '../core/api-keys';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import type { ApiKeyAdminStore } from '../core/ports';
 import { fromItem, isConditionFailure, toItem, writtenIf, type Item } from './dynamo-support';
 

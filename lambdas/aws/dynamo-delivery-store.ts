@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import { idBoundary } from '../core/ids';
 import { groupDeliveryRecord, type DeliveryGroupLog, type DeliveryRecord, type GroupDelivery } from '../core/model';
 import type { DeliveryGroupStore, DeliveryListQuery, DeliveryStore, Page, RecordAttemptResult } from '../core/ports';

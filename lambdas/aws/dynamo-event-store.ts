@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import type { IdempotencyRecord, StoredEvent } from '../core/model';
 import type { ClaimResult, EventStore } from '../core/ports';
 import { fromItem, isConditionFailure, toItem } from './dynamo-support';

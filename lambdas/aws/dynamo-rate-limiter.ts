@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import { rateDecision, type RateDecision, type RateLimiter } from '../core/rate-limit';
 import { toItem, type Item } from './dynamo-support';
 

@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import type { SlotLease, SlowAttemptSlots } from '../core/ports';
 import { toItem, writtenIf, type Item } from './dynamo-support';
 

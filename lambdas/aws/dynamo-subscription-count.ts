@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import { toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../core/env-names';
+import { TABLE_KEYS } from '../core/resource-env';
 import type { Subscription } from '../core/model';
 import { CLOSED_CIRCUIT, type Page, type PageRequest, type SubscriptionChanges, type SubscriptionReader, type SubscriptionStore } from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';

@@ -1,6 +1,6 @@
 import { LogFormatter, Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { DEFAULTS, POWERTOOLS_ENV } from '../core/env-names';
+import { DEFAULTS, POWERTOOLS_ENV } from '../core/telemetry-names';
 
 /** The `service` of log lines and metrics: POWERTOOLS_SERVICE_NAME, set by the construct. */
 export const serviceName = (): string => process.env[POWERTOOLS_ENV.serviceName] || DEFAULTS.serviceName;

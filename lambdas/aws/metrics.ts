@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES, POWERTOOLS_ENV, type MetricName } from '../core/env-names';
+import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES, POWERTOOLS_ENV, type MetricName } from '../core/telemetry-names';
 import { idTime } from '../core/ids';
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, Subscription } from '../core/model';

@@ -1,4 +1,4 @@
-import type { EnvName } from './env-names';
+import type { EnvName } from './resource-env';
 
 /**
  * Typed configuration, parsed once at cold start. A missing or malformed variable stops the

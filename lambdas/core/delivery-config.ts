@@ -1,4 +1,4 @@
-import { ENV } from './env-names';
+import { ENV } from './resource-env';
 import { wrap, type Env } from './config';
 import { loadFunctionSettings, type FunctionSettings } from './settings';
 import { parseCidrList, type TargetPolicy } from './ssrf';

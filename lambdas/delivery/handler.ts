@@ -11,7 +11,7 @@ import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import type { Env } from '../core/config';
 import { parseDeliveryPolicy } from '../core/delivery-config';
-import { requireResources } from '../core/env-names';
+import { requireResources } from '../core/resource-env';
 import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-handler';
 import { EndpointConcurrency } from './endpoint-concurrency';

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import type { SqsQueueOps } from '../aws/sqs-queue-ops';
-import { METRIC_NAMES } from '../core/env-names';
+import { METRIC_NAMES } from '../core/telemetry-names';
 import { fanoutQueueMessageSchema } from '../core/messages';
 import { fanOut, type FanOutDeps } from './fan-out';
 import { recover, type RecoverDeps } from './recover';

@@ -7,7 +7,7 @@ import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { SqsQueueOps } from '../aws/sqs-queue-ops';
 import type { Env } from '../core/config';
-import { requireResources } from '../core/env-names';
+import { requireResources } from '../core/resource-env';
 import { createFanoutHandler, type FanoutHandlerDeps } from './fanout-handler';
 
 /** The fan-out function's AWS clients, stores and queues, as the environment names them. */

@@ -8,7 +8,7 @@ import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut } from './inline-fan-out';
 import { requireString, type Env } from '../core/config';
 import { loadFunctionSettings } from '../core/settings';
-import { ENV, requireResources } from '../core/env-names';
+import { ENV, requireResources } from '../core/resource-env';
 import { Authenticator } from '../http/authenticator';
 import { DynamoRateLimiter, tenantCounterKey } from '../aws/dynamo-rate-limiter';
 import { createIngestHandler, type IngestHandlerDeps } from './ingest-handler';

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sampledLevel } from '../aws/logger';
 import { idempotencyKeySchema } from '../contract/publish-request';
-import { METRIC_NAMES } from '../core/env-names';
+import { METRIC_NAMES } from '../core/telemetry-names';
 import { requireScope } from '../http/authenticator';
 import { httpHandler, principalOf, type AuthenticatedContext, type HttpChain } from '../http/middleware';
 import { header, validate } from '../http/request-body';

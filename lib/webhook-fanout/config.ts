@@ -3,7 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import ipaddr from 'ipaddr.js';
-import { DEFAULTS, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
+import { DEFAULTS, POWERTOOLS_ENV } from '../../lambdas/core/telemetry-names';
 import {
   WebhookFanoutPropsError,
   type WebhookFanoutLogLevel,

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { TABLE_KEYS } from '../../lambdas/core/env-names';
+import { TABLE_KEYS } from '../../lambdas/core/resource-env';
 import type { ResolvedConfig } from './config';
 
 /*

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RESOURCE_ENV, type ResourceName } from '../../lambdas/core/env-names';
+import { RESOURCE_ENV, type ResourceName } from '../../lambdas/core/resource-env';
 import type { ResolvedConfig } from './config';
 import { consumeQueue, grantSend, grantTable } from './function-grants';
 import type { Functions } from './functions';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POWERTOOLS_ENV } from '../../lambdas/core/env-names';
+import { POWERTOOLS_ENV } from '../../lambdas/core/telemetry-names';
 import { synthTemplate } from '../../local/template/synth';
 
 /*

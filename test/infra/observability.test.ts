@@ -2,7 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { ENV, METRIC_NAMES, POWERTOOLS_ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
+import { METRIC_NAMES, POWERTOOLS_ENV } from '../../lambdas/core/telemetry-names';
 import { WebhookFanoutPropsError, type WebhookFanoutLogLevel, type WebhookFanoutProps, type WebhookFanoutSystemLogLevel } from '../../lib/webhook-fanout';
 import { actionsOf, buildConstruct, createTestApp, logicalId, resource, resourcesOfType, statementsOfRole, synthStack } from './synth';
 

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { ENV, TABLE_KEYS } from '../../lambdas/core/env-names';
+import { ENV, TABLE_KEYS } from '../../lambdas/core/resource-env';
 import { WebhookFanoutPropsError, type WebhookFanoutProps } from '../../lib/webhook-fanout';
 import {
   actionsOf,

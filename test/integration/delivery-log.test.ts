@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/aws/dynamo-delivery-store';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { idBoundary, newId } from '../../lambdas/core/ids';
 import type { DeliveryGroupLog, DeliveryRecord } from '../../lambdas/core/model';
 import { aDeliveryGroupLog, aDeliveryRecord, aFailedAttempt, aGroupDelivery } from '../kit/builders';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMES } from '../../lambdas/core/env-names';
+import { METRIC_NAMES } from '../../lambdas/core/telemetry-names';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { ReceiverPool } from '../support/receiver';
 import { captureOutput } from '../support/capture-output';

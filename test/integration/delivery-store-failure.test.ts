@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryMessage } from '../../lambdas/core/messages';
 import { createDeliveryHandler } from '../../lambdas/delivery/delivery-handler';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSlowAttemptSlots } from '../../lambdas/aws/dynamo-slow-attempt-slots';
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { aSubscription } from '../kit/builders';
 import { createStackResources, localClients } from '../support/emulators';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/aws/dynamo-support';
-import { ENV, TABLE_KEYS } from '../../lambdas/core/env-names';
+import { ENV, TABLE_KEYS } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../lambdas/core/messages';
 import { localClients } from '../support/emulators';

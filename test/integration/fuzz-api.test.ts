@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-gateway/event';
 import { lambdaContext } from '../../local/lambda/context';
 import { localClients } from '../support/emulators';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { memberText, readJsonStructure } from '../../lambdas/core/json-text';
 import * as H from '../support/hostile-inputs';
 import { queueDepth } from '../support/queues';

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { awsClientConfig, findExecutable, startEmulators } from '../../local/emulators';
 import type { LocalResources } from '../../local/local-resources';
 import { asNumber, findResource, isObject, resourcesOfType, RESOURCE_TYPES } from '../../local/template/document';

@@ -2,7 +2,7 @@ import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { subscriptionCountKey } from '../../lambdas/aws/dynamo-subscription-count';
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { aSubscription } from '../kit/builders';
 import { localClients } from '../support/emulators';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { recordFunctionCommands, type SentCommand } from '../support/function-commands';
 import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
 import { Receiver, ReceiverPool } from '../support/receiver';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateApiKey, generateChecksumSecret } from '../../lambdas/core/api-keys';
-import { ENV } from '../../lambdas/core/env-names';
+import { ENV } from '../../lambdas/core/resource-env';
 import { LocalConfigError, readLocalConfig } from '../../local/local-config';
 
 describe('Function: readLocalConfig', () => {

@@ -1,7 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES } from '../../../lambdas/core/env-names';
+import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES } from '../../../lambdas/core/telemetry-names';
 import type { WebhookFanout } from '../../webhook-fanout';
 import type { ResolvedConfig } from '../config';
 

@@ -1,6 +1,6 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DEFAULTS, METRIC_DIMENSIONS, type MetricName } from '../../../lambdas/core/env-names';
+import { DEFAULTS, METRIC_DIMENSIONS, type MetricName } from '../../../lambdas/core/telemetry-names';
 import type { Functions } from '../functions';
 
 /*

@@ -11,7 +11,7 @@ import {
   type Measurement,
   type ObservedPorts,
 } from '../../../lambdas/aws/metrics';
-import { METRIC_NAMES } from '../../../lambdas/core/env-names';
+import { METRIC_NAMES } from '../../../lambdas/core/telemetry-names';
 import type { AttemptLog, DeliveryRecord, Subscription } from '../../../lambdas/core/model';
 
 const ACCEPTED = '2026-01-01T00:00:00.000Z';

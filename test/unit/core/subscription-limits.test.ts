@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/core/config';
-import { ENV } from '../../../lambdas/core/env-names';
+import { ENV } from '../../../lambdas/core/resource-env';
 import {
   checkSubscriptionFields,
   DEFAULT_SUBSCRIPTION_LIMITS,

@@ -1,32 +1,7 @@
-import { requireString, type Env } from './config';
-import { SETTING_ENV } from './settings';
-
 /**
- * Names of the environment variables the functions read. The CDK construct sets them and the
- * handlers parse them, both from these constants, so the two cannot drift apart. The names of the
- * settings (retry schedule, limits, retention...) are declared with the rest of each setting in
- * the registry, settings.ts; these are the names of the resources the construct creates.
+ * What the construct and the functions agree on about logs and metrics: the service name, the
+ * metrics namespace, the variables Powertools reads, and every custom metric and dimension.
  */
-export const RESOURCE_ENV = {
-  eventsTable: 'EVENTS_TABLE',
-  subscriptionsTable: 'SUBSCRIPTIONS_TABLE',
-  deliveriesTable: 'DELIVERIES_TABLE',
-  apiKeysTable: 'API_KEYS_TABLE',
-  fanoutQueueUrl: 'FANOUT_QUEUE_URL',
-  fanoutDlqUrl: 'FANOUT_DLQ_URL',
-  deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
-  deliveryDlqUrl: 'DELIVERY_DLQ_URL',
-} as const;
-
-export const ENV = { ...RESOURCE_ENV, ...SETTING_ENV };
-
-export type ResourceName = keyof typeof RESOURCE_ENV;
-
-/** The named resources from the environment, each required (a ConfigError names the first one missing). */
-export const requireResources = <K extends ResourceName>(env: Env, names: readonly K[]): Record<K, string> =>
-  Object.fromEntries(names.map((name) => [name, requireString(env, RESOURCE_ENV[name])])) as Record<K, string>;
-
-export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /** Names every function uses for its logs and metrics; the construct's settings are in settings.ts. */
 export const DEFAULTS = {
@@ -71,11 +46,4 @@ export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
 export const METRIC_DIMENSIONS = {
   service: 'service',
   reason: 'reason',
-} as const;
-
-/** Key attribute names of the tables; the construct creates them and the stores read them. */
-export const TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ttlAttribute: 'expiresAt',
 } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambdas/core/config';
-import { requireResources } from '../../../lambdas/core/env-names';
+import { requireResources } from '../../../lambdas/core/resource-env';
 
 describe('Function: requireResources', () => {
   it('reads each named resource from its environment variable', () => {

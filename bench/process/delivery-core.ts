@@ -105,7 +105,7 @@ export const deliveryCore = (subscriptions: readonly Subscription[]): ((event: S
       const message = parseMessage(deliveryQueueMessageSchema, record.body);
       const receipt = { receiveCount: Number(record.attributes.ApproximateReceiveCount), receivedAt };
       if (isGroupMessage(message)) {
-        await deliverGroup(message, receipt, groupDeps, (single, withDeps) => deliver(single, receipt, withDeps));
+        await deliverGroup(message, receipt, groupDeps, (single, singleReceipt, withDeps) => deliver(single, singleReceipt, withDeps));
         return;
       }
       const decision = await deliver(message, receipt, deps);

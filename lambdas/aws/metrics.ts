@@ -3,8 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULTS, METRIC_DIMENSIONS, METRIC_NAMES, POWERTOOLS_ENV, type MetricName } from '../core/telemetry-names';
 import { idTime } from '../core/ids';
 import type { DeliveryMessage } from '../core/messages';
-import type { AttemptLog, DeliveryRecord, Subscription } from '../core/model';
-import type { DeliveryStore } from '../core/ports';
+import type { AttemptLog } from '../core/model';
 import { serviceName } from './logger';
 
 /**
@@ -41,7 +40,7 @@ export interface Measurement {
   reason?: string;
 }
 
-/** What one delivery message came to, with what `deliver` read on its way (see `observeReads`). */
+/** What one delivery message came to, as the metrics see it. */
 export interface DeliveryObservation {
   message: Pick<DeliveryMessage, 'eventId' | 'run' | 'createdAt'>;
   decision: { action: string; status?: string; attempt?: AttemptLog; deferred?: string; circuit?: string };
@@ -143,73 +142,13 @@ export class InvocationMetrics {
   }
 }
 
-/** The ports `deliver` reads through, as far as the metrics care. */
-export interface ObservedPorts {
-  subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
-  deliveries: DeliveryStore;
-  health: { afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number): Promise<string | undefined> };
-}
-
-export interface ObservedReads {
-  /** The first delivery record read: the one the decision was based on. */
-  record?: DeliveryRecord;
-  rateLimited: boolean;
-  disabledSubscription: boolean;
-}
-
-/**
- * Wraps the ports of one `deliver` call so the handler learns what the decision alone does not
- * say: when the attempt was due, whether the subscription is rate limited, whether it was just
- * disabled. Delegation only; nothing is read twice.
- */
-export const observeReads = <D extends ObservedPorts>(deps: D): { deps: D; reads: ObservedReads } => {
-  const reads: ObservedReads = { rateLimited: false, disabledSubscription: false };
-  let recordRead = false;
-  const { subscriptions, deliveries, health } = deps;
-  return {
-    reads,
-    deps: {
-      ...deps,
-      subscriptions: {
-        get: async (tenantId: string, id: string, minVersion: number) => {
-          const subscription = await subscriptions.get(tenantId, id, minVersion);
-          reads.rateLimited = subscription?.rateLimitPerSecond !== undefined;
-          return subscription;
-        },
-      },
-      deliveries: {
-        get: async (tenantId: string, subscriptionId: string, eventId: string) => {
-          const record = await deliveries.get(tenantId, subscriptionId, eventId);
-          if (!recordRead) {
-            recordRead = true;
-            if (record !== undefined) reads.record = record;
-          }
-          return record;
-        },
-        recordAttempt: (record, previousAttempts) => deliveries.recordAttempt(record, previousAttempts),
-        listBySubscription: (tenantId, subscriptionId, query) => deliveries.listBySubscription(tenantId, subscriptionId, query),
-        getForEvent: (tenantId, eventId, subscriptionIds) => deliveries.getForEvent(tenantId, eventId, subscriptionIds),
-      } satisfies DeliveryStore,
-      health: {
-        afterAttempt: async (subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number) => {
-          const disabled = await health.afterAttempt(subscription, result, nowMs);
-          if (disabled !== undefined) reads.disabledSubscription = true;
-          return disabled;
-        },
-      },
-    },
-  };
-};
-
-/** `deliveryMeasurements` input from what a `deliver` call returned and read. */
 export const deliveryObservation = (
   message: DeliveryObservation['message'],
-  decision: DeliveryObservation['decision'],
-  reads: ObservedReads,
+  decision: DeliveryObservation['decision'] & { dueAt?: string; rateLimited?: true; disabledSubscription?: true },
 ): DeliveryObservation => ({
   message,
   decision,
-  rateLimited: reads.rateLimited,
-  disabledSubscription: reads.disabledSubscription,
-  ...(reads.record?.run === message.run && reads.record.nextAttemptAt !== undefined ? { dueAt: reads.record.nextAttemptAt } : {}),
+  rateLimited: decision.rateLimited === true,
+  disabledSubscription: decision.disabledSubscription === true,
+  ...(decision.dueAt === undefined ? {} : { dueAt: decision.dueAt }),
 });

@@ -1,6 +1,6 @@
 import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from '../core/messages';
 import { expiresAfterDays, type GroupDelivery } from '../core/model';
-import type { DelayedDeliveryPublisher, DeliveryGroupStore, DeliveryStore, EventStore } from '../core/ports';
+import type { DelayedDeliveryPublisher, DeliveryGroupStore, EventStore } from '../core/ports';
 import type { DeliverDeps, Decision, Receipt } from './deliver';
 
 /** What a group needs beyond what each of its deliveries needs. */
@@ -10,8 +10,8 @@ export interface DeliverGroupDeps extends DeliverDeps {
   splitOuts: DelayedDeliveryPublisher;
 }
 
-/** Delivers one subscription's message with the deps it is given (the handler's `deliver`, observed). */
-export type DeliverOne = (message: DeliveryMessage, deps: DeliverDeps) => Promise<Decision>;
+/** Delivers one subscription's message with the receipt and deps it is given (the handler's `deliver`, measured). */
+export type DeliverOne = (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps) => Promise<Decision>;
 
 export class GroupIncompleteError extends Error {
   override name = 'GroupIncompleteError';
@@ -39,15 +39,18 @@ export const deliverGroup = async (
     receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
   const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
 
-  const delivered: Record<string, GroupDelivery> = {};
-  const each: DeliverDeps = {
-    ...deps,
-    deliveries: collectingFirstSuccesses(deps.deliveries, delivered),
-    events: readingEachEventOnce(deps.events),
-  };
+  const each: DeliverDeps = { ...deps, events: readingEachEventOnce(deps.events) };
   const payload = { ...(group.hasData ? { dataJson: group.dataJson } : {}), hasData: group.hasData };
   const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));
-  const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, each)));
+  const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, { ...receipt, inGroup: true }, each)));
+
+  // The first attempts that delivered are logged together, in the group's item.
+  const delivered: Record<string, GroupDelivery> = {};
+  settled.forEach((result, index) => {
+    if (result.status !== 'fulfilled' || result.value.action !== 'done' || !result.value.loggedWithGroup) return;
+    const attempt = result.value.attempt!;
+    delivered[messages[index]!.subscriptionId] = { at: attempt.at, statusCode: attempt.statusCode ?? 0, durationMs: attempt.durationMs };
+  });
 
   const decisions: Decision[] = [];
   // Every delivery still to make waited without an attempt (its endpoint's circuit is open, it is
@@ -91,25 +94,6 @@ export const deliverGroup = async (
   }
   return { decisions };
 };
-
-/**
- * The delivery store as a group sees it: a first attempt of the event's first run that delivered
- * is collected for the group's log item instead of written as a record of its own. Every other
- * write goes through, conditional as always.
- */
-const collectingFirstSuccesses = (store: DeliveryStore, delivered: Record<string, GroupDelivery>): DeliveryStore => ({
-  get: (tenantId, subscriptionId, eventId) => store.get(tenantId, subscriptionId, eventId),
-  recordAttempt: async (record, previousAttempts) => {
-    const attempt = record.history.at(-1);
-    if (previousAttempts === 0 && record.status === 'delivered' && record.run === record.eventId && attempt?.attempt === 1) {
-      delivered[record.subscriptionId] = { at: attempt.at, statusCode: attempt.statusCode ?? 0, durationMs: attempt.durationMs };
-      return 'recorded';
-    }
-    return store.recordAttempt(record, previousAttempts);
-  },
-  listBySubscription: (tenantId, subscriptionId, query) => store.listBySubscription(tenantId, subscriptionId, query),
-  getForEvent: (tenantId, eventId, subscriptionIds) => store.getForEvent(tenantId, eventId, subscriptionIds),
-});
 
 /** A group's deliveries share one event: a payload too large to ride along is read once for all. */
 const readingEachEventOnce = (events: EventStore): EventStore => {

@@ -50,12 +50,29 @@ export interface Receipt {
   /** When this receive happened (ms); visibility changes are bounded from it. */
   receivedAt: number;
   signal?: AbortSignal;
+  /**
+   * The message is one delivery of a group message: a first attempt of the event's first run that
+   * delivers is logged in the group's item (its decision says `loggedWithGroup`), not in a record of its own.
+   */
+  inGroup?: boolean;
+}
+
+/** What an attempt made tells the metrics beyond its log entry. */
+export interface AttemptContext {
+  attempt?: AttemptLog;
+  circuit?: CircuitChange;
+  /** When the attempt was due by the delivery record it followed; absent for a run's first attempt. */
+  dueAt?: string;
+  /** The subscription has a rate limit: its waits are by design, not lag. */
+  rateLimited?: true;
+  /** This attempt disabled the subscription. */
+  disabledSubscription?: true;
 }
 
 /** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
 export type Decision =
-  | { action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; attempt?: AttemptLog; circuit?: CircuitChange }
-  | { action: 'retry_later'; visibilitySeconds: number; attempt?: AttemptLog; deferred?: Deferral; circuit?: CircuitChange };
+  | ({ action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; loggedWithGroup?: true } & AttemptContext)
+  | ({ action: 'retry_later'; visibilitySeconds: number; deferred?: Deferral } & AttemptContext);
 
 /**
  * Why a delivery waits without an attempt: the endpoint's circuit is open, this instance already
@@ -206,14 +223,14 @@ const deliverNow = async (
     history: [...(previous?.history ?? []), attempt].slice(-MAX_HISTORY),
     ...(plan.nextAttemptAt ? { nextAttemptAt: plan.nextAttemptAt } : {}),
   };
-  const { decision, recorded } = await commit(
-    record,
-    previousAttempts,
-    { ...plan.decision, attempt, ...(circuit === undefined ? {} : { circuit }) },
-    message,
-    receipt,
-    deps,
-  );
+  const context: AttemptContext = {
+    attempt,
+    ...(circuit === undefined ? {} : { circuit }),
+    ...(previous?.nextAttemptAt === undefined ? {} : { dueAt: previous.nextAttemptAt }),
+    ...(subscription.rateLimitPerSecond === undefined ? {} : { rateLimited: true }),
+    ...(disabledReason === undefined ? {} : { disabledSubscription: true }),
+  };
+  const { decision, recorded } = await commit(record, previousAttempts, { ...plan.decision, ...context }, message, receipt, deps);
   if (recorded) {
     if (disabledReason !== undefined) {
       await deps.operationalEvents.emit(
@@ -366,8 +383,12 @@ const attemptLog = (
   return log;
 };
 
+/** The first attempt of an event's first run, delivered: what a group logs together. */
+const isFirstSuccess = (record: DeliveryRecord, previousAttempts: number): boolean =>
+  previousAttempts === 0 && record.status === 'delivered' && record.run === record.eventId && record.history.at(-1)?.attempt === 1;
+
 /**
- * Records the attempt conditionally. A conflict means another receive of the same message got
+ * Records the attempt conditionally (a group's first successes are logged by the group instead). A conflict means another receive of the same message got
  * there first: follow what it recorded instead of overwriting it.
  */
 const commit = async (
@@ -378,6 +399,9 @@ const commit = async (
   receipt: Receipt,
   deps: DeliverDeps,
 ): Promise<{ decision: Decision; recorded: boolean }> => {
+  if (receipt.inGroup && decision.action === 'done' && isFirstSuccess(record, previousAttempts)) {
+    return { decision: { ...decision, loggedWithGroup: true }, recorded: true };
+  }
   const result = await deps.deliveries.recordAttempt(record, previousAttempts);
   if (result === 'recorded') return { decision, recorded: true };
   const winner = await deps.deliveries.get(message.tenantId, message.subscriptionId, message.eventId);

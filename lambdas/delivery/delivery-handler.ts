@@ -4,12 +4,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invocationDeadline } from '../aws/invocation-deadline';
-import { deliveryMeasurements, deliveryObservation, InvocationMetrics, observeReads } from '../aws/metrics';
+import { deliveryMeasurements, deliveryObservation, InvocationMetrics } from '../aws/metrics';
 import { sampledLevel } from '../aws/logger';
 import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import type { ReceivedMessage, SqsQueueOps } from '../aws/sqs-queue-ops';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
-import { deliver, type DeliverDeps, type Decision, type Receipt } from './deliver';
+import { deliver, type DeliverDeps, type Decision } from './deliver';
 import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
 import { workWhileWaiting } from './work-while-waiting';
 
@@ -92,12 +92,11 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
 
   /** One subscription's delivery, logged and measured, with the deps it is given (a group's stand in for the stores). */
   const deliverMeasured =
-    (receipt: Receipt, measured: InvocationMetrics): DeliverOne =>
-    async (message, withDeps) => {
-      const observed = observeReads(withDeps);
-      const decision = await deliver(message, receipt, observed.deps);
+    (measured: InvocationMetrics): DeliverOne =>
+    async (message, receipt, withDeps) => {
+      const decision = await deliver(message, receipt, withDeps);
       logDecision(deps, message, decision);
-      measured.add(deliveryMeasurements(deliveryObservation(message, decision, observed.reads)));
+      measured.add(deliveryMeasurements(deliveryObservation(message, decision)));
       return decision;
     };
 
@@ -108,12 +107,12 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
     if (isGroupMessage(message)) {
       // Each delivery that needs another attempt left the group as a message of its own, unless
       // none was attempted: then the group waits whole.
-      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(receipt, measured));
+      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(measured));
       if (retryGroupInSeconds === undefined) return;
       await queueOps.changeVisibility(deliveryQueueUrl, record.receiptHandle, retryGroupInSeconds);
       throw new RetryLaterError(`group retried in ${retryGroupInSeconds} s`);
     }
-    const decision = await deliverMeasured(receipt, measured)(message, deps.deliver);
+    const decision = await deliverMeasured(measured)(message, receipt, deps.deliver);
     if (decision.action === 'retry_later') {
       await queueOps.changeVisibility(deliveryQueueUrl, record.receiptHandle, decision.visibilitySeconds);
       throw new RetryLaterError(`retry in ${decision.visibilitySeconds} s`);

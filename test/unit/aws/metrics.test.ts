@@ -6,13 +6,11 @@ import {
   deliveryMeasurements,
   deliveryObservation,
   InvocationMetrics,
-  observeReads,
   type DeliveryObservation,
   type Measurement,
-  type ObservedPorts,
 } from '../../../lambdas/aws/metrics';
 import { METRIC_NAMES } from '../../../lambdas/core/telemetry-names';
-import type { AttemptLog, DeliveryRecord, Subscription } from '../../../lambdas/core/model';
+import type { AttemptLog } from '../../../lambdas/core/model';
 
 const ACCEPTED = '2026-01-01T00:00:00.000Z';
 const acceptedMs = Date.parse(ACCEPTED);
@@ -238,42 +236,20 @@ describe('Class: InvocationMetrics', () => {
   });
 });
 
-describe('Function: observeReads', () => {
-  const subscription = { id: 'sub_1', rateLimitPerSecond: 5 } as Subscription;
-  const record = { run: EVENT_ID, nextAttemptAt: at(300_000) } as DeliveryRecord;
-  const ports = (): ObservedPorts & { other: string } => ({
-    other: 'kept',
-    subscriptions: { get: async () => subscription },
-    deliveries: {
-      get: vi.fn(async () => record),
-      recordAttempt: vi.fn(async () => 'recorded' as const),
-      listBySubscription: vi.fn(),
-      getForEvent: vi.fn(),
-    },
-    health: { afterAttempt: async () => 'endpoint_gone' },
-  });
-
-  it('keeps the first record read, the rate limit and a disable, and delegates everything', async () => {
-    // Prepare
-    const base = ports();
-    const { deps, reads } = observeReads(base);
-
+describe('Function: deliveryObservation', () => {
+  it('takes the due time, the rate limit and a disable from the decision', () => {
     // Act
-    await deps.subscriptions.get('t', 'sub_1', 0);
-    await deps.deliveries.get('t', 'sub_1', EVENT_ID);
-    await deps.deliveries.recordAttempt(record, 1);
-    await deps.health.afterAttempt(subscription, 'gone', 0);
+    const observed = deliveryObservation(firstRun, { action: 'retry_later', dueAt: at(300_000), rateLimited: true, disabledSubscription: true });
 
     // Assess
-    expect(reads).toEqual({ record, rateLimited: true, disabledSubscription: true });
-    expect(base.deliveries.recordAttempt).toHaveBeenCalledWith(record, 1);
-    expect(deps.other).toBe('kept');
-    expect(deliveryObservation(firstRun, { action: 'retry_later' }, reads).dueAt).toBe(record.nextAttemptAt);
+    expect(observed).toMatchObject({ dueAt: at(300_000), rateLimited: true, disabledSubscription: true });
   });
 
-  it('takes no due time from a record of another run', () => {
-    const reads = { record: { ...record, run: 'run_older' }, rateLimited: false, disabledSubscription: false };
+  it('says neither rate limited nor disabled, with no due time, when the decision does not', () => {
+    // Act
+    const observed = deliveryObservation(firstRun, { action: 'done', status: 'delivered' });
 
-    expect(deliveryObservation(firstRun, { action: 'retry_later' }, reads).dueAt).toBeUndefined();
+    // Assess
+    expect(observed).toEqual({ message: firstRun, decision: { action: 'done', status: 'delivered' }, rateLimited: false, disabledSubscription: false });
   });
 });

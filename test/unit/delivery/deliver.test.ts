@@ -122,6 +122,34 @@ describe('Function: deliver', () => {
     expect(stored()).toMatchObject({ status: 'retrying', attempts: 2, nextAttemptAt: new Date(NOW + delay * 1000).toISOString() });
   });
 
+  it('tells the metrics when the attempt was due, by the record of its run, and that the subscription is rate limited', async () => {
+    // Prepare
+    const dueAt = new Date(NOW - 1000).toISOString();
+    const { deps, deliveries } = setUp({ script: [response(503)], subscription: { rateLimitPerSecond: 50 } });
+    deliveries.seed(aDeliveryRecord({ attempts: 1, nextAttemptAt: dueAt }));
+
+    // Act
+    const decision = await deliver(aDeliveryMessage(), laterReceipt({ receiveCount: 2 }), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'retry_later', dueAt, rateLimited: true, attempt: { attempt: 2 } });
+    expect(decision).not.toHaveProperty('disabledSubscription');
+  });
+
+  it('takes no due time from the record of an earlier run', async () => {
+    // Prepare
+    const { deps, deliveries } = setUp({ script: [response(200)] });
+    deliveries.seed(aDeliveryRecord({ run: 'run_1', attempts: 3, nextAttemptAt: new Date(NOW - 1000).toISOString() }));
+
+    // Act
+    const decision = await deliver(aDeliveryMessage({ run: 'run_2' }), laterReceipt(), deps);
+
+    // Assess
+    expect(decision).toMatchObject({ action: 'done', status: 'delivered', attempt: { attempt: 1 } });
+    expect(decision).not.toHaveProperty('dueAt');
+    expect(decision).not.toHaveProperty('rateLimited');
+  });
+
   it('records exhausted and deletes the message when the last attempt fails', async () => {
     // Prepare
     const { deps, deliveries, stored } = setUp({ script: [transportError('timeout')] });
@@ -144,7 +172,7 @@ describe('Function: deliver', () => {
     const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
-    expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
+    expect(decision).toMatchObject({ action: 'done', status: 'exhausted', disabledSubscription: true });
     expect(disabled()).toEqual([
       expect.objectContaining({ tenantId: TENANT, data: expect.objectContaining({ subscriptionId: SUBSCRIPTION_ID, reason: 'endpoint_gone' }) }),
     ]);

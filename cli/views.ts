@@ -46,6 +46,7 @@ export const subscriptionDetails = (subscription: Subscription): string =>
     ['description', subscription.description],
     ['headers', Object.keys(subscription.headers ?? {}).length > 0 ? Object.entries(subscription.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('; ') : undefined],
     ['rate limit', subscription.rateLimitPerSecond === undefined ? undefined : `${subscription.rateLimitPerSecond}/s`],
+    ['transformation', subscription.transformation],
     ['created', subscription.createdAt],
     ['updated', subscription.updatedAt],
     ['secret', subscription.secret],

@@ -10,6 +10,7 @@ interface SubscriptionFields {
   description?: string;
   header?: Record<string, string>;
   rateLimit?: number | 'none';
+  transformation?: string;
 }
 
 /** `--rate-limit none` clears it on update (commander turns a parsed null into '', so a word stands for it). */
@@ -22,15 +23,28 @@ const parseEnabled = (value: string): boolean => {
 };
 
 /** The body fields the flags set; unset flags are left out, so an update changes only what was named. */
-const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean }): Record<string, unknown> => ({
+const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean }): Record<string, unknown> => ({
   ...(options.url === undefined ? {} : { url: options.url }),
   ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
   ...(options.description === undefined ? {} : { description: options.description }),
   ...(options.clearDescription ? { description: null } : {}),
   ...(options.header === undefined ? {} : { headers: options.header }),
   ...(options.rateLimit === undefined ? {} : { rateLimitPerSecond: options.rateLimit === 'none' ? null : options.rateLimit }),
+  ...(options.transformation === undefined ? {} : { transformation: options.transformation }),
+  ...(options.clearTransformation ? { transformation: null } : {}),
   ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
 });
+
+/** The event a dry run transforms: a stored one, or a type and its data given as JSON text. */
+const dryRunEvent = (options: { eventId?: string; type?: string; data?: string }): Record<string, unknown> => {
+  if (options.eventId !== undefined) return { eventId: options.eventId };
+  if (options.type === undefined) throw new InvalidArgumentError('give --event-id, or --type with --data');
+  try {
+    return { event: { type: options.type, data: JSON.parse(options.data ?? 'null') as unknown } };
+  } catch (error) {
+    throw new InvalidArgumentError(`the data is not JSON: ${(error as Error).message}`);
+  }
+};
 
 
 export const registerSubscriptions = (program: Command, { out, err, targets }: CliContext): void => {
@@ -54,7 +68,8 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .requiredOption('--event-types <types>', 'comma-separated filters: order.created, order.*, *', parseList)
       .option('--description <text>', 'a note for people')
       .option('--header <name=value>', 'a header sent with every delivery (repeatable)', collectHeader)
-      .option('--rate-limit <n>', 'at most this many attempts per second to this endpoint', parsePositiveInt),
+      .option('--rate-limit <n>', 'at most this many attempts per second to this endpoint', parsePositiveInt)
+      .option('--transformation <expr>', 'a JSONata expression that shapes the body this endpoint receives (docs/transformations.md)'),
   ).action(async (options: SubscriptionFields & ApiOptions) => {
     const api = await targets.api(options);
     show(await api<Subscription>({ method: 'POST', path: '/v1/subscriptions', body: bodyOf(options) }), options);
@@ -98,8 +113,10 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .option('--clear-description', 'remove the note')
       .option('--header <name=value>', 'the headers sent with every delivery, replacing the current ones (repeatable)', collectHeader)
       .option('--rate-limit <n>', 'attempts per second, or "none" to remove the limit', parseRateLimit)
+      .option('--transformation <expr>', 'a new JSONata transformation of the body')
+      .option('--clear-transformation', 'send the standard body again')
       .option('--enabled <bool>', 'true re-enables (whatever disabled it), false disables', parseEnabled),
-  ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean } & ApiOptions, command: Command) => {
+  ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean } & ApiOptions, command: Command) => {
     const body = bodyOf(options);
     if (Object.keys(body).length === 0) {
       command.error('error: name at least one field to change (see --help)', { code: 'commander.usage', exitCode: EXIT.usage });
@@ -115,6 +132,24 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       out(options.json ? JSON.stringify({ id, deleted: true }) : `deleted ${id}`);
     },
   );
+
+  withApi(
+    subscriptions
+      .command('transform')
+      .description('show what an endpoint would receive for an event (a dry run: nothing is stored or sent)')
+      .argument('[id]', "sub_...: its transformation, unless --transformation is given")
+      .option('--transformation <expr>', 'the JSONata expression to try (required without an id)')
+      .option('--event-id <id>', 'a stored event (evt_...)')
+      .option('--type <type>', 'the type of an event given here')
+      .option('--data <json>', 'the data of an event given here, as JSON'),
+  ).action(async (id: string | undefined, options: { transformation?: string; eventId?: string; type?: string; data?: string } & ApiOptions) => {
+    const body = { ...dryRunEvent(options), ...(options.transformation === undefined ? {} : { transformation: options.transformation }) };
+    const api = await targets.api(options);
+    const path = id === undefined ? '/v1/transform' : `${subscriptionPath(id)}/transform`;
+    const result = await api<{ cancelled: boolean; body?: unknown }>({ method: 'POST', path, body });
+    if (options.json) out(JSON.stringify(result));
+    else out(result.cancelled ? 'cancelled: the delivery would be skipped and nothing sent' : JSON.stringify(result.body, null, 2));
+  });
 
   withApi(
     subscriptions

@@ -5,6 +5,7 @@ import { Router, routesOf, type RouteHandlers } from '../http/router';
 import { eventRoutes, type EventRouteDeps } from './event-routes';
 import { openApiJson } from './openapi-document';
 import { subscriptionRoutes, type SubscriptionRouteDeps } from './subscription-routes';
+import { transformRoutes } from './transform-routes';
 
 /** What the API function works with; the production set is built from the environment in handler.ts. */
 export interface ApiHandlerDeps {
@@ -26,6 +27,7 @@ export const createApiHandler = (deps: ApiHandlerDeps) => {
       publishEvent: publishedElsewhere,
       ...subscriptionRoutes(deps.routes),
       ...eventRoutes(deps.routes),
+      ...transformRoutes(deps.routes),
     } satisfies RouteHandlers),
   );
   return httpHandler({ ...deps.http, isPublic: (event) => router.isPublic(event) }, (event, context) => router.handle(event, context));

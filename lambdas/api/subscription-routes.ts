@@ -17,6 +17,7 @@ import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
 import { json, noContent } from '../http/responses';
 import type { RouteHandlers, RouteRequest } from '../http/router';
+import { requireValidTransformation } from './transform-routes';
 import { deliveryView, subscriptionView } from './views';
 
 export interface SubscriptionRouteDeps {
@@ -79,6 +80,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, createSubscriptionRequestSchema, deps.maxBodyBytes);
     checkSubscriptionFields(body, deps.limits);
+    await requireValidTransformation(body.transformation);
     await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const secret = generateSecret();
@@ -90,6 +92,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
       ...(body.description === undefined ? {} : { description: body.description }),
       headers: body.headers ?? {},
       ...(body.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: body.rateLimitPerSecond }),
+      ...(body.transformation === undefined ? {} : { transformation: body.transformation }),
       enabled: true,
       secrets: { current: secret },
       version: 1,
@@ -120,6 +123,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     requireScope(principal, 'subscriptions:write');
     const body = readJsonBody(event, updateSubscriptionRequestSchema, deps.maxBodyBytes);
     checkSubscriptionFields(body, deps.limits);
+    await requireValidTransformation(body.transformation);
     if (body.url !== undefined) await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const changes: SubscriptionChanges = { ...body, updatedAt: now };

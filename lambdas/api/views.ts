@@ -9,6 +9,7 @@ export const subscriptionView = (subscription: Subscription, secret?: string): S
   ...(subscription.description === undefined ? {} : { description: subscription.description }),
   headers: subscription.headers,
   ...(subscription.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: subscription.rateLimitPerSecond }),
+  ...(subscription.transformation === undefined ? {} : { transformation: subscription.transformation }),
   enabled: subscription.enabled,
   ...(subscription.disabledReason === undefined ? {} : { disabledReason: subscription.disabledReason }),
   ...(subscription.disabledAt === undefined ? {} : { disabledAt: subscription.disabledAt }),
@@ -40,6 +41,8 @@ export const deliveryView = (record: DeliveryRecord) => ({
   ...(record.lastAttemptAt === undefined ? {} : { lastAttemptAt: record.lastAttemptAt }),
   ...(record.nextAttemptAt === undefined || record.status !== 'retrying' ? {} : { nextAttemptAt: record.nextAttemptAt }),
   attemptLog: record.history,
+  ...(record.reason === undefined ? {} : { reason: record.reason }),
+  ...(record.error === undefined ? {} : { error: record.error }),
   createdAt: record.createdAt,
   updatedAt: record.updatedAt,
 });

@@ -13,6 +13,7 @@ import {
   replayResponseSchema,
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
+  transformResponseSchema,
 } from './response-schemas';
 import {
   createSubscriptionRequestSchema,
@@ -23,8 +24,10 @@ import {
   recoverRequestSchema,
   replayRequestSchema,
   subscriptionDeliveriesQuerySchema,
+  transformRequestSchema,
   updateSubscriptionRequestSchema,
 } from './request-schemas';
+import { TRANSFORMATION_GUARDS as GUARD } from '../core/transformation';
 import { SETTINGS as LIMIT } from '../core/settings';
 import { subscriptionQuotaExceeded } from '../core/subscription-limits';
 import { ROUTES, type HttpMethod, type OperationId, type RouteSpec } from './routes';
@@ -47,6 +50,7 @@ export const REQUEST_SCHEMAS = {
   UpdateSubscriptionRequest: updateSubscriptionRequestSchema,
   RecoverRequest: recoverRequestSchema,
   ReplayRequest: replayRequestSchema,
+  TransformRequest: transformRequestSchema,
 } satisfies Record<string, z.core.$ZodType>;
 
 /** The document itself, loosely: its full shape is the OpenAPI 3.1 specification's business. */
@@ -75,6 +79,7 @@ export const RESPONSE_SCHEMAS = {
   AttemptLog: attemptLogSchema,
   ReplayAccepted: replayResponseSchema,
   RecoveryAccepted: recoverResponseSchema,
+  TransformResult: transformResponseSchema,
   Health: healthResponseSchema,
   Error: errorResponseSchema,
   OpenApiDocument: openApiDocumentSchema,
@@ -176,6 +181,16 @@ const ERRORS = {
     when: 'an object in the body has the same key twice (after unescaping): which one counts would be ambiguous; the message names the key and where',
     message: 'the request body is ambiguous: the key "id" appears twice in the object at data.items[0]',
   },
+  invalid_transformation: {
+    status: 422,
+    when: 'the transformation is not a JSONata expression that compiles; `position` is the character the error points at',
+    message: 'the transformation does not compile: Expected "}" before end of expression',
+  },
+  transformation_failed: {
+    status: 422,
+    when: 'the dry run of a transformation exceeded a guard or raised an error; the message names which',
+    message: `the transformation failed: time limit: ran longer than ${GUARD.timeoutMs} ms`,
+  },
   idempotency_key_mismatch: {
     status: 422,
     when: 'the Idempotency-Key header and the idempotencyKey field differ',
@@ -267,7 +282,7 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
       schema: 'Subscription',
       example: { ...subscriptionExample, updatedAt: API_EXAMPLES.createdAt, secret: API_EXAMPLES.secret },
     },
-    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', 'subscription_quota_exceeded'],
+    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'invalid_transformation', 'url_not_allowed', 'subscription_quota_exceeded'],
   },
   listSubscriptions: {
     summary: 'List subscriptions',
@@ -296,7 +311,7 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
       schema: 'Subscription',
       example: { ...subscriptionExample, eventTypes: ['order.*', 'refund.created'] },
     },
-    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'url_not_allowed', NO_SUBSCRIPTION],
+    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'invalid_transformation', 'url_not_allowed', NO_SUBSCRIPTION],
   },
   deleteSubscription: {
     summary: 'Delete a subscription',
@@ -335,6 +350,28 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
     body: { schema: 'RecoverRequest' },
     success: { status: 202, description: 'Accepted: the recovery was handed to fan-out.', schema: 'RecoveryAccepted' },
     errors: [...JSON_BODY_ERRORS, NO_SUBSCRIPTION, 'subscription_disabled'],
+  },
+  transformForSubscription: {
+    summary: 'Try a transformation on an event',
+    description:
+      "What this subscription would receive for an event: a stored one (`eventId`) or one given (`event`), through the subscription's transformation " +
+      'or the one given (`transformation`, to try a change before making it). Without either, the standard body. Nothing is stored or sent.',
+    tag: 'Subscriptions',
+    pathParameter: 'SubscriptionId',
+    body: { schema: 'TransformRequest', example: { eventId: API_EXAMPLES.eventId } },
+    success: { status: 200, description: 'The body, or that the delivery would be cancelled.', schema: 'TransformResult' },
+    errors: [...JSON_BODY_ERRORS, 'invalid_transformation', 'transformation_failed', { code: 'not_found', when: "no such subscription or event, or another tenant's" }],
+  },
+  transformEvent: {
+    summary: 'Try a transformation before subscribing',
+    description: 'What an endpoint with this `transformation` (required here) would receive for the event. Nothing is stored or sent.',
+    tag: 'Subscriptions',
+    body: {
+      schema: 'TransformRequest',
+      example: { transformation: '{"order": data.orderId, "kind": type}', event: { type: 'order.created', data: { orderId: 'ord_1042' } } },
+    },
+    success: { status: 200, description: 'The body, or that the delivery would be cancelled.', schema: 'TransformResult' },
+    errors: [...JSON_BODY_ERRORS, 'invalid_transformation', 'transformation_failed', { code: 'not_found', when: "no such event, or another tenant's", message: 'no such event' }],
   },
   getHealth: {
     summary: 'Liveness',

@@ -15,10 +15,13 @@ import {
   recoverRequestSchema,
   replayRequestSchema,
   subscriptionDeliveriesQuerySchema,
+  transformationSchema,
+  transformRequestSchema,
   updateSubscriptionRequestSchema,
   urlSchema,
 } from './request-schemas';
 import { SETTINGS as LIMIT } from '../core/settings';
+import { TRANSFORMATION_GUARDS as GUARD } from '../core/transformation';
 
 /**
  * The descriptions and examples the OpenAPI document gives the request schemas, registered in
@@ -81,6 +84,17 @@ describe(descriptionSchema, { description: 'Free text for people.' });
 describe(rateLimitSchema, {
   description: 'At most this many delivery attempts per second to this subscription, across all delivery function instances.',
 });
+describe(transformationSchema, {
+  description:
+    'A JSONata expression (at most 4096 characters) evaluated on `{type, timestamp, data}`: its result, as JSON, is the body this endpoint receives ' +
+    `and the signature covers; a result of nothing cancels the delivery. Guarded: ${GUARD.timeoutMs} ms, depth ${GUARD.maxDepth}, ` +
+    `${GUARD.maxSequence} items per sequence, ${GUARD.maxOutputBytes} bytes of output. See docs/transformations.md.`,
+  examples: ['{"order": data.orderId, "total": data.total}'],
+});
+describe(transformRequestSchema, {
+  description: 'The event to try: `eventId` of a stored event, or `event` `{type, data}`; and optionally the `transformation` to try.',
+  examples: [{ transformation: '{"order": data.orderId}', event: { type: 'order.created', data: { orderId: 'ord_1042' } } }],
+});
 describe(createSubscriptionRequestSchema, {
   description:
     'A new subscription. Its host is resolved now and every address it resolves to must be allowed. ' +
@@ -89,7 +103,7 @@ describe(createSubscriptionRequestSchema, {
 });
 describe(updateSubscriptionRequestSchema, {
   description:
-    'The fields to change, at least one. `null` clears description or rateLimitPerSecond; `enabled: true` re-enables a subscription disabled for any reason.',
+    'The fields to change, at least one. `null` clears description, rateLimitPerSecond or transformation; `enabled: true` re-enables a subscription disabled for any reason.',
   examples: [{ eventTypes: ['order.*', 'refund.created'], enabled: true }],
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from '../core/event-types';
+import { MAX_TRANSFORMATION_LENGTH } from '../core/transformation';
 import { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest } from './publish-request';
 import '../core/zod-english';
 
@@ -65,6 +66,8 @@ export const urlSchema = z.string().check(z.minLength(1), z.maxLength(2048));
 export const eventTypesSchema = z.array(eventTypeFilterSchema).check(z.minLength(1));
 export const descriptionSchema = z.string().check(z.maxLength(500));
 export const rateLimitSchema = z.number().check(z.int(), z.minimum(1), z.maximum(10_000));
+/** Whether it compiles is checked after these rules, with its own error code (invalid_transformation). */
+export const transformationSchema = z.string().check(z.minLength(1), z.maxLength(MAX_TRANSFORMATION_LENGTH));
 
 export const createSubscriptionRequestSchema = z.strictObject({
   url: urlSchema,
@@ -72,6 +75,7 @@ export const createSubscriptionRequestSchema = z.strictObject({
   description: z.optional(descriptionSchema),
   headers: z.optional(headersSchema),
   rateLimitPerSecond: z.optional(rateLimitSchema),
+  transformation: z.optional(transformationSchema),
 });
 export type CreateSubscriptionRequest = z.infer<typeof createSubscriptionRequestSchema>;
 
@@ -82,10 +86,21 @@ export const updateSubscriptionRequestSchema = z
     description: z.optional(z.nullable(descriptionSchema)),
     headers: z.optional(headersSchema),
     rateLimitPerSecond: z.optional(z.nullable(rateLimitSchema)),
+    transformation: z.optional(z.nullable(transformationSchema)),
     enabled: z.optional(z.boolean()),
   })
   .check(z.refine((body) => Object.keys(body).length > 0, 'at least one field must be given'));
 export type UpdateSubscriptionRequest = z.infer<typeof updateSubscriptionRequestSchema>;
+
+/** An event to try a transformation on: one of the tenant's stored events, or one given here. */
+export const transformRequestSchema = z
+  .strictObject({
+    transformation: z.optional(transformationSchema),
+    eventId: z.optional(z.string().check(z.minLength(1))),
+    event: z.optional(z.strictObject({ type: eventTypeSchema, data: publishEventRequestSchema.shape.data })),
+  })
+  .check(z.refine((body) => (body.eventId === undefined) !== (body.event === undefined), 'give either eventId or event'));
+export type TransformRequest = z.infer<typeof transformRequestSchema>;
 
 export const recoverRequestSchema = z
   .strictObject({

@@ -67,6 +67,7 @@ export const subscriptionResponseSchema = z
     description: z.optional(z.string()),
     headers: z.record(z.string(), z.string()),
     rateLimitPerSecond: z.optional(z.number()),
+    transformation: z.optional(z.string()).check(z.meta({ description: 'The JSONata expression that shapes the body this endpoint receives (docs/transformations.md).' })),
     enabled: z.boolean(),
     disabledReason: z.optional(z.string()).check(
       z.meta({
@@ -169,6 +170,13 @@ export const deliveryResponseSchema = z
     lastAttemptAt: z.optional(timestampSchema),
     nextAttemptAt: z.optional(timestampSchema).check(z.meta({ description: 'When the next attempt is due; only while `retrying`.' })),
     attemptLog: z.array(attemptLogSchema).check(z.meta({ description: 'The most recent attempts, oldest first, at most 20.' })),
+    reason: z.optional(z.enum(['cancelled_by_transformation', 'transformation_failed'])).check(
+      z.meta({
+        description:
+          "Why the delivery ended without an attempt: the subscription's transformation evaluated to nothing (`skipped`) or failed (`exhausted`, never retried).",
+      }),
+    ),
+    error: z.optional(z.string()).check(z.meta({ description: 'With `transformation_failed`: the guard it exceeded or the error it raised.' })),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })
@@ -297,11 +305,28 @@ export const recoverResponseSchema = z
 
 export const healthResponseSchema = z.object({ status: z.literal('ok') }).check(z.meta({ examples: [{ status: 'ok' }] }));
 
+export const transformResponseSchema = z
+  .object({
+    cancelled: z.boolean().check(z.meta({ description: 'true: the transformation evaluated to nothing, so the delivery would be skipped and nothing sent.' })),
+    body: z.optional(z.unknown()).check(
+      z.meta({ description: 'The body the endpoint would receive, exactly as it would be sent (and signed); absent when cancelled.' }),
+    ),
+  })
+  .check(
+    z.meta({
+      description: 'What an endpoint would receive for the event. Nothing is stored or sent.',
+      examples: [{ cancelled: false, body: { orderId: 'ord_1042', total: 129.5 } }],
+    }),
+  );
+
 export const errorResponseSchema = z
   .object({
     error: z.object({
       code: z.string().check(z.meta({ description: 'A stable snake_case code to branch on.', examples: ['validation_failed'] })),
       message: z.string().check(z.meta({ description: 'A sentence for people; may change.' })),
+      position: z.optional(z.number().check(z.int(), z.minimum(0))).check(
+        z.meta({ description: 'With `invalid_transformation` only: the character of the expression the error points at.' }),
+      ),
     }),
   })
   .check(

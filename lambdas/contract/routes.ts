@@ -30,6 +30,8 @@ export const ROUTES = {
   rotateSubscriptionSecret: { method: 'POST', path: '/v1/subscriptions/{id}/rotate-secret', scope: 'subscriptions:write' },
   listSubscriptionDeliveries: { method: 'GET', path: '/v1/subscriptions/{id}/deliveries', scope: 'read' },
   recoverSubscriptionDeliveries: { method: 'POST', path: '/v1/subscriptions/{id}/recover', scope: 'subscriptions:write' },
+  transformForSubscription: { method: 'POST', path: '/v1/subscriptions/{id}/transform', scope: 'read' },
+  transformEvent: { method: 'POST', path: '/v1/transform', scope: 'read' },
   getHealth: { method: 'GET', path: '/health' },
   getOpenApiDocument: { method: 'GET', path: '/openapi.json' },
 } as const satisfies Record<string, RouteSpec>;

@@ -9,12 +9,15 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Members the error object carries after `code` and `message` (e.g. `position`). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
-export const errorBody = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
+export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): string =>
+  JSON.stringify({ error: { code, message, ...details } });
 
 /** A pagination cursor that this API did not hand out. */
 export class InvalidCursorError extends Error {

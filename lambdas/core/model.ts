@@ -15,6 +15,8 @@ export interface Subscription {
   description?: string;
   headers: Record<string, string>;
   rateLimitPerSecond?: number;
+  /** A JSONata expression that reshapes the body this endpoint receives (lambdas/core/transformation.ts). */
+  transformation?: string;
   enabled: boolean;
   disabledReason?: string;
   disabledAt?: string;
@@ -114,6 +116,12 @@ export interface DeliveryRecord {
   nextAttemptAt?: string;
   /** The most recent attempts, newest last, capped. */
   history: AttemptLog[];
+  /**
+   * Why the delivery ended without an attempt: its subscription's transformation cancelled it
+   * (`skipped`) or failed on it (`exhausted`, `error` naming the guard or the error).
+   */
+  reason?: 'cancelled_by_transformation' | 'transformation_failed';
+  error?: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: number;

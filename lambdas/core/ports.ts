@@ -31,6 +31,7 @@ export interface SubscriptionChanges {
   description?: string | null;
   headers?: Record<string, string>;
   rateLimitPerSecond?: number | null;
+  transformation?: string | null;
   enabled?: boolean;
   disabledReason?: string | null;
   disabledAt?: string | null;

@@ -10,7 +10,9 @@ import type { EndpointConcurrency } from './endpoint-concurrency';
 import type { EndpointHealth } from './endpoint-health';
 import type { OperationalEvents } from './operational-events';
 import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetryAfter } from '../core/retry-policy';
-import { webhookBody, webhookHeaders } from './webhook-request';
+import { deliveryBody, webhookBody } from '../core/delivery-body';
+import type { TransformationResult } from '../core/transformation';
+import { webhookHeaders } from './webhook-request';
 
 export interface DeliverDeps {
   subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
@@ -71,7 +73,13 @@ export interface AttemptContext {
 
 /** What the adapter does with the message: delete it, or hide it for a while and report it failed. */
 export type Decision =
-  | ({ action: 'done'; status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone'; loggedWithGroup?: true } & AttemptContext)
+  | ({
+      action: 'done';
+      status: DeliveryStatus | 'duplicate' | 'event_gone' | 'subscription_gone';
+      loggedWithGroup?: true;
+      /** Why a delivery ended without an attempt (its transformation cancelled or failed it). */
+      reason?: DeliveryRecord['reason'];
+    } & AttemptContext)
   | ({ action: 'retry_later'; visibilitySeconds: number; deferred?: Deferral } & AttemptContext);
 
 /**
@@ -174,6 +182,17 @@ const deliverNow = async (
     return skipped.decision;
   }
 
+  // A transformation decides before the endpoint is spent on: a delivery it cancels or fails
+  // takes neither the circuit's probe nor a rate-limit token, and sends nothing.
+  let transformed: string | undefined;
+  if (subscription.transformation !== undefined) {
+    const data = await eventData(message, deps);
+    if (data === undefined) return { action: 'done', status: 'event_gone' };
+    const result = await deliveryBody(subscription.transformation, message, data.dataJson);
+    if (result.kind !== 'body') return endWithoutAttempt(result, message, previous, receipt, deps);
+    transformed = result.body;
+  }
+
   // Only an attempt that will be made may claim the probe of an open circuit.
   const admission = await deps.breaker.admit(subscription, nowMs, deps.random());
   if (admission.kind === 'wait') return deferWithout('circuit_open', admission.waitMs, receipt, nowMs);
@@ -185,12 +204,15 @@ const deliverNow = async (
     if (!rate.allowed) return deferWithout('rate_limited', rate.retryInSeconds * 1000, receipt, nowMs);
   }
 
-  const dataJson = message.hasData ? message.dataJson : (await deps.events.getEvent(message.tenantId, message.eventId))?.dataJson;
-  if (!message.hasData && dataJson === undefined) return { action: 'done', status: 'event_gone' };
+  let body = transformed;
+  if (body === undefined) {
+    const data = await eventData(message, deps);
+    if (data === undefined) return { action: 'done', status: 'event_gone' };
+    body = webhookBody(message, data.dataJson);
+  }
 
   const attemptNumber = previousAttempts + 1;
   const sentAt = deps.now();
-  const body = webhookBody(message, dataJson);
   const slot = slowAttemptSlot(message, deps);
   const result = await deps.sender.send({
     url: subscription.url,
@@ -240,24 +262,63 @@ const deliverNow = async (
         `${subscription.id}:disabled:${subscription.version}`,
       );
     }
-    // Operational events never report on themselves, so a failing receiver of them cannot loop.
-    if (plan.status === 'exhausted' && !isOperationalEventType(message.eventType)) {
-      await deps.operationalEvents.emit(
-        message.tenantId,
-        OPERATIONAL_EVENT_TYPES.deliveryExhausted,
-        {
-          eventId: message.eventId,
-          eventType: message.eventType,
-          subscriptionId: subscription.id,
-          attempts: attemptNumber,
-          ...(attempt.statusCode === undefined ? {} : { lastStatusCode: attempt.statusCode }),
-          ...(attempt.reason === undefined ? {} : { reason: attempt.reason }),
-        },
-        `${message.eventId}:${subscription.id}:${message.run}:exhausted`,
-      );
-    }
+    if (plan.status === 'exhausted') await emitExhausted(message, attemptNumber, attempt, deps);
   }
   return decision;
+};
+
+/** The event's data: carried by the message, or read; undefined when the event is gone. */
+const eventData = async (message: DeliveryMessage, deps: DeliverDeps): Promise<{ dataJson: string | undefined } | undefined> => {
+  if (message.hasData) return { dataJson: message.dataJson };
+  const event = await deps.events.getEvent(message.tenantId, message.eventId);
+  return event === undefined ? undefined : { dataJson: event.dataJson };
+};
+
+/**
+ * A delivery its transformation cancelled (`skipped`) or failed (`exhausted`: the same input fails
+ * the same way, so it is never retried): recorded with the reason, no attempt made or counted.
+ */
+const endWithoutAttempt = async (
+  result: Exclude<TransformationResult, { kind: 'body' }>,
+  message: DeliveryMessage,
+  previous: DeliveryRecord | undefined,
+  receipt: Receipt,
+  deps: DeliverDeps,
+): Promise<Decision> => {
+  const status = result.kind === 'cancelled' ? 'skipped' : 'exhausted';
+  const reason = result.kind === 'cancelled' ? 'cancelled_by_transformation' : 'transformation_failed';
+  const record: DeliveryRecord = {
+    ...baseRecord(message, previous, deps.now(), deps),
+    status,
+    reason,
+    ...(result.kind === 'failed' ? { error: result.message } : {}),
+  };
+  const { decision, recorded } = await commit(record, record.attempts, { action: 'done', status, reason }, message, receipt, deps);
+  if (recorded && status === 'exhausted') await emitExhausted(message, record.attempts, { reason }, deps);
+  return decision;
+};
+
+/** `webhook.delivery.exhausted`; operational events never report on themselves, so a failing receiver of them cannot loop. */
+const emitExhausted = async (
+  message: DeliveryMessage,
+  attempts: number,
+  last: Pick<AttemptLog, 'statusCode' | 'reason'>,
+  deps: DeliverDeps,
+): Promise<void> => {
+  if (isOperationalEventType(message.eventType)) return;
+  await deps.operationalEvents.emit(
+    message.tenantId,
+    OPERATIONAL_EVENT_TYPES.deliveryExhausted,
+    {
+      eventId: message.eventId,
+      eventType: message.eventType,
+      subscriptionId: message.subscriptionId,
+      attempts,
+      ...(last.statusCode === undefined ? {} : { lastStatusCode: last.statusCode }),
+      ...(last.reason === undefined ? {} : { reason: last.reason }),
+    },
+    `${message.eventId}:${message.subscriptionId}:${message.run}:exhausted`,
+  );
 };
 
 /**

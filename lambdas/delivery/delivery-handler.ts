@@ -52,7 +52,7 @@ const logDecision = (deps: DeliveryHandlerDeps, message: DeliveryMessage, decisi
     eventId: message.eventId,
     subscriptionId: message.subscriptionId,
     action: decision.action,
-    ...('status' in decision ? { status: decision.status } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
+    ...('status' in decision ? { status: decision.status, ...(decision.reason === undefined ? {} : { reason: decision.reason }) } : { retryInSeconds: decision.visibilitySeconds, deferred: decision.deferred }),
     ...(decision.attempt
       ? {
           attempt: decision.attempt.attempt,

@@ -1,4 +1,3 @@
-import type { DeliveryMessage } from '../core/messages';
 import type { Subscription } from '../core/model';
 import { signatureHeader } from '../core/signing';
 
@@ -11,12 +10,7 @@ export const signingSecrets = (subscription: Subscription, nowMs: number): strin
   return previousActive ? [current, previous] : [current];
 };
 
-/**
- * The body every subscriber receives: `{type, timestamp, data}`, timestamp being when the event was
- * accepted, and data the JSON text the publisher sent, byte for byte (what the signature covers).
- */
-export const webhookBody = (message: Pick<DeliveryMessage, 'eventType' | 'createdAt'>, dataJson: string | undefined): string =>
-  `{"type":${JSON.stringify(message.eventType)},"timestamp":${JSON.stringify(message.createdAt)},"data":${dataJson ?? 'null'}}`;
+export { webhookBody } from '../core/delivery-body';
 
 /**
  * Standard Webhooks headers. The subscription's own headers go first so that the sender's

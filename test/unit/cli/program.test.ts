@@ -10,7 +10,7 @@ describe('CLI: the commands webhook-fanout --help lists', () => {
     // Assess
     expect(tree).toEqual({
       keys: ['create', 'list', 'revoke', 'generate'],
-      subscriptions: ['create', 'list', 'get', 'update', 'delete', 'rotate-secret'],
+      subscriptions: ['create', 'list', 'get', 'update', 'delete', 'transform', 'rotate-secret'],
       events: ['send', 'get', 'deliveries', 'replay'],
       recover: [],
       tail: [],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
 import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
+import { transformRoutes } from '../../../lambdas/api/transform-routes';
 import { acceptEvent } from '../../../lambdas/pipeline/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
 import { errorResponseSchema } from '../../../lambdas/contract/response-schemas';
@@ -48,6 +49,7 @@ const fakeDeps = () => {
       now: () => NOW,
     }),
     ...eventRoutes({ events, subscriptions, deliveries, fanout, maxBodyBytes: 262144 }),
+    ...transformRoutes({ events, subscriptions, maxBodyBytes: 262144, now: () => NOW }),
   });
   return { subscriptions, deliveries, events, fanout, routes };
 };

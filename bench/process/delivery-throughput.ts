@@ -48,7 +48,7 @@ const startReceiver = async (): Promise<{ url: string; answered: () => number; c
 const shortfall = (handlerCpu: number, coreCpu: number, bareCpu: number): string =>
   `CPU-bound: ${microseconds(handlerCpu)} of CPU per delivery against ${microseconds(bareCpu)} for the bare client; ` +
   `the delivery core with port fakes takes ${microseconds(coreCpu)}, so ${microseconds(handlerCpu - coreCpu)} per delivery ` +
-  `are the adapters (the SDK request for the group-log write, logs, metrics); the core's own excess over the bare client is ` +
+  `are the AWS adapters (the SDK request for the group-log write); the core's own excess over the bare client is ` +
   `the work a webhook needs and a bare POST does not: the Standard Webhooks body and headers with an HMAC-SHA256 signature, ` +
   `the delivery decision and its record, and the checked sender`;
 
@@ -97,9 +97,9 @@ export const deliveryThroughput: Benchmark = {
         `clients at import with no seam to swap its stores, so the in-memory fakes sit one level lower: the clients run ` +
         `their real code and are answered from memory at their HTTP handler (the subscription reads, cached as in ` +
         `production, and one group-log write per group message), so the figure measures the handler, not DynamoDB Local. ` +
-        `Beside it run the delivery core with in-memory port fakes (the same batch processor, validation, group delivery, ` +
-        `deliver() and sender, with the subscription look-up, delivery records and group logs of lambdas/core/ports.ts in ` +
-        `memory, no logs or metrics; one group per batch) and the reference: a bare node:http client on a keep-alive Agent ` +
+        `Beside it runs the delivery core: the same handler built by its factory (createDeliveryHandler) with the same ` +
+        `settings, sender, logger and metrics, but the test kit's in-memory stores for every port of lambdas/core/ports.ts ` +
+        `(one group per batch); and the reference: a bare node:http client on a keep-alive Agent ` +
         `keeping ${CONCURRENCY} POSTs of the same ${BODY_BYTES}-byte body always in flight. http to 127.0.0.1 is allowed the ` +
         `way a user allows it: ${ENV.allowHttp}=true and ${ENV.allowedPrivateNetworks}=127.0.0.0/8. After an uncounted ` +
         `warm-up of each, ${RUNS} runs of ${REQUESTS_PER_RUN.toLocaleString('en-US')} requests each take turns, each run ` +
@@ -110,7 +110,7 @@ export const deliveryThroughput: Benchmark = {
         row('bare keep-alive client', 'bareClient'),
         row('delivery handler, one instance, a group of 10 per batch', 'handler'),
         row('delivery handler, one instance, 10 groups of one per batch', 'handlerSingles'),
-        row('delivery core, port fakes, a group of 10 per batch', 'core'),
+        row('delivery core, handler over in-memory stores, a group of 10 per batch', 'core'),
       ],
       targets: [
         {

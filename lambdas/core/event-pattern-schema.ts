@@ -73,7 +73,7 @@ const measure = (value: unknown, path: string): Check => {
     if (depth > FILTER_LIMITS.maxDepth) return fail(at, `nests deeper than ${FILTER_LIMITS.maxDepth} levels`);
     return Array.isArray(node)
       ? firstOf(node, (item, i) => walk(item, `${at}[${i}]`, depth + 1))
-      : firstOf(Object.keys(node), (key) => walk(node[key], keyPath(at, key), depth + 1));
+      : firstOf(Object.keys(node), (key) => walk((node as Record<string, unknown>)[key], keyPath(at, key), depth + 1));
   };
   return walk(value, path, 1);
 };

@@ -9,12 +9,15 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Members the error adds after code and message, such as the `path` of an invalid filter. */
+    readonly details: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-export const errorBody = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
+export const errorBody = (code: string, message: string, details: Record<string, string> = {}): string =>
+  JSON.stringify({ error: { code, message, ...details } });
 
 /** A pagination cursor that this API did not hand out. */
 export class InvalidCursorError extends Error {

@@ -36,7 +36,7 @@ export const httpErrors = (
   onError: async (request) => {
     const error = request.error;
     if (error instanceof HttpError) {
-      request.response = errorResult(error.statusCode, error.code, error.message, error.headers);
+      request.response = errorResult(error.statusCode, error.code, error.message, error.headers, error.details);
     } else if (error instanceof InvalidCursorError) {
       request.response = errorResult(400, 'invalid_cursor', 'the cursor is not one this API handed out');
     } else {

@@ -22,4 +22,5 @@ export const errorResult = (
   code: string,
   message: string,
   headers: Record<string, string> = {},
-): HttpResult => ({ statusCode, headers: { ...JSON_HEADERS, ...headers }, body: errorBody(code, message) });
+  details: Record<string, string> = {},
+): HttpResult => ({ statusCode, headers: { ...JSON_HEADERS, ...headers }, body: errorBody(code, message, details) });

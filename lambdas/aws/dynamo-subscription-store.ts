@@ -30,8 +30,8 @@ interface HealthUpdate {
 }
 
 /**
- * A payload filter is stored as its JSON text: as a map, a number beyond DynamoDB's range (1e300
- * is a valid pattern value) would fail the write, and an empty list or `null` inside would change.
+ * A payload filter is stored as its JSON text, not as a map: any double is a valid pattern value,
+ * and numbers beyond 2^53 or DynamoDB's range (1e300, 5e-324) cannot be written as DynamoDB numbers.
  */
 const filterAttribute = (filter: EventPattern | null | undefined): string | null | undefined =>
   filter === null || filter === undefined ? filter : JSON.stringify(filter);

@@ -39,6 +39,7 @@ export const subscriptionDetails = (subscription: Subscription): string =>
     ['id', subscription.id],
     ['url', subscription.url],
     ['event types', subscription.eventTypes.join(', ')],
+    ['filter', subscription.filter === undefined ? undefined : JSON.stringify(subscription.filter)],
     ['state', stateOf(subscription)],
     ['disabled at', subscription.disabledAt],
     ['circuit', circuitOf(subscription)],

@@ -44,6 +44,18 @@ export const parseList = (value: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** JSON text of an object, such as `--filter '{"data": {"amount": [{"numeric": [">", 100]}]}}'`; the API checks what is in it. */
+export const parseJsonObject = (value: string): Record<string, unknown> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be JSON text (quote it for the shell).');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object.');
+  return parsed as Record<string, unknown>;
+};
+
 /** `--header name=value`, repeatable: collected into one record. */
 export const collectHeader = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const at = value.indexOf('=');

@@ -2,11 +2,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { allPages, subscriptionPath } from '../api-client';
 import { EXIT } from '../exit-codes';
 import { SECRET_SHOWN_ONCE, subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
-import { collectHeader, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
+import { collectHeader, parseJsonObject, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
 
 interface SubscriptionFields {
   url?: string;
   eventTypes?: string[];
+  filter?: Record<string, unknown>;
   description?: string;
   header?: Record<string, string>;
   rateLimit?: number | 'none';
@@ -23,9 +24,11 @@ const parseEnabled = (value: string): boolean => {
 };
 
 /** The body fields the flags set; unset flags are left out, so an update changes only what was named. */
-const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean }): Record<string, unknown> => ({
+const bodyOf = (options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean; clearFilter?: boolean }): Record<string, unknown> => ({
   ...(options.url === undefined ? {} : { url: options.url }),
   ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
+  ...(options.filter === undefined ? {} : { filter: options.filter }),
+  ...(options.clearFilter ? { filter: null } : {}),
   ...(options.description === undefined ? {} : { description: options.description }),
   ...(options.clearDescription ? { description: null } : {}),
   ...(options.header === undefined ? {} : { headers: options.header }),
@@ -66,6 +69,7 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .description('subscribe an endpoint; prints the signing secret once')
       .requiredOption('--url <url>', 'where deliveries are POSTed (https)')
       .requiredOption('--event-types <types>', 'comma-separated filters: order.created, order.*, *', parseList)
+      .option('--filter <json>', 'a payload filter, an EventBridge event pattern: only matching events are delivered', parseJsonObject)
       .option('--description <text>', 'a note for people')
       .option('--header <name=value>', 'a header sent with every delivery (repeatable)', collectHeader)
       .option('--rate-limit <n>', 'at most this many attempts per second to this endpoint', parsePositiveInt)
@@ -109,6 +113,8 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .argument('<id>', 'sub_...')
       .option('--url <url>', 'a new endpoint URL')
       .option('--event-types <types>', 'comma-separated filters, replacing the current ones', parseList)
+      .option('--filter <json>', 'a payload filter (EventBridge event pattern), replacing the current one', parseJsonObject)
+      .option('--clear-filter', 'remove the payload filter: every event of the types is delivered')
       .option('--description <text>', 'a new note')
       .option('--clear-description', 'remove the note')
       .option('--header <name=value>', 'the headers sent with every delivery, replacing the current ones (repeatable)', collectHeader)
@@ -116,7 +122,7 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .option('--transformation <expr>', 'a new JSONata transformation of the body')
       .option('--clear-transformation', 'send the standard body again')
       .option('--enabled <bool>', 'true re-enables (whatever disabled it), false disables', parseEnabled),
-  ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean } & ApiOptions, command: Command) => {
+  ).action(async (id: string, options: SubscriptionFields & { enabled?: boolean; clearDescription?: boolean; clearTransformation?: boolean; clearFilter?: boolean } & ApiOptions, command: Command) => {
     const body = bodyOf(options);
     if (Object.keys(body).length === 0) {
       command.error('error: name at least one field to change (see --help)', { code: 'commander.usage', exitCode: EXIT.usage });

@@ -6,6 +6,8 @@ import {
   updateSubscriptionRequestSchema,
 } from '../contract/request-schemas';
 import { HttpError } from '../core/errors';
+import type { EventPattern } from '../core/event-pattern';
+import { eventPatternError } from '../core/event-pattern-schema';
 import { isId, newId } from '../core/ids';
 import type { Subscription } from '../core/model';
 import { CLOSED_CIRCUIT, type DeliveryStore, type FanoutPublisher, type HostResolver, type SubscriptionChanges, type SubscriptionStore } from '../core/ports';
@@ -58,6 +60,14 @@ const checkUrl = async (url: string, policy: TargetPolicy, resolveHost: HostReso
   }
 };
 
+/** The payload filter as given (null clears it), or a 422 `invalid_filter` naming where it is wrong. */
+const validFilter = <T extends null | undefined>(filter: Record<string, unknown> | T): EventPattern | T => {
+  if (filter === null || filter === undefined) return filter;
+  const error = eventPatternError(filter);
+  if (error !== undefined) throw new HttpError(422, 'invalid_filter', error.message, {}, { path: error.path });
+  return filter;
+};
+
 type SubscriptionOperation =
   | 'createSubscription'
   | 'listSubscriptions'
@@ -81,6 +91,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const body = readJsonBody(event, createSubscriptionRequestSchema, deps.maxBodyBytes);
     checkSubscriptionFields(body, deps.limits);
     await requireValidTransformation(body.transformation);
+    const filter = validFilter(body.filter);
     await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
     const secret = generateSecret();
@@ -89,6 +100,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
       id: newId('sub'),
       url: body.url,
       eventTypes: body.eventTypes,
+      ...(filter === undefined ? {} : { filter }),
       ...(body.description === undefined ? {} : { description: body.description }),
       headers: body.headers ?? {},
       ...(body.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: body.rateLimitPerSecond }),
@@ -124,9 +136,10 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const body = readJsonBody(event, updateSubscriptionRequestSchema, deps.maxBodyBytes);
     checkSubscriptionFields(body, deps.limits);
     await requireValidTransformation(body.transformation);
+    const filter = validFilter(body.filter);
     if (body.url !== undefined) await checkUrl(body.url, deps.targetPolicy, deps.resolveHost);
     const now = new Date(deps.now()).toISOString();
-    const changes: SubscriptionChanges = { ...body, updatedAt: now };
+    const changes: SubscriptionChanges = { ...body, filter, updatedAt: now };
     if (body.enabled === true) Object.assign(changes, { disabledReason: null, disabledAt: null });
     // A new URL is a new endpoint, and a re-enable says its owner fixed it: either starts closed.
     if (body.url !== undefined || body.enabled === true) Object.assign(changes, CLOSED_CIRCUIT);

@@ -6,6 +6,7 @@ export const subscriptionView = (subscription: Subscription, secret?: string): S
   id: subscription.id,
   url: subscription.url,
   eventTypes: subscription.eventTypes,
+  ...(subscription.filter === undefined ? {} : { filter: subscription.filter }),
   ...(subscription.description === undefined ? {} : { description: subscription.description }),
   headers: subscription.headers,
   ...(subscription.rateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: subscription.rateLimitPerSecond }),

@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/resource-env';
+import type { EventPattern } from '../core/event-pattern';
 import type { Subscription } from '../core/model';
 import { CLOSED_CIRCUIT, type Page, type PageRequest, type SubscriptionChanges, type SubscriptionReader, type SubscriptionStore } from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';
@@ -14,7 +15,7 @@ import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem, writt
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 
-type SubscriptionItem = Subscription & { [PK]: string; [SK]: string };
+type SubscriptionItem = Omit<Subscription, 'filter'> & { [PK]: string; [SK]: string; filter?: string };
 
 const keyOf = (tenantId: string, id: string) => toItem({ [PK]: tenantId, [SK]: id });
 
@@ -28,9 +29,16 @@ interface HealthUpdate {
   values?: Record<string, unknown>;
 }
 
+/**
+ * A payload filter is stored as its JSON text, not as a map: any double is a valid pattern value,
+ * and numbers beyond 2^53 or DynamoDB's range (1e300, 5e-324) cannot be written as DynamoDB numbers.
+ */
+const filterAttribute = (filter: EventPattern | null | undefined): string | null | undefined =>
+  filter === null || filter === undefined ? filter : JSON.stringify(filter);
+
 const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
-  const { [PK]: _pk, [SK]: _sk, ...subscription } = fromItem<SubscriptionItem>(item);
-  return subscription;
+  const { [PK]: _pk, [SK]: _sk, filter, ...subscription } = fromItem<SubscriptionItem>(item);
+  return filter === undefined ? subscription : { ...subscription, filter: JSON.parse(filter) as EventPattern };
 };
 
 /**
@@ -78,7 +86,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription }),
+          Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription, filter: filterAttribute(subscription.filter) }),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
@@ -96,7 +104,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     const values: Record<string, unknown> = { ':one': 1 };
     const sets: string[] = [];
     const removes: string[] = [];
-    Object.entries(changes).forEach(([field, value], index) => {
+    Object.entries({ ...changes, filter: filterAttribute(changes.filter) }).forEach(([field, value], index) => {
       if (value === undefined) return;
       names[`#f${index}`] = field;
       if (value === null) {

@@ -7,6 +7,7 @@ import {
   eventTypeFilterSchema,
   eventTypeSchema,
   eventTypesSchema,
+  filterSchema,
   headersSchema,
   idempotencyKeySchema,
   paginationQuerySchema,
@@ -20,6 +21,7 @@ import {
   updateSubscriptionRequestSchema,
   urlSchema,
 } from './request-schemas';
+import { FILTER_LIMITS } from '../core/event-pattern-schema';
 import { SETTINGS as LIMIT } from '../core/settings';
 import { TRANSFORMATION_GUARDS as GUARD } from '../core/transformation';
 
@@ -80,6 +82,14 @@ describe(urlSchema, {
 describe(eventTypesSchema, {
   description: `Filters: an event is delivered when any of them matches its type. At most ${LIMIT.maxEventTypesPerSubscription.default} by default.`,
 });
+describe(filterSchema, {
+  description:
+    'A payload filter: an EventBridge event pattern matched against {"type", "consumerId", "data"} of each event of the subscribed types; ' +
+    'only matching events are delivered (docs/filters.md). Operators: exact values, prefix, suffix, equals-ignore-case, anything-but, numeric, exists, wildcard, $or. ' +
+    `At most ${FILTER_LIMITS.maxBytes} bytes of JSON, ${FILTER_LIMITS.maxDepth} levels deep, ${FILTER_LIMITS.maxValues} values and ${FILTER_LIMITS.maxOrAlternatives} alternatives per $or; ` +
+    'a filter that breaks a rule is a 422 `invalid_filter` whose `path` says where. On update, `null` removes it.',
+  examples: [{ data: { amount: [{ numeric: ['>=', 100] }], currency: ['EUR', 'USD'] } }],
+});
 describe(descriptionSchema, { description: 'Free text for people.' });
 describe(rateLimitSchema, {
   description: 'At most this many delivery attempts per second to this subscription, across all delivery function instances.',
@@ -103,7 +113,7 @@ describe(createSubscriptionRequestSchema, {
 });
 describe(updateSubscriptionRequestSchema, {
   description:
-    'The fields to change, at least one. `null` clears description, rateLimitPerSecond or transformation; `enabled: true` re-enables a subscription disabled for any reason.',
+    'The fields to change, at least one. `null` clears filter, description, rateLimitPerSecond or transformation; `enabled: true` re-enables a subscription disabled for any reason.',
   examples: [{ eventTypes: ['order.*', 'refund.created'], enabled: true }],
 });
 

@@ -68,10 +68,13 @@ export const descriptionSchema = z.string().check(z.maxLength(500));
 export const rateLimitSchema = z.number().check(z.int(), z.minimum(1), z.maximum(10_000));
 /** Whether it compiles is checked after these rules, with its own error code (invalid_transformation). */
 export const transformationSchema = z.string().check(z.minLength(1), z.maxLength(MAX_TRANSFORMATION_LENGTH));
+/** An object here; its grammar and caps are checked after, with the path of the first error (lambdas/core/event-pattern-schema.ts). */
+export const filterSchema = z.record(z.string(), z.unknown());
 
 export const createSubscriptionRequestSchema = z.strictObject({
   url: urlSchema,
   eventTypes: eventTypesSchema,
+  filter: z.optional(filterSchema),
   description: z.optional(descriptionSchema),
   headers: z.optional(headersSchema),
   rateLimitPerSecond: z.optional(rateLimitSchema),
@@ -83,6 +86,7 @@ export const updateSubscriptionRequestSchema = z
   .strictObject({
     url: z.optional(urlSchema),
     eventTypes: z.optional(eventTypesSchema),
+    filter: z.optional(z.nullable(filterSchema)),
     description: z.optional(z.nullable(descriptionSchema)),
     headers: z.optional(headersSchema),
     rateLimitPerSecond: z.optional(z.nullable(rateLimitSchema)),

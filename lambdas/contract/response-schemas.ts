@@ -64,6 +64,9 @@ export const subscriptionResponseSchema = z
     id: z.string().check(z.meta({ description: 'The subscription id, `sub_<ULID>`.', examples: [API_EXAMPLES.subscriptionId] })),
     url: z.string(),
     eventTypes: z.array(z.string()),
+    filter: z.optional(z.record(z.string(), z.unknown())).check(
+      z.meta({ description: 'The payload filter, an EventBridge event pattern; absent when every event of its types is delivered.' }),
+    ),
     description: z.optional(z.string()),
     headers: z.record(z.string(), z.string()),
     rateLimitPerSecond: z.optional(z.number()),
@@ -326,6 +329,9 @@ export const errorResponseSchema = z
       message: z.string().check(z.meta({ description: 'A sentence for people; may change.' })),
       position: z.optional(z.number().check(z.int(), z.minimum(0))).check(
         z.meta({ description: 'With `invalid_transformation` only: the character of the expression the error points at.' }),
+      ),
+      path: z.optional(z.string()).check(
+        z.meta({ description: 'With `invalid_filter`: where in the request the filter is wrong.', examples: ['filter.data.amount[0].numeric'] }),
       ),
     }),
   })

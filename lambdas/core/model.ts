@@ -1,5 +1,7 @@
 /** The records of the data model (docs/architecture.md), as the core sees them (storage layout is the stores' business). */
 
+import type { EventPattern } from './event-pattern';
+
 export interface SubscriptionSecrets {
   current: string;
   /** The secret before the last rotation; it keeps signing until `previousExpiresAt`. */
@@ -12,6 +14,8 @@ export interface Subscription {
   id: string;
   url: string;
   eventTypes: string[];
+  /** A payload filter (an EventBridge event pattern, docs/filters.md): an event is delivered only when it matches. */
+  filter?: EventPattern;
   description?: string;
   headers: Record<string, string>;
   rateLimitPerSecond?: number;

@@ -1,4 +1,5 @@
 import type { ApiKeyChecksumSettings, ApiKeyRecord } from './api-keys';
+import type { EventPattern } from './event-pattern';
 import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from './messages';
 import type { DeliveryGroupLog, DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
 
@@ -28,6 +29,7 @@ export interface EventStore {
 export interface SubscriptionChanges {
   url?: string;
   eventTypes?: string[];
+  filter?: EventPattern | null;
   description?: string | null;
   headers?: Record<string, string>;
   rateLimitPerSecond?: number | null;

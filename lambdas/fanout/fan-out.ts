@@ -1,4 +1,4 @@
-import { deliveryMessagesFor } from '../pipeline/fan-out-messages';
+import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-messages';
 import { deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
@@ -22,8 +22,9 @@ export type FanOutResult = PagedResult | { status: 'event_gone' };
  * push a function near its timeout.
  */
 export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<FanOutResult> => {
-  const payload = await eventPayload(message, deps);
-  if (payload === undefined) return { status: 'event_gone' };
+  const event = await eventPayload(message, deps);
+  if (event === undefined) return { status: 'event_gone' };
+  const { payload, dataJson } = event;
 
   if (message.subscriptionId !== undefined) {
     const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId);
@@ -32,19 +33,25 @@ export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<
     return { status: 'done', deliveries: targets.length };
   }
 
+  const envelope = lazyFilterEnvelope(message.eventType, dataJson);
   return publishPaged({
     cursor: message.cursor,
     maxPages: deps.maxPagesPerInvocation,
     fetchPage: (cursor) => deps.subscriptions.list(message.tenantId, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
-    messagesOf: (subscriptions) => deliveryMessagesFor(message, payload, subscriptions),
+    messagesOf: (subscriptions) => deliveryMessagesFor(message, payload, subscriptions, envelope),
     publish: (messages) => deps.deliveries.publishDeliveries(messages),
     continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),
   });
 };
 
-const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<Payload | undefined> => {
-  if (message.hasData) return { dataJson: message.dataJson, hasData: true };
+/**
+ * The payload the delivery messages carry, and the data text payload filters read: the message's
+ * own, or, for a payload too large to ride in messages, the text of the event read to check it is
+ * still there (so filters cost no read of their own).
+ */
+const eventPayload = async (message: FanoutMessage, deps: FanOutDeps): Promise<{ payload: Payload; dataJson: string } | undefined> => {
+  if (message.hasData) return { payload: { dataJson: message.dataJson, hasData: true }, dataJson: message.dataJson ?? 'null' };
   const event = await deps.events.getEvent(message.tenantId, message.eventId);
   // Large payloads are not copied into every delivery message; delivery reads them.
-  return event === undefined ? undefined : { hasData: false };
+  return event === undefined ? undefined : { payload: { hasData: false }, dataJson: event.dataJson };
 };

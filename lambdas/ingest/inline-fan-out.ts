@@ -1,4 +1,4 @@
-import { deliveryMessagesFor } from '../pipeline/fan-out-messages';
+import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-messages';
 import { deliveriesIn, type FanoutMessage } from '../core/messages';
 import type { DeliveryPublisher, SubscriptionReader } from '../core/ports';
 
@@ -35,7 +35,8 @@ export const createInlineFanOut = (deps: InlineFanOutDeps) => {
       return undefined;
     }
     largeTenants.delete(message.tenantId);
-    const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, page.items);
+    const envelope = lazyFilterEnvelope(message.eventType, message.dataJson ?? 'null');
+    const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, page.items, envelope);
     await deps.deliveries.publishDeliveries(messages);
     return deliveriesIn(messages);
   };

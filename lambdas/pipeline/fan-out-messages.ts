@@ -1,18 +1,38 @@
+import { matchesPattern, type FilterEnvelope } from '../core/event-pattern';
 import { anyFilterMatches } from '../core/event-types';
 import { DELIVERY_GROUP_SIZE, deliveryGroupMessage, deliveryMessage, type DeliveryQueueMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { Subscription } from '../core/model';
 
+/** The envelope payload filters see, built on first use: an event no subscription filters is never parsed. */
+export type LazyFilterEnvelope = () => FilterEnvelope;
+
 /**
- * The delivery messages for the enabled subscriptions whose filters match the event's type: groups
- * of up to DELIVERY_GROUP_SIZE for an event's first run, one message per subscription for a replay
- * (whose deliveries each keep a record of their own).
+ * The envelope of an event with this type and data text, parsed once however many subscriptions
+ * (and pages of them) ask for it. Numbers in the data become doubles, as JSON.parse reads them.
+ */
+export const lazyFilterEnvelope = (type: string, dataJson: string): LazyFilterEnvelope => {
+  let envelope: FilterEnvelope | undefined;
+  return () => (envelope ??= { type, data: JSON.parse(dataJson) as unknown });
+};
+
+const isTarget = (subscription: Subscription, type: string, envelope: LazyFilterEnvelope): boolean =>
+  subscription.enabled &&
+  anyFilterMatches(subscription.eventTypes, type) &&
+  (subscription.filter === undefined || matchesPattern(subscription.filter, envelope()));
+
+/**
+ * The delivery messages for the enabled subscriptions whose event types match the event's type and
+ * whose payload filter, if any, matches the event: groups of up to DELIVERY_GROUP_SIZE for an
+ * event's first run, one message per subscription for a replay (whose deliveries each keep a
+ * record of their own). A filtered-out event costs nothing more: no message, no record.
  */
 export const deliveryMessagesFor = (
   message: FanoutMessage,
   payload: Payload,
   subscriptions: readonly Subscription[],
+  envelope: LazyFilterEnvelope,
 ): DeliveryQueueMessage[] => {
-  const targets = subscriptions.filter((s) => s.enabled && anyFilterMatches(s.eventTypes, message.eventType));
+  const targets = subscriptions.filter((s) => isTarget(s, message.eventType, envelope));
   if (message.run !== message.eventId) return targets.map((s) => deliveryMessage(message, payload, s));
   const groups: DeliveryQueueMessage[] = [];
   for (let i = 0; i < targets.length; i += DELIVERY_GROUP_SIZE) {

@@ -229,7 +229,8 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
     }
     if (response.status >= 400) {
       expect(Object.keys(response.body), where).toEqual(['error']);
-      expect(Object.keys(response.body.error).sort(), where).toEqual(['code', 'message']);
+      // An invalid filter also says where it is wrong; no other error adds a member.
+      expect(Object.keys(response.body.error).sort(), where).toEqual(response.body.error.code === 'invalid_filter' ? ['code', 'message', 'path'] : ['code', 'message']);
       expect(response.body.error.code, where).toMatch(/^[a-z_]+$/);
       expect(typeof response.body.error.message === 'string' && response.body.error.message.length > 0, where).toBe(true);
     }
@@ -491,6 +492,7 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
             expect(stored.body.secret).toBeUndefined();
             expect(stored.body.url).toBe(sent.url);
             expect(stored.body.eventTypes).toEqual(sent.eventTypes);
+            expect(stored.body.filter).toEqual(sent.filter);
           }
           if (method === 'GET' && response.status === 200) {
             expect(Array.isArray(response.body.items)).toBe(true);
@@ -792,8 +794,8 @@ describe('HTTP API fuzzing: no 5xx, the error contract, no leaked secrets', () =
 
     const KNOWN: Record<string, string[]> = {
       publish: ['type', 'data', 'idempotencyKey'],
-      create: ['url', 'eventTypes', 'description', 'headers', 'rateLimitPerSecond'],
-      patch: ['url', 'eventTypes', 'description', 'headers', 'rateLimitPerSecond', 'enabled'],
+      create: ['url', 'eventTypes', 'filter', 'description', 'headers', 'rateLimitPerSecond'],
+      patch: ['url', 'eventTypes', 'filter', 'description', 'headers', 'rateLimitPerSecond', 'enabled'],
       recover: ['since', 'until'],
       replay: ['subscriptionId'],
     };

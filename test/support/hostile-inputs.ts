@@ -244,6 +244,25 @@ export const subscriptionFields = (): Record<string, fc.Arbitrary<string>> => ({
     { weight: 1, arbitrary: fc.constant(JSON.stringify(Array.from({ length: 101 }, (_, i) => `t${i}`))) },
     { weight: 1, arbitrary: valueText() },
   ),
+  filter: fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { data: { amount: [{ numeric: ['>', 0, '<=', 5] }] } },
+          { type: [{ prefix: 'order.' }], data: { tags: [{ 'anything-but': ['a', 'b'] }], x: [null, true, 1e300] } },
+          { $or: [{ data: { a: [{ wildcard: 'a*b' }] } }, { consumerId: [{ exists: false }] }] },
+          { data: { a: [{ numeric: ['x', 1] }] } },
+          { data: { a: [{ wildcard: 'a**' }] } },
+          { data: {} },
+          { data: { a: ['x'.repeat(5000)] } },
+        )
+        .map((filter) => JSON.stringify(filter)),
+    },
+    { weight: 1, arbitrary: fc.constant('{"data":{"__proto__":["x"],"constructor":{"prototype":[1]}}}') },
+    { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('type', 'data', '$or', 'consumerId', '__proto__'), hostileJsonValue(), { minKeys: 1, maxKeys: 3 }).map((filter) => JSON.stringify(filter)) },
+    valueText(),
+  ),
   description: fc.oneof(
     { weight: 4, arbitrary: hostileString().map((text) => JSON.stringify(text)) },
     fc.constantFrom('null', JSON.stringify('d'.repeat(500)), JSON.stringify('d'.repeat(501))),

@@ -194,6 +194,37 @@ describe('Function: fanOut', () => {
     expect(deliveries.messages[0]).not.toHaveProperty('dataJson');
   });
 
+  it('sends nothing to a subscription whose payload filter the event does not match', async () => {
+    // Prepare
+    const { deps, deliveries } = setUp([
+      sub(1, { filter: { data: { orderId: [1] } } }),
+      sub(2, { filter: { data: { orderId: [{ numeric: ['>', 1] }] } } }),
+      sub(3, { filter: { type: [{ prefix: 'order.' }], data: { coupon: [{ exists: false }] } } }),
+    ]);
+
+    // Act
+    const result = await fanOut(aMessage(), deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 2 });
+    expect(deliveries.subscriptionIds).toEqual(['sub_0001', 'sub_0003']);
+  });
+
+  it('matches payload filters against large data with the event read it makes anyway', async () => {
+    // Prepare
+    const { deps, deliveries, events } = setUp([sub(1, { filter: { data: { size: ['big'] } } }), sub(2, { filter: { data: { size: ['small'] } } })]);
+    await events.putEvent({ tenantId: TENANT, id: EVENT_ID, type: 'order.created', dataJson: '{"size":"big"}', createdAt: '2026-03-01T12:00:00.000Z', expiresAt: 0 });
+    const { dataJson: _data, ...message } = aMessage({ hasData: false });
+
+    // Act
+    const result = await fanOut(message, deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 1 });
+    expect(deliveries.subscriptionIds).toEqual(['sub_0001']);
+    expect(events.calls.getEvent).toBe(1);
+  });
+
   it('answers event_gone without sending when non-inline data has expired', async () => {
     // Prepare
     const { deps, deliveries } = setUp([sub(1)]);

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import type { IConstruct } from 'constructs';
 import { WebhookFanout, type WebhookFanoutProps } from '../../lib/webhook-fanout';
 import { WebhookFanoutStack } from '../../lib/webhook-fanout-stack';
@@ -28,9 +30,23 @@ export interface TestAppOptions {
   readonly outdir?: string;
 }
 
+/**
+ * Where the apps of a test file write their cloud assemblies unless told otherwise, removed after
+ * the file's tests: CDK's own default is a new temporary folder per app, left behind.
+ */
+let assemblies: string | undefined;
+const assemblyFolder = (): string => {
+  assemblies ??= mkdtempSync(path.join(tmpdir(), 'webhook-fanout-test-synth-'));
+  return mkdtempSync(path.join(assemblies, 'app-'));
+};
+afterAll(() => {
+  if (assemblies !== undefined) rmSync(assemblies, { recursive: true, force: true });
+  assemblies = undefined;
+});
+
 export function createTestApp(options: TestAppOptions = {}): App {
   return new App({
-    outdir: options.outdir,
+    outdir: options.outdir ?? assemblyFolder(),
     context: {
       ...projectContext(),
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),

@@ -7,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../local/free-ports';
 
 /**
- * The local runtime as a user runs it: `npm start` is `tsx local/main.ts`, started here as a child
+ * The local runtime as a user runs it: `npm start` is `node --import tsx local/main.ts`, started here as a child
  * process with the same entry point, in the project root, on a free port. Tests talk to it over
  * HTTP only; its stdout and stderr are captured for assertions and for failure messages.
  */
 
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-const TSX_CLI = resolve(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const ENTRY = 'local/main.ts';
+/** Node's arguments for the runtime, as `npm start` gives them: tsx as a loader in the one process, so a signal reaches the runtime itself. */
+export const START_ARGS = ['--import', 'tsx', ENTRY] as const;
 
 /** How long a runtime may take to print its two lines (it boots in about 5 s; CI machines are slower). */
 export const STARTUP_BOUND_MS = 60_000;
@@ -91,7 +92,7 @@ export class RuntimeProcess {
     // Each runtime keeps its state file apart, so runtimes of parallel files never clobber it.
     const stateFile = join(tmpdir(), `webhook-fanout-e2e-${marker}.json`);
     Object.assign(childEnv, { PORT: String(port), [MARKER_VARIABLE]: marker, LOCAL_STATE_FILE: stateFile }, env);
-    const child = spawn(process.execPath, [TSX_CLI, ENTRY], {
+    const child = spawn(process.execPath, START_ARGS, {
       cwd: PROJECT_ROOT,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/free-ports';
-import { PROJECT_ROOT, startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
+import { PROJECT_ROOT, START_ARGS, startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
 import { isInterleaving, isNoJavaNotice, lineShape, readQuickStart } from './readme-quick-start';
 
 const run = promisify(execFile);
@@ -44,7 +44,7 @@ describe('README quick start: its commands print what it shows', () => {
   it('is what npm start runs', () => {
     // Assess: the runtime these tests start is `npm start`'s entry point
     const scripts = (JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toBe('tsx local/main.ts');
+    expect(scripts.start).toBe(['node', ...START_ARGS].join(' '));
   });
 
   it('starts, subscribes a receiver, publishes, and prints the sample outputs', async () => {

@@ -2,6 +2,7 @@ import { HttpError } from '../core/errors';
 import { httpHandler, type HttpChain } from '../http/middleware';
 import { json, jsonText, type HttpResult } from '../http/responses';
 import { Router, routesOf, type RouteHandlers } from '../http/router';
+import { consumerRoutes, type ConsumerRouteDeps } from './consumer-routes';
 import { eventRoutes, type EventRouteDeps } from './event-routes';
 import { openApiJson } from './openapi-document';
 import { subscriptionRoutes, type SubscriptionRouteDeps } from './subscription-routes';
@@ -9,7 +10,7 @@ import { transformRoutes } from './transform-routes';
 
 /** What the API function works with; the production set is built from the environment in handler.ts. */
 export interface ApiHandlerDeps {
-  routes: SubscriptionRouteDeps & EventRouteDeps;
+  routes: SubscriptionRouteDeps & EventRouteDeps & ConsumerRouteDeps;
   http: Omit<HttpChain, 'outermost' | 'isPublic'>;
 }
 
@@ -28,6 +29,7 @@ export const createApiHandler = (deps: ApiHandlerDeps) => {
       ...subscriptionRoutes(deps.routes),
       ...eventRoutes(deps.routes),
       ...transformRoutes(deps.routes),
+      ...consumerRoutes(deps.routes),
     } satisfies RouteHandlers),
   );
   return httpHandler({ ...deps.http, isPublic: (event) => router.isPublic(event) }, (event, context) => router.handle(event, context));

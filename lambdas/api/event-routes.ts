@@ -2,7 +2,7 @@ import { paginationQuerySchema, replayRequestSchema } from '../contract/request-
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import { inlineData } from '../core/messages';
-import type { DeliveryStatus, StoredEvent } from '../core/model';
+import { ownerOf, type DeliveryStatus, type StoredEvent } from '../core/model';
 import type { DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
@@ -43,7 +43,7 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
     let cursor: string | undefined;
     let scanned = 0;
     do {
-      const page = await deps.subscriptions.list(principal.tenantId, { limit: SUMMARY_PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await deps.subscriptions.list(ownerOf(event), { limit: SUMMARY_PAGE, ...(cursor ? { cursor } : {}) });
       const records = await deps.deliveries.getForEvent(principal.tenantId, event.id, page.items.map((s) => s.id));
       for (const record of records) counts[record.status] = (counts[record.status] ?? 0) + 1;
       scanned += page.items.length;
@@ -57,8 +57,8 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
     requireScope(principal, 'read');
     const query = validate(paginationQuerySchema, request.queryStringParameters ?? {}, 'query');
     const event = await existing(principal.tenantId, params.id!);
-    // Records are keyed by subscription; a page walks a page of the tenant's subscriptions.
-    const page = await deps.subscriptions.list(principal.tenantId, query);
+    // Records are keyed by subscription; a page walks a page of the subscriptions of the event's owner.
+    const page = await deps.subscriptions.list(ownerOf(event), query);
     const records = await deps.deliveries.getForEvent(principal.tenantId, event.id, page.items.map((s) => s.id));
     return json(200, { items: records.map(deliveryView), ...(page.cursor ? { cursor: page.cursor } : {}) });
   };
@@ -68,24 +68,26 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
     requireScope(principal, 'events:write');
     const body = request.body ? readJsonBody(request, replayRequestSchema, deps.maxBodyBytes) : {};
     const event = await existing(principal.tenantId, params.id!);
+    // Only a subscription of the event's owner (its consumer's, or the tenant's own) can have it replayed.
     if (
       body.subscriptionId !== undefined &&
-      (!isId('sub', body.subscriptionId) || (await deps.subscriptions.get(principal.tenantId, body.subscriptionId)) === undefined)
+      (!isId('sub', body.subscriptionId) || (await deps.subscriptions.get(ownerOf(event), body.subscriptionId)) === undefined)
     ) {
       throw new HttpError(404, 'not_found', 'no such subscription');
     }
+    const subscriptionId = body.subscriptionId ?? event.subscriptionId;
     const run = newId('run');
     await deps.fanout.publishFanout({
       v: 1,
-      tenantId: event.tenantId,
+      ...ownerOf(event),
       eventId: event.id,
       eventType: event.type,
       createdAt: event.createdAt,
       run,
       ...inlineData(event.dataJson),
-      ...(body.subscriptionId === undefined ? {} : { subscriptionId: body.subscriptionId }),
+      ...(subscriptionId === undefined ? {} : { subscriptionId }),
     });
-    return json(202, { eventId: event.id, replayId: run, ...(body.subscriptionId ? { subscriptionId: body.subscriptionId } : {}) });
+    return json(202, { eventId: event.id, replayId: run, ...(subscriptionId ? { subscriptionId } : {}) });
   };
 
   return { getEvent: get, listEventDeliveries: deliveries, replayEvent: replay };

@@ -1,5 +1,6 @@
 import { createDynamoClient, createSqsClient } from '../aws/clients';
 import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
+import { DynamoConsumerStore } from '../aws/dynamo-consumer-store';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionStore } from '../aws/dynamo-subscription-store';
@@ -21,9 +22,11 @@ export const apiDependencies = (env: Env): ApiHandlerDeps => {
   const config = requireResources(env, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl']);
   const dynamo = createDynamoClient();
   const sqs = createSqsClient();
+  const subscriptions = new DynamoSubscriptionStore(dynamo, config.subscriptionsTable);
   return {
     routes: {
-      subscriptions: new DynamoSubscriptionStore(dynamo, config.subscriptionsTable),
+      subscriptions,
+      consumers: new DynamoConsumerStore(dynamo, config.subscriptionsTable, subscriptions),
       deliveries: new DynamoDeliveryStore(dynamo, config.deliveriesTable),
       events: new DynamoEventStore(dynamo, config.eventsTable),
       fanout: new SqsPublisher(sqs, { fanoutQueueUrl: config.fanoutQueueUrl }),

@@ -9,7 +9,9 @@ import { HttpError } from '../core/errors';
 import type { EventPattern } from '../core/event-pattern';
 import { eventPatternError } from '../core/event-pattern-schema';
 import { isId, newId } from '../core/ids';
-import type { Subscription } from '../core/model';
+import { ownerOf, type Subscription } from '../core/model';
+import { consumerNotFound } from './consumer-routes';
+import { subscriptionPage } from './views';
 import { CLOSED_CIRCUIT, type DeliveryStore, type FanoutPublisher, type HostResolver, type SubscriptionChanges, type SubscriptionStore } from '../core/ports';
 import { generateSecret } from '../core/signing';
 import { checkSubscriptionFields, subscriptionQuotaExceeded, type SubscriptionLimits } from '../core/subscription-limits';
@@ -79,8 +81,9 @@ type SubscriptionOperation =
   | 'recoverSubscriptionDeliveries';
 
 export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandlers, SubscriptionOperation> => {
+  /** The tenant's subscription with this id, its own or one of its consumers'. */
   const existing = async (tenantId: string, id: string): Promise<Subscription> => {
-    const subscription = await deps.subscriptions.get(tenantId, requireSubscriptionId(id));
+    const subscription = await deps.subscriptions.locate(tenantId, requireSubscriptionId(id));
     if (subscription === undefined) throw notFound();
     return subscription;
   };
@@ -98,6 +101,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const subscription: Subscription = {
       tenantId: principal.tenantId,
       id: newId('sub'),
+      ...(body.consumerId === undefined ? {} : { consumerId: body.consumerId }),
       url: body.url,
       eventTypes: body.eventTypes,
       ...(filter === undefined ? {} : { filter }),
@@ -112,7 +116,9 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
       updatedAt: now,
     };
     const { maxSubscriptionsPerTenant } = deps.limits;
-    if (!(await deps.subscriptions.create(subscription, maxSubscriptionsPerTenant))) throw subscriptionQuotaExceeded(maxSubscriptionsPerTenant);
+    const created = await deps.subscriptions.create(subscription, maxSubscriptionsPerTenant);
+    if (created === 'quota_exceeded') throw subscriptionQuotaExceeded(maxSubscriptionsPerTenant, body.consumerId);
+    if (created === 'consumer_not_found') throw consumerNotFound(body.consumerId!);
     return json(201, subscriptionView(subscription, secret));
   };
 
@@ -120,8 +126,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const principal = principalOf(context);
     requireScope(principal, 'read');
     const query = validate(paginationQuerySchema, event.queryStringParameters ?? {}, 'query');
-    const page = await deps.subscriptions.list(principal.tenantId, query);
-    return json(200, { items: page.items.map((s) => subscriptionView(s)), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    return json(200, await subscriptionPage(deps.subscriptions, { tenantId: principal.tenantId }, query));
   };
 
   const get = async ({ context, params }: RouteRequest) => {
@@ -144,7 +149,8 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     // A new URL is a new endpoint, and a re-enable says its owner fixed it: either starts closed.
     if (body.url !== undefined || body.enabled === true) Object.assign(changes, CLOSED_CIRCUIT);
     if (body.enabled === false) Object.assign(changes, { disabledReason: 'disabled_by_user', disabledAt: now });
-    const updated = await deps.subscriptions.update(principal.tenantId, requireSubscriptionId(params.id!), changes);
+    const current = await existing(principal.tenantId, params.id!);
+    const updated = await deps.subscriptions.update(current, current.id, changes);
     if (updated === undefined) throw notFound();
     return json(200, subscriptionView(updated));
   };
@@ -152,7 +158,8 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
   const remove = async ({ context, params }: RouteRequest) => {
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
-    if (!(await deps.subscriptions.delete(principal.tenantId, requireSubscriptionId(params.id!)))) throw notFound();
+    const current = await existing(principal.tenantId, params.id!);
+    if (!(await deps.subscriptions.delete(current, current.id))) throw notFound();
     return noContent();
   };
 
@@ -162,7 +169,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const current = await existing(principal.tenantId, params.id!);
     const nowMs = deps.now();
     const secret = generateSecret();
-    const updated = await deps.subscriptions.update(principal.tenantId, current.id, {
+    const updated = await deps.subscriptions.update(current, current.id, {
       secrets: {
         current: secret,
         previous: current.secrets.current,
@@ -204,7 +211,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     await deps.fanout.publishFanout({
       v: 1,
       kind: 'recover',
-      tenantId: principal.tenantId,
+      ...ownerOf(subscription),
       subscriptionId: subscription.id,
       since,
       until,

@@ -55,7 +55,7 @@ export const transformRoutes = (deps: TransformRouteDeps): Pick<RouteHandlers, '
     requireScope(principal, 'read');
     const body = readJsonBody(event, transformRequestSchema, deps.maxBodyBytes);
     const id = params.id!;
-    const subscription = isId('sub', id) ? await deps.subscriptions.get(principal.tenantId, id) : undefined;
+    const subscription = isId('sub', id) ? await deps.subscriptions.locate(principal.tenantId, id) : undefined;
     if (subscription === undefined) throw new HttpError(404, 'not_found', 'no such subscription');
     return dryRun(principal.tenantId, body.transformation ?? subscription.transformation, body);
   };

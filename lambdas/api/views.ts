@@ -1,9 +1,11 @@
-import type { SubscriptionResponse } from '../contract/response-schemas';
-import type { DeliveryRecord, StoredEvent, Subscription } from '../core/model';
+import type { ConsumerResponse, SubscriptionListResponse, SubscriptionResponse } from '../contract/response-schemas';
+import type { Consumer, DeliveryRecord, StoredEvent, Subscription, SubscriptionOwner } from '../core/model';
+import type { PageRequest, SubscriptionReader } from '../core/ports';
 
 /** What clients see of a subscription: never its secrets, except the one just created. */
 export const subscriptionView = (subscription: Subscription, secret?: string): SubscriptionResponse => ({
   id: subscription.id,
+  ...(subscription.consumerId === undefined ? {} : { consumerId: subscription.consumerId }),
   url: subscription.url,
   eventTypes: subscription.eventTypes,
   ...(subscription.filter === undefined ? {} : { filter: subscription.filter }),
@@ -19,6 +21,24 @@ export const subscriptionView = (subscription: Subscription, secret?: string): S
   createdAt: subscription.createdAt,
   updatedAt: subscription.updatedAt,
   ...(secret === undefined ? {} : { secret }),
+});
+
+/** A page of one owner's subscriptions, as `GET /v1/subscriptions` and `GET /v1/consumers/{id}/subscriptions` answer it. */
+export const subscriptionPage = async (
+  subscriptions: Pick<SubscriptionReader, 'list'>,
+  owner: SubscriptionOwner,
+  query: PageRequest,
+): Promise<SubscriptionListResponse> => {
+  const page = await subscriptions.list(owner, query);
+  return { items: page.items.map((s) => subscriptionView(s)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+};
+
+export const consumerView = (consumer: Consumer): ConsumerResponse => ({
+  id: consumer.id,
+  ...(consumer.name === undefined ? {} : { name: consumer.name }),
+  metadata: consumer.metadata ?? {},
+  createdAt: consumer.createdAt,
+  updatedAt: consumer.updatedAt,
 });
 
 const circuitView = (subscription: Subscription): SubscriptionResponse['circuit'] => {
@@ -53,7 +73,13 @@ export const deliveryView = (record: DeliveryRecord) => ({
  * the other members as it is, never parsed and written again.
  */
 export const eventJson = (event: StoredEvent, extra: Record<string, unknown>): string => {
-  const head = JSON.stringify({ id: event.id, type: event.type, createdAt: event.createdAt });
+  const head = JSON.stringify({
+    id: event.id,
+    type: event.type,
+    ...(event.consumerId === undefined ? {} : { consumerId: event.consumerId }),
+    ...(event.subscriptionId === undefined ? {} : { subscriptionId: event.subscriptionId }),
+    createdAt: event.createdAt,
+  });
   const tail = JSON.stringify(extra).slice(1, -1);
   return `${head.slice(0, -1)},"data":${event.dataJson}${tail === '' ? '' : `,${tail}`}}`;
 };

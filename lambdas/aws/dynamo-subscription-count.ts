@@ -1,20 +1,23 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { SubscriptionOwner } from '../core/model';
 import { TABLE_KEYS } from '../core/resource-env';
 import { toItem, writtenIf, type Item } from './dynamo-support';
+import { ownerPartition, subscriptionCountKey } from './subscription-table-keys';
 
-const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+const { partitionKey: PK } = TABLE_KEYS;
 
 /** Rounds of take-then-look a create makes before giving up (each needs a change in between). */
 const MAX_TAKE_ROUNDS = 5;
 
 /**
- * Where a tenant's subscription count lives: in the subscriptions table, under a partition key no
- * tenant's subscriptions have, so the queries that read a tenant's subscriptions never see it.
+ * Where an owner's subscription count lives: in the subscriptions table, under a partition key no
+ * owner's subscriptions have, so the queries that read an owner's subscriptions never see it.
  */
-export const subscriptionCountKey = (tenantId: string): Item => toItem({ [PK]: `${tenantId}#quota`, [SK]: 'subscriptions' });
+export { subscriptionCountKey };
 
 /**
- * The number of subscriptions of each tenant, kept in one counter item per tenant so that a create
+ * The number of subscriptions of each owner (a tenant's own, and each of its consumers' apart),
+ * kept in one counter item per owner so that a create
  * at the limit is refused by a single conditional write: DynamoDB applies writes to one item one at
  * a time, so of two creates racing for the last place only one gets it. A create takes a place
  * before it stores its subscription (and gives it back if that fails), a delete gives one back
@@ -31,24 +34,24 @@ export class DynamoSubscriptionCount {
   ) {}
 
   /** Takes one of the tenant's `max` places (any number without one); false when all are taken. */
-  async take(tenantId: string, max: number | undefined): Promise<boolean> {
+  async take(owner: SubscriptionOwner, max: number | undefined): Promise<boolean> {
     for (let round = 0; round < MAX_TAKE_ROUNDS; round++) {
-      if (await this.tryTake(tenantId, max)) return true;
-      const count = await this.read(tenantId);
-      if (count === undefined) await this.start(tenantId);
+      if (await this.tryTake(owner, max)) return true;
+      const count = await this.read(owner);
+      if (count === undefined) await this.start(owner);
       else if (max !== undefined && count >= max) return false;
       // Otherwise a place was given back between the two: try again.
     }
-    throw new Error(`the subscription count of tenant ${tenantId} changed ${MAX_TAKE_ROUNDS} times during one create`);
+    throw new Error(`the subscription count of ${ownerPartition(owner)} changed ${MAX_TAKE_ROUNDS} times during one create`);
   }
 
   /** Gives a place back; nothing for a tenant not counted yet. */
-  async giveBack(tenantId: string): Promise<void> {
+  async giveBack(owner: SubscriptionOwner): Promise<void> {
     await writtenIf(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: subscriptionCountKey(tenantId),
+          Key: subscriptionCountKey(owner),
           UpdateExpression: 'ADD #count :minusOne',
           ConditionExpression: '#count > :zero',
           ExpressionAttributeNames: { '#count': 'count' },
@@ -59,19 +62,19 @@ export class DynamoSubscriptionCount {
   }
 
   /** The count, undefined for a tenant not counted yet. */
-  async read(tenantId: string): Promise<number | undefined> {
+  async read(owner: SubscriptionOwner): Promise<number | undefined> {
     const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: subscriptionCountKey(tenantId), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: subscriptionCountKey(owner), ConsistentRead: true }),
     );
     return Item?.count?.N === undefined ? undefined : Number(Item.count.N);
   }
 
-  private tryTake(tenantId: string, max: number | undefined): Promise<boolean> {
+  private tryTake(owner: SubscriptionOwner, max: number | undefined): Promise<boolean> {
     return writtenIf(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: subscriptionCountKey(tenantId),
+          Key: subscriptionCountKey(owner),
           UpdateExpression: 'ADD #count :one',
           ConditionExpression: max === undefined ? 'attribute_exists(#count)' : '#count < :max',
           ExpressionAttributeNames: { '#count': 'count' },
@@ -82,7 +85,7 @@ export class DynamoSubscriptionCount {
   }
 
   /** Counts the tenant's subscriptions into a new counter; a counter written meanwhile wins. */
-  private async start(tenantId: string): Promise<void> {
+  private async start(owner: SubscriptionOwner): Promise<void> {
     let count = 0;
     let startKey: Item | undefined;
     do {
@@ -91,7 +94,7 @@ export class DynamoSubscriptionCount {
           TableName: this.tableName,
           KeyConditionExpression: '#pk = :tenant',
           ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: toItem({ ':tenant': tenantId }),
+          ExpressionAttributeValues: toItem({ ':tenant': ownerPartition(owner) }),
           Select: 'COUNT',
           ConsistentRead: true,
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
@@ -104,7 +107,7 @@ export class DynamoSubscriptionCount {
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { ...subscriptionCountKey(tenantId), ...toItem({ count }) },
+          Item: { ...subscriptionCountKey(owner), ...toItem({ count }) },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),

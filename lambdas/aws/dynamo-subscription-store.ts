@@ -4,20 +4,51 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/resource-env';
 import type { EventPattern } from '../core/event-pattern';
-import type { Subscription } from '../core/model';
-import { CLOSED_CIRCUIT, type Page, type PageRequest, type SubscriptionChanges, type SubscriptionReader, type SubscriptionStore } from '../core/ports';
+import type { Subscription, SubscriptionOwner } from '../core/model';
+import {
+  CLOSED_CIRCUIT,
+  type CreateRefusal,
+  type Page,
+  type PageRequest,
+  type SubscriptionChanges,
+  type SubscriptionReader,
+  type SubscriptionStore,
+} from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';
-import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem, writtenIf } from './dynamo-support';
+import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
+import { consumerKey, locatorKey, ownerPartition, subscriptionKey } from './subscription-table-keys';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 
 type SubscriptionItem = Omit<Subscription, 'filter'> & { [PK]: string; [SK]: string; filter?: string };
 
-const keyOf = (tenantId: string, id: string) => toItem({ [PK]: tenantId, [SK]: id });
+/**
+ * Sends the writes in one transaction, or a lone Put or Delete as a plain write (half the capacity
+ * a transaction costs). Returns which writes had their condition fail, in order; none when written.
+ */
+const writeTogether = async (client: DynamoDBClient, writes: TransactWriteItem[]): Promise<boolean[]> => {
+  const [only] = writes;
+  try {
+    if (writes.length > 1) await client.send(new TransactWriteItemsCommand({ TransactItems: writes }));
+    else if (only?.Put !== undefined) await client.send(new PutItemCommand(only.Put));
+    else if (only?.Delete !== undefined) await client.send(new DeleteItemCommand(only.Delete));
+    else throw new Error('writeTogether takes a lone Put or Delete, or several writes');
+    return [];
+  } catch (error) {
+    if (isConditionFailure(error)) return [true];
+    if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    const failed = reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');
+    if (!failed.includes(true)) throw error;
+    return failed;
+  }
+};
 
 /** One update of an endpoint's health or circuit, by clause. */
 interface HealthUpdate {
@@ -42,8 +73,9 @@ const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
 };
 
 /**
- * Reads subscriptions, keyed by tenant, so fan-out pages through one tenant's set with one query per
- * page. Apart from the writes so that the functions that only read (ingest, fan-out) load no more.
+ * Reads subscriptions, keyed by owner, so fan-out pages through one owner's set (a tenant's own, or
+ * one consumer's) with one query per page. Apart from the writes so that the functions that only
+ * read (ingest, fan-out) load no more.
  */
 export class DynamoSubscriptionReader implements SubscriptionReader {
   constructor(
@@ -51,24 +83,24 @@ export class DynamoSubscriptionReader implements SubscriptionReader {
     protected readonly tableName: string,
   ) {}
 
-  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+  async get(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined> {
     const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: keyOf(tenantId, id), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: subscriptionKey(owner, id), ConsistentRead: true }),
     );
     return Item === undefined ? undefined : toSubscription(Item);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<Subscription>> {
+  async list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {
     const startAfter = decodeCursor(page.cursor);
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: '#pk = :tenant',
+        KeyConditionExpression: '#pk = :owner',
         ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: toItem({ ':tenant': tenantId }),
+        ExpressionAttributeValues: toItem({ ':owner': ownerPartition(owner) }),
         ConsistentRead: true,
         Limit: page.limit,
-        ...(startAfter === undefined ? {} : { ExclusiveStartKey: keyOf(tenantId, startAfter) }),
+        ...(startAfter === undefined ? {} : { ExclusiveStartKey: subscriptionKey(owner, startAfter) }),
       }),
     );
     const cursor = encodeCursor(result.LastEvaluatedKey, SK);
@@ -76,30 +108,64 @@ export class DynamoSubscriptionReader implements SubscriptionReader {
   }
 }
 
-/** Reads and writes subscriptions, and keeps each tenant's count of them. */
+/**
+ * Reads and writes subscriptions, and keeps each owner's count of them. A consumer's subscription
+ * is written with a locator (which consumer it belongs to, keyed by the tenant and the id), in one
+ * transaction, so that the API finds it from its id alone; the tenant's own need none.
+ */
 export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements SubscriptionStore {
   private readonly count = new DynamoSubscriptionCount(this.client, this.tableName);
 
-  async create(subscription: Subscription, maxPerTenant?: number): Promise<boolean> {
-    if (!(await this.count.take(subscription.tenantId, maxPerTenant))) return false;
+  async create(subscription: Subscription, maxPerOwner?: number): Promise<true | CreateRefusal> {
+    if (!(await this.count.take(subscription, maxPerOwner))) return 'quota_exceeded';
+    const { tenantId, id, consumerId } = subscription;
+    const put: TransactWriteItem = {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...subscriptionKey(subscription, id), ...toItem({ ...subscription, filter: filterAttribute(subscription.filter) }) },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      },
+    };
+    const consumerWrites: TransactWriteItem[] =
+      consumerId === undefined
+        ? []
+        : [
+            { Put: { TableName: this.tableName, Item: { ...locatorKey(tenantId, id), ...toItem({ consumerId }) } } },
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: consumerKey(tenantId, consumerId),
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': PK },
+              },
+            },
+          ];
+    let failed: boolean[];
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem({ [PK]: subscription.tenantId, [SK]: subscription.id, ...subscription, filter: filterAttribute(subscription.filter) }),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      );
+      failed = await writeTogether(this.client, [put, ...consumerWrites]);
     } catch (error) {
       // The place goes back; should that fail too, the count stays one high (never too low).
-      await this.count.giveBack(subscription.tenantId).catch(() => undefined);
+      await this.count.giveBack(subscription).catch(() => undefined);
       throw error;
     }
-    return true;
+    if (failed.length === 0) return true;
+    await this.count.giveBack(subscription).catch(() => undefined);
+    if (failed[2] === true) return 'consumer_not_found';
+    throw new Error(`subscription ${id} exists already`);
   }
 
-  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+  /** Reads the tenant's own subscription and the locator together: one round trip either way. */
+  async locate(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const [own, locator] = await Promise.all([
+      this.get({ tenantId }, id),
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: locatorKey(tenantId, id), ConsistentRead: true })),
+    ]);
+    const consumerId = locator.Item?.consumerId?.S;
+    return own ?? (consumerId === undefined ? undefined : this.get({ tenantId, consumerId }, id));
+  }
+
+  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
     const names: Record<string, string> = { '#pk': PK, '#version': 'version' };
     const values: Record<string, unknown> = { ':one': 1 };
     const sets: string[] = [];
@@ -120,7 +186,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: keyOf(tenantId, id),
+          Key: subscriptionKey(owner, id),
           UpdateExpression: expression,
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: names,
@@ -135,22 +201,23 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     }
   }
 
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    const deleted = await writtenIf(
-      this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: keyOf(tenantId, id),
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        }),
-      ),
-    );
-    if (deleted) await this.count.giveBack(tenantId);
-    return deleted;
+  async delete(owner: SubscriptionOwner, id: string): Promise<boolean> {
+    const remove: TransactWriteItem = {
+      Delete: {
+        TableName: this.tableName,
+        Key: subscriptionKey(owner, id),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
+      },
+    };
+    const locator: TransactWriteItem[] =
+      owner.consumerId === undefined ? [] : [{ Delete: { TableName: this.tableName, Key: locatorKey(owner.tenantId, id) } }];
+    if ((await writeTogether(this.client, [remove, ...locator])).length > 0) return false;
+    await this.count.giveBack(owner);
+    return true;
   }
 
-  setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
+  setFailingSince(owner: SubscriptionOwner, id: string, since: string | null): Promise<Subscription | undefined> {
     return this.updateHealth(
       since === null
         ? { remove: ['#failing'], condition: 'attribute_exists(#failing)', names: { '#failing': 'failingSince' } }
@@ -160,13 +227,13 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
             names: { '#failing': 'failingSince', '#pk': PK },
             values: { ':since': since },
           },
-      tenantId,
+      owner,
       id,
     );
   }
 
   async countUnanswered(
-    tenantId: string,
+    owner: SubscriptionOwner,
     id: string,
     failure: { at: string; error: string },
     answerSeenAt: string | undefined,
@@ -179,7 +246,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       condition: answerSeenAt === undefined ? 'attribute_exists(#pk)' : 'attribute_exists(#pk) AND (attribute_not_exists(#since) OR #since > :answered)',
       names,
       values: { ...values, ...(answerSeenAt === undefined ? {} : { ':answered': answerSeenAt }) },
-    }, tenantId, id);
+    }, owner, id);
     if (added !== undefined || answerSeenAt === undefined) return added;
     // An answer came after the count began: this failure starts a new count.
     return this.updateHealth({
@@ -187,20 +254,20 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       condition: 'attribute_exists(#pk)',
       names,
       values,
-    }, tenantId, id);
+    }, owner, id);
   }
 
-  openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined> {
+  openCircuit(owner: SubscriptionOwner, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined> {
     return this.updateHealth({
       set: ['#opened = :at', '#next = :next', '#probe = :probe'],
       condition: 'attribute_exists(#pk) AND attribute_not_exists(#opened)',
       names: { '#pk': PK, '#opened': 'circuitOpenedAt', '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
       values: { ':at': open.at, ':next': open.nextProbeAt, ':probe': open.probeSeconds },
-    }, tenantId, id);
+    }, owner, id);
   }
 
   claimProbe(
-    tenantId: string,
+    owner: SubscriptionOwner,
     id: string,
     claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number },
   ): Promise<Subscription | undefined> {
@@ -209,16 +276,16 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       condition: '#next = :seen',
       names: { '#next': 'circuitNextProbeAt', '#probe': 'circuitProbeSeconds' },
       values: { ':seen': claim.seenNextProbeAt, ':next': claim.nextProbeAt, ':probe': claim.probeSeconds },
-    }, tenantId, id);
+    }, owner, id);
   }
 
-  closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined> {
+  closeCircuit(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined> {
     const fields = Object.keys(CLOSED_CIRCUIT);
     return this.updateHealth({
       remove: fields.map((_, index) => `#c${index}`),
       condition: 'attribute_exists(#pk)',
       names: { '#pk': PK, ...Object.fromEntries(fields.map((field, index) => [`#c${index}`, field])) },
-    }, tenantId, id);
+    }, owner, id);
   }
 
   /**
@@ -226,7 +293,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
    * undefined when the condition failed). Each also bumps `healthRevision`, so that of two copies
    * of the subscription a cache can keep the one written last, whichever answer arrived first.
    */
-  private async updateHealth(update: HealthUpdate, tenantId: string, id: string): Promise<Subscription | undefined> {
+  private async updateHealth(update: HealthUpdate, owner: SubscriptionOwner, id: string): Promise<Subscription | undefined> {
     const clauses = [
       update.set === undefined ? '' : `SET ${update.set.join(', ')}`,
       update.remove === undefined ? '' : `REMOVE ${update.remove.join(', ')}`,
@@ -236,7 +303,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: keyOf(tenantId, id),
+          Key: subscriptionKey(owner, id),
           ReturnValues: 'ALL_NEW',
           UpdateExpression: clauses.filter((clause) => clause !== '').join(' '),
           ConditionExpression: update.condition,

@@ -38,7 +38,7 @@ export const encodeSortKey = (value: string): string => Buffer.from(value, 'utf8
 export const decodeCursor = (cursor: string | undefined): string | undefined => {
   if (cursor === undefined) return undefined;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[A-Za-z0-9_#-]{1,200}$/.test(value)) throw new InvalidCursorError('cursor is not valid');
+  if (!/^[A-Za-z0-9_#.:-]{1,200}$/.test(value)) throw new InvalidCursorError('cursor is not valid');
   return value;
 };
 

@@ -3,6 +3,9 @@ import './request-docs';
 import {
   API_EXAMPLES,
   attemptLogSchema,
+  consumerDeletedResponseSchema,
+  consumerListResponseSchema,
+  consumerResponseSchema,
   deliveryListResponseSchema,
   deliveryResponseSchema,
   errorResponseSchema,
@@ -16,11 +19,13 @@ import {
   transformResponseSchema,
 } from './response-schemas';
 import {
+  consumerIdSchema,
   createSubscriptionRequestSchema,
   deliveryStatusSchema,
   idempotencyKeySchema,
   paginationQuerySchema,
   publishEventRequestSchema,
+  putConsumerRequestSchema,
   recoverRequestSchema,
   replayRequestSchema,
   subscriptionDeliveriesQuerySchema,
@@ -48,6 +53,7 @@ export const REQUEST_SCHEMAS = {
   PublishEventRequest: publishEventRequestSchema,
   CreateSubscriptionRequest: createSubscriptionRequestSchema,
   UpdateSubscriptionRequest: updateSubscriptionRequestSchema,
+  PutConsumerRequest: putConsumerRequestSchema,
   RecoverRequest: recoverRequestSchema,
   ReplayRequest: replayRequestSchema,
   TransformRequest: transformRequestSchema,
@@ -73,6 +79,9 @@ export const RESPONSE_SCHEMAS = {
   Event: eventResponseSchema,
   Subscription: subscriptionResponseSchema,
   SubscriptionList: subscriptionListResponseSchema,
+  Consumer: consumerResponseSchema,
+  ConsumerList: consumerListResponseSchema,
+  ConsumerDeleted: consumerDeletedResponseSchema,
   Delivery: deliveryResponseSchema,
   DeliveryList: deliveryListResponseSchema,
   DeliveryStatus: deliveryStatusSchema,
@@ -115,6 +124,16 @@ const ERRORS = {
   },
   forbidden: { status: 403, when: 'the API key lacks the scope of the route', message: 'this API key lacks the "read" scope' },
   not_found: { status: 404, when: "no such resource, or another tenant's", message: 'no such subscription' },
+  consumer_not_found: {
+    status: 404,
+    when: "no such consumer (or another tenant's); create it with `PUT /v1/consumers/{consumerId}`",
+    message: 'no consumer "cus_acme"; create it with PUT /v1/consumers/{consumerId}',
+  },
+  subscription_not_found: {
+    status: 404,
+    when: 'the event names a `subscriptionId` that is not a subscription of its consumer (or, without `consumerId`, of the tenant\'s own)',
+    message: 'consumer "cus_acme" has no subscription sub_01JNP7YV0A4H6T8W2E5R7Y9QZB',
+  },
   method_not_allowed: {
     status: 405,
     when: 'the path exists but not with this method',
@@ -139,7 +158,7 @@ const ERRORS = {
   },
   subscription_quota_exceeded: {
     status: 409,
-    when: `the tenant already has the most subscriptions the deployment allows (\`maxSubscriptionsPerTenant\`, ${LIMIT.maxSubscriptionsPerTenant.default} by default); delete one first`,
+    when: `the tenant (its own subscriptions), or the consumer, already has the most subscriptions the deployment allows (\`maxSubscriptionsPerTenant\`, ${LIMIT.maxSubscriptionsPerTenant.default} by default); delete one first`,
     message: subscriptionQuotaExceeded(LIMIT.maxSubscriptionsPerTenant.default).message,
   },
   payload_too_large: { status: 413, when: 'the body is larger than the limit (256 KiB by default)', message: 'the request body must be at most 262144 bytes' },
@@ -211,8 +230,8 @@ const NO_EVENT: ErrorUse = { code: 'not_found', when: "no such event (or past it
 interface OperationDocs {
   summary: string;
   description?: string;
-  tag: 'Events' | 'Subscriptions' | 'Service';
-  pathParameter?: 'SubscriptionId' | 'EventId';
+  tag: 'Events' | 'Subscriptions' | 'Consumers' | 'Service';
+  pathParameter?: 'SubscriptionId' | 'EventId' | 'ConsumerId';
   query?: z.ZodMiniObject;
   idempotencyKeyHeader?: boolean;
   body?: { schema: RequestName; optional?: boolean; example?: unknown };
@@ -229,7 +248,9 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
   publishEvent: {
     summary: 'Publish an event',
     description:
-      'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type. ' +
+      'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type: ' +
+      "with `consumerId`, that consumer's subscriptions only; without, the tenant's own only. With `subscriptionId`, only that one " +
+      "(of the consumer given, or the tenant's own), and only if its event types and filter match. " +
       'With an Idempotency-Key (header or body field), a repeat within 24 h answers the original 202 and delivers nothing again. ' +
       'The JSON text of `data` is stored and delivered exactly as sent, byte for byte (big integers, long decimals, exponents, escapes and whitespace included); ' +
       'a body that is not UTF-8, or with a key repeated in one object, is refused instead.',
@@ -244,6 +265,7 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
       'idempotency_key_mismatch',
       'idempotency_conflict',
       'request_in_progress',
+      'subscription_not_found',
     ],
   },
   getEvent: {
@@ -282,10 +304,11 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
       schema: 'Subscription',
       example: { ...subscriptionExample, updatedAt: API_EXAMPLES.createdAt, secret: API_EXAMPLES.secret },
     },
-    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'invalid_transformation', 'url_not_allowed', 'subscription_quota_exceeded'],
+    errors: [...JSON_BODY_ERRORS, 'duplicate_header', 'limit_exceeded', 'invalid_transformation', 'url_not_allowed', 'consumer_not_found', 'subscription_quota_exceeded'],
   },
   listSubscriptions: {
     summary: 'List subscriptions',
+    description: "The tenant's own; a consumer's are listed by `GET /v1/consumers/{consumerId}/subscriptions`.",
     tag: 'Subscriptions',
     query: paginationQuerySchema,
     success: { status: 200, description: 'A page of subscriptions.', schema: 'SubscriptionList' },
@@ -351,6 +374,47 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
     success: { status: 202, description: 'Accepted: the recovery was handed to fan-out.', schema: 'RecoveryAccepted' },
     errors: [...JSON_BODY_ERRORS, NO_SUBSCRIPTION, 'subscription_disabled'],
   },
+  putConsumer: {
+    summary: 'Create or change a consumer',
+    description:
+      "A consumer is one of the tenant's customers, named by an id the tenant chooses; it owns subscriptions of its own (`POST /v1/subscriptions` with `consumerId`), " +
+      'which receive only the events published to it. The body replaces the name and metadata; a field left out is removed.',
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    body: { schema: 'PutConsumerRequest' },
+    success: { status: 200, description: 'Changed (201 when it was created).', schema: 'Consumer' },
+    errors: [...JSON_BODY_ERRORS],
+  },
+  listConsumers: {
+    summary: 'List consumers',
+    tag: 'Consumers',
+    query: paginationQuerySchema,
+    success: { status: 200, description: 'A page of consumers.', schema: 'ConsumerList' },
+    errors: PAGE_ERRORS,
+  },
+  getConsumer: {
+    summary: 'Get a consumer',
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    success: { status: 200, description: 'The consumer.', schema: 'Consumer' },
+    errors: ['validation_failed', 'consumer_not_found'],
+  },
+  deleteConsumer: {
+    summary: 'Delete a consumer and its subscriptions',
+    description: 'The consumer goes first, so no subscription can be added meanwhile; a delete cut short is finished by the next one.',
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    success: { status: 200, description: 'Deleted, with how many subscriptions went with it.', schema: 'ConsumerDeleted' },
+    errors: ['validation_failed', 'consumer_not_found'],
+  },
+  listConsumerSubscriptions: {
+    summary: "List a consumer's subscriptions",
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    query: paginationQuerySchema,
+    success: { status: 200, description: 'A page of subscriptions.', schema: 'SubscriptionList' },
+    errors: [...PAGE_ERRORS, 'consumer_not_found'],
+  },
   transformForSubscription: {
     summary: 'Try a transformation on an event',
     description:
@@ -404,7 +468,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string } & Json;
   servers: Json[];
   tags: Json[];
-  paths: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'delete', OpenApiOperation>>>;
+  paths: Record<string, Partial<Record<Lowercase<HttpMethod>, OpenApiOperation>>>;
   components: {
     securitySchemes: Record<string, Json>;
     parameters: Record<string, Json>;
@@ -620,6 +684,7 @@ const build = (): OpenApiDocument => {
     tags: [
       { name: 'Events', description: 'Publish events, follow and replay their deliveries.' },
       { name: 'Subscriptions', description: 'Where events go, and what happened to them there.' },
+      { name: 'Consumers', description: "The tenant's customers: each owns its own subscriptions, which receive only the events published to it." },
       { name: 'Service', description: 'Unauthenticated.' },
     ],
     paths,
@@ -637,6 +702,14 @@ const build = (): OpenApiDocument => {
       parameters: {
         SubscriptionId: idParameter('sub', API_EXAMPLES.subscriptionId, 'subscription'),
         EventId: idParameter('evt', API_EXAMPLES.eventId, 'event'),
+        ConsumerId: {
+          name: 'consumerId',
+          in: 'path',
+          required: true,
+          description: 'The id the tenant chose for the consumer; one that breaks the rule is a 422.',
+          schema: convert(consumerIdSchema, 'input'),
+          example: API_EXAMPLES.consumerId,
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isValidEventType, MAX_EVENT_TYPE_LENGTH } from '../core/event-types';
+import { CONSUMER_ID_PATTERN } from '../core/model';
 import '../core/zod-english';
 
 /**
@@ -19,9 +20,14 @@ export const eventTypeSchema = z
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export const idempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH));
 
+/** A consumer id as tenants choose it (lambdas/core/model.ts). */
+export const consumerIdSchema = z.string().check(z.regex(CONSUMER_ID_PATTERN, 'must be 1 to 64 of the characters A-Z a-z 0-9 . _ : -'));
+
 export const publishEventRequestSchema = z.strictObject({
   type: eventTypeSchema,
   data: z.unknown().check(z.refine((value) => value !== undefined, 'is required')),
   idempotencyKey: z.optional(idempotencyKeySchema),
+  consumerId: z.optional(consumerIdSchema),
+  subscriptionId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
 });
 export type PublishEventRequest = z.infer<typeof publishEventRequestSchema>;

@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { API_EXAMPLES } from './response-schemas';
 import {
+  consumerIdSchema,
+  consumerMetadataSchema,
   createSubscriptionRequestSchema,
+  MAX_CONSUMER_METADATA_BYTES,
+  MAX_CONSUMER_METADATA_ENTRIES,
+  MAX_CONSUMER_NAME_LENGTH,
+  putConsumerRequestSchema,
   deliveryStatusSchema,
   descriptionSchema,
   eventTypeFilterSchema,
@@ -57,10 +63,20 @@ describe(publishEventRequestSchema.shape.data, {
 describe(publishEventRequestSchema.shape.idempotencyKey, {
   description: 'The same as the Idempotency-Key header, for clients that cannot set headers; send one of the two.',
 });
+describe(consumerIdSchema, {
+  description: 'A consumer id, chosen by the tenant: 1 to 64 of the characters `A-Z a-z 0-9 . _ : -`.',
+  examples: [API_EXAMPLES.consumerId],
+});
+describe(publishEventRequestSchema.shape.subscriptionId, {
+  description:
+    "Deliver to this subscription only (one of the consumer's given, or of the tenant's own without `consumerId`), if its event types and filter match; " +
+    'any other is a 404 `subscription_not_found`.',
+});
 describe(publishEventRequestSchema, {
   description:
-    'An event to deliver to every enabled subscription whose filters match its type. Types starting with "webhook." (in any letter case) are reserved.',
-  examples: [{ type: 'order.created', data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
+    'An event to deliver to every enabled subscription whose filters match its type: with `consumerId`, of that consumer only; without, of the tenant\'s own only. ' +
+    'Types starting with "webhook." (in any letter case) are reserved.',
+  examples: [{ type: 'order.created', consumerId: API_EXAMPLES.consumerId, data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
 });
 
 describe(eventTypeFilterSchema, {
@@ -108,13 +124,23 @@ describe(transformRequestSchema, {
 describe(createSubscriptionRequestSchema, {
   description:
     'A new subscription. Its host is resolved now and every address it resolves to must be allowed. ' +
-    `A tenant may have at most ${LIMIT.maxSubscriptionsPerTenant.default} subscriptions by default.`,
+    `A tenant may have at most ${LIMIT.maxSubscriptionsPerTenant.default} subscriptions of its own by default, and each consumer as many. ` +
+    'With `consumerId` it belongs to that consumer (which must exist), for good: it receives only the events published to the consumer.',
   examples: [{ url: API_EXAMPLES.url, eventTypes: ['order.*'], description: 'Order service', headers: { 'x-team': 'billing' } }],
 });
 describe(updateSubscriptionRequestSchema, {
   description:
     'The fields to change, at least one. `null` clears filter, description, rateLimitPerSecond or transformation; `enabled: true` re-enables a subscription disabled for any reason.',
   examples: [{ eventTypes: ['order.*', 'refund.created'], enabled: true }],
+});
+
+describe(putConsumerRequestSchema.shape.name, { description: `For people, at most ${MAX_CONSUMER_NAME_LENGTH} characters.` });
+describe(consumerMetadataSchema, {
+  description: `Strings by name, for the tenant's own use: at most ${MAX_CONSUMER_METADATA_ENTRIES} entries and ${MAX_CONSUMER_METADATA_BYTES} bytes of keys and values.`,
+});
+describe(putConsumerRequestSchema, {
+  description: 'The whole consumer: a field left out is removed.',
+  examples: [{ name: 'Acme Corp', metadata: { plan: 'pro' } }],
 });
 
 describe(recoverRequestSchema.shape.since, { description: 'Start of the window of event acceptance times; not in the future.' });

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import { isValidEventTypeFilter, MAX_EVENT_TYPE_LENGTH } from '../core/event-types';
 import { MAX_TRANSFORMATION_LENGTH } from '../core/transformation';
-import { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest } from './publish-request';
+import { consumerIdSchema, eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest } from './publish-request';
 import '../core/zod-english';
 
-export { eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest };
+export { consumerIdSchema, eventTypeSchema, idempotencyKeySchema, MAX_IDEMPOTENCY_KEY_LENGTH, publishEventRequestSchema, type PublishEventRequest };
 
 /**
  * What the public API accepts: request bodies and query strings, in zod's tree-shakable "mini"
@@ -72,6 +72,7 @@ export const transformationSchema = z.string().check(z.minLength(1), z.maxLength
 export const filterSchema = z.record(z.string(), z.unknown());
 
 export const createSubscriptionRequestSchema = z.strictObject({
+  consumerId: z.optional(consumerIdSchema),
   url: urlSchema,
   eventTypes: eventTypesSchema,
   filter: z.optional(filterSchema),
@@ -95,6 +96,26 @@ export const updateSubscriptionRequestSchema = z
   })
   .check(z.refine((body) => Object.keys(body).length > 0, 'at least one field must be given'));
 export type UpdateSubscriptionRequest = z.infer<typeof updateSubscriptionRequestSchema>;
+
+export const MAX_CONSUMER_NAME_LENGTH = 200;
+export const MAX_CONSUMER_METADATA_ENTRIES = 20;
+export const MAX_CONSUMER_METADATA_BYTES = 1024;
+
+/** At most 20 entries, and 1 KB of keys and values together (UTF-8). */
+export const consumerMetadataSchema = z.record(z.string().check(z.minLength(1), z.maxLength(100)), z.string()).check(
+  z.refine((metadata) => Object.keys(metadata).length <= MAX_CONSUMER_METADATA_ENTRIES, `must have at most ${MAX_CONSUMER_METADATA_ENTRIES} entries`),
+  z.refine(
+    (metadata) => Object.entries(metadata).reduce((bytes, [key, value]) => bytes + Buffer.byteLength(key) + Buffer.byteLength(value), 0) <= MAX_CONSUMER_METADATA_BYTES,
+    `must hold at most ${MAX_CONSUMER_METADATA_BYTES} bytes of keys and values`,
+  ),
+);
+
+/** `PUT /v1/consumers/{consumerId}`: the whole consumer; a field left out is removed. */
+export const putConsumerRequestSchema = z.strictObject({
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CONSUMER_NAME_LENGTH))),
+  metadata: z.optional(consumerMetadataSchema),
+});
+export type PutConsumerRequest = z.infer<typeof putConsumerRequestSchema>;
 
 /** An event to try a transformation on: one of the tenant's stored events, or one given here. */
 export const transformRequestSchema = z

@@ -20,6 +20,7 @@ export const API_EXAMPLES = {
   createdAt: '2026-03-01T12:00:00.000Z',
   updatedAt: '2026-03-01T12:30:00.000Z',
   url: 'https://hooks.example.com/orders',
+  consumerId: 'cus_acme',
 } as const;
 
 /** A timestamp as the API writes it: ISO 8601 in UTC (`Date.prototype.toISOString`). */
@@ -30,11 +31,24 @@ export const publishEventResponseSchema = z
     id: z.string().check(z.meta({ description: 'The event id, `evt_<ULID>`.', examples: [API_EXAMPLES.eventId] })),
     type: z.string(),
     createdAt: timestampSchema,
+    matched: z
+      .optional(
+        z.object({
+          count: z.number().check(z.int(), z.minimum(0), z.meta({ description: 'How many subscriptions the event goes to.' })),
+          subscriptionIds: z.array(z.string()).check(z.meta({ description: 'The first 10 of them, in id order.' })),
+        }),
+      )
+      .check(
+        z.meta({
+          description:
+            'Present when the event was fanned out before the answer (ingest does so for an owner with few subscriptions, and for an event published to one subscription): the subscriptions whose event types and filter it matched. Absent when fan-out happens later, and in the answer to a repeat.',
+        }),
+      ),
   })
   .check(
     z.meta({
-      description: 'The event was stored and handed to fan-out. A repeat with the same Idempotency-Key answers this body again.',
-      examples: [{ id: API_EXAMPLES.eventId, type: 'order.created', createdAt: API_EXAMPLES.createdAt }],
+      description: 'The event was stored and handed to fan-out. A repeat with the same Idempotency-Key answers this body again (without `matched`).',
+      examples: [{ id: API_EXAMPLES.eventId, type: 'order.created', createdAt: API_EXAMPLES.createdAt, matched: { count: 1, subscriptionIds: [API_EXAMPLES.subscriptionId] } }],
     }),
   );
 export type PublishEventResponse = z.infer<typeof publishEventResponseSchema>;
@@ -62,6 +76,7 @@ export const circuitResponseSchema = z
 export const subscriptionResponseSchema = z
   .object({
     id: z.string().check(z.meta({ description: 'The subscription id, `sub_<ULID>`.', examples: [API_EXAMPLES.subscriptionId] })),
+    consumerId: z.optional(z.string()).check(z.meta({ description: "The consumer it belongs to; absent for the tenant's own subscriptions." })),
     url: z.string(),
     eventTypes: z.array(z.string()),
     filter: z.optional(z.record(z.string(), z.unknown())).check(
@@ -111,6 +126,31 @@ export const subscriptionResponseSchema = z
   );
 export type SubscriptionResponse = z.infer<typeof subscriptionResponseSchema>;
 
+export const consumerResponseSchema = z
+  .object({
+    id: z.string().check(z.meta({ description: 'The id the tenant chose.', examples: [API_EXAMPLES.consumerId] })),
+    name: z.optional(z.string()),
+    metadata: z.record(z.string(), z.string()).check(z.meta({ description: 'As last put; `{}` when none was given.' })),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+  })
+  .check(
+    z.meta({
+      description: "One of the tenant's customers: it owns subscriptions of its own, which receive only the events published to it.",
+      examples: [
+        { id: API_EXAMPLES.consumerId, name: 'Acme Corp', metadata: { plan: 'pro' }, createdAt: API_EXAMPLES.createdAt, updatedAt: API_EXAMPLES.updatedAt },
+      ],
+    }),
+  );
+export type ConsumerResponse = z.infer<typeof consumerResponseSchema>;
+
+export const consumerDeletedResponseSchema = z
+  .object({
+    deleted: z.literal(true),
+    subscriptionsDeleted: z.number().check(z.int(), z.minimum(0), z.meta({ description: "How many of the consumer's subscriptions were deleted with it." })),
+  })
+  .check(z.meta({ description: 'The consumer and its subscriptions are gone.', examples: [{ deleted: true, subscriptionsDeleted: 2 }] }));
+
 const pageCursorSchema = z.string().check(z.meta({ description: 'Pass as `?cursor=` for the next page; absent on the last page.' }));
 
 export const subscriptionListResponseSchema = z.object({ items: z.array(subscriptionResponseSchema), cursor: z.optional(pageCursorSchema) }).check(
@@ -133,6 +173,15 @@ export const subscriptionListResponseSchema = z.object({ items: z.array(subscrip
         cursor: 'c3ViXzAxSk5QN1lWMEE0SDZUOFcyRTVSN1k5UVpC',
       },
     ],
+  }),
+);
+
+export type SubscriptionListResponse = z.infer<typeof subscriptionListResponseSchema>;
+
+export const consumerListResponseSchema = z.object({ items: z.array(consumerResponseSchema), cursor: z.optional(pageCursorSchema) }).check(
+  z.meta({
+    description: 'A page of consumers, in id order.',
+    examples: [{ items: [{ id: API_EXAMPLES.consumerId, name: 'Acme Corp', metadata: {}, createdAt: API_EXAMPLES.createdAt, updatedAt: API_EXAMPLES.createdAt }] }],
   }),
 );
 
@@ -244,6 +293,8 @@ export const eventResponseSchema = z
   .object({
     id: z.string(),
     type: z.string(),
+    consumerId: z.optional(z.string()).check(z.meta({ description: 'The consumer it was published to, if any.' })),
+    subscriptionId: z.optional(z.string()).check(z.meta({ description: 'The one subscription it was published to, if any.' })),
     createdAt: timestampSchema,
     data: z.unknown().check(z.meta({ description: 'The payload as published: the exact JSON text the event was sent with.' })),
     deliveries: z
@@ -253,7 +304,7 @@ export const eventResponseSchema = z
         retrying: deliveryCount,
         exhausted: deliveryCount,
         skipped: deliveryCount,
-        complete: z.boolean().check(z.meta({ description: 'False when the tenant has more than 1000 subscriptions and only the first were counted.' })),
+        complete: z.boolean().check(z.meta({ description: "False when the event's owner (the tenant, or its consumer) has more than 1000 subscriptions and only the first were counted." })),
       })
       .check(z.meta({ description: 'How many delivery records of the event are in each status; a status with none is left out.' })),
   })

@@ -1,6 +1,6 @@
 import type { Scope } from '../core/api-keys';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -30,6 +30,11 @@ export const ROUTES = {
   rotateSubscriptionSecret: { method: 'POST', path: '/v1/subscriptions/{id}/rotate-secret', scope: 'subscriptions:write' },
   listSubscriptionDeliveries: { method: 'GET', path: '/v1/subscriptions/{id}/deliveries', scope: 'read' },
   recoverSubscriptionDeliveries: { method: 'POST', path: '/v1/subscriptions/{id}/recover', scope: 'subscriptions:write' },
+  listConsumers: { method: 'GET', path: '/v1/consumers', scope: 'read' },
+  putConsumer: { method: 'PUT', path: '/v1/consumers/{consumerId}', scope: 'subscriptions:write' },
+  getConsumer: { method: 'GET', path: '/v1/consumers/{consumerId}', scope: 'read' },
+  deleteConsumer: { method: 'DELETE', path: '/v1/consumers/{consumerId}', scope: 'subscriptions:write' },
+  listConsumerSubscriptions: { method: 'GET', path: '/v1/consumers/{consumerId}/subscriptions', scope: 'read' },
   transformForSubscription: { method: 'POST', path: '/v1/subscriptions/{id}/transform', scope: 'read' },
   transformEvent: { method: 'POST', path: '/v1/transform', scope: 'read' },
   getHealth: { method: 'GET', path: '/health' },

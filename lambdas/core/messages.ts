@@ -18,6 +18,11 @@ const common = {
   eventType: text(),
   createdAt: text(),
   run: text(),
+  /**
+   * The consumer the event was published to: fan-out reads that consumer's subscriptions, delivery
+   * reads its subscription there. Absent for the tenant's own (and in messages sent before consumers).
+   */
+  consumerId: z.optional(text()),
   dataJson: z.optional(z.string()),
   /** Messages sent before data was carried as text hold the parsed value here; read, never written. */
   data: z.optional(z.unknown()),
@@ -34,7 +39,7 @@ const withDataText = <T extends { dataJson?: string; data?: unknown; hasData: bo
 export const fanoutMessageSchema = z.pipe(
   z.strictObject({
     ...common,
-    /** A replay to one subscription only. */
+    /** To one subscription only: a replay (whatever its filters) or an event published to it (if they match). */
     subscriptionId: z.optional(text()),
     /** Where a large fan-out continues, when one invocation handed over part of it. */
     cursor: z.optional(text()),
@@ -51,6 +56,8 @@ const recoverMessageSchema = z.strictObject({
   v: z.literal(1),
   kind: z.literal('recover'),
   tenantId: text(),
+  /** The consumer the subscription belongs to; absent for the tenant's own. */
+  consumerId: z.optional(text()),
   subscriptionId: text(),
   since: count(),
   until: count(),
@@ -129,13 +136,14 @@ export const inlineData = (dataJson: string): Payload =>
   Buffer.byteLength(dataJson) <= INLINE_DATA_LIMIT_BYTES ? { dataJson, hasData: true } : { hasData: false };
 
 /** What identifies an event's run in every delivery message. */
-export type Envelope = Pick<FanoutMessage, 'tenantId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>;
+export type Envelope = Pick<FanoutMessage, 'tenantId' | 'consumerId' | 'eventId' | 'eventType' | 'createdAt' | 'run'>;
 /** The event's data as a delivery message carries it: inline, or to be read from the event store. */
 export type Payload = Pick<DeliveryMessage, 'dataJson' | 'hasData'>;
 
 export const deliveryEnvelope = (message: Envelope) => ({
   v: 1 as const,
   tenantId: message.tenantId,
+  ...(message.consumerId === undefined ? {} : { consumerId: message.consumerId }),
   eventId: message.eventId,
   eventType: message.eventType,
   createdAt: message.createdAt,
@@ -160,6 +168,10 @@ export const deliveryGroupMessage = (
   subscriptions: subscriptions.map((s) => ({ id: s.id, version: s.version })),
   ...payload,
 });
+
+/** The subscriptions a list of messages goes to, in order. */
+export const subscriptionIdsIn = (messages: readonly DeliveryQueueMessage[]): string[] =>
+  messages.flatMap((message) => (isGroupMessage(message) ? message.subscriptions.map((s) => s.id) : [message.subscriptionId]));
 
 /** Deliveries a list of messages stands for: a group counts its subscriptions. */
 export const deliveriesIn = (messages: readonly DeliveryQueueMessage[]): number =>

@@ -9,9 +9,45 @@ export interface SubscriptionSecrets {
   previousExpiresAt?: string;
 }
 
+/**
+ * Whose subscriptions: the tenant's own (no `consumerId`), or those of one of its consumers (the
+ * tenant's customers, docs/delivery-semantics.md). A subscription, an event and a queue message are
+ * each an owner of this shape.
+ */
+export interface SubscriptionOwner {
+  tenantId: string;
+  consumerId?: string;
+}
+
+/** Just the owner of a subscription, event or message (its other fields left out). */
+export const ownerOf = ({ tenantId, consumerId }: SubscriptionOwner): SubscriptionOwner =>
+  consumerId === undefined ? { tenantId } : { tenantId, consumerId };
+
+/**
+ * A name for an owner, unique in a deployment: its tenant, and its consumer if it has one (tenant
+ * and consumer ids hold no `#`). The subscriptions table uses it as the owner's partition key.
+ */
+export const ownerName = ({ tenantId, consumerId }: SubscriptionOwner): string =>
+  consumerId === undefined ? tenantId : `${tenantId}#consumer#${consumerId}`;
+
+/** A consumer id: chosen by the tenant, 1 to 64 of `A-Z a-z 0-9 . _ : -`. */
+export const CONSUMER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** One of a tenant's customers: the owner of its own subscriptions. */
+export interface Consumer {
+  tenantId: string;
+  id: string;
+  name?: string;
+  metadata?: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Subscription {
   tenantId: string;
   id: string;
+  /** The consumer it belongs to; absent for the tenant's own. Fixed at creation. */
+  consumerId?: string;
   url: string;
   eventTypes: string[];
   /** A payload filter (an EventBridge event pattern, docs/filters.md): an event is delivered only when it matches. */
@@ -60,6 +96,10 @@ export interface EventToPublish {
   type: string;
   dataJson: string;
   idempotencyKey?: string;
+  /** The consumer whose subscriptions receive it; without one, the tenant's own do. */
+  consumerId?: string;
+  /** Only this subscription (of that consumer, or of the tenant's own) may receive it. */
+  subscriptionId?: string;
 }
 
 export interface StoredEvent {
@@ -68,6 +108,10 @@ export interface StoredEvent {
   type: string;
   /** The JSON text of the event's data, exactly as published (see EventToPublish). */
   dataJson: string;
+  /** The consumer it was published to: replays and recoveries route it the same way. */
+  consumerId?: string;
+  /** The one subscription it was published to, if it was. */
+  subscriptionId?: string;
   createdAt: string;
   /** Epoch seconds: the end of the replay window. */
   expiresAt: number;

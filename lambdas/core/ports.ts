@@ -1,7 +1,7 @@
 import type { ApiKeyChecksumSettings, ApiKeyRecord } from './api-keys';
 import type { EventPattern } from './event-pattern';
-import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from './messages';
-import type { DeliveryGroupLog, DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription } from './model';
+import type { DeliveryMessage, DeliveryQueueMessage, FanoutMessage, FanoutQueueMessage } from './messages';
+import type { Consumer, DeliveryGroupLog, DeliveryRecord, DeliveryStatus, IdempotencyRecord, StoredEvent, Subscription, SubscriptionOwner } from './model';
 
 /** What the core needs from the outside world. The AWS adapters implement these. */
 
@@ -60,25 +60,54 @@ export const CLOSED_CIRCUIT = {
 /** What fan-out needs: reads only. */
 export type SubscriptionReader = Pick<SubscriptionStore, 'get' | 'list'>;
 
+/** Why a create stored nothing. */
+export type CreateRefusal = 'quota_exceeded' | 'consumer_not_found';
+
+/**
+ * Subscriptions, kept per owner: the tenant's own, and each consumer's apart (a read of one owner's
+ * set never reads another's). Every read and write names the owner; `locate` finds a subscription
+ * of the tenant's from its id alone.
+ */
 export interface SubscriptionStore {
   /**
-   * Stores a new subscription and counts it towards its tenant's; false, storing nothing, when the
-   * tenant already has `maxPerTenant` (without one, it is only counted). Creates racing at the
-   * limit never take the tenant past it.
+   * Stores a new subscription and counts it towards its owner's; refused, storing nothing, when the
+   * owner already has `maxPerOwner` (without one, it is only counted), or when its consumer does not
+   * exist (checked in the same write, so a consumer being deleted gets no new subscription).
+   * Creates racing at the limit never take the owner past it.
    */
-  create(subscription: Subscription, maxPerTenant?: number): Promise<boolean>;
+  create(subscription: Subscription, maxPerOwner?: number): Promise<true | CreateRefusal>;
   /** Strongly consistent: a change acknowledged to a client is seen by the next read. */
-  get(tenantId: string, id: string): Promise<Subscription | undefined>;
-  list(tenantId: string, page: PageRequest): Promise<Page<Subscription>>;
+  get(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined>;
+  /** The tenant's subscription with this id, its own or a consumer's. */
+  locate(tenantId: string, id: string): Promise<Subscription | undefined>;
+  /** One owner's subscriptions, in id order: a tenant's own never include its consumers'. */
+  list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>>;
   /** Applies the changes and bumps the version; undefined when there is no such subscription. */
-  update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
+  update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
   /** Deletes the subscription and stops counting it; false when there is no such subscription. */
-  delete(tenantId: string, id: string): Promise<boolean>;
+  delete(owner: SubscriptionOwner, id: string): Promise<boolean>;
   /**
    * Starts (a time) or ends (null) the subscription's failing period, only if that changes it, and
    * bumps no version: health is not configuration. Undefined when nothing changed.
    */
-  setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined>;
+  setFailingSince(owner: SubscriptionOwner, id: string, since: string | null): Promise<Subscription | undefined>;
+}
+
+/** What a consumer's create-or-update may set. */
+export type ConsumerFields = Pick<Consumer, 'name' | 'metadata'>;
+
+export interface ConsumerStore {
+  /** Creates the consumer, or replaces its name and metadata; says which. */
+  put(tenantId: string, id: string, fields: ConsumerFields, now: string): Promise<{ consumer: Consumer; created: boolean }>;
+  get(tenantId: string, id: string): Promise<Consumer | undefined>;
+  /** In id order. */
+  list(tenantId: string, page: PageRequest): Promise<Page<Consumer>>;
+  /**
+   * Deletes the consumer and then every subscription it has; how many went, or undefined when there
+   * was neither. A consumer is gone before its subscriptions are, so no new one can be made meanwhile;
+   * a delete cut short is finished by the next one (the consumer is gone, its subscriptions are not).
+   */
+  delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined>;
 }
 
 export type RecordAttemptResult = 'recorded' | 'conflict';
@@ -125,6 +154,21 @@ export interface ApiKeyAdminStore extends ApiKeyStore {
   createChecksumSettings(settings: ApiKeyChecksumSettings): Promise<boolean>;
   /** From now on keys with an unkeyed tag are refused without a read. */
   refuseUnkeyedKeys(): Promise<void>;
+}
+
+/** The subscriptions an event fanned out at ingest went to, in id order. */
+export interface InlineFanOutResult {
+  subscriptionIds: string[];
+}
+
+export interface InlineFanOut {
+  /** The subscription an event published to one is for: read before the event is stored, so an unknown one is refused. */
+  subscription(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined>;
+  /**
+   * Fans the event out here, to `target` (read by `subscription`) when it was published to one;
+   * undefined when it declined and the event must go through the fan-out queue.
+   */
+  fanOut(message: FanoutMessage, target?: Subscription): Promise<InlineFanOutResult | undefined>;
 }
 
 export interface FanoutPublisher {

@@ -81,9 +81,10 @@ export const checkSubscriptionFields = (
 };
 
 /** The 409 of a create beyond the tenant's subscription quota. */
-export const subscriptionQuotaExceeded = (limit: number): HttpError =>
+/** The tenant's own subscriptions, or one consumer's, are at the limit (each owner is counted apart). */
+export const subscriptionQuotaExceeded = (limit: number, consumerId?: string): HttpError =>
   new HttpError(
     409,
     'subscription_quota_exceeded',
-    `this tenant already has the most subscriptions it may have, ${limit} (limit maxSubscriptionsPerTenant); delete one to create another`,
+    `${consumerId === undefined ? 'this tenant' : `consumer "${consumerId}"`} already has the most subscriptions it may have, ${limit} (limit maxSubscriptionsPerTenant); delete one to create another`,
   );

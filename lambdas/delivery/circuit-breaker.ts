@@ -1,4 +1,4 @@
-import type { Subscription } from '../core/model';
+import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { MadeAttempt } from '../core/outcome';
 
 export interface BreakerSettings {
@@ -62,13 +62,13 @@ export interface CircuitStore {
    * last answer this caller saw from the endpoint) is after the count began. Undefined when the
    * subscription is gone.
    */
-  countUnanswered(tenantId: string, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined): Promise<Subscription | undefined>;
+  countUnanswered(owner: SubscriptionOwner, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined): Promise<Subscription | undefined>;
   /** Opens the circuit unless it is open already (then undefined). */
-  openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
+  openCircuit(owner: SubscriptionOwner, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
   /** Moves the next probe on, only if it is still `seenNextProbeAt`: one caller wins each probe. */
-  claimProbe(tenantId: string, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
+  claimProbe(owner: SubscriptionOwner, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }): Promise<Subscription | undefined>;
   /** Closes the circuit and clears the count (undefined when the subscription is gone). */
-  closeCircuit(tenantId: string, id: string): Promise<Subscription | undefined>;
+  closeCircuit(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined>;
 }
 
 export type CircuitChange = 'opened' | 'closed';
@@ -107,7 +107,7 @@ export class CircuitBreaker {
     const decision = gate(subscription, nowMs, this.settings, random);
     if (decision.kind !== 'probe') return decision;
     const { seenNextProbeAt, nextProbeAt, probeSeconds } = decision;
-    const claimed = await this.store.claimProbe(subscription.tenantId, subscription.id, { seenNextProbeAt, nextProbeAt, probeSeconds });
+    const claimed = await this.store.claimProbe(subscription, subscription.id, { seenNextProbeAt, nextProbeAt, probeSeconds });
     if (claimed === undefined) return { kind: 'wait', waitMs: Math.max(1000, Date.parse(nextProbeAt) - nowMs) };
     this.onChange(claimed);
     return { kind: 'probe' };
@@ -136,7 +136,7 @@ export class CircuitBreaker {
     if (!isUnanswered(result)) {
       this.lastAnswerAt.set(key, nowMs);
       if (subscription.circuitFailures === undefined && subscription.circuitOpenedAt === undefined) return undefined;
-      const closed = await this.store.closeCircuit(subscription.tenantId, subscription.id);
+      const closed = await this.store.closeCircuit(subscription, subscription.id);
       if (closed !== undefined) this.onChange(closed);
       return subscription.circuitOpenedAt === undefined ? undefined : 'closed';
     }
@@ -144,7 +144,7 @@ export class CircuitBreaker {
     const answered = this.lastAnswerAt.get(key);
     const error = result.kind === 'error' ? `${result.error}: ${result.message}`.slice(0, 300) : '';
     const counted = await this.store.countUnanswered(
-      subscription.tenantId,
+      subscription,
       subscription.id,
       { at, error },
       answered === undefined ? undefined : new Date(answered).toISOString(),
@@ -152,7 +152,7 @@ export class CircuitBreaker {
     if (counted === undefined) return undefined;
     this.onChange(counted);
     if (counted.circuitOpenedAt !== undefined || (counted.circuitFailures ?? 0) < this.settings.failureThreshold) return undefined;
-    const opened = await this.store.openCircuit(subscription.tenantId, subscription.id, {
+    const opened = await this.store.openCircuit(subscription, subscription.id, {
       at,
       nextProbeAt: new Date(nowMs + this.settings.firstProbeAfterMs).toISOString(),
       probeSeconds: this.settings.firstProbeAfterMs / 1000,

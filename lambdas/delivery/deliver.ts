@@ -1,5 +1,5 @@
 import type { DeliveryMessage } from '../core/messages';
-import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription } from '../core/model';
+import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription, SubscriptionOwner } from '../core/model';
 import { expiresAfterDays, MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type MadeAttempt, type NotSent, type Outcome } from '../core/outcome';
 import type { DeliveryStore, EventStore, SlotLease, SlowAttemptSlots, WebhookRequest, WebhookSender } from '../core/ports';
@@ -15,7 +15,7 @@ import type { TransformationResult } from '../core/transformation';
 import { webhookHeaders } from './webhook-request';
 
 export interface DeliverDeps {
-  subscriptions: { get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> };
+  subscriptions: { get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined> };
   health: EndpointHealth;
   breaker: Pick<CircuitBreaker, 'waitFor' | 'admit' | 'afterAttempt'>;
   slowAttempts: SlowAttemptPolicy;
@@ -106,7 +106,7 @@ const DUE_SLACK_MS = 1000;
  */
 export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps): Promise<Decision> => {
   const nowMs = deps.now();
-  const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId, message.subscriptionVersion);
+  const subscription = await deps.subscriptions.get(message, message.subscriptionId, message.subscriptionVersion);
   if (subscription === undefined) return { action: 'done', status: 'subscription_gone' };
   if (!subscription.enabled) return deliverNow(message, receipt, deps, subscription, nowMs);
 
@@ -119,7 +119,7 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   const entered = await deps.concurrency.enter(message.tenantId, subscription.id, LINE_WAIT_MS);
   let current: Subscription;
   try {
-    current = (await deps.subscriptions.get(message.tenantId, subscription.id, message.subscriptionVersion)) ?? subscription;
+    current = (await deps.subscriptions.get(message, subscription.id, message.subscriptionVersion)) ?? subscription;
   } catch (error) {
     if (entered) deps.concurrency.leave(message.tenantId, subscription.id);
     throw error;

@@ -73,13 +73,13 @@ export class EndpointHealthTracker implements EndpointHealth {
     let changed: Subscription | undefined;
     switch (action.kind) {
       case 'mark_failing':
-        changed = await this.store.setFailingSince(subscription.tenantId, subscription.id, at);
+        changed = await this.store.setFailingSince(subscription, subscription.id, at);
         break;
       case 'clear_failing':
-        changed = await this.store.setFailingSince(subscription.tenantId, subscription.id, null);
+        changed = await this.store.setFailingSince(subscription, subscription.id, null);
         break;
       case 'disable':
-        changed = await this.store.update(subscription.tenantId, subscription.id, {
+        changed = await this.store.update(subscription, subscription.id, {
           enabled: false,
           disabledReason: action.reason,
           disabledAt: at,

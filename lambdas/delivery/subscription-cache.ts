@@ -1,4 +1,4 @@
-import type { Subscription } from '../core/model';
+import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
 
 /** Whether `a` is a copy of the subscription older than `b`: by version, then by health revision. */
@@ -26,8 +26,9 @@ export class SubscriptionCache {
     private readonly maxEntries = 5000,
   ) {}
 
-  async get(tenantId: string, id: string, minVersion: number): Promise<Subscription | undefined> {
-    const key = `${tenantId}#${id}`;
+  /** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id. */
+  async get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined> {
+    const key = `${owner.tenantId}#${id}`;
     const entry = this.entries.get(key);
     const now = this.now();
     const fresh =
@@ -41,11 +42,11 @@ export class SubscriptionCache {
       const subscription = await pending;
       if (subscription !== undefined && subscription.version >= minVersion) return subscription;
     }
-    return this.read(key, tenantId, id, now);
+    return this.read(key, owner, id, now);
   }
 
-  private async read(key: string, tenantId: string, id: string, now: number): Promise<Subscription | undefined> {
-    const read = this.store.get(tenantId, id);
+  private async read(key: string, owner: SubscriptionOwner, id: string, now: number): Promise<Subscription | undefined> {
+    const read = this.store.get(owner, id);
     this.reads.set(key, read);
     try {
       const subscription = await read;

@@ -1,5 +1,5 @@
 import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-messages';
-import { deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
+import { deliveriesIn, deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
 
@@ -26,18 +26,23 @@ export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<
   if (event === undefined) return { status: 'event_gone' };
   const { payload, dataJson } = event;
 
+  const envelope = lazyFilterEnvelope(message.eventType, dataJson, message.consumerId);
   if (message.subscriptionId !== undefined) {
-    const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId);
-    const targets = subscription?.enabled ? [subscription] : [];
-    await deps.deliveries.publishDeliveries(targets.map((s) => deliveryMessage(message, payload, s)));
-    return { status: 'done', deliveries: targets.length };
+    const subscription = await deps.subscriptions.get(message, message.subscriptionId);
+    const found = subscription === undefined ? [] : [subscription];
+    // An event published to one subscription reaches it if it matches; a replay to one reaches it if enabled.
+    const messages =
+      message.run === message.eventId
+        ? deliveryMessagesFor(message, payload, found, envelope)
+        : found.filter((s) => s.enabled).map((s) => deliveryMessage(message, payload, s));
+    await deps.deliveries.publishDeliveries(messages);
+    return { status: 'done', deliveries: deliveriesIn(messages) };
   }
 
-  const envelope = lazyFilterEnvelope(message.eventType, dataJson);
   return publishPaged({
     cursor: message.cursor,
     maxPages: deps.maxPagesPerInvocation,
-    fetchPage: (cursor) => deps.subscriptions.list(message.tenantId, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
+    fetchPage: (cursor) => deps.subscriptions.list(message, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
     messagesOf: (subscriptions) => deliveryMessagesFor(message, payload, subscriptions, envelope),
     publish: (messages) => deps.deliveries.publishDeliveries(messages),
     continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),

@@ -1,4 +1,5 @@
 import { deliveryMessage, inlineData, type RecoverMessage } from '../core/messages';
+import { ownerOf } from '../core/model';
 import type { DeliveryPublisher, DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
 import { publishPaged, type PagedResult } from './paged-publish';
 
@@ -20,7 +21,7 @@ export type RecoverResult = PagedResult | { status: 'subscription_unavailable' }
  * (re-enable it first). Long windows continue in a follow-up message, like a large fan-out.
  */
 export const recover = async (message: RecoverMessage, deps: RecoverDeps): Promise<RecoverResult> => {
-  const subscription = await deps.subscriptions.get(message.tenantId, message.subscriptionId);
+  const subscription = await deps.subscriptions.get(message, message.subscriptionId);
   if (subscription === undefined || !subscription.enabled) return { status: 'subscription_unavailable' };
 
   return publishPaged({
@@ -41,7 +42,7 @@ export const recover = async (message: RecoverMessage, deps: RecoverDeps): Promi
         .filter((event) => event !== undefined)
         .map((event) =>
           deliveryMessage(
-            { tenantId: message.tenantId, eventId: event.id, eventType: event.type, createdAt: event.createdAt, run: message.run },
+            { ...ownerOf(subscription), eventId: event.id, eventType: event.type, createdAt: event.createdAt, run: message.run },
             inlineData(event.dataJson),
             subscription,
           ),

@@ -35,5 +35,11 @@ export const readEventRequest = (event: APIGatewayProxyEventV2, maxBytes: number
   }
   const dataJson = memberText(text, structure, 'data');
   if (dataJson === undefined) throw new Error('a validated event request has no data member');
-  return { type: request.type, dataJson, ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }) };
+  return {
+    type: request.type,
+    dataJson,
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+    ...(request.consumerId === undefined ? {} : { consumerId: request.consumerId }),
+    ...(request.subscriptionId === undefined ? {} : { subscriptionId: request.subscriptionId }),
+  };
 };

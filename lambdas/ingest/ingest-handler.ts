@@ -25,13 +25,14 @@ export interface IngestHandlerDeps {
 }
 
 /** Counts the deliveries of an event fanned out here, as the fan-out function counts its own. */
-const counted =
-  (fanOut: InlineFanOut, metrics: Metrics): InlineFanOut =>
-  async (message) => {
-    const deliveries = await fanOut(message);
-    if (deliveries !== undefined) metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, deliveries);
-    return deliveries;
-  };
+const counted = (inline: InlineFanOut, metrics: Metrics): InlineFanOut => ({
+  subscription: (owner, id) => inline.subscription(owner, id),
+  fanOut: async (message, target) => {
+    const result = await inline.fanOut(message, target);
+    if (result !== undefined) metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, result.subscriptionIds.length);
+    return result;
+  },
+});
 
 /** `POST /v1/events`: validate, store, hand over to fan-out, answer 202. */
 export const createIngestHandler = (deps: IngestHandlerDeps) => {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '../core/errors';
-import { newId } from '../core/ids';
+import { isId, newId } from '../core/ids';
 import { canonicalJsonText } from '../core/json-text';
 import { inlineData, type FanoutMessage } from '../core/messages';
-import { expiresAfterDays, type EventToPublish, type IdempotencyRecord, type StoredEvent } from '../core/model';
-import type { EventStore, FanoutPublisher } from '../core/ports';
+import { expiresAfterDays, type EventToPublish, type IdempotencyRecord, type StoredEvent, type Subscription } from '../core/model';
+import type { EventStore, FanoutPublisher, InlineFanOut } from '../core/ports';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 /**
@@ -19,10 +19,11 @@ export interface AcceptEventDeps {
   now: () => number;
   eventRetentionDays: number;
   /**
-   * Fans a small fan-out out at once (the ingest function's inline fan-out); undefined means it declined and the
-   * event goes to the fan-out queue. Without it every event does.
+   * Fans a small fan-out out at once (the ingest function's inline fan-out); when it declines the
+   * event goes to the fan-out queue. Without it every event does, and an event published to a
+   * subscription that does not exist is accepted and delivered nowhere (there is no read to refuse it).
    */
-  inlineFanOut?: (message: FanoutMessage) => Promise<number | undefined>;
+  inlineFanOut?: InlineFanOut;
 }
 
 export interface AcceptEventInput {
@@ -33,19 +34,31 @@ export interface AcceptEventInput {
 }
 
 /**
- * What a repeat must match: the type and the data's text with keys sorted and whitespace dropped,
- * laid out as the hash of `{type, data}` with sorted keys was before data was kept as text.
+ * What a repeat must match: the type, the data's text with keys sorted and whitespace dropped, and
+ * the consumer and subscription it is for, laid out as the hash of `{type, data}` with sorted keys
+ * was before data was kept as text (and before events had a consumer).
  */
-const bodyHash = ({ type, dataJson }: EventToPublish): string =>
-  createHash('sha256').update(`{"data":${canonicalJsonText(dataJson)},"type":${JSON.stringify(type)}}`).digest('base64url');
+const bodyHash = ({ type, dataJson, consumerId, subscriptionId }: EventToPublish): string => {
+  const routing = `${consumerId === undefined ? '' : `"consumerId":${JSON.stringify(consumerId)},`}`;
+  const target = `${subscriptionId === undefined ? '' : `"subscriptionId":${JSON.stringify(subscriptionId)},`}`;
+  return createHash('sha256').update(`{${routing}"data":${canonicalJsonText(dataJson)},${target}"type":${JSON.stringify(type)}}`).digest('base64url');
+};
 
-/** What the publisher is answered (`202`): the event's id, type and time of acceptance. */
-export type AcceptedEvent = Pick<StoredEvent, 'id' | 'type' | 'createdAt'>;
+/** Up to this many of the subscriptions an event went to are named in the answer to its publish. */
+export const MATCHED_IDS_SHOWN = 10;
 
-const responseOf = (event: AcceptedEvent): AcceptedEvent => ({
+/**
+ * What the publisher is answered (`202`): the event's id, type and time of acceptance, and, when
+ * the event was fanned out before the answer, how many subscriptions it went to (naming the first
+ * MATCHED_IDS_SHOWN).
+ */
+export type AcceptedEvent = Pick<StoredEvent, 'id' | 'type' | 'createdAt'> & { matched?: { count: number; subscriptionIds: string[] } };
+
+const responseOf = (event: AcceptedEvent, matched?: string[]): AcceptedEvent => ({
   id: event.id,
   type: event.type,
   createdAt: event.createdAt,
+  ...(matched === undefined ? {} : { matched: { count: matched.length, subscriptionIds: matched.slice(0, MATCHED_IDS_SHOWN) } }),
 });
 
 /**
@@ -58,20 +71,23 @@ const responseOf = (event: AcceptedEvent): AcceptedEvent => ({
 export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<AcceptedEvent> => {
   const { tenantId, request } = input;
   const key = resolveIdempotencyKey(input);
+  const { consumerId, subscriptionId } = request;
+  const target = await targetSubscription(input, deps);
   const nowMs = deps.now();
   const event: StoredEvent = {
     tenantId,
     id: newId('evt', nowMs),
     type: request.type,
     dataJson: request.dataJson,
+    ...(consumerId === undefined ? {} : { consumerId }),
+    ...(subscriptionId === undefined ? {} : { subscriptionId }),
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: expiresAfterDays(nowMs, deps.eventRetentionDays),
   };
 
   if (key === undefined) {
     await deps.events.putEvent(event);
-    await handOver(event, deps);
-    return responseOf(event);
+    return responseOf(event, await handOver(event, target, deps));
   }
 
   const claim: IdempotencyRecord = {
@@ -87,9 +103,9 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   const result = await deps.events.claimIdempotencyKey(claim, Math.floor(nowMs / 1000));
   if (result.claimed) {
     await deps.events.putEvent(event);
-    await handOver(event, deps);
+    const matched = await handOver(event, target, deps);
     await deps.events.markHandedOver(tenantId, key);
-    return responseOf(event);
+    return responseOf(event, matched);
   }
 
   const existing = result.existing;
@@ -106,9 +122,24 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   // The first request stopped between its writes: the body is the same, so finish its work.
   const recovered: StoredEvent = { ...event, id: existing.eventId, createdAt: existing.createdAt };
   await deps.events.putEvent(recovered);
-  await handOver(recovered, deps);
+  await handOver(recovered, target, deps);
   await deps.events.markHandedOver(tenantId, key);
   return original;
+};
+
+/**
+ * The subscription an event published to one is for, read (when ingest can read subscriptions)
+ * before anything is stored: one of another owner, or none, is a 404.
+ */
+const targetSubscription = async ({ tenantId, request }: AcceptEventInput, deps: AcceptEventDeps): Promise<Subscription | undefined> => {
+  if (request.subscriptionId === undefined || deps.inlineFanOut === undefined) return undefined;
+  const owner = request.consumerId === undefined ? { tenantId } : { tenantId, consumerId: request.consumerId };
+  const subscription = isId('sub', request.subscriptionId) ? await deps.inlineFanOut.subscription(owner, request.subscriptionId) : undefined;
+  if (subscription === undefined) {
+    const whose = request.consumerId === undefined ? 'the tenant' : `consumer "${request.consumerId}"`;
+    throw new HttpError(404, 'subscription_not_found', `${whose} has no subscription ${request.subscriptionId}`);
+  }
+  return subscription;
 };
 
 const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInput): string | undefined => {
@@ -123,17 +154,24 @@ const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInp
   return headerIdempotencyKey ?? bodyKey;
 };
 
-/** Hands the event to fan-out: done here when the set is small, else through the fan-out queue. */
-const handOver = async (event: StoredEvent, deps: AcceptEventDeps): Promise<void> => {
+/**
+ * Hands the event to fan-out: done here when the set is small (returning the subscriptions it went
+ * to), else through the fan-out queue.
+ */
+const handOver = async (event: StoredEvent, target: Subscription | undefined, deps: AcceptEventDeps): Promise<string[] | undefined> => {
   const message: FanoutMessage = {
     v: 1,
     tenantId: event.tenantId,
+    ...(event.consumerId === undefined ? {} : { consumerId: event.consumerId }),
+    ...(event.subscriptionId === undefined ? {} : { subscriptionId: event.subscriptionId }),
     eventId: event.id,
     eventType: event.type,
     createdAt: event.createdAt,
     run: event.id,
     ...inlineData(event.dataJson),
   };
-  if (deps.inlineFanOut !== undefined && (await deps.inlineFanOut(message)) !== undefined) return;
+  const inline = await deps.inlineFanOut?.fanOut(message, target);
+  if (inline !== undefined) return inline.subscriptionIds;
   await deps.fanout.publishFanout(message);
+  return undefined;
 };

@@ -7,12 +7,12 @@ import type { Subscription } from '../core/model';
 export type LazyFilterEnvelope = () => FilterEnvelope;
 
 /**
- * The envelope of an event with this type and data text, parsed once however many subscriptions
- * (and pages of them) ask for it. Numbers in the data become doubles, as JSON.parse reads them.
+ * The envelope of an event with this type, data text and consumer (if it has one), parsed once however
+ * many subscriptions (and pages of them) ask for it. Numbers in the data become doubles, as JSON.parse reads them.
  */
-export const lazyFilterEnvelope = (type: string, dataJson: string): LazyFilterEnvelope => {
+export const lazyFilterEnvelope = (type: string, dataJson: string, consumerId?: string): LazyFilterEnvelope => {
   let envelope: FilterEnvelope | undefined;
-  return () => (envelope ??= { type, data: JSON.parse(dataJson) as unknown });
+  return () => (envelope ??= { type, ...(consumerId === undefined ? {} : { consumerId }), data: JSON.parse(dataJson) as unknown });
 };
 
 const isTarget = (subscription: Subscription, type: string, envelope: LazyFilterEnvelope): boolean =>

@@ -100,9 +100,9 @@ describe('Endpoint isolation stores', () => {
       const { tenantId, id } = await created();
 
       // Act
-      await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW), error: 'timeout: a' }, undefined);
-      const second = await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW + 1), error: 'timeout: b' }, iso(NOW - 1));
-      const afterAnswer = await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW + 3), error: 'connection: c' }, iso(NOW + 2));
+      await subscriptions.countUnanswered({ tenantId }, id, { at: iso(NOW), error: 'timeout: a' }, undefined);
+      const second = await subscriptions.countUnanswered({ tenantId }, id, { at: iso(NOW + 1), error: 'timeout: b' }, iso(NOW - 1));
+      const afterAnswer = await subscriptions.countUnanswered({ tenantId }, id, { at: iso(NOW + 3), error: 'connection: c' }, iso(NOW + 2));
 
       // Assess
       expect(second).toMatchObject({ circuitFailures: 2, circuitCountingSince: iso(NOW), circuitLastError: 'timeout: b', version: 3 });
@@ -112,14 +112,14 @@ describe('Endpoint isolation stores', () => {
     it('opens once, lets one caller claim each probe, and closes', async () => {
       // Prepare
       const { tenantId, id } = await created();
-      await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW), error: 'timeout: a' }, undefined);
+      await subscriptions.countUnanswered({ tenantId }, id, { at: iso(NOW), error: 'timeout: a' }, undefined);
 
       // Act
-      const opened = await subscriptions.openCircuit(tenantId, id, { at: iso(NOW), nextProbeAt: iso(NOW + 5_000), probeSeconds: 5 });
-      const openedAgain = await subscriptions.openCircuit(tenantId, id, { at: iso(NOW + 1), nextProbeAt: iso(NOW + 6_000), probeSeconds: 5 });
+      const opened = await subscriptions.openCircuit({ tenantId }, id, { at: iso(NOW), nextProbeAt: iso(NOW + 5_000), probeSeconds: 5 });
+      const openedAgain = await subscriptions.openCircuit({ tenantId }, id, { at: iso(NOW + 1), nextProbeAt: iso(NOW + 6_000), probeSeconds: 5 });
       const claim = { seenNextProbeAt: iso(NOW + 5_000), nextProbeAt: iso(NOW + 15_000), probeSeconds: 10 };
-      const claims = await Promise.all([subscriptions.claimProbe(tenantId, id, claim), subscriptions.claimProbe(tenantId, id, claim)]);
-      const closed = await subscriptions.closeCircuit(tenantId, id);
+      const claims = await Promise.all([subscriptions.claimProbe({ tenantId }, id, claim), subscriptions.claimProbe({ tenantId }, id, claim)]);
+      const closed = await subscriptions.closeCircuit({ tenantId }, id);
 
       // Assess
       expect(opened).toMatchObject({ circuitOpenedAt: iso(NOW), circuitNextProbeAt: iso(NOW + 5_000) });
@@ -135,12 +135,12 @@ describe('Endpoint isolation stores', () => {
 
       // Act
       const written = [
-        await subscriptions.countUnanswered(tenantId, id, { at: iso(NOW), error: 'timeout: a' }, undefined),
-        await subscriptions.setFailingSince(tenantId, id, iso(NOW)),
-        await subscriptions.openCircuit(tenantId, id, { at: iso(NOW), nextProbeAt: iso(NOW + 5_000), probeSeconds: 5 }),
-        await subscriptions.claimProbe(tenantId, id, { seenNextProbeAt: iso(NOW + 5_000), nextProbeAt: iso(NOW + 15_000), probeSeconds: 10 }),
-        await subscriptions.closeCircuit(tenantId, id),
-        await subscriptions.setFailingSince(tenantId, id, null),
+        await subscriptions.countUnanswered({ tenantId }, id, { at: iso(NOW), error: 'timeout: a' }, undefined),
+        await subscriptions.setFailingSince({ tenantId }, id, iso(NOW)),
+        await subscriptions.openCircuit({ tenantId }, id, { at: iso(NOW), nextProbeAt: iso(NOW + 5_000), probeSeconds: 5 }),
+        await subscriptions.claimProbe({ tenantId }, id, { seenNextProbeAt: iso(NOW + 5_000), nextProbeAt: iso(NOW + 15_000), probeSeconds: 10 }),
+        await subscriptions.closeCircuit({ tenantId }, id),
+        await subscriptions.setFailingSince({ tenantId }, id, null),
       ];
 
       // Assess
@@ -156,9 +156,9 @@ describe('Endpoint isolation stores', () => {
 
     it('writes nothing for a subscription that is gone', async () => {
       // Assess
-      expect(await subscriptions.countUnanswered('nobody', newId('sub'), { at: iso(NOW), error: 'x' }, undefined)).toBeUndefined();
-      expect(await subscriptions.closeCircuit('nobody', newId('sub'))).toBeUndefined();
-      expect(await subscriptions.get('nobody', 'sub_none')).toBeUndefined();
+      expect(await subscriptions.countUnanswered({ tenantId: 'nobody' }, newId('sub'), { at: iso(NOW), error: 'x' }, undefined)).toBeUndefined();
+      expect(await subscriptions.closeCircuit({ tenantId: 'nobody' }, newId('sub'))).toBeUndefined();
+      expect(await subscriptions.get({ tenantId: 'nobody' }, 'sub_none')).toBeUndefined();
     });
   });
 });

@@ -34,19 +34,51 @@ describe('AWS requests per event, the happy path', () => {
     await receivers.closeAll();
   });
 
-  /** Subscribes `fanOut` endpoints of one receiver, publishes EVENTS events, delivers them all, and counts. */
-  const countRequests = async (tenant: string, fanOut: number): Promise<Record<string, number>> => {
+  /**
+   * Subscribes `fanOut` endpoints of one receiver (the tenant's own, or, given a consumer, that
+   * consumer's, beside `others` consumers with `fanOut` subscriptions each), publishes EVENTS events
+   * (to the consumer, if given), delivers them all, and counts.
+   */
+  const countRequests = async (tenant: string, fanOut: number, consumer?: { id: string; others: number }): Promise<Record<string, number>> => {
     const key = await pipeline.createKey(tenant);
     const target = await receivers.start();
-    for (let i = 0; i < fanOut; i++) await pipeline.subscribe(key, `${target.url}?s=${i}`, ['metered']);
+    const elsewhere = await receivers.start();
+    const subscribe = async (url: string, consumerId?: string) => {
+      const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes: ['metered'], ...(consumerId ? { consumerId } : {}) } });
+      expect(response.status, response.text).toBe(201);
+    };
+    for (let c = 0; c < (consumer?.others ?? 0); c++) {
+      await pipeline.call('PUT', `/v1/consumers/other-${c}`, { key, body: {} });
+      for (let i = 0; i < fanOut; i++) await subscribe(`${elsewhere.url}?c=${c}&s=${i}`, `other-${c}`);
+    }
+    if (consumer !== undefined) await pipeline.call('PUT', `/v1/consumers/${consumer.id}`, { key, body: {} });
+    for (let i = 0; i < fanOut; i++) await subscribe(`${target.url}?s=${i}`, consumer?.id);
     await pipeline.call('GET', '/v1/subscriptions', { key });
     awsRequests.reset();
-    for (let i = 0; i < EVENTS; i++) await pipeline.publish(key, 'metered', { i });
+    for (let i = 0; i < EVENTS; i++) {
+      const response = await pipeline.call('POST', '/v1/events', { key, body: { type: 'metered', data: { i }, ...(consumer ? { consumerId: consumer.id } : {}) } });
+      expect(response.status, response.text).toBe(202);
+    }
     await pipeline.drain({ until: () => target.requests.length >= EVENTS * fanOut, timeoutMs: 30_000 });
     await pipeline.drain();
     expect(target.requests).toHaveLength(EVENTS * fanOut);
+    expect(elsewhere.requests).toHaveLength(0);
     return awsRequests.snapshot();
   };
+
+  /** The counts but cold subscription reads, which depend on what delivery has cached, not on the event. */
+  const withoutColdReads = ({ 'DynamoDB.GetItem': _reads, ...counts }: Record<string, number>) => counts;
+
+  it("costs an event published to a consumer the requests of a tenant's event, however many other consumers there are", async () => {
+    // Act
+    const tenantEvents = await countRequests('tenant-events', 3);
+    const consumerEvents = await countRequests('consumer-events', 3, { id: 'acme', others: 3 });
+
+    // Assess
+    expect(withoutColdReads(consumerEvents)).toEqual(withoutColdReads(tenantEvents));
+    expect(consumerEvents['DynamoDB.Query']).toBe(EVENTS);
+    expect(consumerEvents['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
+  });
 
   it('fans a small set out at ingest: one event write, one subscription query, one batch send and one delivery-log write per event', async () => {
     // Act

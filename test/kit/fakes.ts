@@ -1,10 +1,13 @@
 import type { ApiKeyChecksumSettings, ApiKeyRecord } from '../../lambdas/core/api-keys';
 import { isGroupMessage, type DeliveryMessage, type DeliveryQueueMessage, type FanoutMessage } from '../../lambdas/core/messages';
-import type { DeliveryGroupLog, DeliveryRecord, IdempotencyRecord, StoredEvent, Subscription } from '../../lambdas/core/model';
+import { ownerName, type Consumer, type DeliveryGroupLog, type DeliveryRecord, type IdempotencyRecord, type StoredEvent, type Subscription, type SubscriptionOwner } from '../../lambdas/core/model';
 import type { AttemptResult } from '../../lambdas/core/outcome';
 import type {
   ApiKeyStore,
   ClaimResult,
+  ConsumerFields,
+  ConsumerStore,
+  CreateRefusal,
   DelayedDeliveryPublisher,
   DeliveryGroupStore,
   DeliveryListQuery,
@@ -76,30 +79,35 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   readonly calls = { get: 0, list: 0, update: 0 };
 
   constructor(initial: readonly Subscription[] = []) {
-    for (const subscription of initial) this.subscriptions.set(this.key(subscription.tenantId, subscription.id), copy(subscription));
+    for (const subscription of initial) this.subscriptions.set(this.key(subscription, subscription.id), copy(subscription));
   }
 
-  private key(tenantId: string, id: string): string {
-    return `${tenantId}#${id}`;
+  private key(owner: SubscriptionOwner, id: string): string {
+    return `${ownerName(owner)}#${id}`;
   }
 
-  async create(subscription: Subscription, maxPerTenant?: number): Promise<boolean> {
-    const tenants = [...this.subscriptions.values()].filter((s) => s.tenantId === subscription.tenantId).length;
-    if (maxPerTenant !== undefined && tenants >= maxPerTenant) return false;
-    this.subscriptions.set(this.key(subscription.tenantId, subscription.id), copy(subscription));
+  async create(subscription: Subscription, maxPerOwner?: number): Promise<true | CreateRefusal> {
+    const owned = [...this.subscriptions.values()].filter((s) => ownerName(s) === ownerName(subscription)).length;
+    if (maxPerOwner !== undefined && owned >= maxPerOwner) return 'quota_exceeded';
+    this.subscriptions.set(this.key(subscription, subscription.id), copy(subscription));
     return true;
   }
 
-  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+  async locate(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const found = [...this.subscriptions.values()].find((s) => s.tenantId === tenantId && s.id === id);
+    return found === undefined ? undefined : copy(found);
+  }
+
+  async get(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined> {
     this.calls.get++;
-    const subscription = this.subscriptions.get(this.key(tenantId, id));
+    const subscription = this.subscriptions.get(this.key(owner, id));
     return subscription === undefined ? undefined : copy(subscription);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<Subscription>> {
+  async list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {
     this.calls.list++;
     const all = [...this.subscriptions.values()]
-      .filter((s) => s.tenantId === tenantId)
+      .filter((s) => ownerName(s) === ownerName(owner))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const start = page.cursor === undefined ? 0 : Number(page.cursor);
     const items = all.slice(start, start + page.limit).map(copy);
@@ -107,25 +115,25 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     return next < all.length ? { items, cursor: String(next) } : { items };
   }
 
-  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
     this.calls.update++;
-    const existing = this.subscriptions.get(this.key(tenantId, id));
+    const existing = this.subscriptions.get(this.key(owner, id));
     if (existing === undefined) return undefined;
     const updated: Subscription = { ...existing, version: existing.version + 1, updatedAt: changes.updatedAt };
     for (const [name, value] of Object.entries(changes)) {
       if (value === null) delete (updated as unknown as Record<string, unknown>)[name];
       else if (value !== undefined) (updated as unknown as Record<string, unknown>)[name] = copy(value);
     }
-    this.subscriptions.set(this.key(tenantId, id), updated);
+    this.subscriptions.set(this.key(owner, id), updated);
     return copy(updated);
   }
 
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    return this.subscriptions.delete(this.key(tenantId, id));
+  async delete(owner: SubscriptionOwner, id: string): Promise<boolean> {
+    return this.subscriptions.delete(this.key(owner, id));
   }
 
-  async setFailingSince(tenantId: string, id: string, since: string | null): Promise<Subscription | undefined> {
-    return this.change(tenantId, id, (s) => {
+  async setFailingSince(owner: SubscriptionOwner, id: string, since: string | null): Promise<Subscription | undefined> {
+    return this.change(owner, id, (s) => {
       if ((since === null) === (s.failingSince === undefined)) return false;
       if (since === null) delete s.failingSince;
       else s.failingSince = since;
@@ -133,8 +141,8 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     });
   }
 
-  async countUnanswered(tenantId: string, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined) {
-    return this.change(tenantId, id, (s) => {
+  async countUnanswered(owner: SubscriptionOwner, id: string, failure: { at: string; error: string }, answerSeenAt: string | undefined) {
+    return this.change(owner, id, (s) => {
       const restart = s.circuitCountingSince === undefined || (answerSeenAt !== undefined && s.circuitCountingSince <= answerSeenAt);
       s.circuitFailures = restart ? 1 : (s.circuitFailures ?? 0) + 1;
       if (restart) s.circuitCountingSince = failure.at;
@@ -144,38 +152,70 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     });
   }
 
-  async openCircuit(tenantId: string, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }) {
-    return this.change(tenantId, id, (s) => {
+  async openCircuit(owner: SubscriptionOwner, id: string, open: { at: string; nextProbeAt: string; probeSeconds: number }) {
+    return this.change(owner, id, (s) => {
       if (s.circuitOpenedAt !== undefined) return false;
       Object.assign(s, { circuitOpenedAt: open.at, circuitNextProbeAt: open.nextProbeAt, circuitProbeSeconds: open.probeSeconds });
       return true;
     });
   }
 
-  async claimProbe(tenantId: string, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }) {
-    return this.change(tenantId, id, (s) => {
+  async claimProbe(owner: SubscriptionOwner, id: string, claim: { seenNextProbeAt: string; nextProbeAt: string; probeSeconds: number }) {
+    return this.change(owner, id, (s) => {
       if (s.circuitNextProbeAt !== claim.seenNextProbeAt) return false;
       Object.assign(s, { circuitNextProbeAt: claim.nextProbeAt, circuitProbeSeconds: claim.probeSeconds });
       return true;
     });
   }
 
-  async closeCircuit(tenantId: string, id: string) {
-    return this.change(tenantId, id, (s) => {
+  async closeCircuit(owner: SubscriptionOwner, id: string) {
+    return this.change(owner, id, (s) => {
       for (const field of Object.keys(CLOSED_CIRCUIT) as (keyof typeof CLOSED_CIRCUIT)[]) delete s[field];
       return true;
     });
   }
 
   /** Applies a conditional change of health (false: its condition failed): bumps the health revision, not the version. */
-  private change(tenantId: string, id: string, apply: (subscription: Subscription) => boolean): Subscription | undefined {
-    const existing = this.subscriptions.get(this.key(tenantId, id));
+  private change(owner: SubscriptionOwner, id: string, apply: (subscription: Subscription) => boolean): Subscription | undefined {
+    const existing = this.subscriptions.get(this.key(owner, id));
     if (existing === undefined) return undefined;
     const updated = copy(existing);
     if (!apply(updated)) return undefined;
     updated.healthRevision = (updated.healthRevision ?? 0) + 1;
-    this.subscriptions.set(this.key(tenantId, id), updated);
+    this.subscriptions.set(this.key(owner, id), updated);
     return copy(updated);
+  }
+}
+
+/** Consumers in memory, over the subscription store whose consumer subscriptions a delete removes. */
+export class InMemoryConsumerStore implements ConsumerStore {
+  readonly consumers = new Map<string, Consumer>();
+
+  constructor(private readonly subscriptions: InMemorySubscriptionStore) {}
+
+  async put(tenantId: string, id: string, fields: ConsumerFields, now: string) {
+    const existing = this.consumers.get(`${tenantId}#${id}`);
+    const consumer: Consumer = { tenantId, id, ...fields, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    this.consumers.set(`${tenantId}#${id}`, consumer);
+    return { consumer: copy(consumer), created: existing === undefined };
+  }
+
+  async get(tenantId: string, id: string): Promise<Consumer | undefined> {
+    const consumer = this.consumers.get(`${tenantId}#${id}`);
+    return consumer === undefined ? undefined : copy(consumer);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
+    const all = [...this.consumers.values()].filter((c) => c.tenantId === tenantId).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { items: all.slice(0, page.limit).map(copy) };
+  }
+
+  async delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined> {
+    const existed = this.consumers.delete(`${tenantId}#${id}`);
+    const owner = { tenantId, consumerId: id };
+    const { items } = await this.subscriptions.list(owner, { limit: 1000 });
+    for (const subscription of items) await this.subscriptions.delete(owner, subscription.id);
+    return existed || items.length > 0 ? { subscriptionsDeleted: items.length } : undefined;
   }
 }
 
@@ -398,7 +438,7 @@ export const deliverDeps = (
 ): DeliverDeps => {
   const now = overrides.now ?? (() => NOW);
   return {
-    subscriptions: { get: (tenantId, id) => stores.subscriptions.get(tenantId, id) },
+    subscriptions: { get: (owner, id) => stores.subscriptions.get(owner, id) },
     health: new EndpointHealthTracker(stores.subscriptions, 5 * 86400 * 1000),
     ...endpointIsolation(stores.subscriptions),
     rateLimiter: new InMemoryRateLimiter(now),

@@ -55,7 +55,7 @@ describe('Routes: subscriptions', () => {
       // Assess
       expect(error).toMatchObject({ statusCode: 422, code: 'url_not_allowed' });
       expect(error.message).toContain('10.2.0.5');
-      expect((await subscriptions.list(TENANT, { limit: 10 })).items).toEqual([]);
+      expect((await subscriptions.list({ tenantId: TENANT }, { limit: 10 })).items).toEqual([]);
     });
 
     it('accepts a host whose every address is public or in an allowed network', async () => {

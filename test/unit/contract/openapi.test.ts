@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventRoutes } from '../../../lambdas/api/event-routes';
 import { openApiJson } from '../../../lambdas/api/openapi-document';
 import { subscriptionRoutes } from '../../../lambdas/api/subscription-routes';
+import { consumerRoutes } from '../../../lambdas/api/consumer-routes';
 import { transformRoutes } from '../../../lambdas/api/transform-routes';
 import { acceptEvent } from '../../../lambdas/pipeline/accept-event';
 import { SCOPES } from '../../../lambdas/core/api-keys';
@@ -23,7 +24,7 @@ import {
 import { ROUTES, type OperationId, type RouteSpec } from '../../../lambdas/contract/routes';
 import { Router, routesOf } from '../../../lambdas/http/router';
 import { apiEvent, lambdaContext } from '../../kit/lambda-events';
-import { InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../../kit/fakes';
+import { InMemoryConsumerStore, InMemoryDeliveryStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingFanoutPublisher } from '../../kit/fakes';
 
 type Json = Record<string, unknown>;
 type SchemaName = keyof typeof REQUEST_SCHEMAS | keyof typeof RESPONSE_SCHEMAS;
@@ -50,6 +51,7 @@ const fakeDeps = () => {
     }),
     ...eventRoutes({ events, subscriptions, deliveries, fanout, maxBodyBytes: 262144 }),
     ...transformRoutes({ events, subscriptions, maxBodyBytes: 262144, now: () => NOW }),
+    ...consumerRoutes({ consumers: new InMemoryConsumerStore(subscriptions), subscriptions, maxBodyBytes: 262144, now: () => NOW }),
   });
   return { subscriptions, deliveries, events, fanout, routes };
 };

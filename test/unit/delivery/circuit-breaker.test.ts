@@ -12,7 +12,7 @@ const ID = 'sub_01HZZZZZZZZZZZZZZZZZZZZZZZ';
 const setUp = () => {
   const store = new InMemorySubscriptionStore([aSubscription({ tenantId: TENANT, id: ID })]);
   const breaker = new CircuitBreaker(store, SETTINGS);
-  const current = async () => (await store.get(TENANT, ID))!;
+  const current = async () => (await store.get({ tenantId: TENANT }, ID))!;
   return { store, breaker, current };
 };
 
@@ -138,7 +138,7 @@ describe('Class: CircuitBreaker', () => {
 
       // Assess
       expect(change).toBeUndefined();
-      expect(JSON.stringify(await store.get(TENANT, ID))).toBe(before);
+      expect(JSON.stringify(await store.get({ tenantId: TENANT }, ID))).toBe(before);
     });
 
     it('lets the attempt stand when counting it fails: the error is reported, nothing thrown', async () => {

@@ -176,7 +176,7 @@ describe('Function: deliver', () => {
     expect(disabled()).toEqual([
       expect.objectContaining({ tenantId: TENANT, data: expect.objectContaining({ subscriptionId: SUBSCRIPTION_ID, reason: 'endpoint_gone' }) }),
     ]);
-    expect(await subscriptions.get(TENANT, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'endpoint_gone' });
+    expect(await subscriptions.get({ tenantId: TENANT }, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'endpoint_gone' });
     expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
     expect(stored()?.history[0]?.reason).toBe('gone');
   });
@@ -352,7 +352,7 @@ describe('Function: deliver', () => {
   it('answers subscription_gone without sending or writing when the subscription was deleted', async () => {
     // Prepare
     const { deps, subscriptions, sender, deliveries } = setUp();
-    await subscriptions.delete(TENANT, SUBSCRIPTION_ID);
+    await subscriptions.delete({ tenantId: TENANT }, SUBSCRIPTION_ID);
 
     // Act
     const decision = await deliver(aDeliveryMessage(), firstReceipt(), deps);
@@ -514,7 +514,7 @@ describe('Function: deliver', () => {
       // Assess
       expect(decision).toMatchObject({ action: 'done', status: 'exhausted' });
       expect(stored()).toMatchObject({ status: 'exhausted', attempts: 1 });
-      expect(await subscriptions.get(TENANT, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'failing_too_long' });
+      expect(await subscriptions.get({ tenantId: TENANT }, SUBSCRIPTION_ID)).toMatchObject({ enabled: false, disabledReason: 'failing_too_long' });
       expect(emitted.map((e) => e.type)).toEqual(['webhook.subscription.disabled', 'webhook.delivery.exhausted']);
     });
   });
@@ -607,7 +607,7 @@ describe('Function: deliver', () => {
       // Assess
       expect(decision).toMatchObject({ action: 'done', status: 'delivered', circuit: 'closed' });
       expect(sender.requests).toHaveLength(1);
-      expect((await subscriptions.get(TENANT, SUBSCRIPTION_ID))?.circuitOpenedAt).toBeUndefined();
+      expect((await subscriptions.get({ tenantId: TENANT }, SUBSCRIPTION_ID))?.circuitOpenedAt).toBeUndefined();
     });
 
     it('opens the circuit at the fifth attempt in a row without an answer and says so', async () => {

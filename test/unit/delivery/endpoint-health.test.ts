@@ -37,16 +37,16 @@ describe('Class: EndpointHealthTracker', () => {
 
     // Act
     await tracker.afterAttempt(subscription, 'failed', NOW);
-    const failing = (await store.get(subscription.tenantId, subscription.id))!;
+    const failing = (await store.get(subscription, subscription.id))!;
     await tracker.afterAttempt(failing, 'delivered', NOW + 1000);
     await tracker.afterAttempt(failing, 'failed', NOW + 2000);
-    const stillFailing = (await store.get(subscription.tenantId, subscription.id))!;
+    const stillFailing = (await store.get(subscription, subscription.id))!;
     await tracker.afterAttempt(stillFailing, 'delivered', NOW + MIN_FAILING_PERIOD_MS);
 
     // Assess
     expect(failing.failingSince).toBe(new Date(NOW).toISOString());
     expect(stillFailing.failingSince).toBe(new Date(NOW).toISOString());
-    expect((await store.get(subscription.tenantId, subscription.id))?.failingSince).toBeUndefined();
+    expect((await store.get(subscription, subscription.id))?.failingSince).toBeUndefined();
     expect(changed).toEqual([new Date(NOW).toISOString(), 'healthy']);
   });
 
@@ -59,7 +59,7 @@ describe('Class: EndpointHealthTracker', () => {
 
     // Assess
     expect(reason).toBe('failing_too_long');
-    expect(await store.get(subscription.tenantId, subscription.id)).toMatchObject({
+    expect(await store.get(subscription, subscription.id)).toMatchObject({
       enabled: false,
       disabledReason: 'failing_too_long',
       disabledAt: new Date(NOW).toISOString(),

@@ -19,11 +19,11 @@ describe('Class: SubscriptionCache', () => {
     it('serves a fresh entry at or above the asked version from memory', async () => {
       // Prepare
       const { store, clock, cache } = setUp();
-      await cache.get(TENANT, ID, 3);
+      await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Act
       clock.now += MAX_AGE_MS - 1;
-      const subscription = await cache.get(TENANT, ID, 2);
+      const subscription = await cache.get({ tenantId: TENANT }, ID, 2);
 
       // Assess
       expect(subscription?.version).toBe(3);
@@ -35,7 +35,7 @@ describe('Class: SubscriptionCache', () => {
       const { store, cache } = setUp();
 
       // Act
-      const read = await Promise.all(Array.from({ length: 10 }, () => cache.get(TENANT, ID, 3)));
+      const read = await Promise.all(Array.from({ length: 10 }, () => cache.get({ tenantId: TENANT }, ID, 3)));
 
       // Assess
       expect(read.map((subscription) => subscription?.version)).toEqual(Array(10).fill(3));
@@ -45,11 +45,11 @@ describe('Class: SubscriptionCache', () => {
     it('re-reads when a message names a newer version than the cached one', async () => {
       // Prepare
       const { store, cache } = setUp();
-      await cache.get(TENANT, ID, 3);
-      await store.update(TENANT, ID, { enabled: false, updatedAt: '2026-01-02T00:00:00.000Z' });
+      await cache.get({ tenantId: TENANT }, ID, 3);
+      await store.update({ tenantId: TENANT }, ID, { enabled: false, updatedAt: '2026-01-02T00:00:00.000Z' });
 
       // Act
-      const subscription = await cache.get(TENANT, ID, 4);
+      const subscription = await cache.get({ tenantId: TENANT }, ID, 4);
 
       // Assess
       expect(subscription).toMatchObject({ version: 4, enabled: false });
@@ -59,11 +59,11 @@ describe('Class: SubscriptionCache', () => {
     it('re-reads once the entry is older than maxAgeMs', async () => {
       // Prepare
       const { store, clock, cache } = setUp();
-      await cache.get(TENANT, ID, 3);
+      await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Act
       clock.now += MAX_AGE_MS;
-      await cache.get(TENANT, ID, 3);
+      await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Assess
       expect(store.calls.get).toBe(2);
@@ -72,11 +72,11 @@ describe('Class: SubscriptionCache', () => {
     it('does not cache a missing subscription, so a later create is seen at once', async () => {
       // Prepare
       const { store, cache } = setUp();
-      const missing = await cache.get(TENANT, 'sub_new', 0);
+      const missing = await cache.get({ tenantId: TENANT }, 'sub_new', 0);
       await store.create(aSubscription({ tenantId: TENANT, id: 'sub_new', version: 1 }));
 
       // Act
-      const found = await cache.get(TENANT, 'sub_new', 1);
+      const found = await cache.get({ tenantId: TENANT }, 'sub_new', 1);
 
       // Assess
       expect(missing).toBeUndefined();
@@ -88,11 +88,11 @@ describe('Class: SubscriptionCache', () => {
     it('serves a subscription this environment just wrote without reading the store', async () => {
       // Prepare
       const { store, cache } = setUp();
-      const current = (await cache.get(TENANT, ID, 3))!;
+      const current = (await cache.get({ tenantId: TENANT }, ID, 3))!;
 
       // Act
       cache.remember({ ...current, enabled: false, version: current.version + 1 });
-      const next = await cache.get(TENANT, ID, current.version + 1);
+      const next = await cache.get({ tenantId: TENANT }, ID, current.version + 1);
 
       // Assess
       expect(next?.enabled).toBe(false);
@@ -102,14 +102,14 @@ describe('Class: SubscriptionCache', () => {
     it('keeps the copy written last when two writes are answered out of order', async () => {
       // Prepare
       const { cache } = setUp();
-      const current = (await cache.get(TENANT, ID, 3))!;
+      const current = (await cache.get({ tenantId: TENANT }, ID, 3))!;
       const counted = { ...current, circuitFailures: 4, healthRevision: 4 };
       const opened = { ...current, circuitFailures: 3, circuitOpenedAt: 'then', healthRevision: 5 };
 
       // Act
       cache.remember(opened);
       cache.remember(counted);
-      const served = await cache.get(TENANT, ID, 3);
+      const served = await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Assess
       expect(served?.circuitOpenedAt).toBe('then');
@@ -118,12 +118,12 @@ describe('Class: SubscriptionCache', () => {
     it('takes a newer version over a higher health revision of an older one', async () => {
       // Prepare
       const { cache } = setUp();
-      const current = (await cache.get(TENANT, ID, 3))!;
+      const current = (await cache.get({ tenantId: TENANT }, ID, 3))!;
 
       // Act
       cache.remember({ ...current, healthRevision: 9 });
       cache.remember({ ...current, enabled: false, version: 4, healthRevision: 2 });
-      const served = await cache.get(TENANT, ID, 3);
+      const served = await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Assess
       expect(served).toMatchObject({ enabled: false, version: 4 });
@@ -132,19 +132,19 @@ describe('Class: SubscriptionCache', () => {
     it('does not let a read that began before a write put the older copy back', async () => {
       // Prepare
       const { store, clock, cache } = setUp();
-      await cache.get(TENANT, ID, 3);
+      await cache.get({ tenantId: TENANT }, ID, 3);
       clock.now += MAX_AGE_MS;
-      const stale = (await store.get(TENANT, ID))!;
+      const stale = (await store.get({ tenantId: TENANT }, ID))!;
       let answer: (subscription: typeof stale) => void = () => undefined;
       store.get = () => new Promise((resolve) => (answer = resolve));
 
       // Act
-      const reading = cache.get(TENANT, ID, 3);
+      const reading = cache.get({ tenantId: TENANT }, ID, 3);
       cache.remember({ ...stale, circuitOpenedAt: 'then', healthRevision: 1 });
       answer(stale);
       await reading;
       store.get = () => Promise.reject(new Error('no second read'));
-      const served = await cache.get(TENANT, ID, 3);
+      const served = await cache.get({ tenantId: TENANT }, ID, 3);
 
       // Assess
       expect(served?.circuitOpenedAt).toBe('then');

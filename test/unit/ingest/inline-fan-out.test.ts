@@ -15,8 +15,8 @@ const setUp = (subscriptionCount: number, limit: number) => {
     ),
   );
   const deliveries = new RecordingDeliveryPublisher();
-  const fanOut = createInlineFanOut({ subscriptions, deliveries, limit, now: () => now });
-  return { fanOut, subscriptions, deliveries, advance: (ms: number) => (now += ms) };
+  const inline = createInlineFanOut({ subscriptions, deliveries, limit, now: () => now });
+  return { fanOut: inline.fanOut, subscriptions, deliveries, advance: (ms: number) => (now += ms) };
 };
 
 describe('Function: createInlineFanOut', () => {
@@ -28,7 +28,7 @@ describe('Function: createInlineFanOut', () => {
     const sent = await fanOut(aMessage());
 
     // Assess
-    expect(sent).toBe(3);
+    expect(sent?.subscriptionIds).toHaveLength(3);
     expect(deliveries.calls).toHaveLength(1);
     expect(deliveries.subscriptionIds).toEqual(['sub_01JNKQ00000000000000000002', 'sub_01JNKQ00000000000000000003', 'sub_01JNKQ00000000000000000004']);
     expect(deliveries.messages[0]).toMatchObject({ eventId: 'evt_01JNKQ0000000000000000000E', dataJson: '{"orderId":42}', hasData: true, run: 'evt_01JNKQ0000000000000000000E' });
@@ -50,7 +50,7 @@ describe('Function: createInlineFanOut', () => {
     expect(deliveries.calls).toHaveLength(0);
   });
 
-  it('declines an event whose payload does not ride in the messages, and a replay to one subscription, without a read', async () => {
+  it('declines an event whose payload does not ride in the messages, and one to a subscription it was not given, without a read', async () => {
     // Prepare
     const { fanOut, subscriptions } = setUp(2, 5);
 
@@ -65,6 +65,35 @@ describe('Function: createInlineFanOut', () => {
 
   it('fans out a set of exactly the limit', async () => {
     const { fanOut } = setUp(5, 5);
-    expect(await fanOut(aMessage())).toBe(3);
+    expect((await fanOut(aMessage()))?.subscriptionIds).toHaveLength(3);
+  });
+
+  it("reads only the set of the event's consumer: the tenant's own subscriptions get none of its events", async () => {
+    // Prepare: the tenant's 5, and one of consumer acme's.
+    const { fanOut, subscriptions, deliveries } = setUp(5, 5);
+    const acmes = aSubscription({ tenantId: TENANT, consumerId: 'acme', id: 'sub_01JNKQ00000000000000000099', eventTypes: ['order.*'] });
+    await subscriptions.create(acmes);
+
+    // Act
+    const sent = await fanOut(aMessage({ consumerId: 'acme' }));
+
+    // Assess
+    expect(sent).toEqual({ subscriptionIds: [acmes.id] });
+    expect(deliveries.messages[0]).toMatchObject({ consumerId: 'acme' });
+  });
+
+  it('fans an event published to one subscription out to it when it matches, and to nothing when it does not', async () => {
+    // Prepare: subscription 0 takes refund.* only, subscription 2 order.*.
+    const { fanOut, subscriptions } = setUp(3, 5);
+    const matching = (await subscriptions.get({ tenantId: TENANT }, 'sub_01JNKQ00000000000000000002'))!;
+    const other = (await subscriptions.get({ tenantId: TENANT }, 'sub_01JNKQ00000000000000000000'))!;
+
+    // Act
+    const toMatching = await fanOut(aMessage({ subscriptionId: matching.id }), matching);
+    const toOther = await fanOut(aMessage({ subscriptionId: other.id }), other);
+
+    // Assess
+    expect([toMatching, toOther]).toEqual([{ subscriptionIds: [matching.id] }, { subscriptionIds: [] }]);
+    expect(subscriptions.calls.list).toBe(0);
   });
 });

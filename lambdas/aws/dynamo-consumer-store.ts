@@ -1,0 +1,95 @@
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Consumer } from '../core/model';
+import type { ConsumerFields, ConsumerStore, Page, PageRequest, SubscriptionStore } from '../core/ports';
+import { TABLE_KEYS } from '../core/resource-env';
+import { decodeCursor, encodeCursor, fromItem, toItem, writtenIf, type Item } from './dynamo-support';
+import { consumerKey, consumersPartition } from './subscription-table-keys';
+
+const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+
+/** Subscriptions deleted at a time while a consumer is deleted. */
+const DELETE_BATCH = 10;
+
+type ConsumerItem = Omit<Consumer, 'tenantId' | 'id'> & { [PK]: string; [SK]: string };
+
+const toConsumer = (tenantId: string, item: Item): Consumer => {
+  const { [PK]: _pk, [SK]: id, ...rest } = fromItem<ConsumerItem>(item);
+  return { tenantId, id, ...rest };
+};
+
+/** A tenant's consumers, in one partition of the subscriptions table (one item each). */
+export class DynamoConsumerStore implements ConsumerStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly subscriptions: Pick<SubscriptionStore, 'list' | 'delete'>,
+  ) {}
+
+  async put(tenantId: string, id: string, fields: ConsumerFields, now: string): Promise<{ consumer: Consumer; created: boolean }> {
+    const names: Record<string, string> = { '#created': 'createdAt', '#updated': 'updatedAt' };
+    const sets = ['#created = if_not_exists(#created, :now)', '#updated = :now'];
+    const removes: string[] = [];
+    for (const field of ['name', 'metadata'] as const) {
+      names[`#${field}`] = field;
+      if (fields[field] === undefined) removes.push(`#${field}`);
+      else sets.push(`#${field} = :${field}`);
+    }
+    const { Attributes } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: consumerKey(tenantId, id),
+        UpdateExpression: `SET ${sets.join(', ')}` + (removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: toItem({ ':now': now, ...(fields.name === undefined ? {} : { ':name': fields.name }), ...(fields.metadata === undefined ? {} : { ':metadata': fields.metadata }) }),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const createdAt = Attributes?.createdAt?.S ?? now;
+    return { consumer: { tenantId, id, ...fields, createdAt, updatedAt: now }, created: Attributes === undefined };
+  }
+
+  async get(tenantId: string, id: string): Promise<Consumer | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: consumerKey(tenantId, id), ConsistentRead: true }));
+    return Item === undefined ? undefined : toConsumer(tenantId, Item);
+  }
+
+  async list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
+    const startAfter = decodeCursor(page.cursor);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :partition',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: toItem({ ':partition': consumersPartition(tenantId) }),
+        ConsistentRead: true,
+        Limit: page.limit,
+        ...(startAfter === undefined ? {} : { ExclusiveStartKey: consumerKey(tenantId, startAfter) }),
+      }),
+    );
+    const cursor = encodeCursor(result.LastEvaluatedKey, SK);
+    return { items: (result.Items ?? []).map((item) => toConsumer(tenantId, item)), ...(cursor === undefined ? {} : { cursor }) };
+  }
+
+  async delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined> {
+    const existed = await writtenIf(
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: consumerKey(tenantId, id),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      ),
+    );
+    const owner = { tenantId, consumerId: id };
+    let subscriptionsDeleted = 0;
+    for (;;) {
+      // Each page is read from the start: the one before it is gone.
+      const { items } = await this.subscriptions.list(owner, { limit: DELETE_BATCH });
+      if (items.length === 0) break;
+      const deleted = await Promise.all(items.map((subscription) => this.subscriptions.delete(owner, subscription.id)));
+      subscriptionsDeleted += deleted.filter(Boolean).length;
+    }
+    return existed || subscriptionsDeleted > 0 ? { subscriptionsDeleted } : undefined;
+  }
+}

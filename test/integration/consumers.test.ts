@@ -1,0 +1,230 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiverPool, type Receiver } from '../support/receiver';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+
+const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
+
+/** Consumers through the API and the local pipeline: routing by consumer, end to end, to real receivers. */
+describe('Consumers', () => {
+  let pipeline: Pipeline;
+  const receivers = new ReceiverPool();
+
+  beforeAll(async () => {
+    pipeline = await startPipeline(LOCAL_DELIVERY);
+  });
+
+  afterAll(receivers.closeAll);
+
+  const putConsumer = async (key: string, consumerId: string, body: Record<string, unknown> = {}) => {
+    const response = await pipeline.call('PUT', `/v1/consumers/${encodeURIComponent(consumerId)}`, { key, body });
+    expect([200, 201], response.text).toContain(response.status);
+    return response;
+  };
+  const subscribe = async (key: string, url: string, fields: Record<string, unknown>): Promise<string> => {
+    const response = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url, eventTypes: ['*'], ...fields } });
+    expect(response.status, response.text).toBe(201);
+    return response.body.id as string;
+  };
+  const publish = async (key: string, body: Record<string, unknown>) => {
+    const response = await pipeline.call('POST', '/v1/events', { key, body: { type: 'order.created', data: {}, ...body } });
+    expect(response.status, response.text).toBe(202);
+    return response.body as { id: string; matched?: { count: number; subscriptionIds: string[] } };
+  };
+  /** The (event id, receiver path) pairs the receivers got. */
+  const receivedPairs = (receiver: Receiver): string[] =>
+    [...new Set(receiver.requests.map((request) => `${String(request.headers['webhook-id'])} ${request.path}`))].sort();
+
+  describe('API', () => {
+    it('creates a consumer (201), changes it (200), reads, lists and deletes it with its subscriptions, saying how many went', async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-api');
+
+      // Act
+      const created = await putConsumer(key, 'acme', { name: 'Acme', metadata: { plan: 'pro' } });
+      const changed = await putConsumer(key, 'acme', { name: 'Acme Corp' });
+      const subscriptionIds = [await subscribe(key, 'https://hooks.example.com/a', { consumerId: 'acme' }), await subscribe(key, 'https://hooks.example.com/b', { consumerId: 'acme' })];
+      const own = await subscribe(key, 'https://hooks.example.com/own', {});
+      const read = await pipeline.call('GET', '/v1/consumers/acme', { key });
+      const listed = await pipeline.call('GET', '/v1/consumers', { key });
+      const itsSubscriptions = await pipeline.call('GET', '/v1/consumers/acme/subscriptions', { key });
+      const tenantsOwn = await pipeline.call('GET', '/v1/subscriptions', { key });
+      const oneById = await pipeline.call('GET', `/v1/subscriptions/${subscriptionIds[0]}`, { key });
+      const patched = await pipeline.call('PATCH', `/v1/subscriptions/${subscriptionIds[0]}`, { key, body: { description: 'changed' } });
+      const deleted = await pipeline.call('DELETE', '/v1/consumers/acme', { key });
+      const afterDelete = await pipeline.call('GET', `/v1/subscriptions/${subscriptionIds[1]}`, { key });
+      const deletedAgain = await pipeline.call('DELETE', '/v1/consumers/acme', { key });
+
+      // Assess
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ id: 'acme', name: 'Acme', metadata: { plan: 'pro' } });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ id: 'acme', name: 'Acme Corp', metadata: {}, createdAt: created.body.createdAt });
+      expect(read.body).toEqual(changed.body);
+      expect(listed.body.items).toEqual([changed.body]);
+      expect(itsSubscriptions.body.items.map((s: { id: string }) => s.id)).toEqual([...subscriptionIds].sort());
+      expect(itsSubscriptions.body.items[0]).toMatchObject({ consumerId: 'acme' });
+      expect(tenantsOwn.body.items.map((s: { id: string }) => s.id)).toEqual([own]);
+      expect(oneById.body).toMatchObject({ id: subscriptionIds[0], consumerId: 'acme' });
+      expect(patched.body).toMatchObject({ id: subscriptionIds[0], consumerId: 'acme', description: 'changed' });
+      expect(deleted.status).toBe(200);
+      expect(deleted.body).toEqual({ deleted: true, subscriptionsDeleted: 2 });
+      expect(afterDelete.status).toBe(404);
+      expect(deletedAgain.status).toBe(404);
+      expect(deletedAgain.body.error.code).toBe('consumer_not_found');
+    });
+
+    it("answers 404 consumer_not_found for another tenant's consumer, however it is reached", async () => {
+      // Prepare
+      const owner = await pipeline.createKey('consumers-owner');
+      const other = await pipeline.createKey('consumers-other');
+      await putConsumer(owner, 'acme');
+      const subscriptionId = await subscribe(owner, 'https://hooks.example.com/a', { consumerId: 'acme' });
+
+      // Act
+      const answers = await Promise.all([
+        pipeline.call('GET', '/v1/consumers/acme', { key: other }),
+        pipeline.call('GET', '/v1/consumers/acme/subscriptions', { key: other }),
+        pipeline.call('DELETE', '/v1/consumers/acme', { key: other }),
+        pipeline.call('POST', '/v1/subscriptions', { key: other, body: { url: 'https://hooks.example.com/x', eventTypes: ['*'], consumerId: 'acme' } }),
+      ]);
+      const subscriptionOfAnother = await pipeline.call('GET', `/v1/subscriptions/${subscriptionId}`, { key: other });
+      const listedByOther = await pipeline.call('GET', '/v1/consumers', { key: other });
+
+      // Assess
+      expect(answers.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(4).fill([404, 'consumer_not_found']));
+      expect(subscriptionOfAnother.status).toBe(404);
+      expect(listedByOther.body.items).toEqual([]);
+      expect((await pipeline.call('GET', '/v1/consumers/acme', { key: owner })).status).toBe(200);
+    });
+
+    it('answers 422 for consumer ids that break the rule, and for metadata over its limits', async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-422');
+      const tooLong = 'a'.repeat(65);
+      const tooManyEntries = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
+
+      // Act
+      const answers = await Promise.all([
+        pipeline.call('PUT', `/v1/consumers/${tooLong}`, { key, body: {} }),
+        pipeline.call('PUT', `/v1/consumers/${encodeURIComponent('has space')}`, { key, body: {} }),
+        pipeline.call('GET', `/v1/consumers/${encodeURIComponent('a#b')}`, { key }),
+        pipeline.call('POST', '/v1/subscriptions', { key, body: { url: 'https://hooks.example.com/x', eventTypes: ['*'], consumerId: 'a#b' } }),
+        pipeline.call('POST', '/v1/events', { key, body: { type: 'order.created', data: {}, consumerId: '' } }),
+        pipeline.call('PUT', '/v1/consumers/acme', { key, body: { metadata: tooManyEntries } }),
+        pipeline.call('PUT', '/v1/consumers/acme', { key, body: { metadata: { big: 'x'.repeat(1100) } } }),
+        pipeline.call('PUT', '/v1/consumers/acme', { key, body: { name: 'n'.repeat(201) } }),
+      ]);
+
+      // Assess
+      expect(answers.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(8).fill([422, 'validation_failed']));
+    });
+
+    it("publishes to one subscription of the consumer given, and answers 404 subscription_not_found for one of another owner's", async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-target');
+      await putConsumer(key, 'acme');
+      const acmes = await subscribe(key, 'https://hooks.example.com/a', { consumerId: 'acme' });
+      await subscribe(key, 'https://hooks.example.com/b', { consumerId: 'acme' });
+      const own = await subscribe(key, 'https://hooks.example.com/own', {});
+
+      // Act
+      const toAcmes = await publish(key, { consumerId: 'acme', subscriptionId: acmes });
+      const toOwn = await publish(key, { subscriptionId: own });
+      const refused = await Promise.all([
+        pipeline.call('POST', '/v1/events', { key, body: { type: 'order.created', data: {}, subscriptionId: acmes } }),
+        pipeline.call('POST', '/v1/events', { key, body: { type: 'order.created', data: {}, consumerId: 'acme', subscriptionId: own } }),
+        pipeline.call('POST', '/v1/events', { key, body: { type: 'order.created', data: {}, consumerId: 'acme', subscriptionId: 'sub_unknown' } }),
+      ]);
+      await pipeline.drain();
+
+      // Assess
+      expect(toAcmes.matched).toEqual({ count: 1, subscriptionIds: [acmes] });
+      expect(toOwn.matched).toEqual({ count: 1, subscriptionIds: [own] });
+      expect(refused.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(3).fill([404, 'subscription_not_found']));
+    });
+  });
+
+  describe('Routing through the pipeline', () => {
+    it("delivers customer A's event to A's endpoints only (never B's nor the tenant's own), and a tenant event to the tenant's own only", async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-routing');
+      const receiver = await receivers.start();
+      await putConsumer(key, 'customer-a');
+      await putConsumer(key, 'customer-b');
+      const a = await subscribe(key, `${receiver.url}/a`, { consumerId: 'customer-a' });
+      const b = await subscribe(key, `${receiver.url}/b`, { consumerId: 'customer-b' });
+      const own = await subscribe(key, `${receiver.url}/own`, {});
+
+      // Act
+      const toA = await publish(key, { consumerId: 'customer-a' });
+      const toTenant = await publish(key, {});
+      await pipeline.drain({ until: () => receiver.requests.length >= 2 });
+      await pipeline.drain();
+
+      // Assess
+      expect(toA.matched).toEqual({ count: 1, subscriptionIds: [a] });
+      expect(toTenant.matched).toEqual({ count: 1, subscriptionIds: [own] });
+      expect(receivedPairs(receiver)).toEqual([`${toA.id} /hook/a`, `${toTenant.id} /hook/own`].sort());
+      expect(b).toBeDefined();
+      const event = await pipeline.call('GET', `/v1/events/${toA.id}`, { key });
+      expect(event.body).toMatchObject({ consumerId: 'customer-a', deliveries: { delivered: 1, complete: true } });
+      const replay = await pipeline.call('POST', `/v1/events/${toA.id}/replay`, { key });
+      await pipeline.drain({ until: () => receiver.requests.length >= 3 });
+      await pipeline.drain();
+      expect(replay.status).toBe(202);
+      expect(receiver.requests.map((request) => request.path).sort()).toEqual(['/hook/a', '/hook/a', '/hook/own']);
+    });
+
+    it('delivers every random event to exactly the subscriptions a reference model of owners, types and filters names', async () => {
+      const receiver = await receivers.start();
+      const owners = ['tenant', 'c0', 'c1', 'c2'] as const;
+      const types = ['order.created', 'order.paid', 'refund.created'] as const;
+      const typeFilters = [['*'], ['order.*'], ['order.created'], ['refund.*', 'order.paid']] as const;
+      const filters = ['none', 'n=1', 'consumer=c1'] as const;
+      type Filter = (typeof filters)[number];
+      const subscriptionArb = fc.record({ owner: fc.constantFrom(...owners), eventTypes: fc.constantFrom(...typeFilters), filter: fc.constantFrom(...filters) });
+      const eventArb = fc.record({ owner: fc.constantFrom(...owners), type: fc.constantFrom(...types), n: fc.constantFrom(0, 1) });
+
+      const typeMatches = (filter: string, type: string) => filter === '*' || filter === type || (filter.endsWith('.*') && type.startsWith(filter.slice(0, -1)));
+      const filterMatches = (filter: Filter, owner: string, n: number) =>
+        filter === 'none' || (filter === 'n=1' && n === 1) || (filter === 'consumer=c1' && owner === 'c1');
+      const patternOf = (filter: Filter) =>
+        filter === 'none' ? {} : filter === 'n=1' ? { filter: { data: { n: [1] } } } : { filter: { consumerId: ['c1'] } };
+
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(subscriptionArb, { minLength: 1, maxLength: 6 }), fc.array(eventArb, { minLength: 1, maxLength: 5 }), async (subscriptions, events) => {
+          // Prepare: a tenant of its own per run, its consumers, its subscriptions (each at a path of its own).
+          const key = await pipeline.createKey(`consumers-model-${run++}`);
+          for (const consumer of owners.slice(1)) await putConsumer(key, consumer);
+          const paths: string[] = [];
+          for (const [i, s] of subscriptions.entries()) {
+            paths.push(`/hook/${run}-${i}`);
+            await subscribe(key, `${receiver.url}/${run}-${i}`, { eventTypes: s.eventTypes, ...(s.owner === 'tenant' ? {} : { consumerId: s.owner }), ...patternOf(s.filter) });
+          }
+
+          // Act
+          const expected: string[] = [];
+          const eventIds: string[] = [];
+          for (const event of events) {
+            const { id } = await publish(key, { type: event.type, data: { n: event.n }, ...(event.owner === 'tenant' ? {} : { consumerId: event.owner }) });
+            eventIds.push(id);
+            subscriptions.forEach((s, i) => {
+              if (s.owner === event.owner && s.eventTypes.some((f) => typeMatches(f, event.type)) && filterMatches(s.filter, event.owner, event.n)) {
+                expected.push(`${id} ${paths[i]}`);
+              }
+            });
+          }
+          const ours = () => receivedPairs(receiver).filter((pair) => eventIds.includes(pair.split(' ')[0]!));
+          await pipeline.drain({ until: () => ours().length >= expected.length });
+          await pipeline.drain();
+
+          // Assess
+          expect(ours()).toEqual(expected.sort());
+        }),
+        { numRuns: 4, seed: 20260301 },
+      );
+    });
+  });
+});

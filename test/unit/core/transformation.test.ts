@@ -27,7 +27,11 @@ describe('Function: evaluateTransformation', () => {
 
   it('stops deep recursion at the depth limit', async () => {
     // Act
-    const result = await evaluateTransformation('($down := function($n) { $n = 0 ? 0 : 1 + $down($n - 1) }; $down(100000))', INPUT);
+    // The time limit out of the way, so a slow machine cannot end it on time first.
+    const result = await evaluateTransformation('($down := function($n) { $n = 0 ? 0 : 1 + $down($n - 1) }; $down(100000))', INPUT, {
+      ...TRANSFORMATION_GUARDS,
+      timeoutMs: 60_000,
+    });
 
     // Assess
     expect(result).toEqual({ kind: 'failed', message: expect.stringMatching(/^depth limit: nested deeper than 100 /) });

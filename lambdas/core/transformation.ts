@@ -49,10 +49,12 @@ export type TransformationResult =
   /** A guard stopped it or it raised an error; `message` says which. */
   | { kind: 'failed'; message: string };
 
-/** An expression that does not compile: JSONata's message and the character position it points at. */
+/** An expression that does not compile, or uses what is refused: the message and the character position it points at. */
 export interface TransformationSyntaxError {
   message: string;
   position?: number;
+  /** It compiles, but uses what transformations refuse (a regular expression). */
+  refused?: true;
 }
 
 type Jsonata = typeof jsonataType;
@@ -99,7 +101,7 @@ export const checkTransformation = async (expression: string): Promise<Transform
     return { message: message ?? 'the transformation does not compile', ...(typeof position === 'number' ? { position } : {}) };
   }
   const regex = findRegex(ast);
-  return regex === undefined ? undefined : { message: REGEX_REFUSED, ...regex };
+  return regex === undefined ? undefined : { message: REGEX_REFUSED, ...regex, refused: true };
 };
 
 interface ExpressionNode {

@@ -82,7 +82,7 @@ describe('Function: checkTransformation', () => {
     const refusal = await checkTransformation(expression);
 
     // Assess
-    expect(refusal).toEqual({ message: expect.stringMatching(/^regular expressions are not supported .*use the string forms of \$contains, \$split and \$replace/), position });
+    expect(refusal).toEqual({ message: expect.stringMatching(/^regular expressions are not supported .*use the string forms of \$contains, \$split and \$replace/), position, refused: true });
   });
 
   it('accepts the string forms of the functions that also take a regular expression', async () => {

@@ -17,13 +17,14 @@ export interface TransformRouteDeps {
   now: () => number;
 }
 
-/** A 422 `invalid_transformation` unless the expression compiles; the error carries JSONata's position. */
+/** A 422 `invalid_transformation` unless the expression compiles and uses nothing refused; the error carries the position. */
 export const requireValidTransformation = async (expression: string | null | undefined): Promise<void> => {
   if (expression === undefined || expression === null) return;
   const invalid = await checkTransformation(expression);
   if (invalid === undefined) return;
   const details = invalid.position === undefined ? {} : { position: invalid.position };
-  throw new HttpError(422, 'invalid_transformation', `the transformation does not compile: ${invalid.message}`, {}, details);
+  const why = invalid.refused === true ? 'the transformation is refused' : 'the transformation does not compile';
+  throw new HttpError(422, 'invalid_transformation', `${why}: ${invalid.message}`, {}, details);
 };
 
 /** The event a dry run transforms, as a delivery would see it: type, acceptance time, data text. */

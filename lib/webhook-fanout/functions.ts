@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ResolvedConfig } from './config';
@@ -22,9 +22,34 @@ export const FUNCTION_BUNDLING = {
   // than their CommonJS builds, so less to load at every cold start.
   mainFields: ['module', 'main'],
   // Bundle the SDK clients rather than load the runtime's full copy: smaller, faster cold starts,
-  // and the version is pinned by the lock file.
-  externalModules: [],
+  // and the version is pinned by the lock file. JSONata alone stays out of the bundle: the
+  // functions that evaluate transformations ship it beside it (LAZY_MODULE_HOOKS).
+  externalModules: ['jsonata'],
 } as const satisfies BundlingOptions;
+
+/** The functions that load JSONata, on the first transformation they check or evaluate. */
+const TRANSFORMING_FUNCTIONS: ReadonlySet<FunctionName> = new Set(['api', 'delivery']);
+
+/** The files of the jsonata package a function needs: its self-contained build and what names it. */
+const JSONATA_FILES = ['package.json', 'LICENSE', 'jsonata.js'] as const;
+
+/**
+ * Copies the jsonata package into the asset's node_modules, where `require('jsonata')` finds it at
+ * run time: a function parses it on its first transformation only, never at a cold start. Paths are
+ * taken from the bundling's input directory (the project root), so it works in the bundling image too.
+ */
+export const LAZY_MODULE_HOOKS: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => {
+    const target = path.posix.join(outputDir, 'node_modules', 'jsonata');
+    const sources = JSONATA_FILES.map((file) => `"${path.posix.join(inputDir, 'node_modules', 'jsonata', file)}"`);
+    return [`mkdir -p "${target}"`, `cp ${sources.join(' ')} "${target}/"`];
+  },
+};
+
+const bundlingOf = (name: FunctionName): BundlingOptions =>
+  TRANSFORMING_FUNCTIONS.has(name) ? { ...FUNCTION_BUNDLING, commandHooks: LAZY_MODULE_HOOKS } : FUNCTION_BUNDLING;
 
 /** Template metadata key holding each function's handler source, relative to the project root. */
 export const HANDLER_SOURCE_METADATA = 'webhook-fanout:handler-source';
@@ -125,7 +150,7 @@ function createFunction(
     architecture: lambda.Architecture.ARM_64,
     loggingFormat: lambda.LoggingFormat.JSON,
     logGroup,
-    bundling: FUNCTION_BUNDLING,
+    bundling: bundlingOf(name),
   });
   const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
   dependOnRolePoliciesOnly(cfnFunction, role);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -66,6 +66,24 @@ describe('Bundling: WebhookFanout functions', () => {
       expect(health, file).toBe(200);
       expect(document, file).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } });
       expect(JSON.parse(document.body), `${file}: GET /openapi.json`).toEqual(buildOpenApiDocument());
+    }
+  });
+
+  it('keeps JSONata out of the api and delivery bundles and ships it beside them, loadable from the asset', () => {
+    // One of JSONata's own error messages: in the bundle only if its code is.
+    const jsonataCode = 'Dynamic error evaluating the expression passed to function eval';
+    const transforming = bundles.filter(({ source }) => source === 'lambdas/api/handler.ts' || source === 'lambdas/delivery/handler.ts');
+    expect(transforming).toHaveLength(2);
+    for (const { file } of bundles) expect(readFileSync(file, 'utf8').includes(jsonataCode), `${file} holds JSONata's code`).toBe(false);
+    for (const { file } of transforming) {
+      const assetDir = path.dirname(file);
+      expect(readFileSync(path.join(assetDir, 'node_modules', 'jsonata', 'jsonata.js'), 'utf8').includes(jsonataCode), `${assetDir} ships JSONata`).toBe(true);
+      const script = `
+        const resolved = require.resolve('jsonata', { paths: [${JSON.stringify(assetDir)}] });
+        require(resolved)('$sum([1, 2])').evaluate({}).then((sum) => process.stdout.write(JSON.stringify({ resolved, sum })));`;
+      const { resolved, sum } = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: tmpdir(), encoding: 'utf8' })) as { resolved: string; sum: number };
+      expect(resolved.startsWith(path.join(assetDir, 'node_modules', 'jsonata')), resolved).toBe(true);
+      expect(sum).toBe(3);
     }
   });
 });

@@ -69,18 +69,23 @@ describe('Transformations through the pipeline', () => {
     expect(bySubscription.get(cancelling.id)).toMatchObject({ status: 'skipped', attempts: 0, attemptLog: [], reason: 'cancelled_by_transformation' });
   });
 
-  it('refuses a transformation that does not compile with its position, and removes one with null', async () => {
+  it('refuses a transformation that does not compile or holds a regular expression with its position, and removes one with null', async () => {
     // Prepare
     const target = await receivers.start();
     const subscription = await subscribe(target.url, '$.data');
 
     // Act
     const invalid = await pipeline.call('POST', '/v1/subscriptions', { key, body: { url: target.url, eventTypes: ['*'], transformation: '{"a": ' } });
+    const withRegex = await pipeline.call('PATCH', `/v1/subscriptions/${subscription.id}`, { key, body: { transformation: '$match(data.id, /(a+)+$/)' } });
     const removed = await pipeline.call('PATCH', `/v1/subscriptions/${subscription.id}`, { key, body: { transformation: null } });
 
     // Assess
     expect(invalid.status).toBe(422);
     expect(invalid.body).toEqual({ error: { code: 'invalid_transformation', message: expect.stringContaining('does not compile'), position: 6 } });
+    expect(withRegex.status).toBe(422);
+    expect(withRegex.body).toEqual({
+      error: { code: 'invalid_transformation', message: expect.stringMatching(/^the transformation is refused: regular expressions are not supported .* use the string forms/), position: 24 },
+    });
     expect(removed.status).toBe(200);
     expect(removed.body.transformation).toBeUndefined();
   });

@@ -95,7 +95,8 @@ export const coldStart: Benchmark = {
         title: 'Cold start: asset size and handler import time',
         method:
           `Each function's asset is built from lambdas/<name>/handler.ts with esbuild's JS API and the options the construct ` +
-          `gives NodejsFunction (bundled, minified, CommonJS, target node22, no source map, nothing external), next to ` +
+          `gives NodejsFunction (bundled, minified, CommonJS, target node22, no source map; external only what the construct ` +
+          `ships beside the bundle, JSONata, which a function loads on its first transformation), next to ` +
           `the SDK floor (an entry that only creates an SQSClient and a DynamoDBClient) and a hello-world handler built the ` +
           `same way. Size is all of an asset's JS files. Import time is measured inside a fresh \`node\` process, from just ` +
           `before \`require\` of the asset to just after, with the environment the functions need to load (stand-in table ` +

@@ -114,7 +114,13 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
     );
 
     // Assess
-    expect(published.body).toEqual({ id: expect.stringMatching(/^evt_[0-9A-Z]{26}$/), type: 'order.created', createdAt: expect.any(String) });
+    expect(published.body).toEqual({
+      id: expect.stringMatching(/^evt_[0-9A-Z]{26}$/),
+      type: 'order.created',
+      createdAt: expect.any(String),
+      // Fanned out by ingest itself (a few subscriptions): the 202 says which matched.
+      matched: { count: 3, subscriptionIds: expect.arrayContaining(matching.map(({ subscription }) => subscription.id)) },
+    });
     for (const { target, subscription } of matching) {
       expect(target.requests).toHaveLength(1);
       const request = target.requests[0]!;

@@ -36,7 +36,7 @@ export interface Pipeline {
   /** Creates a subscription; anything but a 201 fails the caller. */
   subscribe(key: string, url: string, eventTypes?: string[]): Promise<{ id: string; secret: string }>;
   /** Publishes an event; anything but a 202 fails the caller. */
-  publish(key: string, type: string, data: unknown, headers?: Record<string, string>): Promise<{ id: string; createdAt: string }>;
+  publish(key: string, type: string, data: unknown, headers?: Record<string, string>): Promise<{ id: string; createdAt: string; matched?: { count: number; subscriptionIds: string[] } }>;
   fanout: SqsEventSource;
   delivery: SqsEventSource;
   queueUrl(kind: 'fanout' | 'fanoutDlq' | 'delivery' | 'deliveryDlq'): string;

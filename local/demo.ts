@@ -8,7 +8,8 @@ import { startLocalRuntime } from './runtime';
 /**
  * `npm run demo`: the quickest tour. Starts the local pipeline, a receiver that verifies every
  * signature, subscribes it, publishes sample events (one of them to an endpoint that fails once),
- * and shows what arrived and what the delivery log says.
+ * shows what arrived and what the delivery log says, then shows two consumers (the tenant's
+ * customers) each receiving only its own events.
  */
 const say = (line = '') => process.stdout.write(line + '\n');
 
@@ -120,6 +121,38 @@ const main = async () => {
         say(`  ${event.id} ${event.type.padEnd(14)} -> ${item.subscriptionId}: ${item.status} after ${item.attempts} attempt(s)`);
       }
     }
+    say('\n5. Two consumers (customers of this tenant), each receiving only its own events');
+    const customers = [];
+    for (const consumerId of ['acme', 'globex']) {
+      await api('PUT', `/v1/consumers/${consumerId}`, { name: consumerId === 'acme' ? 'Acme Corp' : 'Globex' });
+      const endpoint = await startReceiver(consumerId, false);
+      receivers.push(endpoint);
+      const subscription = await api('POST', '/v1/subscriptions', { url: endpoint.url, eventTypes: ['order.*'], consumerId });
+      endpoint.setSecret(subscription.body.secret);
+      say(`  ${consumerId}: ${subscription.body.id} <- order.* at ${endpoint.url}`);
+      customers.push({ consumerId, endpoint });
+    }
+    const sent = new Map<string, string>();
+    for (const { consumerId } of customers) {
+      const response = await api('POST', '/v1/events', { type: 'order.created', consumerId, data: { orderId: consumerId === 'acme' ? 2001 : 3001 } });
+      sent.set(consumerId, response.body.id);
+      say(`  ${response.status} ${response.body.id} order.created for ${consumerId} (matched ${response.body.matched?.count ?? '?'} subscription)`);
+    }
+    const consumersDeadline = Date.now() + 30_000;
+    while (customers.some(({ endpoint }) => endpoint.received.length < 1)) {
+      if (Date.now() > consumersDeadline) throw new Error("the consumers' deliveries did not arrive within 30 s");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Anything wrongly routed would have arrived by now: both deliveries went out together.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const { consumerId, endpoint } of customers) {
+      const onlyOwn = endpoint.received.length === 1 && endpoint.received[0] === sent.get(consumerId);
+      say(`  ${consumerId} received ${endpoint.received.length} event(s): ${onlyOwn ? 'only its own' : 'NOT ONLY ITS OWN'}`);
+      if (!onlyOwn) throw new Error(`${consumerId} received another consumer's event`);
+    }
+    say(`  the tenant's own orders endpoint received ${orders.received.length - 2} of them`);
+    if (orders.received.length !== 2) throw new Error("the tenant's own endpoint received a consumer's event");
+
     say('\nDone. `npm start` runs the same pipeline and keeps it running.');
   } finally {
     for (const receiver of receivers) receiver.server.close();

@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 export interface ApiRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   query?: Record<string, string | undefined>;
   /** Sent as JSON.stringify writes it. */
@@ -107,6 +107,7 @@ export const allPages = async <T>(api: ApiCall, request: ApiRequest): Promise<T[
   return items;
 };
 
-/** API paths of one subscription and one event, the id escaped. */
+/** API paths of one subscription, one event and one consumer, the id escaped. */
 export const subscriptionPath = (id: string): string => `/v1/subscriptions/${encodeURIComponent(id)}`;
 export const eventPath = (id: string): string => `/v1/events/${encodeURIComponent(id)}`;
+export const consumerPath = (id: string): string => `/v1/consumers/${encodeURIComponent(id)}`;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerConsumers } from './commands/consumers';
 import { registerDlq } from './commands/dlq';
 import { registerEvents } from './commands/events';
 import { registerKeys } from './commands/keys';
@@ -19,7 +20,7 @@ export const buildProgram = (
   const program = new Command('webhook-fanout')
     .description(
       'Operate a webhook-fanout deployment: API keys and dead-letter queues with your own AWS credentials; ' +
-        'subscriptions, events, recovery and tail through the HTTP API with an API key.',
+        'subscriptions, consumers, events, recovery and tail through the HTTP API with an API key.',
     )
     .showHelpAfterError()
     .option('--local', 'work on the pipeline `npm start` runs on this machine instead of a deployed stack');
@@ -32,6 +33,7 @@ export const buildProgram = (
   const context: CliContext = { out, err, progressStream: process.stderr, targets };
   registerKeys(program, context);
   registerSubscriptions(program, context);
+  registerConsumers(program, context);
   registerEvents(program, context);
   registerRecover(program, context);
   registerTail(program, context);

@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type {
+  consumerDeletedResponseSchema,
+  consumerResponseSchema,
   deliveryResponseSchema,
   eventResponseSchema,
+  publishEventResponseSchema,
   subscriptionListResponseSchema,
   subscriptionResponseSchema,
 } from '../lambdas/contract/response-schemas';
@@ -14,6 +17,9 @@ export type Subscription = z.infer<typeof subscriptionResponseSchema>;
 export type SubscriptionPage = z.infer<typeof subscriptionListResponseSchema>;
 export type Delivery = z.infer<typeof deliveryResponseSchema>;
 export type EventView = z.infer<typeof eventResponseSchema>;
+export type AcceptedEvent = z.infer<typeof publishEventResponseSchema>;
+export type Consumer = z.infer<typeof consumerResponseSchema>;
+export type ConsumerDeleted = z.infer<typeof consumerDeletedResponseSchema>;
 
 const stateOf = (subscription: Subscription): string =>
   subscription.enabled ? 'enabled' : `disabled${subscription.disabledReason === undefined ? '' : ` (${subscription.disabledReason})`}`;
@@ -37,6 +43,7 @@ export const subscriptionTable = (items: Subscription[]): string =>
 export const subscriptionDetails = (subscription: Subscription): string =>
   fieldList([
     ['id', subscription.id],
+    ['consumer', subscription.consumerId],
     ['url', subscription.url],
     ['event types', subscription.eventTypes.join(', ')],
     ['filter', subscription.filter === undefined ? undefined : JSON.stringify(subscription.filter)],
@@ -52,6 +59,47 @@ export const subscriptionDetails = (subscription: Subscription): string =>
     ['updated', subscription.updatedAt],
     ['secret', subscription.secret],
   ]);
+
+/** Metadata as `key=value` pairs, comma-separated, in key order (the API keeps no order). */
+const metadataText = (metadata: Record<string, string>): string =>
+  Object.entries(metadata)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+
+export const consumerTable = (items: Consumer[]): string =>
+  items.length === 0
+    ? 'no consumers'
+    : textTable(
+        ['ID', 'NAME', 'METADATA', 'CREATED'],
+        items.map((item) => [item.id, item.name ?? '', metadataText(item.metadata), item.createdAt]),
+      );
+
+export const consumerDetails = (consumer: Consumer): string =>
+  fieldList([
+    ['id', consumer.id],
+    ['name', consumer.name],
+    ['metadata', Object.keys(consumer.metadata).length > 0 ? metadataText(consumer.metadata) : undefined],
+    ['created', consumer.createdAt],
+    ['updated', consumer.updatedAt],
+  ]);
+
+/** What a deleted consumer took with it: `deleted cus_acme and its 2 subscriptions`. */
+export const consumerDeletedLine = (id: string, deleted: ConsumerDeleted): string =>
+  `deleted ${id} and its ${deleted.subscriptionsDeleted} ${deleted.subscriptionsDeleted === 1 ? 'subscription' : 'subscriptions'}`;
+
+/**
+ * An accepted event in a line, and a second naming the subscriptions it matched when the API says
+ * (it does when ingest fanned the event out itself; it names the first 10).
+ */
+export const acceptedEventText = (accepted: AcceptedEvent): string => {
+  const line = `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}`;
+  const { matched } = accepted;
+  if (matched === undefined) return line;
+  const more = matched.count > matched.subscriptionIds.length ? `, ${matched.count - matched.subscriptionIds.length} more` : '';
+  const ids = matched.subscriptionIds.length > 0 ? `: ${matched.subscriptionIds.join(', ')}${more}` : '';
+  return `${line}\nmatched ${matched.count} ${matched.count === 1 ? 'subscription' : 'subscriptions'}${ids}`;
+};
 
 /** The note that goes with a secret shown once (to standard error, beside the result). */
 export const SECRET_SHOWN_ONCE = 'Store the secret now: it is shown only once.';

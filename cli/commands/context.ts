@@ -56,8 +56,8 @@ export const parseJsonObject = (value: string): Record<string, unknown> => {
   return parsed as Record<string, unknown>;
 };
 
-/** `--header name=value`, repeatable: collected into one record. */
-export const collectHeader = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+/** `--header name=value` or `--metadata key=value`, repeatable: collected into one record. */
+export const collectPair = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const at = value.indexOf('=');
   if (at <= 0) throw new InvalidArgumentError('must be name=value.');
   return { ...previous, [value.slice(0, at).trim()]: value.slice(at + 1) };

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { allPages, eventPath } from '../api-client';
 import { EXIT } from '../exit-codes';
 import { publishEventBody } from '../publish-body';
-import { deliveryTable, eventDataText, eventDetails, type Delivery, type EventView } from '../views';
+import { acceptedEventText, deliveryTable, eventDataText, eventDetails, type AcceptedEvent, type Delivery, type EventView } from '../views';
 import { withApi, type ApiOptions, type CliContext } from './context';
 
 interface SendOptions extends ApiOptions {
@@ -11,6 +11,8 @@ interface SendOptions extends ApiOptions {
   data?: string;
   dataFile?: string;
   idempotencyKey?: string;
+  consumer?: string;
+  subscription?: string;
 }
 
 /** The event's data as text: `--data '<json>'`, or `--data-file path` (`-` for standard input). */
@@ -27,26 +29,31 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
   withApi(
     events
       .command('send')
-      .description('publish an event to every matching subscription')
+      .description("publish an event to every matching subscription (the tenant's own, or a consumer's)")
       .requiredOption('--type <type>', 'the event type, e.g. order.created')
       .option('--data <json>', 'the payload, as JSON')
       .option('--data-file <path>', 'read the payload from a file (- for standard input)')
-      .option('--idempotency-key <key>', 'a repeat with the same key within 24 h is accepted once'),
+      .option('--idempotency-key <key>', 'a repeat with the same key within 24 h is accepted once')
+      .option('--consumer <consumerId>', "to this consumer's subscriptions only (default: the tenant's own)")
+      .option('--subscription <id>', 'to this one subscription only (of the consumer, or the tenant), if it matches'),
   ).action(async (options: SendOptions, command: Command) => {
     let body: string;
     try {
-      body = publishEventBody(options.type, readDataText(options));
+      body = publishEventBody(options.type, readDataText(options), {
+        ...(options.consumer === undefined ? {} : { consumerId: options.consumer }),
+        ...(options.subscription === undefined ? {} : { subscriptionId: options.subscription }),
+      });
     } catch (error) {
       command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: EXIT.usage });
     }
     const api = await targets.api(options);
-    const accepted = await api<{ id: string; type: string; createdAt: string }>({
+    const accepted = await api<AcceptedEvent>({
       method: 'POST',
       path: '/v1/events',
       bodyText: body,
       ...(options.idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': options.idempotencyKey } }),
     });
-    out(options.json ? JSON.stringify(accepted) : `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}`);
+    out(options.json ? JSON.stringify(accepted) : acceptedEventText(accepted));
   });
 
   withApi(events.command('get').description('show an event and a count of its deliveries by status').argument('<id>', 'evt_...')).action(

@@ -1,8 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { allPages, subscriptionPath } from '../api-client';
+import { subscriptionPath } from '../api-client';
 import { EXIT } from '../exit-codes';
-import { SECRET_SHOWN_ONCE, subscriptionDetails, subscriptionTable, type Subscription, type SubscriptionPage } from '../views';
-import { collectHeader, parseJsonObject, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
+import { SECRET_SHOWN_ONCE, subscriptionDetails, subscriptionTable, type Subscription } from '../views';
+import { collectPair, parseJsonObject, parseList, parsePositiveInt, withApi, type ApiOptions, type CliContext } from './context';
+import { printPage, withPaging, type PageOptions } from './pages';
 
 interface SubscriptionFields {
   url?: string;
@@ -71,33 +72,22 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .requiredOption('--event-types <types>', 'comma-separated filters: order.created, order.*, *', parseList)
       .option('--filter <json>', 'a payload filter, an EventBridge event pattern: only matching events are delivered', parseJsonObject)
       .option('--description <text>', 'a note for people')
-      .option('--header <name=value>', 'a header sent with every delivery (repeatable)', collectHeader)
+      .option('--header <name=value>', 'a header sent with every delivery (repeatable)', collectPair)
       .option('--rate-limit <n>', 'at most this many attempts per second to this endpoint', parsePositiveInt)
-      .option('--transformation <expr>', 'a JSONata expression that shapes the body this endpoint receives (docs/transformations.md)'),
-  ).action(async (options: SubscriptionFields & ApiOptions) => {
+      .option('--transformation <expr>', 'a JSONata expression that shapes the body this endpoint receives (docs/transformations.md)')
+      .option('--consumer <consumerId>', "the consumer it belongs to, for good (default: the tenant's own)"),
+  ).action(async (options: SubscriptionFields & { consumer?: string } & ApiOptions) => {
     const api = await targets.api(options);
-    show(await api<Subscription>({ method: 'POST', path: '/v1/subscriptions', body: bodyOf(options) }), options);
+    const body = { ...bodyOf(options), ...(options.consumer === undefined ? {} : { consumerId: options.consumer }) };
+    show(await api<Subscription>({ method: 'POST', path: '/v1/subscriptions', body }), options);
   });
 
-  withApi(
-    subscriptions
-      .command('list')
-      .description('list subscriptions, oldest first')
-      .option('--limit <n>', 'page size (1..100)', parsePositiveInt, 50)
-      .option('--cursor <cursor>', 'the cursor a previous page printed')
-      .option('--all', 'every page'),
-  ).action(async (options: { limit: number; cursor?: string; all?: boolean } & ApiOptions) => {
-    const api = await targets.api(options);
-    const page: SubscriptionPage = options.all
-      ? { items: await allPages<Subscription>(api, { method: 'GET', path: '/v1/subscriptions' }) }
-      : await api<SubscriptionPage>({ method: 'GET', path: '/v1/subscriptions', query: { limit: String(options.limit), cursor: options.cursor } });
-    if (options.json) {
-      out(JSON.stringify(page));
-      return;
-    }
-    out(subscriptionTable(page.items));
-    if (page.cursor !== undefined) err(`more: --cursor ${page.cursor}`);
-  });
+  withApi(withPaging(subscriptions.command('list').description("list the tenant's own subscriptions, oldest first"))).action(
+    async (options: PageOptions & ApiOptions) => {
+      const api = await targets.api(options);
+      await printPage(api, '/v1/subscriptions', options, subscriptionTable, { out, err });
+    },
+  );
 
   withApi(subscriptions.command('get').description('show one subscription (never its secret)').argument('<id>', 'sub_...')).action(
     async (id: string, options: ApiOptions) => {
@@ -117,7 +107,7 @@ export const registerSubscriptions = (program: Command, { out, err, targets }: C
       .option('--clear-filter', 'remove the payload filter: every event of the types is delivered')
       .option('--description <text>', 'a new note')
       .option('--clear-description', 'remove the note')
-      .option('--header <name=value>', 'the headers sent with every delivery, replacing the current ones (repeatable)', collectHeader)
+      .option('--header <name=value>', 'the headers sent with every delivery, replacing the current ones (repeatable)', collectPair)
       .option('--rate-limit <n>', 'attempts per second, or "none" to remove the limit', parseRateLimit)
       .option('--transformation <expr>', 'a new JSONata transformation of the body')
       .option('--clear-transformation', 'send the standard body again')

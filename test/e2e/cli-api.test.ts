@@ -8,7 +8,7 @@ import { jsonOf, runCli, runCliProcess, spawnCli, type RunningCli } from './cli-
 import { startRuntime, STARTUP_BOUND_MS, waitFor, type StartedRuntime } from './local-runtime-process';
 
 /**
- * The operator CLI's API commands (`subscriptions`, `events`, `recover`, `tail`) with `--local`,
+ * The operator CLI's API commands (`subscriptions`, `consumers`, `events`, `recover`, `tail`) with `--local`,
  * as an operator runs them: child processes against `npm start`, receivers on 127.0.0.1.
  */
 describe('CLI: subscriptions, events, recover and tail against a running npm start', () => {
@@ -20,6 +20,8 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
   let healthySecret = '';
   let brokenId = '';
   let eventId = '';
+  let consumerReceiver: Receiver;
+  let consumerSubscriptionId = '';
   let tail: RunningCli | undefined;
 
   const cli = (...args: string[]) => runCli(runtime!.process.stateFile, args);
@@ -173,6 +175,79 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     expect(deleted).toMatchObject({ code: 0, stdout: `deleted ${brokenId}\n` });
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/^error: 404 not_found: /);
+  });
+
+  it('puts consumers and lists and shows them, a page at a time or all', async () => {
+    // Act
+    const put = jsonOf(await cli('consumers', 'put', 'cus_acme', '--name', 'Acme', '--metadata', 'plan=pro', '--metadata', 'region=eu', '--json'));
+    const other = await cli('consumers', 'put', 'cus_globex');
+    const listed = jsonOf(await cli('consumers', 'list', '--json'));
+    const firstPage = await cli('consumers', 'list', '--limit', '1');
+    const everyPage = await cli('consumers', 'list', '--all');
+    const shown = await cli('consumers', 'get', 'cus_acme');
+
+    // Assess
+    expect(put).toMatchObject({ id: 'cus_acme', name: 'Acme', metadata: { plan: 'pro', region: 'eu' } });
+    expect(other.stdout).toMatch(/^id: +cus_globex$/m);
+    expect(listed.items.map((item: { id: string }) => item.id)).toEqual(['cus_acme', 'cus_globex']);
+    expect(firstPage.stdout.split('\n')[0]).toMatch(/^ID +NAME +METADATA +CREATED$/);
+    expect(firstPage.stdout).toMatch(/^cus_acme +Acme +plan=pro, region=eu +\S+$/m);
+    expect(firstPage.stdout).not.toContain('cus_globex');
+    expect(firstPage.stderr).toMatch(/^more: --cursor \S+\n$/);
+    expect(everyPage.stdout).toMatch(/^cus_globex/m);
+    expect(everyPage.stderr).toBe('');
+    expect(shown.stdout).toMatch(/^name: +Acme$/m);
+    expect(shown.stdout).toMatch(/^metadata: +plan=pro, region=eu$/m);
+  });
+
+  it("subscribes a consumer's endpoints, lists them, and sends the consumer an event that only they get, printing what it matched", async () => {
+    // Prepare
+    const tenantReceiver = await receivers.start();
+    consumerReceiver = await receivers.start();
+
+    // Act
+    const subscribed = jsonOf(await cli('subscriptions', 'create', '--url', consumerReceiver.url, '--event-types', 'invoice.*', '--consumer', 'cus_acme', '--json'));
+    const second = jsonOf(await cli('subscriptions', 'create', '--url', consumerReceiver.url, '--event-types', 'refund.*', '--consumer', 'cus_acme', '--json'));
+    const tenantOwn = jsonOf(await cli('subscriptions', 'create', '--url', tenantReceiver.url, '--event-types', 'invoice.*', '--json'));
+    const ownSubscriptions = jsonOf(await cli('consumers', 'subscriptions', 'cus_acme', '--json'));
+    const ownTable = await cli('consumers', 'subscriptions', 'cus_acme', '--limit', '1');
+    const subscriptionShown = await cli('subscriptions', 'get', subscribed.id);
+    const sent = await cli('events', 'send', '--type', 'invoice.paid', '--data', '{"invoice":"in_42"}', '--consumer', 'cus_acme');
+    const sentToOne = jsonOf(await cli('events', 'send', '--type', 'invoice.paid', '--data', '{"invoice":"in_43"}', '--consumer', 'cus_acme', '--subscription', subscribed.id, '--json'));
+    await waitFor(() => consumerReceiver.requests.length === 2, { timeoutMs: 20_000, description: "both deliveries to the consumer's endpoint" });
+    consumerSubscriptionId = subscribed.id;
+    await cli('subscriptions', 'delete', tenantOwn.id);
+
+    // Assess
+    expect(subscribed.consumerId).toBe('cus_acme');
+    expect(ownSubscriptions.items.map((item: { id: string }) => item.id)).toEqual([subscribed.id, second.id]);
+    expect(ownTable.stdout).toMatch(new RegExp(`^${subscribed.id} +enabled +closed +invoice\\.\\* `, 'm'));
+    expect(ownTable.stderr).toMatch(/^more: --cursor \S+\n$/);
+    expect(subscriptionShown.stdout).toMatch(/^consumer: +cus_acme$/m);
+    expect(sent.stdout).toMatch(new RegExp(`^accepted evt_\\S+ \\(invoice\\.paid\\) at \\S+\nmatched 1 subscription: ${subscribed.id}\n$`));
+    expect(sentToOne.matched).toEqual({ count: 1, subscriptionIds: [subscribed.id] });
+    expect(consumerReceiver.requests.map((request) => (Receiver.verify(request, subscribed.secret) as { data: unknown }).data)).toEqual(
+      expect.arrayContaining([{ invoice: 'in_42' }, { invoice: 'in_43' }]),
+    );
+    expect(tenantReceiver.requests).toHaveLength(0);
+  });
+
+  it('deletes a consumer with its subscriptions, saying how many went, and refuses a consumer that is not there', async () => {
+    // Act
+    const deleted = await cli('consumers', 'delete', 'cus_acme');
+    const deletedJson = jsonOf(await cli('consumers', 'delete', 'cus_globex', '--json'));
+    const gone = await cli('consumers', 'get', 'cus_acme');
+    const subscriptionGone = await cli('subscriptions', 'get', consumerSubscriptionId);
+    const notAConsumer = await cli('subscriptions', 'create', '--url', consumerReceiver.url, '--event-types', '*', '--consumer', 'cus_nobody');
+
+    // Assess
+    expect(deleted).toMatchObject({ code: 0, stdout: 'deleted cus_acme and its 2 subscriptions\n' });
+    expect(deletedJson).toEqual({ deleted: true, subscriptionsDeleted: 0 });
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/^error: 404 consumer_not_found: /);
+    expect(subscriptionGone.code).toBe(3);
+    expect(notAConsumer.code).toBe(3);
+    expect(notAConsumer.stderr).toMatch(/^error: 404 consumer_not_found: /);
   });
 
   it('exits 2 for a usage error, 4 for a refused key and 5 for a request the API refuses, with one line on stderr', async () => {

@@ -4,7 +4,21 @@ import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
 import { progressLine } from '../../../cli/progress-bar';
 import { fieldList, textTable } from '../../../cli/table';
 import { parseTimeArg } from '../../../cli/time-arg';
-import { circuitOf, deliveryLine, eventDataText, eventDetails, lastAttempt, subscriptionDetails, subscriptionTable, type Delivery, type Subscription } from '../../../cli/views';
+import {
+  acceptedEventText,
+  circuitOf,
+  consumerDeletedLine,
+  consumerDetails,
+  consumerTable,
+  deliveryLine,
+  eventDataText,
+  eventDetails,
+  lastAttempt,
+  subscriptionDetails,
+  subscriptionTable,
+  type Delivery,
+  type Subscription,
+} from '../../../cli/views';
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   eventId: 'evt_01J0000000000000000000000A',
@@ -116,5 +130,40 @@ describe('CLI: an event summary', () => {
 
     // Assess
     expect(data).toBe('{"n":12345678901234567890, "x":1e400}');
+  });
+});
+
+describe('CLI: consumers and where an event went', () => {
+  const consumer = { id: 'cus_acme', name: 'Acme', metadata: { region: 'eu', plan: 'pro' }, createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:30:00.000Z' };
+
+  it('shows consumers as a table and one as a field list, metadata in key order, leaving out a name and metadata it has not', () => {
+    expect(consumerTable([consumer, { ...consumer, id: 'cus_globex', name: undefined, metadata: {} }]).split('\n')).toEqual([
+      'ID          NAME  METADATA             CREATED',
+      '----------  ----  -------------------  ------------------------',
+      'cus_acme    Acme  plan=pro, region=eu  2026-03-01T12:00:00.000Z',
+      'cus_globex                             2026-03-01T12:00:00.000Z',
+    ]);
+    expect(consumerTable([])).toBe('no consumers');
+    expect(consumerDetails({ ...consumer, name: undefined, metadata: {} })).toBe('id:       cus_acme\ncreated:  2026-03-01T12:00:00.000Z\nupdated:  2026-03-01T12:30:00.000Z');
+    expect(consumerDetails(consumer)).toMatch(/^metadata: +plan=pro, region=eu$/m);
+  });
+
+  it("names a subscription's consumer when it has one", () => {
+    expect(subscriptionDetails(subscription({ consumerId: 'cus_acme' }))).toMatch(/^consumer: +cus_acme$/m);
+    expect(subscriptionDetails(subscription())).not.toMatch(/^consumer:/m);
+  });
+
+  it('says how many subscriptions went with a deleted consumer', () => {
+    expect(consumerDeletedLine('cus_acme', { deleted: true, subscriptionsDeleted: 2 })).toBe('deleted cus_acme and its 2 subscriptions');
+    expect(consumerDeletedLine('cus_acme', { deleted: true, subscriptionsDeleted: 1 })).toBe('deleted cus_acme and its 1 subscription');
+  });
+
+  it('prints the subscriptions an accepted event matched when the API names them, and how many it left out', () => {
+    const accepted = { id: 'evt_1', type: 'invoice.paid', createdAt: '2026-03-01T12:00:00.000Z' };
+    const ids = Array.from({ length: 10 }, (_, index) => `sub_${index}`);
+    expect(acceptedEventText(accepted)).toBe('accepted evt_1 (invoice.paid) at 2026-03-01T12:00:00.000Z');
+    expect(acceptedEventText({ ...accepted, matched: { count: 1, subscriptionIds: ['sub_a'] } }).split('\n')[1]).toBe('matched 1 subscription: sub_a');
+    expect(acceptedEventText({ ...accepted, matched: { count: 0, subscriptionIds: [] } }).split('\n')[1]).toBe('matched 0 subscriptions');
+    expect(acceptedEventText({ ...accepted, matched: { count: 12, subscriptionIds: ids } }).split('\n')[1]).toBe(`matched 12 subscriptions: ${ids.join(', ')}, 2 more`);
   });
 });

@@ -34,6 +34,16 @@ describe('CLI: the body of events send', () => {
     expect(JSON.parse(body)).toEqual({ type: 'say "hi"\\now', data: 7 });
   });
 
+  it('names the consumer and the one subscription when given, the data kept as written', () => {
+    // Act
+    const routed = publishEventBody('invoice.paid', '{"n":12345678901234567890}', { consumerId: 'cus_acme', subscriptionId: 'sub_1' });
+    const unrouted = publishEventBody('invoice.paid', '1', {});
+
+    // Assess
+    expect(routed).toBe('{"type":"invoice.paid","consumerId":"cus_acme","subscriptionId":"sub_1","data":{"n":12345678901234567890}}');
+    expect(unrouted).toBe('{"type":"invoice.paid","data":1}');
+  });
+
   it('refuses data that is not JSON with a usage error', () => {
     // Act
     const build = () => publishEventBody('a', '{"id":1} trailing');

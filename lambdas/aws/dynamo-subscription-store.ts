@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/resource-env';
 import type { EventPattern } from '../core/event-pattern';
+import { TransactionsUnavailableError } from '../core/errors';
 import type { Subscription, SubscriptionOwner } from '../core/model';
 import {
   CLOSED_CIRCUIT,
@@ -42,6 +43,13 @@ const writeTogether = async (client: DynamoDBClient, writes: TransactWriteItem[]
     return [];
   } catch (error) {
     if (isConditionFailure(error)) return [true];
+    if (error instanceof Error && error.name === 'UnknownOperationException' && writes.length > 1) {
+      throw new TransactionsUnavailableError(
+        "a consumer's subscriptions are written in DynamoDB transactions, which this DynamoDB does not have: " +
+          'the local runtime runs DynamoDB Local, which has them, when Java 17 or later is installed',
+        { cause: error },
+      );
+    }
     if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
     const failed = reasons.map((reason) => reason.Code === 'ConditionalCheckFailed');

@@ -19,6 +19,14 @@ export class HttpError extends Error {
 export const errorBody = (code: string, message: string, details: Record<string, unknown> = {}): string =>
   JSON.stringify({ error: { code, message, ...details } });
 
+/**
+ * The store's DynamoDB has no transactions: the local runtime's Java-less stand-in (dynalite).
+ * DynamoDB itself and DynamoDB Local have them.
+ */
+export class TransactionsUnavailableError extends Error {
+  override name = 'TransactionsUnavailableError';
+}
+
 /** A pagination cursor that this API did not hand out. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';

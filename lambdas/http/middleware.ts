@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { HttpError, InvalidCursorError } from '../core/errors';
+import { HttpError, InvalidCursorError, TransactionsUnavailableError } from '../core/errors';
 import type { RateLimiter } from '../core/rate-limit';
 import type { Authenticator, Principal } from './authenticator';
 import { header } from './request-body';
@@ -39,6 +39,8 @@ export const httpErrors = (
       request.response = errorResult(error.statusCode, error.code, error.message, error.headers, error.details);
     } else if (error instanceof InvalidCursorError) {
       request.response = errorResult(400, 'invalid_cursor', 'the cursor is not one this API handed out');
+    } else if (error instanceof TransactionsUnavailableError) {
+      request.response = errorResult(501, 'transactions_unavailable', error.message);
     } else {
       logger.error('unhandled error', { error });
       request.response = errorResult(500, 'internal_error', 'something went wrong on our side; please retry');

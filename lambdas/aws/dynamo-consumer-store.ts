@@ -1,8 +1,8 @@
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Consumer } from '../core/model';
 import type { ConsumerFields, ConsumerStore, Page, PageRequest, SubscriptionStore } from '../core/ports';
 import { TABLE_KEYS } from '../core/resource-env';
-import { decodeCursor, encodeCursor, fromItem, toItem, writtenIf, type Item } from './dynamo-support';
+import { fromItem, queryPartitionPage, toItem, writtenIf, type Item } from './dynamo-support';
 import { consumerKey, consumersPartition } from './subscription-table-keys';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -53,21 +53,8 @@ export class DynamoConsumerStore implements ConsumerStore {
     return Item === undefined ? undefined : toConsumer(tenantId, Item);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
-    const startAfter = decodeCursor(page.cursor);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :partition',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: toItem({ ':partition': consumersPartition(tenantId) }),
-        ConsistentRead: true,
-        Limit: page.limit,
-        ...(startAfter === undefined ? {} : { ExclusiveStartKey: consumerKey(tenantId, startAfter) }),
-      }),
-    );
-    const cursor = encodeCursor(result.LastEvaluatedKey, SK);
-    return { items: (result.Items ?? []).map((item) => toConsumer(tenantId, item)), ...(cursor === undefined ? {} : { cursor }) };
+  list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
+    return queryPartitionPage(this.client, this.tableName, consumersPartition(tenantId), page, (item) => toConsumer(tenantId, item));
   }
 
   async delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined> {

@@ -3,7 +3,6 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type TransactWriteItem,
@@ -22,7 +21,7 @@ import {
   type SubscriptionStore,
 } from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';
-import { decodeCursor, encodeCursor, fromItem, isConditionFailure, toItem } from './dynamo-support';
+import { fromItem, isConditionFailure, queryPartitionPage, toItem } from './dynamo-support';
 import { consumerKey, locatorKey, ownerPartition, subscriptionKey } from './subscription-table-keys';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -98,22 +97,10 @@ export class DynamoSubscriptionReader implements SubscriptionReader {
     return Item === undefined ? undefined : toSubscription(Item);
   }
 
-  async list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {
-    const startAfter = decodeCursor(page.cursor);
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :owner',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: toItem({ ':owner': ownerPartition(owner) }),
-        ConsistentRead: true,
-        Limit: page.limit,
-        ...(startAfter === undefined ? {} : { ExclusiveStartKey: subscriptionKey(owner, startAfter) }),
-      }),
-    );
-    const cursor = encodeCursor(result.LastEvaluatedKey, SK);
-    return { items: (result.Items ?? []).map(toSubscription), ...(cursor === undefined ? {} : { cursor }) };
+  list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {
+    return queryPartitionPage(this.client, this.tableName, ownerPartition(owner), page, toSubscription);
   }
+
 }
 
 /**

@@ -1,4 +1,6 @@
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Page, PageRequest } from '../core/ports';
+import { TABLE_KEYS } from '../core/resource-env';
 import { InvalidCursorError } from '../core/errors';
 import { fromAttributeMap, toAttributeMap } from './dynamo-values';
 
@@ -42,3 +44,31 @@ export const decodeCursor = (cursor: string | undefined): string | undefined => 
   return value;
 };
 
+
+/**
+ * One page of a partition's items in sort-key order, strongly consistent, the cursor being the
+ * sort key to start after (so it can only page within the partition the caller names).
+ */
+export const queryPartitionPage = async <T>(
+  client: DynamoDBClient,
+  tableName: string,
+  partition: string,
+  page: PageRequest,
+  toValue: (item: Item) => T,
+): Promise<Page<T>> => {
+  const { partitionKey, sortKey } = TABLE_KEYS;
+  const startAfter = decodeCursor(page.cursor);
+  const result = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :partition',
+      ExpressionAttributeNames: { '#pk': partitionKey },
+      ExpressionAttributeValues: toItem({ ':partition': partition }),
+      ConsistentRead: true,
+      Limit: page.limit,
+      ...(startAfter === undefined ? {} : { ExclusiveStartKey: toItem({ [partitionKey]: partition, [sortKey]: startAfter }) }),
+    }),
+  );
+  const cursor = encodeCursor(result.LastEvaluatedKey, sortKey);
+  return { items: (result.Items ?? []).map(toValue), ...(cursor === undefined ? {} : { cursor }) };
+};

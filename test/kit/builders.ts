@@ -1,6 +1,7 @@
 import type { DeliveryGroupMessage, DeliveryMessage, FanoutMessage, RecoverMessage } from '../../lambdas/core/messages';
 import type { AttemptLog, DeliveryGroupLog, DeliveryRecord, GroupDelivery, Subscription } from '../../lambdas/core/model';
 import type { AttemptResult } from '../../lambdas/core/outcome';
+import type { Subscription as SubscriptionView } from '../../cli/views';
 
 /**
  * Builders of the domain's objects for tests: each returns a valid object of one tenant, event and
@@ -149,4 +150,17 @@ export const notSent = (reason: Extract<AttemptResult, { kind: 'not_sent' }>['re
   kind: 'not_sent',
   reason,
   durationMs: 2_000,
+});
+
+/** A subscription as the API shows it (and the CLI reads it): no secrets, its circuit closed. */
+export const aSubscriptionView = (overrides: Partial<SubscriptionView> = {}): SubscriptionView => ({
+  id: 'sub_01J0000000000000000000000B',
+  url: 'https://example.com/hooks',
+  eventTypes: ['order.*'],
+  headers: {},
+  enabled: true,
+  circuit: { state: 'closed', consecutiveFailures: 0 },
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  ...overrides,
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { aSubscriptionView } from '../../kit/builders';
 import { ApiError } from '../../../cli/api-client';
 import { EXIT, exitCodeFor } from '../../../cli/exit-codes';
 import { progressLine } from '../../../cli/progress-bar';
@@ -17,7 +18,6 @@ import {
   subscriptionDetails,
   subscriptionTable,
   type Delivery,
-  type Subscription,
 } from '../../../cli/views';
 
 const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
@@ -33,17 +33,7 @@ const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   ...overrides,
 });
 
-const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
-  id: 'sub_01J0000000000000000000000B',
-  url: 'https://example.com/hooks',
-  eventTypes: ['order.*'],
-  headers: {},
-  enabled: true,
-  circuit: { state: 'closed', consecutiveFailures: 0 },
-  createdAt: '2026-03-01T12:00:00.000Z',
-  updatedAt: '2026-03-01T12:00:00.000Z',
-  ...overrides,
-});
+const subscription = aSubscriptionView;
 
 describe('CLI formatting', () => {
   it("shows an endpoint's circuit: closed, counting, or open with its next probe and last error", () => {

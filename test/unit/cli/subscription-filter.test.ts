@@ -1,17 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../cli/main';
+import { aSubscriptionView } from '../../kit/builders';
 import { Receiver } from '../../support/receiver';
 
-const SUBSCRIPTION = {
-  id: 'sub_01JNKQ0000000000000000000S',
-  url: 'https://example.com/hooks',
-  eventTypes: ['order.*'],
-  headers: {},
-  enabled: true,
-  circuit: { state: 'closed', consecutiveFailures: 0 },
-  createdAt: '2026-03-01T12:00:00.000Z',
-  updatedAt: '2026-03-01T12:00:00.000Z',
-};
+const SUBSCRIPTION = aSubscriptionView();
 
 describe('CLI: subscriptions --filter', () => {
   let api: Receiver;

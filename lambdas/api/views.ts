@@ -78,6 +78,7 @@ export const eventJson = (event: StoredEvent, extra: Record<string, unknown>): s
     type: event.type,
     ...(event.consumerId === undefined ? {} : { consumerId: event.consumerId }),
     ...(event.subscriptionId === undefined ? {} : { subscriptionId: event.subscriptionId }),
+    ...(event.broadcast ? { broadcast: true } : {}),
     createdAt: event.createdAt,
   });
   const tail = JSON.stringify(extra).slice(1, -1);

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Consumer } from '../core/model';
-import type { ConsumerFields, ConsumerStore, Page, PageRequest, SubscriptionStore } from '../core/ports';
+import type { ConsumerFields, ConsumerReader, ConsumerStore, Page, PageRequest, SubscriptionStore } from '../core/ports';
 import { TABLE_KEYS } from '../core/resource-env';
 import { fromItem, queryPartitionPage, toItem, writtenIf, type Item } from './dynamo-support';
 import { consumerKey, consumersPartition } from './subscription-table-keys';
@@ -17,13 +17,35 @@ const toConsumer = (tenantId: string, item: Item): Consumer => {
   return { tenantId, id, ...rest };
 };
 
-/** A tenant's consumers, in one partition of the subscriptions table (one item each). */
-export class DynamoConsumerStore implements ConsumerStore {
+/**
+ * Reads a tenant's consumers, in one partition of the subscriptions table (one item each): what
+ * fan-out needs to walk them for a broadcast, apart from the writes.
+ */
+export class DynamoConsumerReader implements ConsumerReader {
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly subscriptions: Pick<SubscriptionStore, 'list' | 'delete'>,
+    protected readonly client: DynamoDBClient,
+    protected readonly tableName: string,
   ) {}
+
+  async get(tenantId: string, id: string): Promise<Consumer | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: consumerKey(tenantId, id), ConsistentRead: true }));
+    return Item === undefined ? undefined : toConsumer(tenantId, Item);
+  }
+
+  list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
+    return queryPartitionPage(this.client, this.tableName, consumersPartition(tenantId), page, (item) => toConsumer(tenantId, item));
+  }
+}
+
+/** A tenant's consumers, read and written; deleting one deletes its subscriptions. */
+export class DynamoConsumerStore extends DynamoConsumerReader implements ConsumerStore {
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    private readonly subscriptions: Pick<SubscriptionStore, 'list' | 'delete'>,
+  ) {
+    super(client, tableName);
+  }
 
   async put(tenantId: string, id: string, fields: ConsumerFields, now: string): Promise<{ consumer: Consumer; created: boolean }> {
     const names: Record<string, string> = { '#created': 'createdAt', '#updated': 'updatedAt' };
@@ -46,15 +68,6 @@ export class DynamoConsumerStore implements ConsumerStore {
     );
     const createdAt = Attributes?.createdAt?.S ?? now;
     return { consumer: { tenantId, id, ...fields, createdAt, updatedAt: now }, created: Attributes === undefined };
-  }
-
-  async get(tenantId: string, id: string): Promise<Consumer | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: consumerKey(tenantId, id), ConsistentRead: true }));
-    return Item === undefined ? undefined : toConsumer(tenantId, Item);
-  }
-
-  list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
-    return queryPartitionPage(this.client, this.tableName, consumersPartition(tenantId), page, (item) => toConsumer(tenantId, item));
   }
 
   async delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined> {

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from '../core/messages';
-import type { DelayedDeliveryPublisher, DeliveryPublisher, FanoutPublisher } from '../core/ports';
+import type { DelayedDeliveryPublisher, DeliveryPublisher, FanoutBatchPublisher, FanoutPublisher } from '../core/ports';
 
 export const MAX_BATCH_ENTRIES = 10;
 /** SendMessageBatch carries at most 1 MiB in all; keep room for the request's own framing. */
@@ -59,7 +59,7 @@ const SQS_UNSAFE_UNITS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd]/g;
 const toMessageBody = (message: unknown): string =>
   JSON.stringify(message).replace(SQS_UNSAFE_UNITS, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-export class SqsPublisher implements FanoutPublisher, DeliveryPublisher, DelayedDeliveryPublisher {
+export class SqsPublisher implements FanoutPublisher, FanoutBatchPublisher, DeliveryPublisher, DelayedDeliveryPublisher {
   constructor(
     private readonly client: SQSClient,
     private readonly queues: { fanoutQueueUrl?: string; deliveryQueueUrl?: string },
@@ -72,12 +72,17 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher, Delayed
     );
   }
 
+  async publishFanouts(messages: readonly FanoutQueueMessage[]): Promise<void> {
+    await this.sendAll(required(this.queues.fanoutQueueUrl, 'fan-out'), messages.map((message) => ({ body: toMessageBody(message) })));
+  }
+
   async publishDeliveries(messages: readonly DeliveryQueueMessage[]): Promise<void> {
-    await this.sendAll(messages.map((message) => ({ body: toMessageBody(message) })));
+    await this.sendAll(this.deliveryQueueUrl(), messages.map((message) => ({ body: toMessageBody(message) })));
   }
 
   async publishDelayed(entries: readonly { message: DeliveryMessage; delaySeconds: number }[]): Promise<void> {
     await this.sendAll(
+      this.deliveryQueueUrl(),
       entries.map(({ message, delaySeconds }) => ({
         body: toMessageBody(message),
         delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
@@ -85,8 +90,11 @@ export class SqsPublisher implements FanoutPublisher, DeliveryPublisher, Delayed
     );
   }
 
-  private async sendAll(entries: readonly OutgoingMessage[]): Promise<void> {
-    const queueUrl = required(this.queues.deliveryQueueUrl, 'delivery');
+  private deliveryQueueUrl(): string {
+    return required(this.queues.deliveryQueueUrl, 'delivery');
+  }
+
+  private async sendAll(queueUrl: string, entries: readonly OutgoingMessage[]): Promise<void> {
     for (const batch of packEntries(entries, (entry) => Buffer.byteLength(entry.body))) {
       await this.sendBatch(queueUrl, batch);
     }

@@ -210,6 +210,11 @@ const ERRORS = {
     when: 'the dry run of a transformation exceeded a guard or raised an error; the message names which',
     message: `the transformation failed: time limit: ran longer than ${GUARD.timeoutMs} ms`,
   },
+  broadcast_conflict: {
+    status: 422,
+    when: '`broadcast: true` with `consumerId` or `subscriptionId`: a broadcast goes to every owner; the message names the field',
+    message: "broadcast and consumerId cannot be combined: a broadcast goes to the tenant's own subscriptions and every consumer's; leave out one of them",
+  },
   idempotency_key_mismatch: {
     status: 422,
     when: 'the Idempotency-Key header and the idempotencyKey field differ',
@@ -249,7 +254,8 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
     summary: 'Publish an event',
     description:
       'Stores the event and hands it to fan-out, which delivers it to every enabled subscription whose filters match its type: ' +
-      "with `consumerId`, that consumer's subscriptions only; without, the tenant's own only. With `subscriptionId`, only that one " +
+      "with `consumerId`, that consumer's subscriptions only; with `broadcast: true`, the tenant's own and every consumer's (fanned out after the answer); " +
+      "otherwise, the tenant's own only. With `subscriptionId`, only that one " +
       "(of the consumer given, or the tenant's own), and only if its event types and filter match. " +
       'With an Idempotency-Key (header or body field), a repeat within 24 h answers the original 202 and delivers nothing again. ' +
       'The JSON text of `data` is stored and delivered exactly as sent, byte for byte (big integers, long decimals, exponents, escapes and whitespace included); ' +
@@ -262,6 +268,7 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
       ...JSON_BODY_ERRORS,
       'duplicate_json_key',
       'reserved_event_type',
+      'broadcast_conflict',
       'idempotency_key_mismatch',
       'idempotency_conflict',
       'request_in_progress',
@@ -286,7 +293,9 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
   },
   replayEvent: {
     summary: 'Deliver an event again',
-    description: 'To every matching subscription, or to the one named. Each delivery starts a new run with a fresh retry schedule.',
+    description:
+      'To every matching subscription of the event\'s owner (a broadcast: of the tenant and every consumer again), or to the one named ' +
+      "(of a broadcast: any of the tenant's, its own or a consumer's). Each delivery starts a new run with a fresh retry schedule.",
     tag: 'Events',
     pathParameter: 'EventId',
     body: { schema: 'ReplayRequest', optional: true },

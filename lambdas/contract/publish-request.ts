@@ -29,5 +29,6 @@ export const publishEventRequestSchema = z.strictObject({
   idempotencyKey: z.optional(idempotencyKeySchema),
   consumerId: z.optional(consumerIdSchema),
   subscriptionId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  broadcast: z.optional(z.boolean()),
 });
 export type PublishEventRequest = z.infer<typeof publishEventRequestSchema>;

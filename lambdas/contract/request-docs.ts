@@ -72,9 +72,15 @@ describe(publishEventRequestSchema.shape.subscriptionId, {
     "Deliver to this subscription only (one of the consumer's given, or of the tenant's own without `consumerId`), if its event types and filter match; " +
     'any other is a 404 `subscription_not_found`.',
 });
+describe(publishEventRequestSchema.shape.broadcast, {
+  description:
+    "`true`: deliver to the tenant's own matching subscriptions and to every consumer's (each consumer's as if the event were published to it, so filters see its `consumerId`). " +
+    'Fan-out does it after the answer, which has no `matched`. Not with `consumerId` or `subscriptionId` (422 `broadcast_conflict`). Default `false`.',
+});
 describe(publishEventRequestSchema, {
   description:
-    'An event to deliver to every enabled subscription whose filters match its type: with `consumerId`, of that consumer only; without, of the tenant\'s own only. ' +
+    'An event to deliver to every enabled subscription whose filters match its type: with `consumerId`, of that consumer only; with `broadcast: true`, of the tenant and every consumer; ' +
+    'otherwise, of the tenant\'s own only. ' +
     'Types starting with "webhook." (in any letter case) are reserved.',
   examples: [{ type: 'order.created', consumerId: API_EXAMPLES.consumerId, data: { orderId: 'ord_1042', total: 129.5, currency: 'EUR' } }],
 });

@@ -31,6 +31,12 @@ export const publishEventResponseSchema = z
     id: z.string().check(z.meta({ description: 'The event id, `evt_<ULID>`.', examples: [API_EXAMPLES.eventId] })),
     type: z.string(),
     createdAt: timestampSchema,
+    broadcast: z.optional(z.literal(true)).check(
+      z.meta({
+        description:
+          "Present for a broadcast (`broadcast: true` in the request): fan-out delivers it later to the tenant's own subscriptions and every consumer's, so the answer has no `matched`.",
+      }),
+    ),
     matched: z
       .optional(
         z.object({
@@ -295,6 +301,9 @@ export const eventResponseSchema = z
     type: z.string(),
     consumerId: z.optional(z.string()).check(z.meta({ description: 'The consumer it was published to, if any.' })),
     subscriptionId: z.optional(z.string()).check(z.meta({ description: 'The one subscription it was published to, if any.' })),
+    broadcast: z.optional(z.literal(true)).check(
+      z.meta({ description: "Present when it was broadcast: to the tenant's own subscriptions and every consumer's. A replay broadcasts it again." }),
+    ),
     createdAt: timestampSchema,
     data: z.unknown().check(z.meta({ description: 'The payload as published: the exact JSON text the event was sent with.' })),
     deliveries: z
@@ -304,7 +313,13 @@ export const eventResponseSchema = z
         retrying: deliveryCount,
         exhausted: deliveryCount,
         skipped: deliveryCount,
-        complete: z.boolean().check(z.meta({ description: "False when the event's owner (the tenant, or its consumer) has more than 1000 subscriptions and only the first were counted." })),
+        complete: z.boolean().check(
+          z.meta({
+            description:
+              "False when the event's owner (the tenant, or its consumer) has more than 1000 subscriptions and only the first were counted, " +
+              "and for a broadcast, whose count is of the tenant's own subscriptions only (a consumer's deliveries are in each subscription's delivery log).",
+          }),
+        ),
       })
       .check(z.meta({ description: 'How many delivery records of the event are in each status; a status with none is left out.' })),
   })
@@ -328,6 +343,9 @@ export const replayResponseSchema = z
     eventId: z.string(),
     replayId: z.string().check(z.meta({ description: 'Names this replay (`run_<ULID>`); deliveries of it start a new run.' })),
     subscriptionId: z.optional(z.string()),
+    broadcast: z.optional(z.literal(true)).check(
+      z.meta({ description: "Present when a broadcast is replayed whole: to the tenant's own subscriptions and every consumer's again." }),
+    ),
   })
   .check(
     z.meta({

@@ -43,6 +43,13 @@ export const fanoutMessageSchema = z.pipe(
     subscriptionId: z.optional(text()),
     /** Where a large fan-out continues, when one invocation handed over part of it. */
     cursor: z.optional(text()),
+    /**
+     * To the tenant's own subscriptions and to every consumer's: fan-out sends each consumer a
+     * message of its own (this one with its `consumerId`, without `broadcast`). Never with `consumerId`.
+     */
+    broadcast: z.optional(z.literal(true)),
+    /** Where a broadcast's walk of the consumers continues (the tenant's own subscriptions are done). */
+    consumerCursor: z.optional(text()),
   }),
   z.transform(withDataText),
 );

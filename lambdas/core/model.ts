@@ -100,6 +100,8 @@ export interface EventToPublish {
   consumerId?: string;
   /** Only this subscription (of that consumer, or of the tenant's own) may receive it. */
   subscriptionId?: string;
+  /** To the tenant's own subscriptions and every consumer's (never with `consumerId` or `subscriptionId`). */
+  broadcast?: true;
 }
 
 export interface StoredEvent {
@@ -112,6 +114,8 @@ export interface StoredEvent {
   consumerId?: string;
   /** The one subscription it was published to, if it was. */
   subscriptionId?: string;
+  /** Published to the tenant's own subscriptions and every consumer's: replays broadcast it again. */
+  broadcast?: true;
   createdAt: string;
   /** Epoch seconds: the end of the replay window. */
   expiresAt: number;

@@ -93,6 +93,9 @@ export interface SubscriptionStore {
   setFailingSince(owner: SubscriptionOwner, id: string, since: string | null): Promise<Subscription | undefined>;
 }
 
+/** What fan-out needs to walk a tenant's consumers for a broadcast: reads only. */
+export type ConsumerReader = Pick<ConsumerStore, 'get' | 'list'>;
+
 /** What a consumer's create-or-update may set. */
 export type ConsumerFields = Pick<Consumer, 'name' | 'metadata'>;
 
@@ -173,6 +176,12 @@ export interface InlineFanOut {
 
 export interface FanoutPublisher {
   publishFanout(message: FanoutQueueMessage): Promise<void>;
+}
+
+/** Sends many fan-out messages at once (a broadcast's, one per consumer). */
+export interface FanoutBatchPublisher {
+  /** Sends every message in as few batch calls as the queue allows, retrying the entries a batch call reports as failed; throws if any is left. */
+  publishFanouts(messages: readonly FanoutQueueMessage[]): Promise<void>;
 }
 
 export interface DeliveryPublisher {

@@ -1,27 +1,46 @@
 import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-messages';
 import { deliveriesIn, deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
-import type { DeliveryPublisher, EventStore, FanoutPublisher, SubscriptionReader } from '../core/ports';
+import type { DeliveryPublisher, EventStore, SubscriptionReader } from '../core/ports';
+import { sendToConsumers, withoutBroadcast, type BroadcastDeps } from './broadcast';
 import { publishPaged, type PagedResult } from './paged-publish';
 
-export interface FanOutDeps {
+export interface FanOutDeps extends BroadcastDeps {
   subscriptions: SubscriptionReader;
   events: EventStore;
   deliveries: DeliveryPublisher;
-  fanout: FanoutPublisher;
-  /** Subscriptions read per page. */
+  /** Subscriptions (and a broadcast's consumers) read per page. */
   pageSize: number;
   /** Pages handled before the rest is handed to a continuation message, to stay far from the timeout. */
   maxPagesPerInvocation: number;
 }
 
-export type FanOutResult = PagedResult | { status: 'event_gone' };
+/** A broadcast's invocation: the deliveries to the tenant's own subscriptions, and the consumers sent the event. */
+export type BroadcastResult = { status: 'done' | 'continued'; deliveries: number; consumers: number; consumerCursor?: string };
+
+export type FanOutResult = PagedResult | BroadcastResult | { status: 'event_gone' };
 
 /**
  * Turns one event into one delivery message per matching, enabled subscription. A large set is
  * split across invocations by re-enqueueing the message with a cursor, so 10,000 subscribers never
- * push a function near its timeout.
+ * push a function near its timeout. A broadcast also goes on to each consumer (see broadcast.ts).
  */
-export const fanOut = async (message: FanoutMessage, deps: FanOutDeps): Promise<FanOutResult> => {
+export const fanOut = (message: FanoutMessage, deps: FanOutDeps): Promise<FanOutResult> =>
+  message.broadcast ? fanOutBroadcast(message, deps) : fanOutToOwner(message, deps);
+
+/**
+ * The tenant's own subscriptions as for an event of the tenant's (their continuation, if any, an
+ * ordinary message), then the consumers; a continuation of the walk through the consumers (with a
+ * consumer cursor) does only that.
+ */
+const fanOutBroadcast = async (message: FanoutMessage, deps: FanOutDeps): Promise<FanOutResult> => {
+  const own = message.consumerCursor === undefined ? await fanOutToOwner(withoutBroadcast(message), deps) : undefined;
+  if (own?.status === 'event_gone') return own;
+  const walk = await sendToConsumers(message, deps);
+  return { status: walk.consumerCursor === undefined ? 'done' : 'continued', deliveries: own?.deliveries ?? 0, ...walk };
+};
+
+/** The event to its owner's subscriptions: the tenant's own, or its consumer's. */
+const fanOutToOwner = async (message: FanoutMessage, deps: FanOutDeps): Promise<PagedResult | { status: 'event_gone' }> => {
   const event = await eventPayload(message, deps);
   if (event === undefined) return { status: 'event_gone' };
   const { payload, dataJson } = event;

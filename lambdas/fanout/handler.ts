@@ -1,4 +1,5 @@
 import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { DynamoConsumerReader } from '../aws/dynamo-consumer-store';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
@@ -20,6 +21,7 @@ export const fanoutDependencies = (env: Env): FanoutHandlerDeps => {
   return {
     fanOut: {
       subscriptions: new DynamoSubscriptionReader(dynamo, config.subscriptionsTable),
+      consumers: new DynamoConsumerReader(dynamo, config.subscriptionsTable),
       events: new DynamoEventStore(dynamo, config.eventsTable),
       deliveries: publisher,
       deliveryLog: new DynamoDeliveryStore(dynamo, config.deliveriesTable),

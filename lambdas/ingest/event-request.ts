@@ -3,7 +3,7 @@ import { HttpError } from '../core/errors';
 import { OPERATIONAL_EVENT_PREFIX, isOperationalEventType } from '../core/event-types';
 import { DuplicateJsonKeyError, memberText, readJsonStructure, type JsonNode } from '../core/json-text';
 import type { EventToPublish } from '../core/model';
-import { publishEventRequestSchema } from '../contract/publish-request';
+import { publishEventRequestSchema, type PublishEventRequest } from '../contract/publish-request';
 import { readJsonRequest, validate } from '../http/request-body';
 
 const structureOf = (text: string): JsonNode => {
@@ -33,6 +33,7 @@ export const readEventRequest = (event: APIGatewayProxyEventV2, maxBytes: number
       `types starting with "${OPERATIONAL_EVENT_PREFIX}" (in any letter case) are published by the service itself`,
     );
   }
+  refuseBroadcastWithRouting(request);
   const dataJson = memberText(text, structure, 'data');
   if (dataJson === undefined) throw new Error('a validated event request has no data member');
   return {
@@ -41,5 +42,20 @@ export const readEventRequest = (event: APIGatewayProxyEventV2, maxBytes: number
     ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
     ...(request.consumerId === undefined ? {} : { consumerId: request.consumerId }),
     ...(request.subscriptionId === undefined ? {} : { subscriptionId: request.subscriptionId }),
+    ...(request.broadcast === true ? { broadcast: true as const } : {}),
   };
+};
+
+/** A broadcast goes to every owner's subscriptions: naming one consumer or one subscription contradicts it. */
+const refuseBroadcastWithRouting = (request: PublishEventRequest): void => {
+  if (request.broadcast !== true) return;
+  for (const field of ['consumerId', 'subscriptionId'] as const) {
+    if (request[field] !== undefined) {
+      throw new HttpError(
+        422,
+        'broadcast_conflict',
+        `broadcast and ${field} cannot be combined: a broadcast goes to the tenant's own subscriptions and every consumer's; leave out one of them`,
+      );
+    }
+  }
 };

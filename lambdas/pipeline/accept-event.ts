@@ -35,11 +35,11 @@ export interface AcceptEventInput {
 
 /**
  * What a repeat must match: the type, the data's text with keys sorted and whitespace dropped, and
- * the consumer and subscription it is for, laid out as the hash of `{type, data}` with sorted keys
- * was before data was kept as text (and before events had a consumer).
+ * whether it is a broadcast, the consumer and subscription it is for, laid out as the hash of
+ * `{type, data}` with sorted keys was before data was kept as text (and before events had a consumer).
  */
-const bodyHash = ({ type, dataJson, consumerId, subscriptionId }: EventToPublish): string => {
-  const routing = `${consumerId === undefined ? '' : `"consumerId":${JSON.stringify(consumerId)},`}`;
+const bodyHash = ({ type, dataJson, consumerId, subscriptionId, broadcast }: EventToPublish): string => {
+  const routing = `${broadcast ? '"broadcast":true,' : ''}${consumerId === undefined ? '' : `"consumerId":${JSON.stringify(consumerId)},`}`;
   const target = `${subscriptionId === undefined ? '' : `"subscriptionId":${JSON.stringify(subscriptionId)},`}`;
   return createHash('sha256').update(`{${routing}"data":${canonicalJsonText(dataJson)},${target}"type":${JSON.stringify(type)}}`).digest('base64url');
 };
@@ -48,16 +48,17 @@ const bodyHash = ({ type, dataJson, consumerId, subscriptionId }: EventToPublish
 export const MATCHED_IDS_SHOWN = 10;
 
 /**
- * What the publisher is answered (`202`): the event's id, type and time of acceptance, and, when
- * the event was fanned out before the answer, how many subscriptions it went to (naming the first
- * MATCHED_IDS_SHOWN).
+ * What the publisher is answered (`202`): the event's id, type and time of acceptance, whether it
+ * is a broadcast, and, when the event was fanned out before the answer, how many subscriptions it
+ * went to (naming the first MATCHED_IDS_SHOWN). A broadcast is never fanned out before the answer.
  */
-export type AcceptedEvent = Pick<StoredEvent, 'id' | 'type' | 'createdAt'> & { matched?: { count: number; subscriptionIds: string[] } };
+export type AcceptedEvent = Pick<StoredEvent, 'id' | 'type' | 'createdAt' | 'broadcast'> & { matched?: { count: number; subscriptionIds: string[] } };
 
 const responseOf = (event: AcceptedEvent, matched?: string[]): AcceptedEvent => ({
   id: event.id,
   type: event.type,
   createdAt: event.createdAt,
+  ...(event.broadcast ? { broadcast: true } : {}),
   ...(matched === undefined ? {} : { matched: { count: matched.length, subscriptionIds: matched.slice(0, MATCHED_IDS_SHOWN) } }),
 });
 
@@ -71,7 +72,7 @@ const responseOf = (event: AcceptedEvent, matched?: string[]): AcceptedEvent => 
 export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<AcceptedEvent> => {
   const { tenantId, request } = input;
   const key = resolveIdempotencyKey(input);
-  const { consumerId, subscriptionId } = request;
+  const { consumerId, subscriptionId, broadcast } = request;
   const target = await targetSubscription(input, deps);
   const nowMs = deps.now();
   const event: StoredEvent = {
@@ -81,6 +82,7 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
     dataJson: request.dataJson,
     ...(consumerId === undefined ? {} : { consumerId }),
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
+    ...(broadcast ? { broadcast } : {}),
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: expiresAfterDays(nowMs, deps.eventRetentionDays),
   };
@@ -112,7 +114,8 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   if (existing.bodyHash !== claim.bodyHash) {
     throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was already used with a different body');
   }
-  const original = responseOf({ id: existing.eventId, type: existing.type, createdAt: existing.createdAt });
+  // The same body hash: a repeat of a broadcast is a broadcast.
+  const original = responseOf({ id: existing.eventId, type: existing.type, createdAt: existing.createdAt, ...(broadcast ? { broadcast } : {}) });
   if (existing.handedOver) return original;
   if (nowMs - Date.parse(existing.createdAt) < IN_FLIGHT_SECONDS * 1000) {
     throw new HttpError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', {
@@ -156,7 +159,8 @@ const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInp
 
 /**
  * Hands the event to fan-out: done here when the set is small (returning the subscriptions it went
- * to), else through the fan-out queue.
+ * to), else through the fan-out queue. A broadcast always goes through the queue: fan-out walks
+ * the tenant's consumers, which may be many.
  */
 const handOver = async (event: StoredEvent, target: Subscription | undefined, deps: AcceptEventDeps): Promise<string[] | undefined> => {
   const message: FanoutMessage = {
@@ -164,13 +168,14 @@ const handOver = async (event: StoredEvent, target: Subscription | undefined, de
     tenantId: event.tenantId,
     ...(event.consumerId === undefined ? {} : { consumerId: event.consumerId }),
     ...(event.subscriptionId === undefined ? {} : { subscriptionId: event.subscriptionId }),
+    ...(event.broadcast ? { broadcast: true } : {}),
     eventId: event.id,
     eventType: event.type,
     createdAt: event.createdAt,
     run: event.id,
     ...inlineData(event.dataJson),
   };
-  const inline = await deps.inlineFanOut?.fanOut(message, target);
+  const inline = message.broadcast ? undefined : await deps.inlineFanOut?.fanOut(message, target);
   if (inline !== undefined) return inline.subscriptionIds;
   await deps.fanout.publishFanout(message);
   return undefined;

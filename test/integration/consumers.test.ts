@@ -176,7 +176,7 @@ describe('Consumers', () => {
       expect(receiver.requests.map((request) => request.path).sort()).toEqual(['/hook/a', '/hook/a', '/hook/own']);
     });
 
-    it('delivers every random event to exactly the subscriptions a reference model of owners, types and filters names', async () => {
+    it('delivers every random event (to an owner, or broadcast) to exactly the subscriptions a reference model of owners, types and filters names', async () => {
       const receiver = await receivers.start();
       const owners = ['tenant', 'c0', 'c1', 'c2'] as const;
       const types = ['order.created', 'order.paid', 'refund.created'] as const;
@@ -184,7 +184,9 @@ describe('Consumers', () => {
       const filters = ['none', 'n=1', 'consumer=c1'] as const;
       type Filter = (typeof filters)[number];
       const subscriptionArb = fc.record({ owner: fc.constantFrom(...owners), eventTypes: fc.constantFrom(...typeFilters), filter: fc.constantFrom(...filters) });
-      const eventArb = fc.record({ owner: fc.constantFrom(...owners), type: fc.constantFrom(...types), n: fc.constantFrom(0, 1) });
+      // A broadcast reaches every owner, each consumer's subscriptions seeing their own consumer's id.
+      const eventArb = fc.record({ owner: fc.constantFrom(...owners, 'broadcast'), type: fc.constantFrom(...types), n: fc.constantFrom(0, 1) });
+      const routingOf = (owner: string) => (owner === 'tenant' ? {} : owner === 'broadcast' ? { broadcast: true } : { consumerId: owner });
 
       const typeMatches = (filter: string, type: string) => filter === '*' || filter === type || (filter.endsWith('.*') && type.startsWith(filter.slice(0, -1)));
       const filterMatches = (filter: Filter, owner: string, n: number) =>
@@ -208,10 +210,11 @@ describe('Consumers', () => {
           const expected: string[] = [];
           const eventIds: string[] = [];
           for (const event of events) {
-            const { id } = await publish(key, { type: event.type, data: { n: event.n }, ...(event.owner === 'tenant' ? {} : { consumerId: event.owner }) });
+            const { id } = await publish(key, { type: event.type, data: { n: event.n }, ...routingOf(event.owner) });
             eventIds.push(id);
             subscriptions.forEach((s, i) => {
-              if (s.owner === event.owner && s.eventTypes.some((f) => typeMatches(f, event.type)) && filterMatches(s.filter, event.owner, event.n)) {
+              const reached = event.owner === 'broadcast' || s.owner === event.owner;
+              if (reached && s.eventTypes.some((f) => typeMatches(f, event.type)) && filterMatches(s.filter, s.owner, event.n)) {
                 expected.push(`${id} ${paths[i]}`);
               }
             });
@@ -223,7 +226,7 @@ describe('Consumers', () => {
           // Assess
           expect(ours()).toEqual(expected.sort());
         }),
-        { numRuns: 4, seed: 20260301 },
+        { numRuns: 6, seed: 20260301 },
       );
     });
   });

@@ -14,6 +14,7 @@ import type {
   DeliveryPublisher,
   DeliveryStore,
   EventStore,
+  FanoutBatchPublisher,
   FanoutPublisher,
   Page,
   PageRequest,
@@ -206,8 +207,12 @@ export class InMemoryConsumerStore implements ConsumerStore {
   }
 
   async list(tenantId: string, page: PageRequest): Promise<Page<Consumer>> {
-    const all = [...this.consumers.values()].filter((c) => c.tenantId === tenantId).sort((a, b) => (a.id < b.id ? -1 : 1));
-    return { items: all.slice(0, page.limit).map(copy) };
+    // The cursor is the last id of the page before, as the store's own is its last key.
+    const all = [...this.consumers.values()]
+      .filter((c) => c.tenantId === tenantId && (page.cursor === undefined || c.id > page.cursor))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const items = all.slice(0, page.limit);
+    return { items: items.map(copy), ...(all.length > page.limit ? { cursor: items.at(-1)!.id } : {}) };
   }
 
   async delete(tenantId: string, id: string): Promise<{ subscriptionsDeleted: number } | undefined> {
@@ -329,7 +334,7 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
   }
 }
 
-export class RecordingFanoutPublisher implements FanoutPublisher {
+export class RecordingFanoutPublisher implements FanoutPublisher, FanoutBatchPublisher {
   readonly messages: FanoutMessage[] = [];
   /** How many of the next sends fail, as a queue outage would. */
   failNext = 0;
@@ -340,6 +345,10 @@ export class RecordingFanoutPublisher implements FanoutPublisher {
       throw new Error('RecordingFanoutPublisher: simulated send failure');
     }
     this.messages.push(copy(message));
+  }
+
+  async publishFanouts(messages: readonly FanoutMessage[]): Promise<void> {
+    for (const message of messages) await this.publishFanout(message);
   }
 }
 

@@ -3,8 +3,10 @@ import type { FanoutMessage } from '../../../lambdas/core/messages';
 import type { Subscription } from '../../../lambdas/core/model';
 import { fanOut, type FanOutDeps } from '../../../lambdas/fanout/fan-out';
 import { aFanoutMessage, aSubscription, EVENT_ID, TENANT } from '../../kit/builders';
-import { InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
+import { InMemoryConsumerStore, InMemoryEventStore, InMemorySubscriptionStore, RecordingDeliveryPublisher, RecordingFanoutPublisher } from '../../kit/fakes';
 
+
+const NOW_TEXT = '2026-03-01T12:00:00.000Z';
 
 /** The event's time and data the assertions below spell out. */
 const aMessage = (overrides: Partial<FanoutMessage> = {}): FanoutMessage =>
@@ -17,16 +19,18 @@ const setUp = (subscriptions: Subscription[], options: { pageSize?: number; maxP
   const store = new InMemorySubscriptionStore(subscriptions);
   const events = new InMemoryEventStore();
   const deliveries = new RecordingDeliveryPublisher();
+  const consumers = new InMemoryConsumerStore(store);
   const fanout = new RecordingFanoutPublisher();
   const deps: FanOutDeps = {
     subscriptions: store,
+    consumers,
     events,
     deliveries,
     fanout,
     pageSize: options.pageSize ?? 100,
     maxPagesPerInvocation: options.maxPagesPerInvocation ?? 10,
   };
-  return { deps, store, events, deliveries, fanout };
+  return { deps, store, consumers, events, deliveries, fanout };
 };
 
 describe('Function: fanOut', () => {
@@ -144,7 +148,7 @@ describe('Function: fanOut', () => {
     // Assess
     expect(first).toEqual({ status: 'continued', deliveries: 10, cursor: expect.any(String) });
     expect(continuations).toHaveLength(2);
-    expect(continuations[0]).toEqual({ ...message, cursor: first.status === 'continued' ? first.cursor : '' });
+    expect(continuations[0]).toEqual({ ...message, cursor: 'cursor' in first ? first.cursor : '' });
     expect(result).toEqual({ status: 'done', deliveries: 5 });
     const ids = deliveries.subscriptionIds;
     expect(ids).toHaveLength(25);
@@ -236,5 +240,25 @@ describe('Function: fanOut', () => {
     // Assess
     expect(result).toEqual({ status: 'event_gone' });
     expect(deliveries.messages).toHaveLength(0);
+  });
+
+  it("fans a broadcast out to the tenant's own subscriptions and sends each consumer the same event as an ordinary message of its own", async () => {
+    // Prepare
+    const run = 'run_01JNKQ0000000000000000000X';
+    const { deps, consumers, deliveries, fanout } = setUp([sub(1), aSubscription({ tenantId: TENANT, consumerId: 'c1', id: 'sub_c1' })]);
+    for (const [tenantId, consumer] of [[TENANT, 'c1'], [TENANT, 'c2'], ['tenant-2', 'c9']] as const) await consumers.put(tenantId, consumer, {}, NOW_TEXT);
+    const message = aMessage({ run, broadcast: true });
+
+    // Act
+    const result = await fanOut(message, deps);
+
+    // Assess
+    expect(result).toEqual({ status: 'done', deliveries: 1, consumers: 2 });
+    expect(deliveries.subscriptionIds).toEqual(['sub_0001']);
+    const { broadcast: _broadcast, ...event } = message;
+    expect(fanout.messages).toEqual([
+      { ...event, consumerId: 'c1' },
+      { ...event, consumerId: 'c2' },
+    ]);
   });
 });

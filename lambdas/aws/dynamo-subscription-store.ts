@@ -190,7 +190,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
           TableName: this.tableName,
           Key: subscriptionKey(owner, id),
           UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(#pk)',
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: toItem(values),
           ReturnValues: 'ALL_NEW',

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type {
   consumerDeletedResponseSchema,
+  consumerDisabledResponseSchema,
+  consumerEnabledResponseSchema,
   consumerResponseSchema,
   deliveryResponseSchema,
   eventResponseSchema,
@@ -20,6 +22,11 @@ export type EventView = z.infer<typeof eventResponseSchema>;
 export type AcceptedEvent = z.infer<typeof publishEventResponseSchema>;
 export type Consumer = z.infer<typeof consumerResponseSchema>;
 export type ConsumerDeleted = z.infer<typeof consumerDeletedResponseSchema>;
+export type ConsumerDisabled = z.infer<typeof consumerDisabledResponseSchema>;
+export type ConsumerEnabled = z.infer<typeof consumerEnabledResponseSchema>;
+
+/** `1 subscription`, `2 subscriptions`. */
+const subscriptionCount = (count: number): string => `${count} ${count === 1 ? 'subscription' : 'subscriptions'}`;
 
 const stateOf = (subscription: Subscription): string =>
   subscription.enabled ? 'enabled' : `disabled${subscription.disabledReason === undefined ? '' : ` (${subscription.disabledReason})`}`;
@@ -85,8 +92,23 @@ export const consumerDetails = (consumer: Consumer): string =>
   ]);
 
 /** What a deleted consumer took with it: `deleted cus_acme and its 2 subscriptions`. */
-export const consumerDeletedLine = (id: string, deleted: ConsumerDeleted): string =>
-  `deleted ${id} and its ${deleted.subscriptionsDeleted} ${deleted.subscriptionsDeleted === 1 ? 'subscription' : 'subscriptions'}`;
+export const consumerDeletedLine = (id: string, deleted: ConsumerDeleted): string => `deleted ${id} and its ${subscriptionCount(deleted.subscriptionsDeleted)}`;
+
+/** A second line when some of the consumer's subscriptions are disabled for another reason (neither disable nor enable changes them). */
+const otherReasonsLine = (count: number, text: (subscriptions: string) => string): string => (count === 0 ? '' : `\n${text(subscriptionCount(count))}`);
+
+/** `disabled 2 subscriptions of cus_acme`, and a line on those disabled already for another reason. */
+export const consumerDisabledLine = (id: string, result: ConsumerDisabled): string =>
+  `disabled ${subscriptionCount(result.subscriptionsDisabled)} of ${id}` +
+  otherReasonsLine(result.subscriptionsDisabledForOtherReasons, (n) => `${n} disabled already for another reason kept that reason`);
+
+/** `enabled 2 subscriptions of cus_acme`, and a line on those that stay disabled, saying how to enable one. */
+export const consumerEnabledLine = (id: string, result: ConsumerEnabled): string =>
+  `enabled ${subscriptionCount(result.subscriptionsEnabled)} of ${id}` +
+  otherReasonsLine(
+    result.subscriptionsDisabledForOtherReasons,
+    (n) => `${n} disabled for another reason stayed disabled: enable one with subscriptions update <id> --enabled true`,
+  );
 
 /**
  * An accepted event in a line, and a second naming the subscriptions it matched when the API says
@@ -100,7 +122,7 @@ export const acceptedEventText = (accepted: AcceptedEvent): string => {
   if (matched === undefined) return line;
   const more = matched.count > matched.subscriptionIds.length ? `, ${matched.count - matched.subscriptionIds.length} more` : '';
   const ids = matched.subscriptionIds.length > 0 ? `: ${matched.subscriptionIds.join(', ')}${more}` : '';
-  return `${line}\nmatched ${matched.count} ${matched.count === 1 ? 'subscription' : 'subscriptions'}${ids}`;
+  return `${line}\nmatched ${subscriptionCount(matched.count)}${ids}`;
 };
 
 /** The note that goes with a secret shown once (to standard error, beside the result). */

@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
 import { consumerPath } from '../api-client';
-import { consumerDeletedLine, consumerDetails, consumerTable, subscriptionTable, type Consumer, type ConsumerDeleted, type Subscription } from '../views';
+import {
+  consumerDeletedLine,
+  consumerDetails,
+  consumerDisabledLine,
+  consumerEnabledLine,
+  consumerTable,
+  subscriptionTable,
+  type Consumer,
+  type ConsumerDeleted,
+  type ConsumerDisabled,
+  type ConsumerEnabled,
+  type Subscription,
+} from '../views';
 import { collectPair, withApi, type ApiOptions, type CliContext } from './context';
 import { printPage, withPaging, type PageOptions } from './pages';
 
@@ -43,6 +55,25 @@ export const registerConsumers = (program: Command, { out, err, targets }: CliCo
       const deleted = await api<ConsumerDeleted>({ method: 'DELETE', path: consumerPath(id) });
       out(options.json ? JSON.stringify(deleted) : consumerDeletedLine(id, deleted));
     },
+  );
+
+  /** `disable` or `enable`: one POST to the consumer, its answer printed as `line` says. */
+  const switchCommand = <T>(name: 'disable' | 'enable', description: string, line: (id: string, result: T) => string): void => {
+    withApi(consumers.command(name).description(description).argument('<consumerId>', 'the consumer')).action(async (id: string, options: ApiOptions) => {
+      const api = await targets.api(options);
+      const result = await api<T>({ method: 'POST', path: `${consumerPath(id)}/${name}` });
+      out(options.json ? JSON.stringify(result) : line(id, result));
+    });
+  };
+  switchCommand<ConsumerDisabled>(
+    'disable',
+    'disable every subscription of the consumer (disabledReason consumer_disabled): events sent to it reach none until enabled',
+    consumerDisabledLine,
+  );
+  switchCommand<ConsumerEnabled>(
+    'enable',
+    "enable the consumer's subscriptions a consumer disable disabled (not those disabled by their endpoint or one by one)",
+    consumerEnabledLine,
   );
 
   withApi(

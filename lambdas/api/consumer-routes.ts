@@ -1,17 +1,18 @@
 import { consumerIdSchema, paginationQuerySchema, putConsumerRequestSchema } from '../contract/request-schemas';
 import { HttpError } from '../core/errors';
 import type { Consumer } from '../core/model';
-import type { ConsumerStore, SubscriptionReader } from '../core/ports';
+import type { ConsumerStore, SubscriptionStore } from '../core/ports';
 import { requireScope } from '../http/authenticator';
 import { principalOf } from '../http/middleware';
 import { readJsonBody, validate } from '../http/request-body';
 import { json } from '../http/responses';
 import type { RouteHandlers, RouteRequest } from '../http/router';
+import { disableConsumerSubscriptions, enableConsumerSubscriptions } from './consumer-switch';
 import { consumerView, subscriptionPage } from './views';
 
 export interface ConsumerRouteDeps {
   consumers: ConsumerStore;
-  subscriptions: Pick<SubscriptionReader, 'list'>;
+  subscriptions: Pick<SubscriptionStore, 'list' | 'update'>;
   maxBodyBytes: number;
   now: () => number;
 }
@@ -19,7 +20,14 @@ export interface ConsumerRouteDeps {
 export const consumerNotFound = (consumerId: string): HttpError =>
   new HttpError(404, 'consumer_not_found', `no consumer "${consumerId}"; create it with PUT /v1/consumers/{consumerId}`);
 
-type ConsumerOperation = 'putConsumer' | 'listConsumers' | 'getConsumer' | 'deleteConsumer' | 'listConsumerSubscriptions';
+type ConsumerOperation =
+  | 'putConsumer'
+  | 'listConsumers'
+  | 'getConsumer'
+  | 'deleteConsumer'
+  | 'listConsumerSubscriptions'
+  | 'disableConsumer'
+  | 'enableConsumer';
 
 /** The consumer id of the path: a 422 when it is not one a consumer can have. */
 const consumerIdOf = (params: Record<string, string>): string => validate(consumerIdSchema, params.consumerId ?? '', 'consumerId');
@@ -72,11 +80,24 @@ export const consumerRoutes = (deps: ConsumerRouteDeps): Pick<RouteHandlers, Con
     return json(200, await subscriptionPage(deps.subscriptions, { tenantId: principal.tenantId, consumerId: consumer.id }, query));
   };
 
+  /** Disables or enables every subscription of the consumer, answering the counts. */
+  const switchAll =
+    (apply: typeof disableConsumerSubscriptions | typeof enableConsumerSubscriptions) =>
+    async ({ context, params }: RouteRequest) => {
+      const principal = principalOf(context);
+      requireScope(principal, 'subscriptions:write');
+      const consumer = await existing(principal.tenantId, consumerIdOf(params));
+      const owner = { tenantId: principal.tenantId, consumerId: consumer.id };
+      return json(200, await apply(deps.subscriptions, owner, new Date(deps.now()).toISOString()));
+    };
+
   return {
     putConsumer: put,
     listConsumers: list,
     getConsumer: get,
     deleteConsumer: remove,
     listConsumerSubscriptions: subscriptions,
+    disableConsumer: switchAll(disableConsumerSubscriptions),
+    enableConsumer: switchAll(enableConsumerSubscriptions),
   };
 };

@@ -17,6 +17,7 @@ import {
   type Page,
   type PageRequest,
   type SubscriptionChanges,
+  type SubscriptionExpectation,
   type SubscriptionReader,
   type SubscriptionStore,
 } from '../core/ports';
@@ -160,9 +161,15 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     return own ?? (consumerId === undefined ? undefined : this.get({ tenantId, consumerId }, id));
   }
 
-  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges, expected: SubscriptionExpectation = {}): Promise<Subscription | undefined> {
     const names: Record<string, string> = { '#pk': PK, '#version': 'version' };
     const values: Record<string, unknown> = { ':one': 1 };
+    const conditions = ['attribute_exists(#pk)'];
+    Object.entries(expected).forEach(([field, value], index) => {
+      names[`#e${index}`] = field;
+      values[`:e${index}`] = value;
+      conditions.push(`#e${index} = :e${index}`);
+    });
     const sets: string[] = [];
     const removes: string[] = [];
     Object.entries({ ...changes, filter: filterAttribute(changes.filter) }).forEach(([field, value], index) => {
@@ -183,7 +190,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
           TableName: this.tableName,
           Key: subscriptionKey(owner, id),
           UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(#pk)',
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: toItem(values),
           ReturnValues: 'ALL_NEW',

@@ -4,6 +4,8 @@ import {
   API_EXAMPLES,
   attemptLogSchema,
   consumerDeletedResponseSchema,
+  consumerDisabledResponseSchema,
+  consumerEnabledResponseSchema,
   consumerListResponseSchema,
   consumerResponseSchema,
   deliveryListResponseSchema,
@@ -82,6 +84,8 @@ export const RESPONSE_SCHEMAS = {
   Consumer: consumerResponseSchema,
   ConsumerList: consumerListResponseSchema,
   ConsumerDeleted: consumerDeletedResponseSchema,
+  ConsumerDisabled: consumerDisabledResponseSchema,
+  ConsumerEnabled: consumerEnabledResponseSchema,
   Delivery: deliveryResponseSchema,
   DeliveryList: deliveryListResponseSchema,
   DeliveryStatus: deliveryStatusSchema,
@@ -423,6 +427,29 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
     query: paginationQuerySchema,
     success: { status: 200, description: 'A page of subscriptions.', schema: 'SubscriptionList' },
     errors: [...PAGE_ERRORS, 'consumer_not_found'],
+  },
+  disableConsumer: {
+    summary: "Disable all of a consumer's subscriptions",
+    description:
+      'What to do when a customer stops paying or asks for a pause: every enabled subscription of the consumer is disabled (`disabledReason: consumer_disabled`, ' +
+      "`disabledAt`), so events published to it are delivered to none; the tenant's own and other consumers' subscriptions are untouched. " +
+      'One disabled already keeps its reason. A delivery already queued for one is recorded `skipped`. Calling it again disables nothing more (200, 0). ' +
+      'A subscription created for the consumer afterwards starts enabled: disable again to include it.',
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    success: { status: 200, description: 'Disabled, with how many subscriptions this call disabled.', schema: 'ConsumerDisabled' },
+    errors: ['validation_failed', 'consumer_not_found'],
+  },
+  enableConsumer: {
+    summary: "Enable a consumer's subscriptions again",
+    description:
+      'Enables the subscriptions `POST /v1/consumers/{consumerId}/disable` disabled, and only those: one disabled by its endpoint (`endpoint_gone`, `failing_too_long`) ' +
+      'or one by one (`disabled_by_user`) stays disabled, counted in `subscriptionsDisabledForOtherReasons`. Each enabled starts afresh: circuit closed, no failing period. ' +
+      'Events published to the consumer meanwhile are not sent later: replay one (`POST /v1/events/{id}/replay`) that should go out. Calling it again enables nothing more (200, 0).',
+    tag: 'Consumers',
+    pathParameter: 'ConsumerId',
+    success: { status: 200, description: 'Enabled, with how many subscriptions this call enabled.', schema: 'ConsumerEnabled' },
+    errors: ['validation_failed', 'consumer_not_found'],
   },
   transformForSubscription: {
     summary: 'Try a transformation on an event',

@@ -95,7 +95,8 @@ export const subscriptionResponseSchema = z
     enabled: z.boolean(),
     disabledReason: z.optional(z.string()).check(
       z.meta({
-        description: 'Why it is disabled: "disabled_by_user", "endpoint_gone" (the receiver answered 410) or "failing_too_long".',
+        description:
+          'Why it is disabled: "disabled_by_user", "endpoint_gone" (the receiver answered 410), "failing_too_long", or "consumer_disabled" (with all of its consumer\'s, `POST /v1/consumers/{consumerId}/disable`).',
       }),
     ),
     disabledAt: z.optional(timestampSchema),
@@ -156,6 +157,46 @@ export const consumerDeletedResponseSchema = z
     subscriptionsDeleted: z.number().check(z.int(), z.minimum(0), z.meta({ description: "How many of the consumer's subscriptions were deleted with it." })),
   })
   .check(z.meta({ description: 'The consumer and its subscriptions are gone.', examples: [{ deleted: true, subscriptionsDeleted: 2 }] }));
+
+const disabledForOtherReasonsSchema = z.number().check(
+  z.int(),
+  z.minimum(0),
+  z.meta({
+    description:
+      'How many of its subscriptions are disabled for another reason (by their endpoint, `endpoint_gone` or `failing_too_long`, or one by one, `disabled_by_user`): ' +
+      'neither a consumer disable nor enable changes them; `PATCH /v1/subscriptions/{id}` `{"enabled": true}` re-enables one.',
+  }),
+);
+
+export const consumerDisabledResponseSchema = z
+  .object({
+    subscriptionsDisabled: z
+      .number()
+      .check(z.int(), z.minimum(0), z.meta({ description: 'How many enabled subscriptions this call disabled (`disabledReason: consumer_disabled`); 0 when it was done already.' })),
+    subscriptionsDisabledForOtherReasons: disabledForOtherReasonsSchema,
+  })
+  .check(
+    z.meta({
+      description: "The consumer's subscriptions are disabled: events published to it are delivered to none until it is enabled.",
+      examples: [{ subscriptionsDisabled: 3, subscriptionsDisabledForOtherReasons: 1 }],
+    }),
+  );
+export type ConsumerDisabledResponse = z.infer<typeof consumerDisabledResponseSchema>;
+
+export const consumerEnabledResponseSchema = z
+  .object({
+    subscriptionsEnabled: z
+      .number()
+      .check(z.int(), z.minimum(0), z.meta({ description: 'How many subscriptions a consumer disable had disabled this call enabled again; 0 when none was.' })),
+    subscriptionsDisabledForOtherReasons: disabledForOtherReasonsSchema,
+  })
+  .check(
+    z.meta({
+      description: "The consumer's subscriptions a consumer disable had disabled are enabled again; the ones counted in `subscriptionsDisabledForOtherReasons` stay disabled.",
+      examples: [{ subscriptionsEnabled: 3, subscriptionsDisabledForOtherReasons: 1 }],
+    }),
+  );
+export type ConsumerEnabledResponse = z.infer<typeof consumerEnabledResponseSchema>;
 
 const pageCursorSchema = z.string().check(z.meta({ description: 'Pass as `?cursor=` for the next page; absent on the last page.' }));
 

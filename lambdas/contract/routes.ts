@@ -35,6 +35,8 @@ export const ROUTES = {
   getConsumer: { method: 'GET', path: '/v1/consumers/{consumerId}', scope: 'read' },
   deleteConsumer: { method: 'DELETE', path: '/v1/consumers/{consumerId}', scope: 'subscriptions:write' },
   listConsumerSubscriptions: { method: 'GET', path: '/v1/consumers/{consumerId}/subscriptions', scope: 'read' },
+  disableConsumer: { method: 'POST', path: '/v1/consumers/{consumerId}/disable', scope: 'subscriptions:write' },
+  enableConsumer: { method: 'POST', path: '/v1/consumers/{consumerId}/enable', scope: 'subscriptions:write' },
   transformForSubscription: { method: 'POST', path: '/v1/subscriptions/{id}/transform', scope: 'read' },
   transformEvent: { method: 'POST', path: '/v1/transform', scope: 'read' },
   getHealth: { method: 'GET', path: '/health' },

@@ -57,6 +57,9 @@ export const CLOSED_CIRCUIT = {
   circuitProbeSeconds: null,
 } as const satisfies Partial<SubscriptionChanges>;
 
+/** What a conditional update expects the subscription to hold; a field left out is not checked. */
+export type SubscriptionExpectation = Partial<Pick<Subscription, 'enabled' | 'disabledReason'>>;
+
 /** What fan-out needs: reads only. */
 export type SubscriptionReader = Pick<SubscriptionStore, 'get' | 'list'>;
 
@@ -82,8 +85,11 @@ export interface SubscriptionStore {
   locate(tenantId: string, id: string): Promise<Subscription | undefined>;
   /** One owner's subscriptions, in id order: a tenant's own never include its consumers'. */
   list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>>;
-  /** Applies the changes and bumps the version; undefined when there is no such subscription. */
-  update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined>;
+  /**
+   * Applies the changes and bumps the version; undefined when there is no such subscription, or
+   * when it does not hold what `expected` says (checked in the same write).
+   */
+  update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges, expected?: SubscriptionExpectation): Promise<Subscription | undefined>;
   /** Deletes the subscription and stops counting it; false when there is no such subscription. */
   delete(owner: SubscriptionOwner, id: string): Promise<boolean>;
   /**

@@ -232,6 +232,32 @@ describe('CLI: subscriptions, events, recover and tail against a running npm sta
     expect(tenantReceiver.requests).toHaveLength(0);
   });
 
+  it("disables a consumer's subscriptions, so an event sent to it matches none, and enables them again, saying how many each changed", async () => {
+    // Act
+    const disabled = await cli('consumers', 'disable', 'cus_acme');
+    const disabledAgain = jsonOf(await cli('consumers', 'disable', 'cus_acme', '--json'));
+    const listedWhileDisabled = jsonOf(await cli('consumers', 'subscriptions', 'cus_acme', '--json'));
+    const sentWhileDisabled = jsonOf(await cli('events', 'send', '--type', 'invoice.paid', '--data', '{}', '--consumer', 'cus_acme', '--json'));
+    const enabled = await cli('consumers', 'enable', 'cus_acme');
+    const enabledAgain = jsonOf(await cli('consumers', 'enable', 'cus_acme', '--json'));
+    const sentAfterEnable = jsonOf(await cli('events', 'send', '--type', 'invoice.paid', '--data', '{}', '--consumer', 'cus_acme', '--json'));
+    const notAConsumer = await cli('consumers', 'disable', 'cus_nobody');
+
+    // Assess
+    expect(disabled).toMatchObject({ code: 0, stdout: 'disabled 2 subscriptions of cus_acme\n' });
+    expect(disabledAgain).toEqual({ subscriptionsDisabled: 0, subscriptionsDisabledForOtherReasons: 0 });
+    expect(listedWhileDisabled.items.map((item: { enabled: boolean; disabledReason?: string }) => [item.enabled, item.disabledReason])).toEqual([
+      [false, 'consumer_disabled'],
+      [false, 'consumer_disabled'],
+    ]);
+    expect(sentWhileDisabled.matched).toEqual({ count: 0, subscriptionIds: [] });
+    expect(enabled).toMatchObject({ code: 0, stdout: 'enabled 2 subscriptions of cus_acme\n' });
+    expect(enabledAgain).toEqual({ subscriptionsEnabled: 0, subscriptionsDisabledForOtherReasons: 0 });
+    expect(sentAfterEnable.matched).toEqual({ count: 1, subscriptionIds: [consumerSubscriptionId] });
+    expect(notAConsumer.code).toBe(3);
+    expect(notAConsumer.stderr).toMatch(/^error: 404 consumer_not_found: /);
+  });
+
   it('deletes a consumer with its subscriptions, saying how many went, and refuses a consumer that is not there', async () => {
     // Act
     const deleted = await cli('consumers', 'delete', 'cus_acme');

@@ -147,6 +147,25 @@ describe('Consumer stores', () => {
       expect(await rawItem(subscriptionCountKey(acmes))).toMatchObject({ count: { N: '0' } });
     });
 
+    it('writes an update only while the subscription holds what it expects, bumping the version then and nothing otherwise', async () => {
+      // Prepare
+      const tenantId = newId('key');
+      await consumers.put(tenantId, 'acme', {}, NOW);
+      const acmes = aSubscription({ tenantId, consumerId: 'acme', id: newId('sub') });
+      await subscriptions.create(acmes);
+      await subscriptions.update(acmes, acmes.id, { enabled: false, disabledReason: 'endpoint_gone', disabledAt: NOW, updatedAt: NOW });
+
+      // Act
+      const refused = await subscriptions.update(acmes, acmes.id, { enabled: false, disabledReason: 'consumer_disabled', updatedAt: LATER }, { enabled: true });
+      const wrongReason = await subscriptions.update(acmes, acmes.id, { enabled: true, updatedAt: LATER }, { enabled: false, disabledReason: 'consumer_disabled' });
+      const written = await subscriptions.update(acmes, acmes.id, { enabled: true, disabledReason: null, updatedAt: LATER }, { enabled: false, disabledReason: 'endpoint_gone' });
+
+      // Assess
+      expect([refused, wrongReason]).toEqual([undefined, undefined]);
+      expect(written).toMatchObject({ enabled: true, version: acmes.version + 2, updatedAt: LATER });
+      expect(written?.disabledReason).toBeUndefined();
+    });
+
     it('refuses a subscription of a consumer that does not exist, storing nothing and counting nothing', async () => {
       // Prepare
       const tenantId = newId('key');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMER_SWITCH_PAGE } from '../../lambdas/api/consumer-switch';
 import { ReceiverPool, type Receiver } from '../support/receiver';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 
@@ -87,13 +88,16 @@ describe('Consumers', () => {
         pipeline.call('GET', '/v1/consumers/acme/subscriptions', { key: other }),
         pipeline.call('DELETE', '/v1/consumers/acme', { key: other }),
         pipeline.call('POST', '/v1/subscriptions', { key: other, body: { url: 'https://hooks.example.com/x', eventTypes: ['*'], consumerId: 'acme' } }),
+        pipeline.call('POST', '/v1/consumers/acme/disable', { key: other }),
+        pipeline.call('POST', '/v1/consumers/acme/enable', { key: other }),
       ]);
       const subscriptionOfAnother = await pipeline.call('GET', `/v1/subscriptions/${subscriptionId}`, { key: other });
       const listedByOther = await pipeline.call('GET', '/v1/consumers', { key: other });
 
       // Assess
-      expect(answers.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(4).fill([404, 'consumer_not_found']));
+      expect(answers.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(6).fill([404, 'consumer_not_found']));
       expect(subscriptionOfAnother.status).toBe(404);
+      expect((await pipeline.call('GET', `/v1/subscriptions/${subscriptionId}`, { key: owner })).body).toMatchObject({ enabled: true });
       expect(listedByOther.body.items).toEqual([]);
       expect((await pipeline.call('GET', '/v1/consumers/acme', { key: owner })).status).toBe(200);
     });
@@ -142,6 +146,109 @@ describe('Consumers', () => {
       expect(toAcmes.matched).toEqual({ count: 1, subscriptionIds: [acmes] });
       expect(toOwn.matched).toEqual({ count: 1, subscriptionIds: [own] });
       expect(refused.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(3).fill([404, 'subscription_not_found']));
+    });
+  });
+
+  describe('Disabling and enabling a consumer', () => {
+    const subscriptionOf = async (key: string, id: string) => (await pipeline.call('GET', `/v1/subscriptions/${id}`, { key })).body;
+    const switchConsumer = async (key: string, consumerId: string, action: 'disable' | 'enable') => {
+      const response = await pipeline.call('POST', `/v1/consumers/${consumerId}/${action}`, { key });
+      expect(response.status, response.text).toBe(200);
+      return response.body;
+    };
+
+    it("stops delivering to every subscription of the consumer and resumes on enable, leaving those disabled otherwise, other consumers' and the tenant's own alone", async () => {
+      // Prepare: acme has two healthy endpoints, one disabled by its receiver (410) and one disabled by PATCH.
+      const key = await pipeline.createKey('consumers-disable');
+      const receiver = await receivers.start((request) => ({ status: request.path === '/hook/gone' ? 410 : 200 }));
+      await putConsumer(key, 'acme');
+      await putConsumer(key, 'beta');
+      const [a1, a2, patched, gone] = [
+        await subscribe(key, `${receiver.url}/a1`, { consumerId: 'acme' }),
+        await subscribe(key, `${receiver.url}/a2`, { consumerId: 'acme' }),
+        await subscribe(key, `${receiver.url}/patched`, { consumerId: 'acme' }),
+        await subscribe(key, `${receiver.url}/gone`, { consumerId: 'acme' }),
+      ];
+      const betas = await subscribe(key, `${receiver.url}/beta`, { consumerId: 'beta' });
+      // Not webhook.*: the 410 publishes operational events to the tenant's own.
+      const own = await subscribe(key, `${receiver.url}/own`, { eventTypes: ['order.*'] });
+      const toGone = await publish(key, { consumerId: 'acme', subscriptionId: gone });
+      await pipeline.drain({ until: () => receiver.requests.length >= 1 });
+      await pipeline.drain();
+      await pipeline.call('PATCH', `/v1/subscriptions/${patched}`, { key, body: { enabled: false } });
+      const [betaBefore, ownBefore] = [await subscriptionOf(key, betas), await subscriptionOf(key, own)];
+      const queuedBeforeDisable = await publish(key, { consumerId: 'acme' });
+
+      // Act
+      const disabled = await switchConsumer(key, 'acme', 'disable');
+      const disabledAgain = await switchConsumer(key, 'acme', 'disable');
+      const whileDisabled = [await publish(key, { consumerId: 'acme' }), await publish(key, { consumerId: 'beta' }), await publish(key, {})];
+      await pipeline.drain({ until: () => receiver.requests.length >= 3 });
+      await pipeline.drain();
+      const receivedWhileDisabled = receivedPairs(receiver);
+      const acmesWhileDisabled = (await pipeline.call('GET', '/v1/consumers/acme/subscriptions', { key })).body.items;
+      const a1Deliveries = (await pipeline.call('GET', `/v1/subscriptions/${a1}/deliveries`, { key })).body.items;
+      const enabled = await switchConsumer(key, 'acme', 'enable');
+      const enabledAgain = await switchConsumer(key, 'acme', 'enable');
+      const afterEnable = await publish(key, { consumerId: 'acme' });
+      await pipeline.drain({ until: () => receiver.requests.length >= 5 });
+      await pipeline.drain();
+      const acmesAfterEnable = (await pipeline.call('GET', '/v1/consumers/acme/subscriptions', { key })).body.items;
+
+      // Assess
+      expect(toGone.matched).toEqual({ count: 1, subscriptionIds: [gone] });
+      expect(queuedBeforeDisable.matched).toEqual({ count: 2, subscriptionIds: [a1, a2].sort() });
+      expect(disabled).toEqual({ subscriptionsDisabled: 2, subscriptionsDisabledForOtherReasons: 2 });
+      expect(disabledAgain).toEqual({ subscriptionsDisabled: 0, subscriptionsDisabledForOtherReasons: 2 });
+      expect(whileDisabled[0]!.matched).toEqual({ count: 0, subscriptionIds: [] });
+      expect(receivedWhileDisabled).toEqual([`${toGone.id} /hook/gone`, `${whileDisabled[1]!.id} /hook/beta`, `${whileDisabled[2]!.id} /hook/own`].sort());
+      const reasons = (items: { id: string; enabled: boolean; disabledReason?: string }[]) =>
+        Object.fromEntries(items.map((s) => [s.id, s.enabled ? 'enabled' : s.disabledReason]));
+      expect(reasons(acmesWhileDisabled)).toEqual({ [a1]: 'consumer_disabled', [a2]: 'consumer_disabled', [patched]: 'disabled_by_user', [gone]: 'endpoint_gone' });
+      expect(acmesWhileDisabled.find((s: { id: string }) => s.id === a1).disabledAt).toEqual(expect.any(String));
+      expect(a1Deliveries.map((d: { eventId: string; status: string }) => [d.eventId, d.status])).toEqual([[queuedBeforeDisable.id, 'skipped']]);
+      expect(enabled).toEqual({ subscriptionsEnabled: 2, subscriptionsDisabledForOtherReasons: 2 });
+      expect(enabledAgain).toEqual({ subscriptionsEnabled: 0, subscriptionsDisabledForOtherReasons: 2 });
+      expect(afterEnable.matched).toEqual({ count: 2, subscriptionIds: [a1, a2].sort() });
+      expect(receivedPairs(receiver)).toEqual([...receivedWhileDisabled, `${afterEnable.id} /hook/a1`, `${afterEnable.id} /hook/a2`].sort());
+      expect(reasons(acmesAfterEnable)).toEqual({ [a1]: 'enabled', [a2]: 'enabled', [patched]: 'disabled_by_user', [gone]: 'endpoint_gone' });
+      expect(acmesAfterEnable.find((s: { id: string }) => s.id === a1).disabledAt).toBeUndefined();
+      expect([await subscriptionOf(key, betas), await subscriptionOf(key, own)]).toEqual([betaBefore, ownBefore]);
+    });
+
+    it('disables and enables every subscription of a consumer with more than one page of them', async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-disable-pages');
+      await putConsumer(key, 'acme');
+      const count = CONSUMER_SWITCH_PAGE + 5;
+      for (let i = 0; i < count; i++) await subscribe(key, `https://hooks.example.com/${i}`, { consumerId: 'acme' });
+      const enabledFlags = async () => (await pipeline.call('GET', '/v1/consumers/acme/subscriptions?limit=100', { key })).body.items.map((s: { enabled: boolean }) => s.enabled);
+
+      // Act
+      const disabled = await switchConsumer(key, 'acme', 'disable');
+      const whileDisabled = await enabledFlags();
+      const enabled = await switchConsumer(key, 'acme', 'enable');
+      const afterEnable = await enabledFlags();
+
+      // Assess
+      expect(disabled).toEqual({ subscriptionsDisabled: count, subscriptionsDisabledForOtherReasons: 0 });
+      expect(whileDisabled).toEqual(Array(count).fill(false));
+      expect(enabled).toEqual({ subscriptionsEnabled: count, subscriptionsDisabledForOtherReasons: 0 });
+      expect(afterEnable).toEqual(Array(count).fill(true));
+    });
+
+    it('answers 200 with nothing to count for a consumer without subscriptions, and 422 for a consumer id that breaks the rule', async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-disable-empty');
+      await putConsumer(key, 'empty');
+
+      // Act
+      const disabled = await switchConsumer(key, 'empty', 'disable');
+      const refused = await pipeline.call('POST', `/v1/consumers/${encodeURIComponent('a#b')}/disable`, { key });
+
+      // Assess
+      expect(disabled).toEqual({ subscriptionsDisabled: 0, subscriptionsDisabledForOtherReasons: 0 });
+      expect([refused.status, refused.body.error?.code]).toEqual([422, 'validation_failed']);
     });
   });
 

@@ -22,6 +22,7 @@ import type {
   SlotLease,
   SlowAttemptSlots,
   SubscriptionChanges,
+  SubscriptionExpectation,
   SubscriptionStore,
   WebhookRequest,
   WebhookSender,
@@ -116,10 +117,11 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     return next < all.length ? { items, cursor: String(next) } : { items };
   }
 
-  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+  async update(owner: SubscriptionOwner, id: string, changes: SubscriptionChanges, expected: SubscriptionExpectation = {}): Promise<Subscription | undefined> {
     this.calls.update++;
     const existing = this.subscriptions.get(this.key(owner, id));
     if (existing === undefined) return undefined;
+    if (Object.entries(expected).some(([name, value]) => (existing as unknown as Record<string, unknown>)[name] !== value)) return undefined;
     const updated: Subscription = { ...existing, version: existing.version + 1, updatedAt: changes.updatedAt };
     for (const [name, value] of Object.entries(changes)) {
       if (value === null) delete (updated as unknown as Record<string, unknown>)[name];

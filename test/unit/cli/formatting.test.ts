@@ -10,6 +10,8 @@ import {
   circuitOf,
   consumerDeletedLine,
   consumerDetails,
+  consumerDisabledLine,
+  consumerEnabledLine,
   consumerTable,
   deliveryLine,
   eventDataText,
@@ -146,6 +148,17 @@ describe('CLI: consumers and where an event went', () => {
   it('says how many subscriptions went with a deleted consumer', () => {
     expect(consumerDeletedLine('cus_acme', { deleted: true, subscriptionsDeleted: 2 })).toBe('deleted cus_acme and its 2 subscriptions');
     expect(consumerDeletedLine('cus_acme', { deleted: true, subscriptionsDeleted: 1 })).toBe('deleted cus_acme and its 1 subscription');
+  });
+
+  it('says how many subscriptions a consumer disable or enable changed, and how many it left disabled for another reason', () => {
+    expect(consumerDisabledLine('cus_acme', { subscriptionsDisabled: 2, subscriptionsDisabledForOtherReasons: 0 })).toBe('disabled 2 subscriptions of cus_acme');
+    expect(consumerDisabledLine('cus_acme', { subscriptionsDisabled: 0, subscriptionsDisabledForOtherReasons: 1 })).toBe(
+      'disabled 0 subscriptions of cus_acme\n1 subscription disabled already for another reason kept that reason',
+    );
+    expect(consumerEnabledLine('cus_acme', { subscriptionsEnabled: 1, subscriptionsDisabledForOtherReasons: 0 })).toBe('enabled 1 subscription of cus_acme');
+    expect(consumerEnabledLine('cus_acme', { subscriptionsEnabled: 2, subscriptionsDisabledForOtherReasons: 3 })).toBe(
+      'enabled 2 subscriptions of cus_acme\n3 subscriptions disabled for another reason stayed disabled: enable one with subscriptions update <id> --enabled true',
+    );
   });
 
   it('prints the subscriptions an accepted event matched when the API names them, and how many it left out', () => {

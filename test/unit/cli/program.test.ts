@@ -11,7 +11,7 @@ describe('CLI: the commands webhook-fanout --help lists', () => {
     expect(tree).toEqual({
       keys: ['create', 'list', 'revoke', 'generate'],
       subscriptions: ['create', 'list', 'get', 'update', 'delete', 'transform', 'rotate-secret'],
-      consumers: ['put', 'list', 'get', 'delete', 'subscriptions'],
+      consumers: ['put', 'list', 'get', 'delete', 'disable', 'enable', 'subscriptions'],
       events: ['send', 'get', 'deliveries', 'replay'],
       recover: [],
       tail: [],

@@ -9,6 +9,17 @@ import { benchSubscription } from '../bench-subscription';
 const BATCH_ITEMS = 25;
 const WRITERS = 16;
 
+/** Consumers of the large tenant; `BENCH_CONSUMERS` sets another number (seeding a million subscriptions takes a while). */
+export const DEFAULT_CONSUMERS = 100_000;
+
+/** The number of consumers to seed: `BENCH_CONSUMERS`, else the default. */
+export const consumerCount = (text = process.env.BENCH_CONSUMERS): number => {
+  if (text === undefined || text === '') return DEFAULT_CONSUMERS;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_CONSUMERS must be a whole number of consumers, at least 1; got "${text}"`);
+  return count;
+};
+
 export interface ConsumerSeed {
   tenantId: string;
   consumers: number;

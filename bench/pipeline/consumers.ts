@@ -2,13 +2,11 @@ import { LOCAL_TENANT } from '../../local/runtime';
 import { callList } from '../process/format';
 import { percentile, type Benchmark, type BenchSection, type TargetCheck } from '../report';
 import type { AwsCall } from './aws-meter';
-import { seedConsumers, seededConsumerId } from './consumer-seed';
+import { consumerCount, DEFAULT_CONSUMERS, seedConsumers, seededConsumerId } from './consumer-seed';
 import { countDifferences, fanOutTimes, perUnitCounts, spreadIndices, total } from './consumer-stats';
 import { callLabel } from './requests-per-delivery';
 import { publishAtRate, waitForQuiet, waitUntil, withPipeline, type PipelineApi, type PipelineSession } from './runtime';
 
-/** Consumers of the large tenant; `BENCH_CONSUMERS` sets fewer (seeding a million subscriptions takes a while). */
-export const DEFAULT_CONSUMERS = 100_000;
 const ENDPOINTS = 10;
 const EVENTS = 200;
 /** Each audience's events are sent in this many chunks, taken in turn with the other audiences'. */
@@ -33,13 +31,6 @@ const FANOUT_SUBSCRIPTION_READ = 'DynamoDB Query Subscriptions';
  * invocation's batch waits for slow answers). Exact comparisons leave them out; the rows show them.
  */
 const TIMING_DEPENDENT = ['DynamoDB GetItem ApiKeys', 'SQS ReceiveMessage Delivery', 'SQS DeleteMessage Delivery'];
-
-export const consumerCount = (text = process.env.BENCH_CONSUMERS): number => {
-  if (text === undefined || text === '') return DEFAULT_CONSUMERS;
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_CONSUMERS must be a whole number of consumers, at least 1; got "${text}"`);
-  return count;
-};
 
 /** Who events are published to: a tenant's own subscriptions, or a consumer of its for each event. */
 interface Audience {

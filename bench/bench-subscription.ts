@@ -3,10 +3,11 @@ import type { Subscription } from '../lambdas/core/model';
 import { generateSecret } from '../lambdas/core/signing';
 
 /** A new enabled subscription as the API would store it, for benchmarks that write them directly. */
-export const benchSubscription = (tenantId: string, url: string, eventType: string): Subscription => {
+export const benchSubscription = (tenantId: string, url: string, eventType: string, consumerId?: string): Subscription => {
   const now = new Date().toISOString();
   return {
     tenantId,
+    ...(consumerId === undefined ? {} : { consumerId }),
     id: newId('sub'),
     url,
     eventTypes: [eventType],

@@ -93,7 +93,8 @@ export const benchmarksMarkdown = (facts: MachineFacts, sections: BenchSection[]
     '',
     'Reproduce from a clean clone with `npm ci` then `npm run bench` (no AWS account: the local runtime and the',
     'emulators stand in for AWS; `npm run bench -- --only <id>` runs one section, `BENCH_CPU_PROF=<dir>` writes a CPU',
-    "profile of each worker process). Absolute times drift on a shared machine, so every figure that can be a ratio is",
+    'profile of each worker process, `BENCH_CONSUMERS=<n>` seeds the consumers section with n consumers instead of',
+    "100,000). Absolute times drift on a shared machine, so every figure that can be a ratio is",
     'measured side by side in the same run.',
     '',
   ];

@@ -24,6 +24,8 @@ export interface AwsCall extends BilledUnits {
   groupMessages?: number;
   /** Only for function sends: the deliveries the messages stand for (a group counts its subscriptions). */
   deliveries?: number;
+  /** Only for DynamoDB reads: the items the answer returned. */
+  itemsRead?: number;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -58,6 +60,14 @@ const readAll = (stream: IncomingMessage): Promise<Buffer> =>
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
+
+/** The items a DynamoDB read returned (GetItem, Query, Scan); undefined for any other request. */
+const itemsReadOf = (operation: string, response: unknown): number | undefined => {
+  const answer = (response ?? {}) as { Item?: unknown; Items?: unknown[] };
+  if (operation === 'GetItem') return answer.Item === undefined ? 0 : 1;
+  if (operation === 'Query' || operation === 'Scan') return (answer.Items ?? []).length;
+  return undefined;
+};
 
 /** An empty ReceiveMessage answer is a bare JSON object; any message makes it hundreds of bytes. */
 const EMPTY_RECEIVE_MAX_BYTES = 64;
@@ -170,6 +180,7 @@ export class AwsMeter {
     const request = parseJson(requestBody);
     const wire: WireCall = { service, operation, request, response: parseJson(responseBody), requestBytes: requestBody.length, responseBytes: responseBody.length };
     const sent = sentBodies(operation, request)?.map(deliveriesOf);
+    const itemsRead = service === 'DynamoDB' ? itemsReadOf(operation, wire.response) : undefined;
     this.calls.push({
       caller: 'function',
       service,
@@ -178,6 +189,7 @@ export class AwsMeter {
       startedAt,
       endedAt: performance.now(),
       ...billedUnitsOf(wire),
+      ...(itemsRead === undefined ? {} : { itemsRead }),
       ...(sent === undefined
         ? {}
         : {

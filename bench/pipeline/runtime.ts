@@ -140,22 +140,31 @@ export class PipelineApi {
     private readonly key: string,
   ) {}
 
-  async subscribe(url: string, eventTypes: string[]): Promise<string> {
-    const { id } = await this.call<{ id: string }>('POST', '/v1/subscriptions', 201, JSON.stringify({ url, eventTypes }));
+  /** Creates a subscription: the tenant's own, or one of `consumerId`'s. */
+  async subscribe(url: string, eventTypes: string[], consumerId?: string): Promise<string> {
+    const { id } = await this.call<{ id: string }>('POST', '/v1/subscriptions', 201, JSON.stringify({ url, eventTypes, consumerId }));
     return id;
+  }
+
+  async putConsumer(id: string): Promise<void> {
+    await this.call('PUT', `/v1/consumers/${encodeURIComponent(id)}`, 201, '{}');
   }
 
   async unsubscribe(id: string): Promise<void> {
     await this.call('DELETE', `/v1/subscriptions/${id}`, 204);
   }
 
-  async publish(type: string, i: number): Promise<Accepted> {
+  /** Publishes benchmark event `i`: to the tenant's own subscriptions, or only to `consumerId`'s. */
+  async publish(type: string, i: number, consumerId?: string): Promise<Accepted> {
     const sentAt = Date.now();
-    const { id, createdAt } = await this.call<{ id: string; createdAt: string }>('POST', '/v1/events', 202, eventBody(type, i, sentAt));
+    const body = eventBody(type, i, sentAt);
+    const routed = consumerId === undefined ? body : `{"consumerId":${JSON.stringify(consumerId)},${body.slice(1)}`;
+    const { id, createdAt } = await this.call<{ id: string; createdAt: string }>('POST', '/v1/events', 202, routed);
     return { id, createdAt, sentAt, answeredAt: Date.now() };
   }
 
-  private async call<T>(method: string, path: string, expected: number, body?: string): Promise<T> {
+  /** Any request of the API: its parsed JSON answer, or an error unless the status is `expected`. */
+  async call<T>(method: string, path: string, expected: number, body?: string): Promise<T> {
     const response = await fetch(this.baseUrl + path, {
       method,
       headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -167,15 +176,24 @@ export class PipelineApi {
   }
 }
 
-/** Sends `count` events at a steady rate without waiting for one answer before the next send. */
-export const publishAtRate = async (api: PipelineApi, type: string, count: number, perSecond: number): Promise<Accepted[]> => {
+/**
+ * Sends `count` events at a steady rate without waiting for one answer before the next send; event
+ * `i` goes to `consumerOf(i)` when given.
+ */
+export const publishAtRate = async (
+  api: PipelineApi,
+  type: string,
+  count: number,
+  perSecond: number,
+  consumerOf: (i: number) => string | undefined = () => undefined,
+): Promise<Accepted[]> => {
   const start = performance.now();
   const sends: Array<Promise<Accepted>> = [];
   for (let i = 0; i < count; i++) {
     const due = start + (i * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    sends.push(api.publish(type, i));
+    sends.push(api.publish(type, i, consumerOf(i)));
   }
   return Promise.all(sends);
 };

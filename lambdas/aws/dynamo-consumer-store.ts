@@ -17,6 +17,9 @@ const toConsumer = (tenantId: string, item: Item): Consumer => {
   return { tenantId, id, ...rest };
 };
 
+/** A consumer as its item in the tenant's consumers partition: what `put` writes and `get` reads back. */
+export const consumerItem = ({ tenantId, id, ...fields }: Consumer): Item => ({ ...consumerKey(tenantId, id), ...toItem(fields) });
+
 /**
  * Reads a tenant's consumers, in one partition of the subscriptions table (one item each): what
  * fan-out needs to walk them for a broadcast, apart from the writes.

@@ -22,7 +22,7 @@ import {
   type SubscriptionStore,
 } from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';
-import { fromItem, isConditionFailure, queryPartitionPage, toItem } from './dynamo-support';
+import { fromItem, isConditionFailure, queryPartitionPage, toItem, type Item } from './dynamo-support';
 import { consumerKey, locatorKey, ownerPartition, subscriptionKey } from './subscription-table-keys';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -75,6 +75,18 @@ interface HealthUpdate {
 const filterAttribute = (filter: EventPattern | null | undefined): string | null | undefined =>
   filter === null || filter === undefined ? filter : JSON.stringify(filter);
 
+/** A subscription as its item in the table, under its owner's partition. */
+export const subscriptionItem = (subscription: Subscription): Item => ({
+  ...subscriptionKey(subscription, subscription.id),
+  ...toItem({ ...subscription, filter: filterAttribute(subscription.filter) }),
+});
+
+/** The locator of a consumer's subscription: which consumer it belongs to, keyed by its tenant and id. */
+export const locatorItem = (tenantId: string, subscriptionId: string, consumerId: string): Item => ({
+  ...locatorKey(tenantId, subscriptionId),
+  ...toItem({ consumerId }),
+});
+
 const toSubscription = (item: Parameters<typeof fromItem>[0]): Subscription => {
   const { [PK]: _pk, [SK]: _sk, filter, ...subscription } = fromItem<SubscriptionItem>(item);
   return filter === undefined ? subscription : { ...subscription, filter: JSON.parse(filter) as EventPattern };
@@ -118,7 +130,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
     const put: TransactWriteItem = {
       Put: {
         TableName: this.tableName,
-        Item: { ...subscriptionKey(subscription, id), ...toItem({ ...subscription, filter: filterAttribute(subscription.filter) }) },
+        Item: subscriptionItem(subscription),
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': PK },
       },
@@ -127,7 +139,7 @@ export class DynamoSubscriptionStore extends DynamoSubscriptionReader implements
       consumerId === undefined
         ? []
         : [
-            { Put: { TableName: this.tableName, Item: { ...locatorKey(tenantId, id), ...toItem({ consumerId }) } } },
+            { Put: { TableName: this.tableName, Item: locatorItem(tenantId, id, consumerId) } },
             {
               ConditionCheck: {
                 TableName: this.tableName,

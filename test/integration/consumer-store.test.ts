@@ -1,9 +1,9 @@
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoConsumerStore } from '../../lambdas/aws/dynamo-consumer-store';
+import { consumerItem, DynamoConsumerStore } from '../../lambdas/aws/dynamo-consumer-store';
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
 import { AwsRequestCounter } from '../../lambdas/aws/request-counter';
-import { locatorKey, subscriptionCountKey } from '../../lambdas/aws/subscription-table-keys';
+import { consumerKey, locatorKey, subscriptionCountKey } from '../../lambdas/aws/subscription-table-keys';
 import { newId } from '../../lambdas/core/ids';
 import { ENV } from '../../lambdas/core/resource-env';
 import { aSubscription } from '../kit/builders';
@@ -52,6 +52,19 @@ describe('Consumer stores', () => {
       expect(deleted).toEqual({ subscriptionsDeleted: 0 });
       expect(deletedAgain).toBeUndefined();
       expect(await consumers.get(newId('key'), 'acme.eu:1')).toBeUndefined();
+    });
+
+    it('stores a consumer as the item consumerItem builds, so items written in bulk read back alike', async () => {
+      // Prepare
+      const tenantId = newId('key');
+
+      // Act
+      const { consumer: named } = await consumers.put(tenantId, 'acme', { name: 'Acme', metadata: { plan: 'pro' } }, NOW);
+      const { consumer: bare } = await consumers.put(tenantId, 'beta', {}, NOW);
+
+      // Assess
+      expect(await rawItem(consumerKey(tenantId, 'acme'))).toEqual(consumerItem(named));
+      expect(await rawItem(consumerKey(tenantId, 'beta'))).toEqual(consumerItem(bare));
     });
 
     it("deletes a consumer's subscriptions with it, their locators and nothing of the tenant's own", async () => {

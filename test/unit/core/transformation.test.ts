@@ -25,6 +25,34 @@ describe('Function: evaluateTransformation', () => {
     expect(result).toEqual({ kind: 'failed', message: `time limit: ran longer than ${TRANSFORMATION_GUARDS.timeoutMs} ms` });
   });
 
+  it('runs an evaluation the time limit stopped once more, so a slow first run in a fresh process still makes the body', async () => {
+    // Prepare: a clock on which the first evaluation's first steps take half the limit each (as in
+    // a cold process on a busy CPU), so its fourth reading is past the limit; then steps take no time.
+    let reads = 0;
+    const now = () => {
+      reads += 1;
+      return Math.min(reads, 4) * (TRANSFORMATION_GUARDS.timeoutMs / 2);
+    };
+
+    // Act
+    const result = await evaluateTransformation('{"order": data.orderId, "skus": data.lines.sku, "total": data.total * 2}', INPUT, TRANSFORMATION_GUARDS, now);
+
+    // Assess
+    expect(result).toEqual({ kind: 'body', body: '{"order":"ord_1","skus":["a","b"],"total":240}' });
+  });
+
+  it('fails an evaluation the time limit stops twice, saying so', async () => {
+    // Prepare: a clock on which every step takes longer than the limit.
+    let clock = 0;
+    const now = () => (clock += TRANSFORMATION_GUARDS.timeoutMs + 1);
+
+    // Act
+    const result = await evaluateTransformation('{"order": data.orderId}', INPUT, TRANSFORMATION_GUARDS, now);
+
+    // Assess
+    expect(result).toEqual({ kind: 'failed', message: `time limit: ran longer than ${TRANSFORMATION_GUARDS.timeoutMs} ms` });
+  });
+
   it('stops deep recursion at the depth limit', async () => {
     // Act
     // The time limit out of the way, so a slow machine cannot end it on time first.

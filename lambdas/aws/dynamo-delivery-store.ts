@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -10,7 +9,7 @@ import { TABLE_KEYS } from '../core/resource-env';
 import { idBoundary } from '../core/ids';
 import { groupDeliveryRecord, type DeliveryGroupLog, type DeliveryRecord, type GroupDelivery } from '../core/model';
 import type { DeliveryGroupStore, DeliveryListQuery, DeliveryStore, Page, RecordAttemptResult } from '../core/ports';
-import { decodeCursor, encodeSortKey, fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
+import { batchGetItems, decodeCursor, encodeSortKey, fromItem, isConditionFailure, toItem, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 
@@ -59,8 +58,6 @@ const toGroupLog = (item: Item): DeliveryGroupLog => {
   };
 };
 
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_ROUNDS = 5;
 /** Group items read per query of a subscription's listing: most of them hold other subscriptions. */
 const GROUP_SCAN_LIMIT = 100;
 
@@ -192,7 +189,7 @@ export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
 
   async getForEvent(tenantId: string, eventId: string, subscriptionIds: readonly string[]): Promise<DeliveryRecord[]> {
     if (subscriptionIds.length === 0) return [];
-    const own = (await this.batchGet(subscriptionIds.map((id) => keyOf(tenantId, id, eventId)))).map(toRecord);
+    const own = (await batchGetItems(this.client, this.tableName, subscriptionIds.map((id) => keyOf(tenantId, id, eventId)))).map(toRecord);
     const recorded = new Set(own.map((record) => record.subscriptionId));
     const wanted = subscriptionIds.filter((id) => !recorded.has(id));
     const grouped: DeliveryRecord[] = [];
@@ -248,7 +245,7 @@ export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
     const own = new Set(rows.filter((row) => !row.fromGroup).map((row) => row.record.eventId));
     const unsure = [...new Set(rows.filter((row) => row.fromGroup && !own.has(row.record.eventId)).map((row) => row.record.eventId))];
     if (unsure.length > 0) {
-      const found = await this.batchGet(unsure.map((eventId) => keyOf(tenantId, subscriptionId, eventId)), true);
+      const found = await batchGetItems(this.client, this.tableName, unsure.map((eventId) => keyOf(tenantId, subscriptionId, eventId)), { keysOnly: true });
       for (const item of found) own.add(item[SK]!.S!);
     }
     return rows.filter((row) => !row.fromGroup || !own.has(row.record.eventId));
@@ -276,30 +273,5 @@ export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
     );
     const lastKey = result.LastEvaluatedKey?.[SK]?.S;
     return { items: result.Items ?? [], ...(lastKey === undefined ? {} : { lastKey }) };
-  }
-
-  private async batchGet(allKeys: readonly Item[], keysOnly = false): Promise<Item[]> {
-    const items: Item[] = [];
-    for (let i = 0; i < allKeys.length; i += BATCH_GET_LIMIT) {
-      let keys: Item[] = allKeys.slice(i, i + BATCH_GET_LIMIT);
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === MAX_UNPROCESSED_ROUNDS) throw new Error('DynamoDB kept returning unprocessed keys');
-        const result = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ...(keysOnly ? { ProjectionExpression: '#pk, #sk', ExpressionAttributeNames: { '#pk': PK, '#sk': SK } } : {}),
-              },
-            },
-          }),
-        );
-        items.push(...(result.Responses?.[this.tableName] ?? []));
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-      }
-    }
-    return items;
   }
 }

@@ -22,7 +22,7 @@ import {
   type SubscriptionStore,
 } from '../core/ports';
 import { DynamoSubscriptionCount } from './dynamo-subscription-count';
-import { fromItem, isConditionFailure, queryPartitionPage, toItem, type Item } from './dynamo-support';
+import { batchGetItems, fromItem, isConditionFailure, queryPartitionPage, toItem, type Item } from './dynamo-support';
 import { consumerKey, locatorKey, ownerPartition, subscriptionKey } from './subscription-table-keys';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
@@ -108,6 +108,11 @@ export class DynamoSubscriptionReader implements SubscriptionReader {
       new GetItemCommand({ TableName: this.tableName, Key: subscriptionKey(owner, id), ConsistentRead: true }),
     );
     return Item === undefined ? undefined : toSubscription(Item);
+  }
+
+  async getMany(owner: SubscriptionOwner, ids: readonly string[]): Promise<Subscription[]> {
+    const items = await batchGetItems(this.client, this.tableName, ids.map((id) => subscriptionKey(owner, id)));
+    return items.map(toSubscription);
   }
 
   list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {

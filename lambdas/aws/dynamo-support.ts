@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, ConditionalCheckFailedException, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Page, PageRequest } from '../core/ports';
 import { TABLE_KEYS } from '../core/resource-env';
 import { InvalidCursorError } from '../core/errors';
@@ -23,6 +23,39 @@ export const writtenIf = async (write: Promise<unknown>): Promise<boolean> => {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+};
+
+const BATCH_GET_LIMIT = 100;
+const MAX_UNPROCESSED_ROUNDS = 5;
+
+/**
+ * The items of these keys that exist, read strongly consistent with BatchGetItem (100 keys a call;
+ * keys DynamoDB leaves unprocessed are asked again, backing off); `keysOnly` reads just the keys.
+ */
+export const batchGetItems = async (client: DynamoDBClient, tableName: string, allKeys: readonly Item[], { keysOnly = false } = {}): Promise<Item[]> => {
+  const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
+  const items: Item[] = [];
+  for (let i = 0; i < allKeys.length; i += BATCH_GET_LIMIT) {
+    let keys: Item[] = allKeys.slice(i, i + BATCH_GET_LIMIT);
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === MAX_UNPROCESSED_ROUNDS) throw new Error('DynamoDB kept returning unprocessed keys');
+      const result = await client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ...(keysOnly ? { ProjectionExpression: '#pk, #sk', ExpressionAttributeNames: { '#pk': PK, '#sk': SK } } : {}),
+            },
+          },
+        }),
+      );
+      items.push(...(result.Responses?.[tableName] ?? []));
+      keys = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+    }
+  }
+  return items;
 };
 
 /**

@@ -81,6 +81,8 @@ export interface SubscriptionStore {
   create(subscription: Subscription, maxPerOwner?: number): Promise<true | CreateRefusal>;
   /** Strongly consistent: a change acknowledged to a client is seen by the next read. */
   get(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined>;
+  /** Strongly consistent, as `get`: those of the ids that exist, in any order (one read for up to 100). */
+  getMany(owner: SubscriptionOwner, ids: readonly string[]): Promise<Subscription[]>;
   /** The tenant's subscription with this id, its own or a consumer's. */
   locate(tenantId: string, id: string): Promise<Subscription | undefined>;
   /** One owner's subscriptions, in id order: a tenant's own never include its consumers'. */

@@ -1,5 +1,5 @@
 import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from '../core/messages';
-import { expiresAfterDays, type GroupDelivery } from '../core/model';
+import { expiresAfterDays, ownerOf, type GroupDelivery } from '../core/model';
 import type { DelayedDeliveryPublisher, DeliveryGroupStore, EventStore } from '../core/ports';
 import type { DeliverDeps, Decision, Receipt } from './deliver';
 
@@ -39,6 +39,8 @@ export const deliverGroup = async (
     receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
   const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
 
+  // The group's subscriptions are one owner's: read together, not one request each.
+  deps.subscriptions.prefetch?.(ownerOf(group), pending);
   const each: DeliverDeps = { ...deps, events: readingEachEventOnce(deps.events) };
   const payload = { ...(group.hasData ? { dataJson: group.dataJson } : {}), hasData: group.hasData };
   const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));

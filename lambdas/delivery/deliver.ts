@@ -15,7 +15,11 @@ import type { TransformationResult } from '../core/transformation';
 import { webhookHeaders } from './webhook-request';
 
 export interface DeliverDeps {
-  subscriptions: { get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined> };
+  subscriptions: {
+    get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined>;
+    /** Reads ahead, in one request, the subscriptions a group is about to `get` (SubscriptionCache). */
+    prefetch?(owner: SubscriptionOwner, wanted: ReadonlyArray<{ id: string; version: number }>): void;
+  };
   health: EndpointHealth;
   breaker: Pick<CircuitBreaker, 'waitFor' | 'admit' | 'afterAttempt'>;
   slowAttempts: SlowAttemptPolicy;

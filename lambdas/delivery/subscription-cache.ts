@@ -20,7 +20,7 @@ export class SubscriptionCache {
   private readonly reads = new Map<string, Promise<Subscription | undefined>>();
 
   constructor(
-    private readonly store: Pick<SubscriptionStore, 'get'>,
+    private readonly store: Pick<SubscriptionStore, 'get' | 'getMany'>,
     private readonly maxAgeMs: number,
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 5000,
@@ -29,13 +29,9 @@ export class SubscriptionCache {
   /** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id. */
   async get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined> {
     const key = `${owner.tenantId}#${id}`;
-    const entry = this.entries.get(key);
     const now = this.now();
-    const fresh =
-      entry !== undefined &&
-      now - entry.fetchedAt < this.maxAgeMs &&
-      (entry.subscription === undefined ? false : entry.subscription.version >= minVersion);
-    if (fresh) return entry.subscription;
+    const entry = this.entries.get(key);
+    if (this.isFresh(entry, minVersion, now)) return entry!.subscription;
     // A batch often holds many deliveries to one subscription: they share one read.
     const pending = this.reads.get(key);
     if (pending !== undefined) {
@@ -45,13 +41,53 @@ export class SubscriptionCache {
     return this.read(key, owner, id, now);
   }
 
+  /**
+   * Reads in one request the subscriptions of one owner that are not cached fresh (a group
+   * message's, about to be delivered together), so their `get`s share it instead of reading one
+   * each. A subscription the batch does not return is read on its own by its `get` (so a deletion
+   * is confirmed by a read of its own), and so is every one if the batch fails.
+   */
+  prefetch(owner: SubscriptionOwner, wanted: ReadonlyArray<{ id: string; version: number }>): void {
+    const now = this.now();
+    const missing = wanted.filter(({ id, version }) => {
+      const key = `${owner.tenantId}#${id}`;
+      return !this.isFresh(this.entries.get(key), version, now) && !this.reads.has(key);
+    });
+    // One missing subscription is one read either way.
+    if (missing.length < 2) return;
+    const batch = this.store.getMany(owner, missing.map(({ id }) => id)).then(
+      (found) => new Map(found.map((subscription) => [subscription.id, subscription])),
+      () => new Map<string, Subscription>(),
+    );
+    for (const { id } of missing) {
+      const key = `${owner.tenantId}#${id}`;
+      const read = batch.then((found) => {
+        const subscription = found.get(id);
+        if (subscription !== undefined) this.keep(key, subscription, now);
+        return subscription;
+      });
+      this.reads.set(key, read);
+      void read.finally(() => {
+        if (this.reads.get(key) === read) this.reads.delete(key);
+      });
+    }
+  }
+
+  private isFresh(entry: Entry | undefined, minVersion: number, now: number): boolean {
+    return entry !== undefined && now - entry.fetchedAt < this.maxAgeMs && entry.subscription !== undefined && entry.subscription.version >= minVersion;
+  }
+
+  private keep(key: string, subscription: Subscription | undefined, fetchedAt: number): void {
+    if (this.entries.size >= this.maxEntries && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
+    this.keepNewer(key, subscription, fetchedAt);
+  }
+
   private async read(key: string, owner: SubscriptionOwner, id: string, now: number): Promise<Subscription | undefined> {
     const read = this.store.get(owner, id);
     this.reads.set(key, read);
     try {
       const subscription = await read;
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.keepNewer(key, subscription, now);
+      this.keep(key, subscription, now);
       return subscription;
     } finally {
       if (this.reads.get(key) === read) this.reads.delete(key);

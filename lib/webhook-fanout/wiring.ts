@@ -72,13 +72,13 @@ function wireFanout(fn: lambda.Function, r: Resources, maxConcurrency: number): 
 
 /**
  * Delivery records attempts, group logs, slow-attempt slots and subscription rate counters in the
- * delivery log (GetItem, PutItem, UpdateItem), updates subscriptions (health, circuit, disable) and
- * publishes operational events as ingest does.
+ * delivery log (GetItem, PutItem, UpdateItem), reads subscriptions (GetItem, BatchGetItem) and
+ * updates them (health, circuit, disable), and publishes operational events as ingest does.
  */
 function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxConcurrency: number): void {
   grantTable(fn, r.deliveriesTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
-  // A 410 Gone, or failing for too long, disables the subscription.
-  grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'UpdateItem']);
+  // A group's subscriptions are read in one batch; a 410 Gone, or failing for too long, disables one.
+  grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'BatchGetItem', 'UpdateItem']);
   // Operational events (webhook.delivery.exhausted, webhook.subscription.disabled) are published
   // like any other: stored, then handed to fan-out.
   grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);

@@ -54,7 +54,7 @@ const DEFAULT_GRANTS: Record<FunctionName, Grants> = {
     'own log group': OWN_LOG_GROUP,
     key: KEY,
     eventsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    subscriptionsTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    subscriptionsTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     deliveriesTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     deliveryQueue: [...POLL, ...SEND, 'sqs:ChangeMessageVisibility'].sort(),
     deliveryDeadLetterQueue: SEND,

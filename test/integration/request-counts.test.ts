@@ -7,9 +7,11 @@ const EVENTS = 20;
 const FAN_OUT = 15;
 /**
  * Subscriptions are cached by delivery and keys by the HTTP functions, so reads do not grow with
- * events: at most one per subscription while the cache is cold, and the key's.
+ * events: while the cache is cold, one batch read per group message of subscriptions (a subscription
+ * read on its own only when a batch does not answer for it), and the key's.
  */
-const COLD_READS = FAN_OUT + 1;
+const COLD_READS = 1;
+const coldBatchReads = (fanOut: number) => Math.ceil(fanOut / 10);
 
 /**
  * What the delivery log and the rest of the pipeline cost, counted on the wire by the SDK middleware
@@ -67,7 +69,7 @@ describe('AWS requests per event, the happy path', () => {
   };
 
   /** The counts but cold subscription reads, which depend on what delivery has cached, not on the event. */
-  const withoutColdReads = ({ 'DynamoDB.GetItem': _reads, ...counts }: Record<string, number>) => counts;
+  const withoutColdReads = ({ 'DynamoDB.GetItem': _reads, 'DynamoDB.BatchGetItem': _batchReads, ...counts }: Record<string, number>) => counts;
 
   it("costs an event published to a consumer the requests of a tenant's event, however many other consumers there are", async () => {
     // Act
@@ -78,6 +80,7 @@ describe('AWS requests per event, the happy path', () => {
     expect(withoutColdReads(consumerEvents)).toEqual(withoutColdReads(tenantEvents));
     expect(consumerEvents['DynamoDB.Query']).toBe(EVENTS);
     expect(consumerEvents['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
+    expect(consumerEvents['DynamoDB.BatchGetItem'] ?? 0).toBeLessThanOrEqual(coldBatchReads(3));
   });
 
   it('fans a small set out at ingest: one event write, one subscription query, one batch send and one delivery-log write per event', async () => {
@@ -92,6 +95,7 @@ describe('AWS requests per event, the happy path', () => {
     expect(counts['DynamoDB.PutItem']).toBe(EVENTS);
     expect(counts['DynamoDB.UpdateItem']).toBe(EVENTS);
     expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
+    expect(counts['DynamoDB.BatchGetItem'] ?? 0).toBeLessThanOrEqual(coldBatchReads(3));
     expect(counts['SQS.ChangeMessageVisibility']).toBeUndefined();
   });
 
@@ -109,6 +113,7 @@ describe('AWS requests per event, the happy path', () => {
     expect(counts['DynamoDB.PutItem']).toBe(EVENTS);
     expect(counts['DynamoDB.UpdateItem']).toBe(EVENTS * Math.ceil(FAN_OUT / 10));
     expect(counts['DynamoDB.GetItem'] ?? 0).toBeLessThanOrEqual(COLD_READS);
+    expect(counts['DynamoDB.BatchGetItem'] ?? 0).toBeLessThanOrEqual(coldBatchReads(FAN_OUT));
     expect(counts['SQS.ChangeMessageVisibility']).toBeUndefined();
     // Fifteen deliveries in flight on one invocation's abort signal are not a listener leak.
     expect(warnings.filter((warning) => warning.startsWith('MaxListenersExceededWarning'))).toEqual([]);

@@ -78,7 +78,7 @@ export class InMemoryEventStore implements EventStore {
 /** Pages by position; the cursor is the index of the next item, as a string. */
 export class InMemorySubscriptionStore implements SubscriptionStore {
   readonly subscriptions = new Map<string, Subscription>();
-  readonly calls = { get: 0, list: 0, update: 0 };
+  readonly calls = { get: 0, getMany: 0, list: 0, update: 0 };
 
   constructor(initial: readonly Subscription[] = []) {
     for (const subscription of initial) this.subscriptions.set(this.key(subscription, subscription.id), copy(subscription));
@@ -104,6 +104,14 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     this.calls.get++;
     const subscription = this.subscriptions.get(this.key(owner, id));
     return subscription === undefined ? undefined : copy(subscription);
+  }
+
+  async getMany(owner: SubscriptionOwner, ids: readonly string[]): Promise<Subscription[]> {
+    this.calls.getMany++;
+    return ids.flatMap((id) => {
+      const subscription = this.subscriptions.get(this.key(owner, id));
+      return subscription === undefined ? [] : [copy(subscription)];
+    });
   }
 
   async list(owner: SubscriptionOwner, page: PageRequest): Promise<Page<Subscription>> {

@@ -150,4 +150,60 @@ describe('Class: SubscriptionCache', () => {
       expect(served?.circuitOpenedAt).toBe('then');
     });
   });
+
+  describe('Method: prefetch', () => {
+    const GROUP = ['sub_a', 'sub_b', 'sub_c'];
+    const setUpGroup = () => {
+      const store = new InMemorySubscriptionStore(GROUP.map((id) => aSubscription({ tenantId: TENANT, id, version: 1 })));
+      const cache = new SubscriptionCache(store, MAX_AGE_MS, () => 1_000_000);
+      return { store, cache };
+    };
+
+    it("lets a group's gets share one batch read instead of one read each", async () => {
+      // Prepare
+      const { store, cache } = setUpGroup();
+
+      // Act
+      cache.prefetch({ tenantId: TENANT }, GROUP.map((id) => ({ id, version: 1 })));
+      const read = await Promise.all(GROUP.map((id) => cache.get({ tenantId: TENANT }, id, 1)));
+
+      // Assess
+      expect(read.map((subscription) => subscription?.id)).toEqual(GROUP);
+      expect(store.calls).toMatchObject({ getMany: 1, get: 0 });
+    });
+
+    it('reads only what is not cached fresh, and nothing for a single one', async () => {
+      // Prepare
+      const { store, cache } = setUpGroup();
+      await cache.get({ tenantId: TENANT }, 'sub_a', 1);
+      await cache.get({ tenantId: TENANT }, 'sub_b', 1);
+
+      // Act
+      cache.prefetch({ tenantId: TENANT }, GROUP.map((id) => ({ id, version: 1 })));
+      await cache.get({ tenantId: TENANT }, 'sub_c', 1);
+
+      // Assess
+      expect(store.calls).toMatchObject({ getMany: 0, get: 3 });
+    });
+
+    it('reads on its own a subscription the batch did not return, and every one when the batch fails', async () => {
+      // Prepare
+      const { store, cache } = setUpGroup();
+      await store.delete({ tenantId: TENANT }, 'sub_c');
+      const failing = setUpGroup();
+      failing.store.getMany = () => Promise.reject(new Error('throttled'));
+
+      // Act
+      cache.prefetch({ tenantId: TENANT }, GROUP.map((id) => ({ id, version: 1 })));
+      const read = await Promise.all(GROUP.map((id) => cache.get({ tenantId: TENANT }, id, 1)));
+      failing.cache.prefetch({ tenantId: TENANT }, GROUP.map((id) => ({ id, version: 1 })));
+      const readAfterFailure = await Promise.all(GROUP.map((id) => failing.cache.get({ tenantId: TENANT }, id, 1)));
+
+      // Assess
+      expect(read.map((subscription) => subscription?.id)).toEqual(['sub_a', 'sub_b', undefined]);
+      expect(store.calls).toMatchObject({ getMany: 1, get: 1 });
+      expect(readAfterFailure.map((subscription) => subscription?.id)).toEqual(GROUP);
+      expect(failing.store.calls.get).toBe(3);
+    });
+  });
 });

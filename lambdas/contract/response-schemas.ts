@@ -10,6 +10,9 @@ import '../core/zod-english';
  * a schema accepts.
  */
 
+/** A whole number of things, 0 or more, described for the OpenAPI document. */
+const countSchema = (description: string) => z.number().check(z.int(), z.minimum(0), z.meta({ description }));
+
 /** Values the examples of the document share, so that they tell one consistent story. */
 export const API_EXAMPLES = {
   eventId: 'evt_01JNP8X3K5N2B7C4D9M6Q0R1ST',
@@ -40,7 +43,7 @@ export const publishEventResponseSchema = z
     matched: z
       .optional(
         z.object({
-          count: z.number().check(z.int(), z.minimum(0), z.meta({ description: 'How many subscriptions the event goes to.' })),
+          count: countSchema('How many subscriptions the event goes to.'),
           subscriptionIds: z.array(z.string()).check(z.meta({ description: 'The first 10 of them, in id order.' })),
         }),
       )
@@ -65,9 +68,7 @@ export const circuitResponseSchema = z
       z.meta({ description: '`open`: the endpoint stopped answering and is not called; its deliveries wait, spending no attempts, while one probe at a time tests it.' }),
     ),
     since: z.optional(timestampSchema).check(z.meta({ description: 'When the circuit opened; only while `open`.' })),
-    consecutiveFailures: z
-      .number()
-      .check(z.int(), z.minimum(0), z.meta({ description: 'Attempts in a row that got no answer (timeout, refused or reset connection, DNS, TLS).' })),
+    consecutiveFailures: countSchema('Attempts in a row that got no answer (timeout, refused or reset connection, DNS, TLS).'),
     lastError: z.optional(z.string()).check(z.meta({ description: 'The last attempt that got no answer, and why.' })),
     lastFailureAt: z.optional(timestampSchema),
     nextProbeAt: z.optional(timestampSchema).check(z.meta({ description: 'When the endpoint will be tried again; only while `open`.' })),
@@ -154,25 +155,18 @@ export type ConsumerResponse = z.infer<typeof consumerResponseSchema>;
 export const consumerDeletedResponseSchema = z
   .object({
     deleted: z.literal(true),
-    subscriptionsDeleted: z.number().check(z.int(), z.minimum(0), z.meta({ description: "How many of the consumer's subscriptions were deleted with it." })),
+    subscriptionsDeleted: countSchema("How many of the consumer's subscriptions were deleted with it."),
   })
   .check(z.meta({ description: 'The consumer and its subscriptions are gone.', examples: [{ deleted: true, subscriptionsDeleted: 2 }] }));
 
-const disabledForOtherReasonsSchema = z.number().check(
-  z.int(),
-  z.minimum(0),
-  z.meta({
-    description:
-      'How many of its subscriptions are disabled for another reason (by their endpoint, `endpoint_gone` or `failing_too_long`, or one by one, `disabled_by_user`): ' +
-      'neither a consumer disable nor enable changes them; `PATCH /v1/subscriptions/{id}` `{"enabled": true}` re-enables one.',
-  }),
-);
+const disabledForOtherReasonsSchema = countSchema(
+  'How many of its subscriptions are disabled for another reason (by their endpoint, `endpoint_gone` or `failing_too_long`, or one by one, `disabled_by_user`): ' +
+    'neither a consumer disable nor enable changes them; `PATCH /v1/subscriptions/{id}` `{"enabled": true}` re-enables one.',
+)
 
 export const consumerDisabledResponseSchema = z
   .object({
-    subscriptionsDisabled: z
-      .number()
-      .check(z.int(), z.minimum(0), z.meta({ description: 'How many enabled subscriptions this call disabled (`disabledReason: consumer_disabled`); 0 when it was done already.' })),
+    subscriptionsDisabled: countSchema('How many enabled subscriptions this call disabled (`disabledReason: consumer_disabled`); 0 when it was done already.'),
     subscriptionsDisabledForOtherReasons: disabledForOtherReasonsSchema,
   })
   .check(
@@ -185,9 +179,7 @@ export type ConsumerDisabledResponse = z.infer<typeof consumerDisabledResponseSc
 
 export const consumerEnabledResponseSchema = z
   .object({
-    subscriptionsEnabled: z
-      .number()
-      .check(z.int(), z.minimum(0), z.meta({ description: 'How many subscriptions a consumer disable had disabled this call enabled again; 0 when none was.' })),
+    subscriptionsEnabled: countSchema('How many subscriptions a consumer disable had disabled this call enabled again; 0 when none was.'),
     subscriptionsDisabledForOtherReasons: disabledForOtherReasonsSchema,
   })
   .check(
@@ -263,9 +255,7 @@ export const deliveryResponseSchema = z
     subscriptionId: z.string(),
     eventType: z.string(),
     status: deliveryStatusSchema,
-    attempts: z
-      .number()
-      .check(z.int(), z.minimum(0), z.meta({ description: 'Attempts made in the current run (a replay or recovery starts a new run).' })),
+    attempts: countSchema('Attempts made in the current run (a replay or recovery starts a new run).'),
     lastAttemptAt: z.optional(timestampSchema),
     nextAttemptAt: z.optional(timestampSchema).check(z.meta({ description: 'When the next attempt is due; only while `retrying`.' })),
     attemptLog: z.array(attemptLogSchema).check(z.meta({ description: 'The most recent attempts, oldest first, at most 20.' })),

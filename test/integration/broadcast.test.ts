@@ -7,10 +7,8 @@ import { SqsPublisher } from '../../lambdas/aws/sqs-publisher';
 import { fanoutMessageSchema, parseMessage, type FanoutMessage } from '../../lambdas/core/messages';
 import { fanOut } from '../../lambdas/fanout/fan-out';
 import { localClients } from '../support/emulators';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 import { ReceiverPool, type Receiver } from '../support/receiver';
-
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
 
 /** Broadcast events through the API and the local pipeline, to real receivers. */
 describe('Broadcast', () => {

@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMER_SWITCH_PAGE } from '../../lambdas/api/consumer-switch';
 import { ReceiverPool, type Receiver } from '../support/receiver';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 
 /** Consumers through the API and the local pipeline: routing by consumer, end to end, to real receivers. */
 describe('Consumers', () => {

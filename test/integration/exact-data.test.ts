@@ -9,10 +9,8 @@ import { newId } from '../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../lambdas/core/messages';
 import { localClients } from '../support/emulators';
 import { dataText } from '../support/json-texts';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 import { Receiver, ReceiverPool, type ReceivedRequest } from '../support/receiver';
-
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
 
 /** The body a receiver must get: the envelope around the data text exactly as published. */
 const expectedBody = (type: string, createdAt: string, data: string): string =>

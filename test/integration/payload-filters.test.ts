@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INLINE_DATA_LIMIT_BYTES } from '../../lambdas/core/messages';
 import { ReceiverPool, type Receiver } from '../support/receiver';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
 const BIG_ORDERS = { data: { amount: [{ numeric: ['>=', 100] }] } };
 
 describe('Payload filters through the pipeline', () => {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Receiver, ReceiverPool, type Responder } from '../support/receiver';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 
 describe('Pipeline: ingest -> fan-out -> delivery against the emulators', () => {
   let pipeline: Pipeline;

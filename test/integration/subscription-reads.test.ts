@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/resource-env';
 import { recordFunctionCommands, type SentCommand } from '../support/function-commands';
-import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
+import { LOCAL_DELIVERY, type Pipeline, pollUntilReceived, startPipeline } from '../support/pipeline';
 import { Receiver, ReceiverPool } from '../support/receiver';
 
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 
 /**

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Receiver, ReceiverPool } from '../support/receiver';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { LOCAL_DELIVERY, type Pipeline, startPipeline } from '../support/pipeline';
 
-const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
 const RUNAWAY = '($loop := function($n) { $loop($n + 1) }; $loop(0))';
 
 describe('Transformations through the pipeline', () => {

@@ -71,6 +71,9 @@ export interface PipelineOptions {
  * Sets the functions' environment (as the template gives it, plus `overrides`), then imports the
  * handlers. Call once per test file: handlers parse their configuration at import, as on Lambda.
  */
+/** Settings that let the pipeline deliver to receivers on 127.0.0.1 (plain HTTP, the loopback network). */
+export const LOCAL_DELIVERY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' };
+
 export const startPipeline = async (overrides: Record<string, string> = {}, options: PipelineOptions = {}): Promise<Pipeline> => {
   const resources = await createStackResources();
   const env: Record<string, string> = { ...localEnvironment() };

@@ -7,7 +7,6 @@ import type {
   deliveryResponseSchema,
   eventResponseSchema,
   publishEventResponseSchema,
-  subscriptionListResponseSchema,
   subscriptionResponseSchema,
 } from '../lambdas/contract/response-schemas';
 import { memberText, readJsonStructure } from '../lambdas/core/json-text';
@@ -16,7 +15,6 @@ import { fieldList, textTable } from './table';
 /* How the CLI shows the API's answers to people; `--json` prints the answers as they came. */
 
 export type Subscription = z.infer<typeof subscriptionResponseSchema>;
-export type SubscriptionPage = z.infer<typeof subscriptionListResponseSchema>;
 export type Delivery = z.infer<typeof deliveryResponseSchema>;
 export type EventView = z.infer<typeof eventResponseSchema>;
 export type AcceptedEvent = z.infer<typeof publishEventResponseSchema>;

@@ -5,7 +5,7 @@ import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryGroupMessage, type DeliveryGroupMessage } from '../../lambdas/core/messages';
 import type { Subscription } from '../../lambdas/core/model';
-import { webhookBody } from '../../lambdas/delivery/webhook-request';
+import { webhookBody } from '../../lambdas/core/delivery-body';
 import { lambdaContext } from '../../local/lambda/context';
 import { installInMemoryAws } from './aws-stub';
 import { BENCH_EVENT_TYPE, eventData } from './payload';

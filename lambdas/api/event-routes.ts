@@ -10,6 +10,7 @@ import { readJsonBody, validate } from '../http/request-body';
 import { json, jsonText } from '../http/responses';
 import type { RouteHandlers, RouteRequest } from '../http/router';
 import { deliveryView, eventJson } from './views';
+import { locateSubscription, requireSubscriptionId, subscriptionNotFound } from './subscription-lookup';
 
 export interface EventRouteDeps {
   events: EventStore;
@@ -93,12 +94,9 @@ export const eventRoutes = (deps: EventRouteDeps): Pick<RouteHandlers, 'getEvent
    * own), or, for a broadcast, any of the tenant's (its own or a consumer's).
    */
   const replayTarget = async (event: StoredEvent, subscriptionId: string): Promise<Subscription> => {
-    const subscription = !isId('sub', subscriptionId)
-      ? undefined
-      : event.broadcast
-        ? await deps.subscriptions.locate(event.tenantId, subscriptionId)
-        : await deps.subscriptions.get(ownerOf(event), subscriptionId);
-    if (subscription === undefined) throw new HttpError(404, 'not_found', 'no such subscription');
+    if (event.broadcast) return locateSubscription(deps.subscriptions, event.tenantId, subscriptionId);
+    const subscription = await deps.subscriptions.get(ownerOf(event), requireSubscriptionId(subscriptionId));
+    if (subscription === undefined) throw subscriptionNotFound();
     return subscription;
   };
 

@@ -8,7 +8,7 @@ import {
 import { HttpError } from '../core/errors';
 import type { EventPattern } from '../core/event-pattern';
 import { eventPatternError } from '../core/event-pattern-schema';
-import { isId, newId } from '../core/ids';
+import { newId } from '../core/ids';
 import { ownerOf, type Subscription } from '../core/model';
 import { consumerNotFound } from './consumer-routes';
 import { subscriptionPage } from './views';
@@ -23,6 +23,7 @@ import { json, noContent } from '../http/responses';
 import type { RouteHandlers, RouteRequest } from '../http/router';
 import { requireValidTransformation } from './transform-routes';
 import { deliveryView, subscriptionView } from './views';
+import { locateSubscription, subscriptionNotFound } from './subscription-lookup';
 
 export interface SubscriptionRouteDeps {
   subscriptions: SubscriptionStore;
@@ -35,17 +36,6 @@ export interface SubscriptionRouteDeps {
   limits: SubscriptionLimits;
   now: () => number;
 }
-
-const notFound = () => new HttpError(404, 'not_found', 'no such subscription');
-
-/**
- * Only ids this API hands out (`sub_<ULID>`) can name a subscription; anything else is a 404
- * without a read (a long one would otherwise exceed DynamoDB's key size and fail the request).
- */
-const requireSubscriptionId = (id: string): string => {
-  if (!isId('sub', id)) throw notFound();
-  return id;
-};
 
 /**
  * The SSRF policy at creation: the URL itself, then every address its host resolves to now. A
@@ -81,12 +71,7 @@ type SubscriptionOperation =
   | 'recoverSubscriptionDeliveries';
 
 export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandlers, SubscriptionOperation> => {
-  /** The tenant's subscription with this id, its own or one of its consumers'. */
-  const existing = async (tenantId: string, id: string): Promise<Subscription> => {
-    const subscription = await deps.subscriptions.locate(tenantId, requireSubscriptionId(id));
-    if (subscription === undefined) throw notFound();
-    return subscription;
-  };
+  const existing = (tenantId: string, id: string): Promise<Subscription> => locateSubscription(deps.subscriptions, tenantId, id);
 
   const create = async ({ event, context }: RouteRequest) => {
     const principal = principalOf(context);
@@ -151,7 +136,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     if (body.enabled === false) Object.assign(changes, { disabledReason: 'disabled_by_user', disabledAt: now });
     const current = await existing(principal.tenantId, params.id!);
     const updated = await deps.subscriptions.update(current, current.id, changes);
-    if (updated === undefined) throw notFound();
+    if (updated === undefined) throw subscriptionNotFound();
     return json(200, subscriptionView(updated));
   };
 
@@ -159,7 +144,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
     const principal = principalOf(context);
     requireScope(principal, 'subscriptions:write');
     const current = await existing(principal.tenantId, params.id!);
-    if (!(await deps.subscriptions.delete(current, current.id))) throw notFound();
+    if (!(await deps.subscriptions.delete(current, current.id))) throw subscriptionNotFound();
     return noContent();
   };
 
@@ -177,7 +162,7 @@ export const subscriptionRoutes = (deps: SubscriptionRouteDeps): Pick<RouteHandl
       },
       updatedAt: new Date(nowMs).toISOString(),
     });
-    if (updated === undefined) throw notFound();
+    if (updated === undefined) throw subscriptionNotFound();
     return json(200, subscriptionView(updated, secret));
   };
 

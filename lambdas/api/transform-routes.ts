@@ -9,6 +9,7 @@ import { principalOf } from '../http/middleware';
 import { readJsonBody } from '../http/request-body';
 import { jsonText } from '../http/responses';
 import type { RouteHandlers, RouteRequest } from '../http/router';
+import { locateSubscription } from './subscription-lookup';
 
 export interface TransformRouteDeps {
   subscriptions: SubscriptionStore;
@@ -55,9 +56,7 @@ export const transformRoutes = (deps: TransformRouteDeps): Pick<RouteHandlers, '
     const principal = principalOf(context);
     requireScope(principal, 'read');
     const body = readJsonBody(event, transformRequestSchema, deps.maxBodyBytes);
-    const id = params.id!;
-    const subscription = isId('sub', id) ? await deps.subscriptions.locate(principal.tenantId, id) : undefined;
-    if (subscription === undefined) throw new HttpError(404, 'not_found', 'no such subscription');
+    const subscription = await locateSubscription(deps.subscriptions, principal.tenantId, params.id!);
     return dryRun(principal.tenantId, body.transformation ?? subscription.transformation, body);
   };
 

@@ -10,12 +10,6 @@ const { partitionKey: PK } = TABLE_KEYS;
 const MAX_TAKE_ROUNDS = 5;
 
 /**
- * Where an owner's subscription count lives: in the subscriptions table, under a partition key no
- * owner's subscriptions have, so the queries that read an owner's subscriptions never see it.
- */
-export { subscriptionCountKey };
-
-/**
  * The number of subscriptions of each owner (a tenant's own, and each of its consumers' apart),
  * kept in one counter item per owner so that a create
  * at the limit is refused by a single conditional write: DynamoDB applies writes to one item one at

@@ -80,8 +80,7 @@ export const checkSubscriptionFields = (
   }
 };
 
-/** The 409 of a create beyond the tenant's subscription quota. */
-/** The tenant's own subscriptions, or one consumer's, are at the limit (each owner is counted apart). */
+/** The 409 of a create beyond the quota: the tenant's own subscriptions, or one consumer's, are at the limit (each owner is counted apart). */
 export const subscriptionQuotaExceeded = (limit: number, consumerId?: string): HttpError =>
   new HttpError(
     409,

@@ -5,6 +5,9 @@ import type { SubscriptionStore } from '../core/ports';
 export const writtenBefore = (a: Subscription, b: Subscription): boolean =>
   a.version !== b.version ? a.version < b.version : (a.healthRevision ?? 0) < (b.healthRevision ?? 0);
 
+/** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id. */
+const keyOf = (tenantId: string, id: string): string => `${tenantId}#${id}`;
+
 interface Entry {
   subscription: Subscription | undefined;
   fetchedAt: number;
@@ -26,9 +29,8 @@ export class SubscriptionCache {
     private readonly maxEntries = 5000,
   ) {}
 
-  /** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id. */
   async get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined> {
-    const key = `${owner.tenantId}#${id}`;
+    const key = keyOf(owner.tenantId, id);
     const now = this.now();
     const entry = this.entries.get(key);
     if (this.isFresh(entry, minVersion, now)) return entry!.subscription;
@@ -50,7 +52,7 @@ export class SubscriptionCache {
   prefetch(owner: SubscriptionOwner, wanted: ReadonlyArray<{ id: string; version: number }>): void {
     const now = this.now();
     const missing = wanted.filter(({ id, version }) => {
-      const key = `${owner.tenantId}#${id}`;
+      const key = keyOf(owner.tenantId, id);
       return !this.isFresh(this.entries.get(key), version, now) && !this.reads.has(key);
     });
     // One missing subscription is one read either way.
@@ -60,7 +62,7 @@ export class SubscriptionCache {
       () => new Map<string, Subscription>(),
     );
     for (const { id } of missing) {
-      const key = `${owner.tenantId}#${id}`;
+      const key = keyOf(owner.tenantId, id);
       const read = batch.then((found) => {
         const subscription = found.get(id);
         if (subscription !== undefined) this.keep(key, subscription, now);
@@ -96,7 +98,7 @@ export class SubscriptionCache {
 
   /** Takes a subscription this environment just wrote, so the next read sees the change. */
   remember(subscription: Subscription): void {
-    this.keepNewer(`${subscription.tenantId}#${subscription.id}`, subscription, this.now());
+    this.keepNewer(keyOf(subscription.tenantId, subscription.id), subscription, this.now());
   }
 
   /**

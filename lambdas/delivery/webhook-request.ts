@@ -10,7 +10,6 @@ export const signingSecrets = (subscription: Subscription, nowMs: number): strin
   return previousActive ? [current, previous] : [current];
 };
 
-export { webhookBody } from '../core/delivery-body';
 
 /**
  * Standard Webhooks headers. The subscription's own headers go first so that the sender's

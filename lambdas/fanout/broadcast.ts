@@ -34,14 +34,14 @@ export const withoutBroadcast = (message: FanoutMessage): FanoutMessage => {
  */
 export const sendToConsumers = async (message: FanoutMessage, deps: BroadcastDeps): Promise<ConsumerWalk> => {
   const event = withoutBroadcast(message);
-  const { published, cursor } = await walkPages({
+  const { count: consumers, cursor } = await walkPages({
     cursor: message.consumerCursor,
     maxPages: deps.maxPagesPerInvocation,
     fetchPage: (cursor) => deps.consumers.list(message.tenantId, { limit: deps.pageSize, ...(cursor === undefined ? {} : { cursor }) }),
     messagesOf: (consumers) => consumers.map((consumer): FanoutMessage => ({ ...event, consumerId: consumer.id })),
     publish: (messages) => deps.fanout.publishFanouts(messages),
+    countOf: (messages) => messages.length,
     continueFrom: (consumerCursor) => deps.fanout.publishFanout({ ...message, consumerCursor }),
   });
-  const consumers = published.reduce((sum, messages) => sum + messages.length, 0);
   return cursor === undefined ? { consumers } : { consumers, consumerCursor: cursor };
 };

@@ -10,7 +10,7 @@ import { header, validate } from '../http/request-body';
 import { json, type HttpResult } from '../http/responses';
 import { acceptEvent, type AcceptEventDeps } from '../pipeline/accept-event';
 import { readEventRequest } from './event-request';
-import type { InlineFanOut } from './inline-fan-out';
+import type { InlineFanOut } from '../core/ports';
 
 /** What the ingest function works with; the production set is built from the environment in handler.ts. */
 export interface IngestHandlerDeps {

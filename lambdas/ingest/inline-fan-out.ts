@@ -3,7 +3,6 @@ import { subscriptionIdsIn, type FanoutMessage } from '../core/messages';
 import { ownerName, ownerOf, type Subscription } from '../core/model';
 import type { DeliveryPublisher, InlineFanOut, SubscriptionReader } from '../core/ports';
 
-export type { InlineFanOut };
 
 /** How long ingest remembers that an owner has too many subscriptions to fan out itself. */
 export const LARGE_TENANT_MEMORY_MS = 60_000;

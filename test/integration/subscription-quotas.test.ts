@@ -1,6 +1,6 @@
 import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { subscriptionCountKey } from '../../lambdas/aws/dynamo-subscription-count';
+import { subscriptionCountKey } from '../../lambdas/aws/subscription-table-keys';
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
 import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';

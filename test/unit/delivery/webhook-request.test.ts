@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { generateSecret, signature } from '../../../lambdas/core/signing';
-import { signingSecrets, USER_AGENT, webhookBody, webhookHeaders } from '../../../lambdas/delivery/webhook-request';
+import { webhookBody } from '../../../lambdas/core/delivery-body';
+import { signingSecrets, USER_AGENT, webhookHeaders } from '../../../lambdas/delivery/webhook-request';
 import { aSubscription } from '../../kit/builders';
 
 const EVENT_ID = 'evt_01J00000000000000000000000';

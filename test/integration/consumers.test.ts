@@ -258,7 +258,7 @@ describe('Consumers', () => {
       await putConsumer(key, 'customer-a');
       await putConsumer(key, 'customer-b');
       const a = await subscribe(key, `${receiver.url}/a`, { consumerId: 'customer-a' });
-      const b = await subscribe(key, `${receiver.url}/b`, { consumerId: 'customer-b' });
+      await subscribe(key, `${receiver.url}/b`, { consumerId: 'customer-b' });
       const own = await subscribe(key, `${receiver.url}/own`, {});
 
       // Act
@@ -271,7 +271,6 @@ describe('Consumers', () => {
       expect(toA.matched).toEqual({ count: 1, subscriptionIds: [a] });
       expect(toTenant.matched).toEqual({ count: 1, subscriptionIds: [own] });
       expect(receivedPairs(receiver)).toEqual([`${toA.id} /hook/a`, `${toTenant.id} /hook/own`].sort());
-      expect(b).toBeDefined();
       const event = await pipeline.call('GET', `/v1/events/${toA.id}`, { key });
       expect(event.body).toMatchObject({ consumerId: 'customer-a', deliveries: { delivered: 1, complete: true } });
       const replay = await pipeline.call('POST', `/v1/events/${toA.id}/replay`, { key });

@@ -86,7 +86,7 @@ describe('Function: spreadIndices', () => {
 
   it('covers every index when asked for all, whatever primes divide the size', () => {
     // Act & Assess
-    for (const size of [1, 7, 101 * 7919, 1000]) {
+    for (const size of [1, 7, 101 * 7919, 1000, 2 * 104_729]) {
       expect(new Set(spreadIndices(Math.min(size, 1000), size)).size).toBe(Math.min(size, 1000));
     }
   });

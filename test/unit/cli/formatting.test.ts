@@ -35,11 +35,9 @@ const delivery = (overrides: Partial<Delivery> = {}): Delivery => ({
   ...overrides,
 });
 
-const subscription = aSubscriptionView;
-
 describe('CLI formatting', () => {
   it("shows an endpoint's circuit: closed, counting, or open with its next probe and last error", () => {
-    const open = subscription({
+    const open = aSubscriptionView({
       circuit: {
         state: 'open',
         since: '2026-03-01T12:00:05.000Z',
@@ -49,8 +47,8 @@ describe('CLI formatting', () => {
         nextProbeAt: '2026-03-01T12:00:10.000Z',
       },
     });
-    expect(circuitOf(subscription())).toBe('closed');
-    expect(circuitOf(subscription({ circuit: { state: 'closed', consecutiveFailures: 2 } }))).toBe('closed (2 without an answer in a row)');
+    expect(circuitOf(aSubscriptionView())).toBe('closed');
+    expect(circuitOf(aSubscriptionView({ circuit: { state: 'closed', consecutiveFailures: 2 } }))).toBe('closed (2 without an answer in a row)');
     expect(circuitOf(open)).toBe('open since 2026-03-01T12:00:05.000Z, next probe 2026-03-01T12:00:10.000Z');
     expect(subscriptionDetails(open)).toMatch(/^last error: +timeout: no complete answer within 15000 ms \(2026-03-01T12:00:05.000Z\)$/m);
     expect(subscriptionTable([open]).split('\n')[2]).toMatch(/^sub_\w+ +enabled +open +order\.\*/);
@@ -141,8 +139,8 @@ describe('CLI: consumers and where an event went', () => {
   });
 
   it("names a subscription's consumer when it has one", () => {
-    expect(subscriptionDetails(subscription({ consumerId: 'cus_acme' }))).toMatch(/^consumer: +cus_acme$/m);
-    expect(subscriptionDetails(subscription())).not.toMatch(/^consumer:/m);
+    expect(subscriptionDetails(aSubscriptionView({ consumerId: 'cus_acme' }))).toMatch(/^consumer: +cus_acme$/m);
+    expect(subscriptionDetails(aSubscriptionView())).not.toMatch(/^consumer:/m);
   });
 
   it('says how many subscriptions went with a deleted consumer', () => {

@@ -4,7 +4,7 @@ import type { DeliveryGroupMessage } from '../../../lambdas/core/messages';
 import type { Subscription } from '../../../lambdas/core/model';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
 import type { WebhookRequest, WebhookSender } from '../../../lambdas/core/ports';
-import { deliver, type DeliverDeps, type Receipt } from '../../../lambdas/delivery/deliver';
+import { deliver } from '../../../lambdas/delivery/deliver';
 import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../../../lambdas/delivery/deliver-group';
 import {
   aDeliveryGroupLog,
@@ -58,12 +58,7 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const sender = new ByUrlSender(options.answers ?? new Map());
   const deps = deliverDeps({ subscriptions, deliveries, events, sender }, { retrySchedule: SCHEDULE, random: () => RANDOM });
   const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
-  const deliverOne = (message: Parameters<typeof deliver>[0], receipt: Receipt, withDeps: DeliverDeps) => deliver(message, receipt, withDeps);
-  const receiptOf = { current: { receiveCount: 1, receivedAt: NOW } };
-  const run = (group: DeliveryGroupMessage, receiveCount = 1) => {
-    receiptOf.current = { receiveCount, receivedAt: NOW };
-    return deliverGroup(group, receiptOf.current, groupDeps, deliverOne);
-  };
+  const run = (group: DeliveryGroupMessage, receiveCount = 1) => deliverGroup(group, { receiveCount, receivedAt: NOW }, groupDeps, deliver);
   const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionIdOf(1)}`);
   return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions };
 };

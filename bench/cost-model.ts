@@ -140,9 +140,9 @@ const NONE: BilledUnits = { sqsRequests: 0, writeUnits: 0, readUnits: 0 };
 type DynamoRequest = {
   Item?: WireItem;
   ConsistentRead?: boolean;
-  RequestItems?: Record<string, Array<{ PutRequest?: { Item: WireItem }; DeleteRequest?: unknown }>>;
+  RequestItems?: Record<string, Array<{ PutRequest?: { Item: WireItem }; DeleteRequest?: unknown }> | { ConsistentRead?: boolean }>;
 };
-type DynamoResponse = { Item?: WireItem; Items?: WireItem[]; Attributes?: WireItem };
+type DynamoResponse = { Item?: WireItem; Items?: WireItem[]; Attributes?: WireItem; Responses?: Record<string, WireItem[]> };
 
 /**
  * What one request is billed: SQS per 64 KB chunk of its payload; DynamoDB on-demand per 1 KB
@@ -162,7 +162,7 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
     case 'DeleteItem':
       return { ...NONE, writeUnits: 1 };
     case 'BatchWriteItem': {
-      const requests = Object.values(request.RequestItems ?? {}).flat();
+      const requests = Object.values(request.RequestItems ?? {}).flatMap((entries) => (Array.isArray(entries) ? entries : []));
       const writeUnits = requests.reduce((sum, entry) => sum + writeUnitsFor(entry.PutRequest === undefined ? 0 : dynamoItemBytes(entry.PutRequest.Item)), 0);
       return { ...NONE, writeUnits };
     }
@@ -171,6 +171,15 @@ export const billedUnitsOf = (call: WireCall): BilledUnits => {
     case 'Query':
     case 'Scan':
       return { ...NONE, readUnits: readUnitsFor((response.Items ?? []).reduce((sum, item) => sum + dynamoItemBytes(item), 0), consistent) };
+    case 'BatchGetItem': {
+      // Billed as a GetItem per item returned, each rounded up on its own.
+      const tables = Object.entries(request.RequestItems ?? {}) as Array<[string, { ConsistentRead?: boolean }]>;
+      const readUnits = tables.reduce(
+        (sum, [table, options]) => sum + (response.Responses?.[table] ?? []).reduce((units, item) => units + readUnitsFor(dynamoItemBytes(item), options.ConsistentRead === true), 0),
+        0,
+      );
+      return { ...NONE, readUnits };
+    }
     default:
       return NONE;
   }

@@ -61,10 +61,11 @@ const readAll = (stream: IncomingMessage): Promise<Buffer> =>
     stream.on('error', reject);
   });
 
-/** The items a DynamoDB read returned (GetItem, Query, Scan); undefined for any other request. */
+/** The items a DynamoDB read returned (GetItem, BatchGetItem, Query, Scan); undefined for any other request. */
 const itemsReadOf = (operation: string, response: unknown): number | undefined => {
-  const answer = (response ?? {}) as { Item?: unknown; Items?: unknown[] };
+  const answer = (response ?? {}) as { Item?: unknown; Items?: unknown[]; Responses?: Record<string, unknown[]> };
   if (operation === 'GetItem') return answer.Item === undefined ? 0 : 1;
+  if (operation === 'BatchGetItem') return Object.values(answer.Responses ?? {}).reduce((sum, items) => sum + items.length, 0);
   if (operation === 'Query' || operation === 'Scan') return (answer.Items ?? []).length;
   return undefined;
 };

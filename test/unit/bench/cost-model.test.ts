@@ -35,6 +35,21 @@ describe('Function: billedUnitsOf', () => {
     expect(query.readUnits).toBe(2);
   });
 
+  it('bills a batch read as a read of each item it returns, each rounded up on its own, consistent as its table asks', () => {
+    // Act
+    const batch = billedUnitsOf({
+      service: 'DynamoDB',
+      operation: 'BatchGetItem',
+      request: { RequestItems: { Subscriptions: { ConsistentRead: true }, Deliveries: {} } },
+      response: { Responses: { Subscriptions: [{ pk: { S: 'a' } }, { pk: { S: 'b' } }], Deliveries: [{ pk: { S: 'c' } }] } },
+      requestBytes: 0,
+      responseBytes: 0,
+    });
+
+    // Assess: two consistent reads of a unit each, and one eventually consistent read of half a unit
+    expect(batch).toEqual({ sqsRequests: 0, writeUnits: 0, readUnits: 2.5 });
+  });
+
   it('bills SQS per 64 KB chunk of the larger of request and answer', () => {
     expect(billedUnitsOf({ service: 'SQS', operation: 'ReceiveMessage', request: {}, response: {}, requestBytes: 300, responseBytes: 70_000 }).sqsRequests).toBe(2);
   });

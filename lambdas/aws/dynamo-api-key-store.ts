@@ -1,13 +1,10 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyChecksumSettings, ApiKeyRecord } from '../core/api-keys';
-import { TABLE_KEYS } from '../core/resource-env';
+import { CHECKSUM_SETTINGS_PK, TABLE_KEYS } from '../core/resource-env';
 import type { ApiKeyAdminStore } from '../core/ports';
 import { fromItem, isConditionFailure, toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK } = TABLE_KEYS;
-
-/** The checksum settings' item; key ids all start with `key_`, so it cannot collide with a key. */
-const CHECKSUM_SETTINGS_PK = 'api-key-checksum';
 
 const withoutKey = <T>(item: Item): T => {
   const { [PK]: _pk, ...rest } = fromItem<T & { [PK]: string }>(item);

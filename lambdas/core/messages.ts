@@ -104,6 +104,11 @@ export const deliveryGroupMessageSchema = z.pipe(
     subscriptions: z
       .array(z.strictObject({ id: text(), version: count() }))
       .check(z.minLength(1), z.maxLength(DELIVERY_GROUP_SIZE)),
+    /**
+     * The group's subscriptions as fan-out read them, sealed (lambdas/core/subscription-snapshot.ts):
+     * delivery uses them instead of reading. Absent when fan-out had no key or the message would be too large.
+     */
+    sealed: z.optional(text()),
   }),
   z.transform(withDataText),
 );

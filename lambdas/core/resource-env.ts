@@ -37,3 +37,9 @@ export const TABLE_KEYS = {
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
 } as const;
+
+/**
+ * The partition key of the API keys table's one settings item (the checksum settings). Key ids all
+ * start with `key_`, so it cannot collide with a key; delivery may read this item and no other.
+ */
+export const CHECKSUM_SETTINGS_PK = 'api-key-checksum';

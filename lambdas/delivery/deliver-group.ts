@@ -1,13 +1,17 @@
 import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from '../core/messages';
 import { expiresAfterDays, ownerOf, type GroupDelivery } from '../core/model';
 import type { DelayedDeliveryPublisher, DeliveryGroupStore, EventStore } from '../core/ports';
+import type { SnapshotKeySource } from '../pipeline/snapshot-keys';
 import type { DeliverDeps, Decision, Receipt } from './deliver';
+import { openGroupSnapshot } from './group-snapshot';
 
 /** What a group needs beyond what each of its deliveries needs. */
 export interface DeliverGroupDeps extends DeliverDeps {
   groups: DeliveryGroupStore;
   /** Where deliveries that need another attempt go, one message each. */
   splitOuts: DelayedDeliveryPublisher;
+  /** Opens the subscriptions a group carries sealed; without it they are read. */
+  snapshotKeys?: SnapshotKeySource;
 }
 
 /** Delivers one subscription's message with the receipt and deps it is given (the handler's `deliver`, measured). */
@@ -39,6 +43,9 @@ export const deliverGroup = async (
     receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
   const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
 
+  // The subscriptions as fan-out read them, when the group carries them: as good as a read made then.
+  const snapshot = deps.snapshotKeys === undefined ? undefined : await openGroupSnapshot(group, deps.snapshotKeys);
+  if (snapshot !== undefined) deps.subscriptions.seed?.(snapshot.subscriptions, Math.min(snapshot.fetchedAt, deps.now()));
   // The group's subscriptions are one owner's: read together, not one request each.
   deps.subscriptions.prefetch?.(ownerOf(group), pending);
   const each: DeliverDeps = { ...deps, events: readingEachEventOnce(deps.events) };

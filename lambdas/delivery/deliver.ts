@@ -19,6 +19,8 @@ export interface DeliverDeps {
     get(owner: SubscriptionOwner, id: string, minVersion: number): Promise<Subscription | undefined>;
     /** Reads ahead, in one request, the subscriptions a group is about to `get` (SubscriptionCache). */
     prefetch?(owner: SubscriptionOwner, wanted: ReadonlyArray<{ id: string; version: number }>): void;
+    /** Takes copies read elsewhere at `fetchedAt` (a group's sealed subscriptions) as if read then (SubscriptionCache). */
+    seed?(subscriptions: readonly Subscription[], fetchedAt: number): void;
   };
   health: EndpointHealth;
   breaker: Pick<CircuitBreaker, 'waitFor' | 'admit' | 'afterAttempt'>;

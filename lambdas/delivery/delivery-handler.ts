@@ -17,8 +17,8 @@ import { workWhileWaiting } from './work-while-waiting';
 export interface DeliveryHandlerDeps {
   /** What each delivery uses: the stores, the sender, the endpoint's breaker, health and limits, the clock. */
   deliver: DeliverDeps;
-  /** What a group message adds: its log, and the publisher of the retries split out of it. */
-  group: Pick<DeliverGroupDeps, 'groups' | 'splitOuts'>;
+  /** What a group message adds: its log, the publisher of the retries split out of it, and the key its sealed subscriptions open with. */
+  group: Pick<DeliverGroupDeps, 'groups' | 'splitOuts' | 'snapshotKeys'>;
   queueOps: SqsQueueOps;
   deliveryQueueUrl: string;
   deliveryDlqUrl: string;

@@ -1,4 +1,5 @@
 import { createDynamoClient, createSqsClient } from '../aws/clients';
+import { DynamoApiKeyStore } from '../aws/dynamo-api-key-store';
 import { DynamoDeliveryStore } from '../aws/dynamo-delivery-store';
 import { DynamoEventStore } from '../aws/dynamo-event-store';
 import { DynamoRateLimiter } from '../aws/dynamo-rate-limiter';
@@ -17,6 +18,7 @@ import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-hand
 import { EndpointConcurrency } from './endpoint-concurrency';
 import { EndpointHealthTracker } from './endpoint-health';
 import { operationalEventsVia } from './operational-events';
+import { SnapshotKeys } from '../pipeline/snapshot-keys';
 import { SubscriptionCache } from './subscription-cache';
 
 /** Requests at once from one instance to one endpoint; more wait 2 to 4 s (not attempts). */
@@ -28,7 +30,7 @@ const SUBSCRIPTION_CACHE_MS = 30_000;
 /** The delivery function's AWS clients, stores and settings, as the environment names them. */
 export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
   const config = {
-    ...requireResources(env, ['deliveriesTable', 'subscriptionsTable', 'eventsTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']),
+    ...requireResources(env, ['deliveriesTable', 'subscriptionsTable', 'eventsTable', 'apiKeysTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']),
     ...parseDeliveryPolicy(env),
   };
   const dynamo = createDynamoClient();
@@ -82,6 +84,9 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
     group: {
       groups: deliveryStore,
       splitOuts: new SqsPublisher(sqs, { deliveryQueueUrl: config.deliveryQueueUrl }),
+      snapshotKeys: new SnapshotKeys(new DynamoApiKeyStore(dynamo, config.apiKeysTable), (error) =>
+        logger.warn('snapshot key not read: group subscriptions are read instead', { error }),
+      ),
     },
     queueOps: new SqsQueueOps(sqs),
     deliveryQueueUrl: config.deliveryQueueUrl,

@@ -1,6 +1,8 @@
 import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-messages';
 import { deliveriesIn, deliveryMessage, type FanoutMessage, type Payload } from '../core/messages';
 import type { DeliveryPublisher, EventStore, SubscriptionReader } from '../core/ports';
+import { withSealedSubscriptions } from '../pipeline/sealed-groups';
+import type { SnapshotKeySource } from '../pipeline/snapshot-keys';
 import { sendToConsumers, withoutBroadcast, type BroadcastDeps } from './broadcast';
 import { publishPaged, type PagedResult } from './paged-publish';
 
@@ -12,6 +14,9 @@ export interface FanOutDeps extends BroadcastDeps {
   pageSize: number;
   /** Pages handled before the rest is handed to a continuation message, to stay far from the timeout. */
   maxPagesPerInvocation: number;
+  /** The key group messages carry their subscriptions sealed under, so delivery reads none; without one it reads them. */
+  snapshotKeys?: SnapshotKeySource;
+  now: () => number;
 }
 
 /** A broadcast's invocation: the deliveries to the tenant's own subscriptions, and the consumers sent the event. */
@@ -46,13 +51,16 @@ const fanOutToOwner = async (message: FanoutMessage, deps: FanOutDeps): Promise<
   const { payload, dataJson } = event;
 
   const envelope = lazyFilterEnvelope(message.eventType, dataJson, message.consumerId);
+  const key = await deps.snapshotKeys?.current();
+  // When the page of subscriptions the messages are made from was read: their sealed copies date from then.
+  let fetchedAt = deps.now();
   if (message.subscriptionId !== undefined) {
     const subscription = await deps.subscriptions.get(message, message.subscriptionId);
     const found = subscription === undefined ? [] : [subscription];
     // An event published to one subscription reaches it if it matches; a replay to one reaches it if enabled.
     const messages =
       message.run === message.eventId
-        ? deliveryMessagesFor(message, payload, found, envelope)
+        ? withSealedSubscriptions(deliveryMessagesFor(message, payload, found, envelope), found, key, fetchedAt)
         : found.filter((s) => s.enabled).map((s) => deliveryMessage(message, payload, s));
     await deps.deliveries.publishDeliveries(messages);
     return { status: 'done', deliveries: deliveriesIn(messages) };
@@ -61,8 +69,11 @@ const fanOutToOwner = async (message: FanoutMessage, deps: FanOutDeps): Promise<
   return publishPaged({
     cursor: message.cursor,
     maxPages: deps.maxPagesPerInvocation,
-    fetchPage: (cursor) => deps.subscriptions.list(message, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) }),
-    messagesOf: (subscriptions) => deliveryMessagesFor(message, payload, subscriptions, envelope),
+    fetchPage: (cursor) => {
+      fetchedAt = deps.now();
+      return deps.subscriptions.list(message, { limit: deps.pageSize, ...(cursor ? { cursor } : {}) });
+    },
+    messagesOf: (subscriptions) => withSealedSubscriptions(deliveryMessagesFor(message, payload, subscriptions, envelope), subscriptions, key, fetchedAt),
     publish: (messages) => deps.deliveries.publishDeliveries(messages),
     continueFrom: (cursor) => deps.fanout.publishFanout({ ...message, cursor }),
   });

@@ -86,7 +86,8 @@ export class Authenticator {
     }
   }
 
-  private async checksumSettings(): Promise<ApiKeyChecksumSettings | undefined> {
+  /** The deployment's checksum settings, read at most once a minute (the ingest function's snapshot key shares them). */
+  async checksumSettings(): Promise<ApiKeyChecksumSettings | undefined> {
     const now = this.now();
     if (this.settings !== undefined && now - this.settings.readAt < CHECKSUM_SETTINGS_MAX_AGE_MS) return this.settings.value;
     this.settingsRead ??= this.store.getChecksumSettings().finally(() => {

@@ -6,6 +6,7 @@ import { createLogger } from '../aws/logger';
 import { SqsPublisher } from '../aws/sqs-publisher';
 import { DynamoSubscriptionReader } from '../aws/dynamo-subscription-store';
 import { createInlineFanOut } from './inline-fan-out';
+import { SnapshotKeys } from '../pipeline/snapshot-keys';
 import { requireString, type Env } from '../core/config';
 import { loadFunctionSettings } from '../core/settings';
 import { ENV, requireResources } from '../core/resource-env';
@@ -27,12 +28,16 @@ export const ingestDependencies = (env: Env): IngestHandlerDeps => {
     fanoutQueueUrl: config.fanoutQueueUrl,
     ...(inlineEnabled ? { deliveryQueueUrl: requireString(env, ENV.deliveryQueueUrl) } : {}),
   });
+  const authenticator = new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds);
+  // The snapshot key is derived from the checksum secret the authenticator reads anyway: no read of its own.
+  const checksumSettings = { getChecksumSettings: () => authenticator.checksumSettings() };
   const inlineFanOut = inlineEnabled
     ? createInlineFanOut({
         subscriptions: new DynamoSubscriptionReader(dynamo, requireString(env, ENV.subscriptionsTable)),
         deliveries: publisher,
         limit: config.inlineFanoutLimit,
         now: Date.now,
+        snapshotKeys: new SnapshotKeys(checksumSettings, (error) => logger.warn('snapshot key not read: subscriptions go unsealed', { error })),
       })
     : undefined;
   return {
@@ -45,7 +50,7 @@ export const ingestDependencies = (env: Env): IngestHandlerDeps => {
     },
     http: {
       logger,
-      authenticator: new Authenticator(new DynamoApiKeyStore(dynamo, config.apiKeysTable), config.apiKeyCacheSeconds),
+      authenticator,
       tenantRateLimit: config.tenantRateLimitPerSecond,
       tenantLimiter: () => new DynamoRateLimiter(dynamo, config.eventsTable, tenantCounterKey),
     },

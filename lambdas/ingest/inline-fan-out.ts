@@ -2,6 +2,8 @@ import { deliveryMessagesFor, lazyFilterEnvelope } from '../pipeline/fan-out-mes
 import { subscriptionIdsIn, type FanoutMessage } from '../core/messages';
 import { ownerName, ownerOf, type Subscription } from '../core/model';
 import type { DeliveryPublisher, InlineFanOut, SubscriptionReader } from '../core/ports';
+import { withSealedSubscriptions } from '../pipeline/sealed-groups';
+import type { SnapshotKeySource } from '../pipeline/snapshot-keys';
 
 
 /** How long ingest remembers that an owner has too many subscriptions to fan out itself. */
@@ -13,6 +15,11 @@ export interface InlineFanOutDeps {
   /** Owners with at most this many subscriptions are fanned out here. */
   limit: number;
   now: () => number;
+  /**
+   * The key group messages carry their subscriptions sealed under (lambdas/core/subscription-snapshot.ts),
+   * so delivery reads none; without one (or without a key yet) delivery reads them.
+   */
+  snapshotKeys?: SnapshotKeySource;
 }
 
 /**
@@ -23,6 +30,9 @@ export interface InlineFanOutDeps {
  * too large to ride in the messages, or an owner with more subscriptions (remembered for a minute,
  * so such an owner costs one extra read a minute, not one per event). The reads are strongly
  * consistent, as fan-out's are: a subscription acknowledged before the event was accepted receives it.
+ * The group messages carry the subscriptions so read, sealed, when the deployment has a snapshot
+ * key (read alongside the subscriptions, at most once a minute): delivery's first attempts then
+ * need no read. An event published to one subscription carries none (its read came earlier).
  */
 export const createInlineFanOut = (deps: InlineFanOutDeps): InlineFanOut => {
   const largeOwners = new Map<string, number>();
@@ -46,11 +56,13 @@ export const createInlineFanOut = (deps: InlineFanOutDeps): InlineFanOut => {
     subscription: (owner, id) => deps.subscriptions.get(owner, id),
     fanOut: async (message, target) => {
       if (!message.hasData) return undefined;
+      const fetchedAt = deps.now();
+      const keyRead = message.subscriptionId === undefined ? deps.snapshotKeys?.current() : undefined;
       const subscriptions = await targetsOf(message, target);
       if (subscriptions === undefined) return undefined;
       const envelope = lazyFilterEnvelope(message.eventType, message.dataJson ?? 'null', message.consumerId);
       const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, subscriptions, envelope);
-      await deps.deliveries.publishDeliveries(messages);
+      await deps.deliveries.publishDeliveries(withSealedSubscriptions(messages, subscriptions, await keyRead, fetchedAt));
       return { subscriptionIds: subscriptionIdsIn(messages) };
     },
   };

@@ -1,5 +1,6 @@
 import { Names, type Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -29,6 +30,22 @@ const QUEUE_POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQ
 /** Allows `actions` on the table, and the key actions they need. */
 export function grantTable(fn: lambda.Function, table: dynamodb.Table, key: kms.IKey, actions: readonly TableAction[]): void {
   table.grant(fn, ...actions.map((action) => `dynamodb:${action}`));
+  const writes = actions.some((action) => TABLE_WRITES.has(action));
+  key.grant(fn, ...KEY_READ_ACTIONS, ...(writes ? KEY_WRITE_ACTIONS : []));
+}
+
+/**
+ * Allows `actions` on the table's items whose partition key is one of `partitionKeys` only (the
+ * `dynamodb:LeadingKeys` condition), and the key actions they need.
+ */
+export function grantItems(fn: lambda.Function, table: dynamodb.Table, key: kms.IKey, actions: readonly TableAction[], partitionKeys: readonly string[]): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...partitionKeys] } },
+    }),
+  );
   const writes = actions.some((action) => TABLE_WRITES.has(action));
   key.grant(fn, ...KEY_READ_ACTIONS, ...(writes ? KEY_WRITE_ACTIONS : []));
 }

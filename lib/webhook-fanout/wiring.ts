@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RESOURCE_ENV, type ResourceName } from '../../lambdas/core/resource-env';
+import { CHECKSUM_SETTINGS_PK, RESOURCE_ENV, type ResourceName } from '../../lambdas/core/resource-env';
 import type { ResolvedConfig } from './config';
-import { consumeQueue, grantSend, grantTable } from './function-grants';
+import { consumeQueue, grantItems, grantSend, grantTable } from './function-grants';
 import type { Functions } from './functions';
 import { acknowledgeKeyGrantWildcards } from './nag';
 import type { Queues } from './queues';
@@ -57,28 +57,35 @@ function wireApi(fn: lambda.Function, r: Resources, tenantRateLimit: boolean): v
   addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl']);
 }
 
-/** Fan-out only reads: a subscription or a page of them, the event, and (recoveries) a subscription's delivery records. */
+/**
+ * Fan-out only reads: a subscription or a page of them, the event, (recoveries) a subscription's
+ * delivery records, and the deployment secret's one item, which it seals group messages' subscriptions with.
+ */
 function wireFanout(fn: lambda.Function, r: Resources, maxConcurrency: number): void {
   grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'Query']);
   grantTable(fn, r.eventsTable, r.key, ['GetItem']);
   grantTable(fn, r.deliveriesTable, r.key, ['Query', 'BatchGetItem']);
+  grantItems(fn, r.apiKeysTable, r.key, ['GetItem'], [CHECKSUM_SETTINGS_PK]);
   // Large subscriber sets are paged: the function enqueues a continuation of itself.
   grantSend(fn, r.fanoutQueue, r.key);
   grantSend(fn, r.deliveryQueue, r.key);
   grantSend(fn, r.fanoutDeadLetterQueue, r.key);
   consumeQueue(fn, r.fanoutQueue, r.key, { batchSize: 10, maxConcurrency });
-  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'fanoutQueueUrl', 'fanoutDlqUrl', 'deliveryQueueUrl']);
+  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'fanoutQueueUrl', 'fanoutDlqUrl', 'deliveryQueueUrl']);
 }
 
 /**
  * Delivery records attempts, group logs, slow-attempt slots and subscription rate counters in the
  * delivery log (GetItem, PutItem, UpdateItem), reads subscriptions (GetItem, BatchGetItem) and
- * updates them (health, circuit, disable), and publishes operational events as ingest does.
+ * updates them (health, circuit, disable), reads the deployment secret's one item, and publishes
+ * operational events as ingest does.
  */
 function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxConcurrency: number): void {
   grantTable(fn, r.deliveriesTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
   // A group's subscriptions are read in one batch; a 410 Gone, or failing for too long, disables one.
   grantTable(fn, r.subscriptionsTable, r.key, ['GetItem', 'BatchGetItem', 'UpdateItem']);
+  // The deployment secret that group messages' sealed subscriptions open with: that item only.
+  grantItems(fn, r.apiKeysTable, r.key, ['GetItem'], [CHECKSUM_SETTINGS_PK]);
   // Operational events (webhook.delivery.exhausted, webhook.subscription.disabled) are published
   // like any other: stored, then handed to fan-out.
   grantTable(fn, r.eventsTable, r.key, ['GetItem', 'PutItem', 'UpdateItem']);
@@ -94,7 +101,7 @@ function wireDelivery(fn: lambda.Function, r: Resources, batchSize: number, maxC
     // Retries wait through the visibility timeout; an invocation held up also takes messages itself.
     extraActions: ['sqs:ChangeMessageVisibility'],
   });
-  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']);
+  addResourceEnvironment(fn, r, ['eventsTable', 'subscriptionsTable', 'deliveriesTable', 'apiKeysTable', 'deliveryQueueUrl', 'deliveryDlqUrl', 'fanoutQueueUrl']);
 }
 
 /** Each resource's name or URL, as the handlers read it (requireResources). */

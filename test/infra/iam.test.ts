@@ -19,6 +19,8 @@ const KEY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataK
 const OWN_LOG_GROUP = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const SEND = ['sqs:SendMessage'];
 const POLL = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+/** The deployment's checksum settings, which fan-out seals group messages' subscriptions with and delivery opens them with: that item only. */
+const CHECKSUM_SETTINGS_ONLY = `apiKeysTable if ${JSON.stringify({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['api-key-checksum'] } })}`;
 /** The grants of the default props. */
 const DEFAULT_GRANTS: Record<FunctionName, Grants> = {
   ingest: {
@@ -46,6 +48,7 @@ const DEFAULT_GRANTS: Record<FunctionName, Grants> = {
     eventsTable: ['dynamodb:GetItem'],
     subscriptionsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
     deliveriesTable: ['dynamodb:BatchGetItem', 'dynamodb:Query'],
+    [CHECKSUM_SETTINGS_ONLY]: ['dynamodb:GetItem'],
     fanoutQueue: [...POLL, ...SEND].sort(),
     fanoutDeadLetterQueue: SEND,
     deliveryQueue: SEND,
@@ -56,6 +59,7 @@ const DEFAULT_GRANTS: Record<FunctionName, Grants> = {
     eventsTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     subscriptionsTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     deliveriesTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    [CHECKSUM_SETTINGS_ONLY]: ['dynamodb:GetItem'],
     deliveryQueue: [...POLL, ...SEND, 'sqs:ChangeMessageVisibility'].sort(),
     deliveryDeadLetterQueue: SEND,
     fanoutQueue: SEND,

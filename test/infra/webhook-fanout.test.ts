@@ -182,10 +182,10 @@ describe('Construct: WebhookFanout', () => {
         [ENV.apiKeysTable, ENV.deliveriesTable, ENV.eventsTable, ENV.fanoutQueueUrl, ENV.subscriptionsTable].sort(),
       );
       expect(resourceNames(ids.fanoutFunction)).toEqual(
-        [ENV.deliveriesTable, ENV.deliveryQueueUrl, ENV.eventsTable, ENV.fanoutDlqUrl, ENV.fanoutQueueUrl, ENV.subscriptionsTable].sort(),
+        [ENV.apiKeysTable, ENV.deliveriesTable, ENV.deliveryQueueUrl, ENV.eventsTable, ENV.fanoutDlqUrl, ENV.fanoutQueueUrl, ENV.subscriptionsTable].sort(),
       );
       expect(resourceNames(ids.deliveryFunction)).toEqual(
-        [ENV.deliveriesTable, ENV.deliveryDlqUrl, ENV.deliveryQueueUrl, ENV.eventsTable, ENV.fanoutQueueUrl, ENV.subscriptionsTable].sort(),
+        [ENV.apiKeysTable, ENV.deliveriesTable, ENV.deliveryDlqUrl, ENV.deliveryQueueUrl, ENV.eventsTable, ENV.fanoutQueueUrl, ENV.subscriptionsTable].sort(),
       );
       expect(environmentOf(ids.deliveryFunction)[ENV.deliveryDlqUrl]).toEqual({ Ref: ids.deliveryDeadLetterQueue });
     });

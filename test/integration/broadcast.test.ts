@@ -184,6 +184,7 @@ describe('Broadcast', () => {
       fanout: publisher,
       pageSize: 2,
       maxPagesPerInvocation: 2,
+      now: Date.now,
     };
 
     // Act: the first invocation with small pages; its continuation and the consumers' messages through the pipeline.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/resource-env';
-import { recordFunctionCommands, type SentCommand } from '../support/function-commands';
-import { LOCAL_DELIVERY, type Pipeline, pollUntilReceived, startPipeline } from '../support/pipeline';
+import { startRecordedPipeline, type SentCommand } from '../support/function-commands';
+import { LOCAL_DELIVERY, type Pipeline, pollUntilReceived } from '../support/pipeline';
 import { Receiver, ReceiverPool } from '../support/receiver';
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
@@ -19,14 +19,8 @@ describe('Subscriptions: read-your-writes', () => {
   const receivers = new ReceiverPool();
 
   beforeAll(async () => {
-    const recorder = recordFunctionCommands();
-    try {
-      // A tenant of one subscription is fanned out by ingest, a larger one by the fan-out function.
-      pipeline = await startPipeline({ ...LOCAL_DELIVERY, INLINE_FANOUT_LIMIT: '1' });
-    } finally {
-      recorder.stop();
-    }
-    sent = recorder.sent;
+    // A tenant of one subscription is fanned out by ingest, a larger one by the fan-out function.
+    ({ pipeline, sent } = await startRecordedPipeline({ ...LOCAL_DELIVERY, INLINE_FANOUT_LIMIT: '1' }));
   });
 
   afterAll(receivers.closeAll);
@@ -55,9 +49,11 @@ describe('Subscriptions: read-your-writes', () => {
     // Act: each stage on its own, so every read is known to be that stage's
     const ingest = await subscriptionReadsDuring(() => pipeline.publish(key, 'order.created', { orderId: 1 }));
     const fanout = await subscriptionReadsDuring(() => pollUntilReceived(pipeline.fanout));
-    const delivery = await subscriptionReadsDuring(() =>
-      pipeline.drain({ until: () => receiver.requests.length >= 2, timeoutMs: 10_000 }),
-    );
+    // A group carries its subscriptions sealed; one without them (sent before they were, or whose
+    // seal does not open) makes delivery read them.
+    const [group] = await pipeline.receiveDeliveries(1);
+    const unsealed = { ...group!, Body: JSON.stringify({ ...JSON.parse(group!.Body!), sealed: undefined }) };
+    const delivery = await subscriptionReadsDuring(() => pipeline.invokeDelivery([unsealed], 60_000));
 
     // Assess: each stage read the subscriptions (delivery's cache is cold for new ones: it reads the
     // group's two in one batch), every read consistent

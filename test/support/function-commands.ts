@@ -1,6 +1,7 @@
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import { vi } from 'vitest';
 import { awsRequests } from '../../lambdas/aws/request-counter';
+import { startPipeline, type Pipeline } from './pipeline';
 
 /** One command a function's SDK client sent, with its input as the client was given it. */
 export interface SentCommand {
@@ -29,4 +30,14 @@ export const recordFunctionCommands = (): { sent: SentCommand[]; stop: () => voi
     return attach(client, service);
   }) as unknown as typeof awsRequests.attach);
   return { sent, stop: () => spy.mockRestore() };
+};
+
+/** A pipeline whose functions' commands are recorded in `sent` for as long as it runs. */
+export const startRecordedPipeline = async (overrides: Record<string, string>): Promise<{ pipeline: Pipeline; sent: SentCommand[] }> => {
+  const recorder = recordFunctionCommands();
+  try {
+    return { pipeline: await startPipeline(overrides), sent: recorder.sent };
+  } finally {
+    recorder.stop();
+  }
 };

@@ -9,7 +9,7 @@ describe('Module: lambdas/delivery/handler.ts', () => {
   it('loads without JSONata, which the first transformation loads', async () => {
     // Prepare
     const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/placeholder';
-    const resources = [ENV.deliveriesTable, ENV.subscriptionsTable, ENV.eventsTable].map((name) => [name, 'placeholder']);
+    const resources = [ENV.deliveriesTable, ENV.subscriptionsTable, ENV.eventsTable, ENV.apiKeysTable].map((name) => [name, 'placeholder']);
     const queues = [ENV.deliveryQueueUrl, ENV.deliveryDlqUrl, ENV.fanoutQueueUrl].map((name) => [name, queueUrl]);
     Object.assign(process.env, Object.fromEntries([...resources, ...queues]), { AWS_REGION: 'us-east-1' });
 

@@ -206,4 +206,45 @@ describe('Class: SubscriptionCache', () => {
       expect(failing.store.calls.get).toBe(3);
     });
   });
+
+  describe('Method: seed', () => {
+    it('serves copies read elsewhere without a read, for what is left of maxAgeMs after they were read', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      const copy = aSubscription({ tenantId: TENANT, id: ID, version: 3, url: 'https://seeded.example.com/hook' });
+
+      // Act
+      cache.seed([copy], clock.now - 10_000);
+      const seeded = await cache.get({ tenantId: TENANT }, ID, 3);
+      const readsWhileFresh = store.calls.get;
+      clock.now += MAX_AGE_MS - 10_000;
+      const afterMaxAge = await cache.get({ tenantId: TENANT }, ID, 3);
+
+      // Assess
+      expect(seeded?.url).toBe('https://seeded.example.com/hook');
+      expect(readsWhileFresh).toBe(0);
+      expect(afterMaxAge?.url).not.toBe('https://seeded.example.com/hook');
+      expect(store.calls.get).toBe(1);
+    });
+
+    it('ignores copies read maxAgeMs ago or more, and never replaces a copy written later', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      const stale = aSubscription({ tenantId: TENANT, id: ID, version: 3, url: 'https://stale.example.com/hook' });
+      const later = setUp();
+      await later.cache.get({ tenantId: TENANT }, ID, 3);
+      later.cache.remember(aSubscription({ tenantId: TENANT, id: ID, version: 4, enabled: false }));
+
+      // Act
+      cache.seed([stale], clock.now - MAX_AGE_MS);
+      const afterStaleSeed = await cache.get({ tenantId: TENANT }, ID, 3);
+      later.cache.seed([aSubscription({ tenantId: TENANT, id: ID, version: 3 })], later.clock.now);
+      const afterOlderSeed = await later.cache.get({ tenantId: TENANT }, ID, 3);
+
+      // Assess
+      expect(afterStaleSeed?.url).not.toBe('https://stale.example.com/hook');
+      expect(store.calls.get).toBe(1);
+      expect(afterOlderSeed).toMatchObject({ version: 4, enabled: false });
+    });
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FanoutMessage } from '../../../lambdas/core/messages';
+import { randomBytes } from 'node:crypto';
+import type { DeliveryGroupMessage, FanoutMessage } from '../../../lambdas/core/messages';
+import { openSnapshot, snapshotKeyFrom } from '../../../lambdas/core/subscription-snapshot';
 import type { Subscription } from '../../../lambdas/core/model';
 import { fanOut, type FanOutDeps } from '../../../lambdas/fanout/fan-out';
 import { aFanoutMessage, aSubscription, EVENT_ID, TENANT } from '../../kit/builders';
@@ -29,11 +31,37 @@ const setUp = (subscriptions: Subscription[], options: { pageSize?: number; maxP
     fanout,
     pageSize: options.pageSize ?? 100,
     maxPagesPerInvocation: options.maxPagesPerInvocation ?? 10,
+    now: () => Date.parse(NOW_TEXT),
   };
   return { deps, store, consumers, events, deliveries, fanout };
 };
 
 describe('Function: fanOut', () => {
+  it("seals each group's subscriptions, as of the read of their page, under the deployment's key; without a key, none", async () => {
+    // Prepare
+    const key = snapshotKeyFrom(randomBytes(32).toString('base64url'));
+    const sealing = setUp([sub(1), sub(2), sub(3)], { pageSize: 2 });
+    let clock = 1_000;
+    sealing.deps.now = () => (clock += 1_000);
+    sealing.deps.snapshotKeys = { current: async () => key };
+    const plain = setUp([sub(1), sub(2), sub(3)]);
+
+    // Act
+    await fanOut(aMessage(), sealing.deps);
+    await fanOut(aMessage(), plain.deps);
+
+    // Assess
+    const groups = sealing.deliveries.messages as DeliveryGroupMessage[];
+    const opened = groups.map((group) => openSnapshot(key, group, group.sealed!));
+    expect(opened.map((snapshot) => snapshot?.subscriptions.map((s) => [s.id, s.version]))).toEqual([
+      [['sub_0001', 11], ['sub_0002', 12]],
+      [['sub_0003', 13]],
+    ]);
+    // Each page's read takes a clock reading of its own (after the one taken before any read).
+    expect(opened.map((snapshot) => snapshot?.fetchedAt)).toEqual([3_000, 4_000]);
+    expect((plain.deliveries.messages as DeliveryGroupMessage[]).map((group) => group.sealed)).toEqual([undefined]);
+  });
+
   it('sends one delivery message to each matching, enabled subscription and none to the others', async () => {
     // Prepare
     const { deps, deliveries } = setUp([

@@ -73,6 +73,10 @@ class CountingPorts implements EventStore, FanoutPublisher {
     this.claims.set(record.key, record);
     return { claimed: true };
   }
+  async findIdempotencyKey(_tenantId: string, key: string) {
+    this.count('EventStore.findIdempotencyKey');
+    return this.claims.get(key);
+  }
   async markHandedOver(_tenantId: string, key: string) {
     this.count('EventStore.markHandedOver');
     const claim = this.claims.get(key);

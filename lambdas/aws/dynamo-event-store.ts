@@ -94,16 +94,27 @@ export class DynamoEventStore implements EventStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: key }), ConsistentRead: true }),
-    );
-    if (Item === undefined) return this.claimIdempotencyKey(record, nowSeconds);
-    const { [PK]: _key, ...existing } = fromItem<IdempotencyRecord & { [PK]: string }>(Item);
+    const existing = await this.readClaim(record.tenantId, record.key);
+    if (existing === undefined) return this.claimIdempotencyKey(record, nowSeconds);
     // The SDK re-sends a put whose answer was lost (a reset, a 500 after the write): the claim it
     // then finds names this record's event id, a fresh ULID per request, so it is this call's own
     // claim, not another request in flight.
     if (existing.eventId === record.eventId) return { claimed: true };
     return { claimed: false, existing };
+  }
+
+  async findIdempotencyKey(tenantId: string, key: string, nowSeconds: number): Promise<IdempotencyRecord | undefined> {
+    const claim = await this.readClaim(tenantId, key);
+    return claim !== undefined && claim.expiresAt > nowSeconds ? claim : undefined;
+  }
+
+  private async readClaim(tenantId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: toItem({ [PK]: idempotencyKey(tenantId, key) }), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const { [PK]: _key, ...claim } = fromItem<IdempotencyRecord & { [PK]: string }>(Item);
+    return claim;
   }
 
   async markHandedOver(tenantId: string, key: string): Promise<void> {

@@ -23,6 +23,8 @@ export interface EventStore {
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
   /** Atomically claims an idempotency key (or finds who holds it). Expired claims are re-claimable. */
   claimIdempotencyKey(record: IdempotencyRecord, nowSeconds: number): Promise<ClaimResult>;
+  /** The claim of an idempotency key still in its window, without claiming it (a strongly consistent read). */
+  findIdempotencyKey(tenantId: string, key: string, nowSeconds: number): Promise<IdempotencyRecord | undefined>;
   markHandedOver(tenantId: string, key: string): Promise<void>;
 }
 

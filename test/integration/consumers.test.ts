@@ -145,6 +145,27 @@ describe('Consumers', () => {
       expect(toOwn.matched).toEqual({ count: 1, subscriptionIds: [own] });
       expect(refused.map((answer) => [answer.status, answer.body.error?.code])).toEqual(Array(3).fill([404, 'subscription_not_found']));
     });
+
+    it('answers a repeat (same Idempotency-Key) of a publish to a subscription deleted since as it answered the first, once', async () => {
+      // Prepare
+      const key = await pipeline.createKey('consumers-target-repeat');
+      await putConsumer(key, 'acme');
+      const target = await subscribe(key, 'https://hooks.example.com/a', { consumerId: 'acme' });
+      const body = { type: 'order.created', data: { orderId: 9 }, consumerId: 'acme', subscriptionId: target };
+      const headers = { 'idempotency-key': 'order-9' };
+      const first = await pipeline.call('POST', '/v1/events', { key, body, headers });
+      const deleted = await pipeline.call('DELETE', `/v1/subscriptions/${target}`, { key });
+
+      // Act
+      const repeat = await pipeline.call('POST', '/v1/events', { key, body, headers });
+      const fresh = await pipeline.call('POST', '/v1/events', { key, body, headers: { 'idempotency-key': 'order-10' } });
+
+      // Assess
+      expect([first.status, deleted.status]).toEqual([202, 204]);
+      expect(repeat.status, repeat.text).toBe(202);
+      expect(repeat.body).toEqual({ id: first.body.id, type: 'order.created', createdAt: first.body.createdAt });
+      expect([fresh.status, fresh.body.error?.code]).toEqual([404, 'subscription_not_found']);
+    });
   });
 
   describe('Disabling and enabling a consumer', () => {

@@ -68,6 +68,11 @@ export class InMemoryEventStore implements EventStore {
     return { claimed: true };
   }
 
+  async findIdempotencyKey(tenantId: string, key: string, nowSeconds: number): Promise<IdempotencyRecord | undefined> {
+    const claim = this.claims.get(`${tenantId}#${key}`);
+    return claim !== undefined && claim.expiresAt > nowSeconds ? copy(claim) : undefined;
+  }
+
   async markHandedOver(tenantId: string, key: string): Promise<void> {
     this.calls.markHandedOver++;
     const claim = this.claims.get(`${tenantId}#${key}`);

@@ -3,6 +3,7 @@ import { isId } from '../../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
 import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/pipeline/accept-event';
 import { InMemoryEventStore, RecordingFanoutPublisher } from '../../kit/fakes';
+import { aSubscription } from '../../kit/builders';
 import { rejectionOf } from '../../kit/expectations';
 
 const TENANT = 'tenant-1';
@@ -223,5 +224,43 @@ describe('Function: acceptEvent', () => {
     // Assess
     expect(second.id).not.toBe(first.id);
     expect(fanout.messages).toHaveLength(2);
+  });
+  describe('an event published to one subscription', () => {
+    const TARGET = aSubscription({ tenantId: TENANT, id: 'sub_01JNKQ00000000000000000001' });
+    /** Ingest's inline fan-out, with the target subscription there or gone. */
+    const withTarget = (deps: AcceptEventDeps, present: { value: boolean }): AcceptEventDeps => ({
+      ...deps,
+      inlineFanOut: {
+        subscription: async () => (present.value ? TARGET : undefined),
+        fanOut: async (_message, target) => (target === undefined ? undefined : { subscriptionIds: [target.id] }),
+      },
+    });
+
+    it('answers a repeat with the first answer after the subscription was deleted, and a first publish to it 404', async () => {
+      // Prepare
+      const { deps, events, time } = setUp();
+      const present = { value: true };
+      const targeted = withTarget(deps, present);
+      const publish = { subscriptionId: TARGET.id };
+      const first = await acceptEvent(input({ headerIdempotencyKey: 'k-target' }, publish), targeted);
+      present.value = false;
+      time.now += 1000;
+
+      // Act
+      const repeat = await acceptEvent(input({ headerIdempotencyKey: 'k-target' }, publish), targeted);
+      const otherBody = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-target' }, { ...publish, dataJson: '{"orderId": 2}' }), targeted));
+      const fresh = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-fresh' }, publish), targeted));
+      const unkeyed = await rejectionOf(acceptEvent(input({}, publish), targeted));
+
+      // Assess
+      expect(first.matched).toEqual({ count: 1, subscriptionIds: [TARGET.id] });
+      expect(repeat).toEqual({ id: first.id, type: first.type, createdAt: first.createdAt });
+      expect(otherBody).toMatchObject({ statusCode: 409, code: 'idempotency_conflict' });
+      expect([fresh, unkeyed]).toMatchObject([
+        { statusCode: 404, code: 'subscription_not_found' },
+        { statusCode: 404, code: 'subscription_not_found' },
+      ]);
+      expect(events.calls.putEvent).toBe(1);
+    });
   });
 });

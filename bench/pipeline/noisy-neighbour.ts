@@ -98,6 +98,13 @@ const holdsWithin = async (condition: () => boolean, timeoutMs: number): Promise
   }
 };
 
+/** How long `work` took (ms). */
+const timed = async (work: () => Promise<unknown>): Promise<number> => {
+  const startedAt = Date.now();
+  await work();
+  return Date.now() - startedAt;
+};
+
 /** Posts `count` events at once. */
 const publishAll = (api: PipelineApi, type: string, count: number): Promise<Accepted[]> =>
   Promise.all(Array.from({ length: count }, (_, i) => api.publish(type, i)));
@@ -152,7 +159,11 @@ interface QuietRun {
  * its createdAt (in the 202) to the moment the receiver read the request; an event not received
  * GRACE_MS after Q's last 202 counts the time it had waited by then, as a lower bound.
  */
-const quietIn = async (session: PipelineSession, besideNoisy: boolean): Promise<QuietRun> => {
+/** Where N's flood is when Q's run starts: none; posted as Q starts; or already accepted (so ingest is not shared). */
+type FloodTiming = 'none' | 'together' | 'accepted-before';
+
+const quietIn = async (session: PipelineSession, floodTiming: FloodTiming): Promise<QuietRun> => {
+  const besideNoisy = floodTiming !== 'none';
   const silent = new SilentEndpoints();
   try {
     await session.api.subscribe(session.receiver.urlFor(0), [Q_TYPE]);
@@ -165,8 +176,10 @@ const quietIn = async (session: PipelineSession, besideNoisy: boolean): Promise<
     session.receiver.reset();
     session.functions.reset();
     session.aws.reset();
+    const acceptedBefore = floodTiming === 'accepted-before' ? await timed(() => publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS)) : undefined;
     const startedAt = Date.now();
-    const flood = besideNoisy ? publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS).then(() => Date.now() - startedAt) : undefined;
+    const flood =
+      floodTiming === 'together' ? publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS).then(() => Date.now() - startedAt) : acceptedBefore;
     const [accepted, floodAcceptedMs] = await Promise.all([publishAtRate(session.api, Q_TYPE, Q_PER_SECOND * Q_SECONDS, Q_PER_SECOND), flood]);
     const firstArrival = () => {
       const byEvent = new Map<string, number>();
@@ -254,6 +267,8 @@ const deliverySettings = (template: JsonObject): DeliverySettings => {
 interface NoisyNeighbourRun {
   alone: QuietRun;
   beside: QuietRun;
+  /** Beside N, N's flood accepted before Q's run began: the same deliveries queued, ingest not shared. */
+  afterFlood: QuietRun;
   burstAlone: BurstRun;
   burstBeside: BurstRun;
   settings: DeliverySettings;
@@ -261,16 +276,17 @@ interface NoisyNeighbourRun {
 
 const SESSION = { retrySchedule: STACK_RETRY_SCHEDULE, tenants: [NOISY_TENANT, BURST_TENANT] } as const;
 
-/** Three fresh pipelines: Q alone then H alone, Q beside N, H beside N. */
+/** Four fresh pipelines: Q alone then H alone, Q beside N (flood posted together, then accepted before), H beside N. */
 const measure = async (): Promise<NoisyNeighbourRun> => {
   const first = await withPipeline(SESSION, async (session) => ({
     settings: deliverySettings(session.template),
-    alone: await quietIn(session, false),
+    alone: await quietIn(session, 'none'),
     burstAlone: await burstRun(session, false),
   }));
-  const beside = await withPipeline(SESSION, (session) => quietIn(session, true));
+  const beside = await withPipeline(SESSION, (session) => quietIn(session, 'together'));
+  const afterFlood = await withPipeline(SESSION, (session) => quietIn(session, 'accepted-before'));
   const burstBeside = await withPipeline(SESSION, (session) => burstRun(session, true));
-  return { ...first, beside, burstBeside };
+  return { ...first, beside, afterFlood, burstBeside };
 };
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -278,7 +294,7 @@ const perSecond = (value: number): string => `${value.toFixed(value < 10 ? 1 : 0
 
 const runNoisyNeighbour = async (): Promise<BenchSection> => {
   const run = await measure();
-  const { alone, beside, burstAlone, burstBeside, settings } = run;
+  const { alone, beside, afterFlood, burstAlone, burstBeside, settings } = run;
   const figure = (samples: LatencySample[], p: number): LatencyFigure => latencyPercentile(samples, p);
   const aloneP95 = figure(alone.samples, 95);
   const besideP95 = figure(beside.samples, 95);
@@ -335,6 +351,13 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       latencyRow("of which ingest's own work after createdAt (to the 202), p95", figure(alone.ingest, 95), figure(beside.ingest, 95)),
       latencyRow("of which ingest's own work after createdAt (to the 202), max", figure(alone.ingest, 100), figure(beside.ingest, 100)),
       latencyRow("the functions' DynamoDB requests (the one local DynamoDB), p95", figure(alone.dynamoRequests, 95), figure(beside.dynamoRequests, 95)),
+      latencyRow("Q's latency p95, N's flood accepted just before Q's run (delivery shared, ingest not)", aloneP95, figure(afterFlood.samples, 95)),
+      latencyRow(
+        `Q's latency p95, N's flood accepted just before, events sent in the first ${seconds(FLOOD_START_MS)}`,
+        figure(alone.firstSamples, 95),
+        figure(afterFlood.firstSamples, 95),
+      ),
+      latencyRow("Q's latency max, N's flood accepted just before", figure(alone.samples, 100), figure(afterFlood.samples, 100)),
       countRow("Q's deliveries received", alone, beside),
       [`H's healthy deliveries per second (${H_EVENTS * H_SUBSCRIPTIONS} at once)`, perSecond(burstAlone.perSecond), perSecond(burstBeside.perSecond), burstRatio],
       ["H's deliveries received", burstCell(burstAlone), burstCell(burstBeside), ''],
@@ -346,6 +369,8 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
     notes: [
       `Beside N: N's ${N_EVENTS} events were accepted within ${seconds(beside.floodAcceptedMs ?? 0)}; N's endpoints received ${beside.noisyAttempts} requests (attempts) during the phase; ` +
         `${beside.invocations.invocations} delivery invocations finished, ${beside.invocations.long} of them after more than ${seconds(LONG_INVOCATION_MS)} (alone: ${alone.invocations.invocations}, ${alone.invocations.long}).`,
+      `With N's flood accepted just before Q's run (in ${seconds(afterFlood.floodAcceptedMs ?? 0)}), Q's events find the same ${N_EVENTS * N_ENDPOINTS} deliveries queued ahead of them but do not share ingest ` +
+        "and the one local DynamoDB with N's requests: the difference from the run posted together is what the local runtime's shared worker and emulator add, which Lambda and DynamoDB do not share between tenants.",
       `"First ${seconds(FLOOD_START_MS)} of the flood" takes Q's ${beside.firstSamples.length} events sent in that time: the target holds from the flood's first second, not only once ` +
         "the pipeline has learnt which endpoints are failing. Both targets compare with Q's p95 over its whole run alone.",
       "The benchmark drives only the public API and its own endpoints, so it measures whatever isolation between endpoints the delivery path has when it runs; N's endpoints answer nothing, so every attempt to them lasts until the attempt timeout unless the pipeline gives up on them sooner.",

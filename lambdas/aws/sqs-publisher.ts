@@ -4,7 +4,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, DeliveryQueueMessage, FanoutQueueMessage } from '../core/messages';
+import { toMessageBody, type DeliveryMessage, type DeliveryQueueMessage, type FanoutQueueMessage } from '../core/messages';
 import type { DelayedDeliveryPublisher, DeliveryPublisher, FanoutBatchPublisher, FanoutPublisher } from '../core/ports';
 
 export const MAX_BATCH_ENTRIES = 10;
@@ -45,19 +45,6 @@ export const packEntries = <T>(entries: readonly T[], bytesOf: (entry: T) => num
   if (current.length > 0) batches.push(current);
   return batches;
 };
-
-/**
- * SQS takes only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a message body
- * and refuses the whole message otherwise. JSON.stringify escapes control characters and lone
- * surrogates but leaves U+FFFE and U+FFFF as they are, and event data may hold them; emulators
- * that check UTF-16 units (fauxqs) also refuse surrogate pairs. Outside that range every unit is
- * written as a \u escape: the same JSON value, in characters every queue accepts (at most 3x
- * larger, which the 60 KiB inline-data limit leaves room for).
- */
-const SQS_UNSAFE_UNITS = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd]/g;
-
-const toMessageBody = (message: unknown): string =>
-  JSON.stringify(message).replace(SQS_UNSAFE_UNITS, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export class SqsPublisher implements FanoutPublisher, FanoutBatchPublisher, DeliveryPublisher, DelayedDeliveryPublisher {
   constructor(

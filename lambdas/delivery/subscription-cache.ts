@@ -78,14 +78,16 @@ export class SubscriptionCache {
   /**
    * Takes copies read elsewhere at `fetchedAt` (a group message's sealed subscriptions, read by
    * fan-out) as this cache's own read made then: fresh for the rest of `maxAgeMs`, and never in
-   * place of a copy written later or one fresh already.
+   * place of what a later read found (a copy, or that the subscription is gone), a copy written
+   * later, or one fresh already.
    */
   seed(subscriptions: readonly Subscription[], fetchedAt: number): void {
     const now = this.now();
     if (now - fetchedAt >= this.maxAgeMs) return;
     for (const subscription of subscriptions) {
       const key = keyOf(subscription.tenantId, subscription.id);
-      if (this.isFresh(this.entries.get(key), subscription.version, now)) continue;
+      const held = this.entries.get(key);
+      if ((held !== undefined && held.fetchedAt >= fetchedAt) || this.isFresh(held, subscription.version, now)) continue;
       this.keep(key, subscription, fetchedAt);
     }
   }

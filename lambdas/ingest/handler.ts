@@ -37,7 +37,13 @@ export const ingestDependencies = (env: Env): IngestHandlerDeps => {
         deliveries: publisher,
         limit: config.inlineFanoutLimit,
         now: Date.now,
-        snapshotKeys: new SnapshotKeys(checksumSettings, (error) => logger.warn('snapshot key not read: subscriptions go unsealed', { error })),
+        snapshotKeys: new SnapshotKeys(
+          checksumSettings,
+          (error) => logger.warn('snapshot key not read: subscriptions go unsealed', { error }),
+          Date.now,
+          // The authenticator already reads the settings at most once a minute.
+          0,
+        ),
       })
     : undefined;
   return {

@@ -72,49 +72,19 @@ const responseOf = (event: AcceptedEvent, matched?: string[]): AcceptedEvent => 
 export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps): Promise<AcceptedEvent> => {
   const { tenantId, request } = input;
   const key = resolveIdempotencyKey(input);
+  const { consumerId, subscriptionId, broadcast } = request;
   let target: Subscription | undefined;
   try {
     target = await targetSubscription(input, deps);
   } catch (error) {
-    // A repeat of a publish accepted before its subscription was deleted answers as the first did.
-    const nowSeconds = Math.floor(deps.now() / 1000);
-    const earlier = key === undefined || !isSubscriptionNotFound(error) ? undefined : await deps.events.findIdempotencyKey(tenantId, key, nowSeconds);
-    if (earlier === undefined) throw error;
-    return answerRepeat(earlier, newEvent(input, deps), undefined, deps);
+    if (key === undefined || !isSubscriptionNotFound(error)) throw error;
+    // A repeat of a publish accepted (handed over) before its subscription was deleted answers as the first did.
+    const accepted = await acceptedEarlier(tenantId, key, request, deps);
+    if (accepted === undefined) throw error;
+    return accepted;
   }
-  const event = newEvent(input, deps);
-
-  if (key === undefined) {
-    await deps.events.putEvent(event);
-    return responseOf(event, await handOver(event, target, deps));
-  }
-
-  const nowSeconds = Math.floor(Date.parse(event.createdAt) / 1000);
-  const claim: IdempotencyRecord = {
-    tenantId,
-    key,
-    bodyHash: bodyHash(request),
-    eventId: event.id,
-    type: event.type,
-    createdAt: event.createdAt,
-    handedOver: false,
-    expiresAt: nowSeconds + IDEMPOTENCY_WINDOW_SECONDS,
-  };
-  const result = await deps.events.claimIdempotencyKey(claim, nowSeconds);
-  if (result.claimed) {
-    await deps.events.putEvent(event);
-    const matched = await handOver(event, target, deps);
-    await deps.events.markHandedOver(tenantId, key);
-    return responseOf(event, matched);
-  }
-  return answerRepeat(result.existing, event, target, deps);
-};
-
-/** The event a publish stores, made now. */
-const newEvent = ({ tenantId, request }: AcceptEventInput, deps: AcceptEventDeps): StoredEvent => {
-  const { consumerId, subscriptionId, broadcast } = request;
   const nowMs = deps.now();
-  return {
+  const event: StoredEvent = {
     tenantId,
     id: newId('evt', nowMs),
     type: request.type,
@@ -125,40 +95,65 @@ const newEvent = ({ tenantId, request }: AcceptEventInput, deps: AcceptEventDeps
     createdAt: new Date(nowMs).toISOString(),
     expiresAt: expiresAfterDays(nowMs, deps.eventRetentionDays),
   };
-};
 
-/**
- * A publish whose key another request claimed: with another body a 409; with the same one the
- * first's answer once it handed the event over, a 409 to come back while it may still be in
- * flight, and otherwise (it stopped between its writes) its work finished here.
- */
-const answerRepeat = async (existing: IdempotencyRecord, event: StoredEvent, target: Subscription | undefined, deps: AcceptEventDeps): Promise<AcceptedEvent> => {
-  if (existing.bodyHash !== bodyHash(eventToPublish(event))) {
+  if (key === undefined) {
+    await deps.events.putEvent(event);
+    return responseOf(event, await handOver(event, target, deps));
+  }
+
+  const claim: IdempotencyRecord = {
+    tenantId,
+    key,
+    bodyHash: bodyHash(request),
+    eventId: event.id,
+    type: event.type,
+    createdAt: event.createdAt,
+    handedOver: false,
+    expiresAt: Math.floor(nowMs / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
+  };
+  const result = await deps.events.claimIdempotencyKey(claim, Math.floor(nowMs / 1000));
+  if (result.claimed) {
+    await deps.events.putEvent(event);
+    const matched = await handOver(event, target, deps);
+    await deps.events.markHandedOver(tenantId, key);
+    return responseOf(event, matched);
+  }
+
+  const existing = result.existing;
+  if (existing.bodyHash !== claim.bodyHash) {
     throw new HttpError(409, 'idempotency_conflict', 'this Idempotency-Key was already used with a different body');
   }
   // The same body hash: a repeat of a broadcast is a broadcast.
-  const original = responseOf({ id: existing.eventId, type: existing.type, createdAt: existing.createdAt, ...(event.broadcast ? { broadcast: true } : {}) });
+  const original = responseOf({ id: existing.eventId, type: existing.type, createdAt: existing.createdAt, ...(broadcast ? { broadcast } : {}) });
   if (existing.handedOver) return original;
-  if (Date.parse(event.createdAt) - Date.parse(existing.createdAt) < IN_FLIGHT_SECONDS * 1000) {
+  if (nowMs - Date.parse(existing.createdAt) < IN_FLIGHT_SECONDS * 1000) {
     throw new HttpError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', {
       'retry-after': String(IN_FLIGHT_SECONDS),
     });
   }
+  // The first request stopped between its writes: the body is the same, so finish its work.
   const recovered: StoredEvent = { ...event, id: existing.eventId, createdAt: existing.createdAt };
   await deps.events.putEvent(recovered);
   await handOver(recovered, target, deps);
-  await deps.events.markHandedOver(existing.tenantId, existing.key);
+  await deps.events.markHandedOver(tenantId, key);
   return original;
 };
 
-/** What a stored event was published with, as its body hash reads it. */
-const eventToPublish = ({ type, dataJson, consumerId, subscriptionId, broadcast }: StoredEvent): EventToPublish => ({
-  type,
-  dataJson,
-  ...(consumerId === undefined ? {} : { consumerId }),
-  ...(subscriptionId === undefined ? {} : { subscriptionId }),
-  ...(broadcast ? { broadcast } : {}),
-});
+/**
+ * The first answer to a publish with this key and body, if one was accepted; undefined for any
+ * other case (none, another body, one not handed over) and when the key cannot be read, so the
+ * caller keeps its own answer.
+ */
+const acceptedEarlier = async (tenantId: string, key: string, request: EventToPublish, deps: AcceptEventDeps): Promise<AcceptedEvent | undefined> => {
+  let earlier: IdempotencyRecord | undefined;
+  try {
+    earlier = await deps.events.findIdempotencyKey(tenantId, key, Math.floor(deps.now() / 1000));
+  } catch {
+    return undefined;
+  }
+  if (earlier === undefined || !earlier.handedOver || earlier.bodyHash !== bodyHash(request)) return undefined;
+  return responseOf({ id: earlier.eventId, type: earlier.type, createdAt: earlier.createdAt, ...(request.broadcast ? { broadcast: true } : {}) });
+};
 
 const isSubscriptionNotFound = (error: unknown): boolean => error instanceof HttpError && error.code === 'subscription_not_found';
 

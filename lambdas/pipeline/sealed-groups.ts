@@ -1,4 +1,4 @@
-import { isGroupMessage, type DeliveryQueueMessage } from '../core/messages';
+import { isGroupMessage, toMessageBody, type DeliveryQueueMessage } from '../core/messages';
 import type { Subscription } from '../core/model';
 import { sealSnapshot, type SnapshotKey } from '../core/subscription-snapshot';
 
@@ -11,8 +11,9 @@ const SEALED_FIELD_BYTES = '"sealed":"",'.length;
 
 /**
  * Group messages with their subscriptions sealed in, as read at `fetchedAt`, so delivery needs no
- * read of its own; the messages as they are without a key. A group is left as it was when the seal would make it cost more to send (one
- * more 64 KiB chunk): a read then costs less than the larger message.
+ * read of its own; the messages as they are without a key. A group is left as it was when the seal
+ * would make it cost more to send (one more 64 KiB chunk, measured on the body as sent): a read
+ * then costs less than the larger message.
  */
 export const withSealedSubscriptions = (
   messages: DeliveryQueueMessage[],
@@ -27,7 +28,7 @@ export const withSealedSubscriptions = (
     const members = message.subscriptions.map(({ id }) => byId.get(id));
     if (members.some((member) => member === undefined)) return message;
     const sealed = sealSnapshot(key, message, { fetchedAt, subscriptions: members as Subscription[] });
-    const bytes = Buffer.byteLength(JSON.stringify(message));
+    const bytes = Buffer.byteLength(toMessageBody(message));
     return chunksOf(bytes + SEALED_FIELD_BYTES + sealed.length) === chunksOf(bytes) ? { ...message, sealed } : message;
   });
 };

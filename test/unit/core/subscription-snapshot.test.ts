@@ -4,7 +4,7 @@ import { openSnapshot, sealSnapshot, snapshotKeyFrom } from '../../../lambdas/co
 import { aSubscription } from '../../kit/builders';
 
 const SECRET = randomBytes(32).toString('base64url');
-const CONTEXT = { tenantId: 'tenant-1', eventId: 'evt_1', run: 'evt_1' };
+const CONTEXT = { tenantId: 'tenant-1', eventId: 'evt_1', run: 'evt_1', subscriptions: [{ id: 'sub_1', version: 1 }] };
 const SUBSCRIPTION = aSubscription({
   tenantId: 'tenant-1',
   id: 'sub_1',
@@ -37,7 +37,7 @@ describe('Module: lambdas/core/subscription-snapshot.ts', () => {
     expect(bytes.includes(Buffer.from(SUBSCRIPTION.url))).toBe(false);
   });
 
-  it('opens nothing for another key, another message, a changed byte or text that is not a seal', () => {
+  it('opens nothing for another key, another message (owner, event, run or group), a changed byte or text that is not a seal', () => {
     // Prepare
     const key = snapshotKeyFrom(SECRET);
     const sealed = sealSnapshot(key, CONTEXT, { fetchedAt: 1, subscriptions: [SUBSCRIPTION] });
@@ -50,16 +50,19 @@ describe('Module: lambdas/core/subscription-snapshot.ts', () => {
       openSnapshot(key, { ...CONTEXT, eventId: 'evt_2' }, sealed),
       openSnapshot(key, { ...CONTEXT, tenantId: 'tenant-2' }, sealed),
       openSnapshot(key, { ...CONTEXT, run: 'rpl_1' }, sealed),
+      openSnapshot(key, { ...CONTEXT, consumerId: 'acme' }, sealed),
+      openSnapshot(key, { ...CONTEXT, subscriptions: [{ id: 'sub_2', version: 1 }] }, sealed),
+      openSnapshot(key, { ...CONTEXT, subscriptions: [{ id: 'sub_1', version: 2 }] }, sealed),
       openSnapshot(key, CONTEXT, changed.toString('base64')),
       openSnapshot(key, CONTEXT, 'bm90IGEgc2VhbA=='),
       openSnapshot(key, CONTEXT, ''),
     ];
 
     // Assess
-    expect(attempts).toEqual(Array(7).fill(undefined));
+    expect(attempts).toEqual(Array(10).fill(undefined));
   });
 
-  it('seals the same snapshot differently each time (a fresh IV per seal)', () => {
+  it('seals the same snapshot differently each time (a fresh salt, so a fresh key, and IV per seal)', () => {
     // Prepare
     const key = snapshotKeyFrom(SECRET);
     const snapshot = { fetchedAt: 1, subscriptions: [SUBSCRIPTION] };

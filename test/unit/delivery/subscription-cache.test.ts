@@ -227,6 +227,23 @@ describe('Class: SubscriptionCache', () => {
       expect(store.calls.get).toBe(1);
     });
 
+    it('never puts back a subscription a later read found gone', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      const sealedAt = clock.now;
+      clock.now += 1_000;
+      await store.delete({ tenantId: TENANT }, ID);
+      await cache.get({ tenantId: TENANT }, ID, 3);
+
+      // Act
+      cache.seed([aSubscription({ tenantId: TENANT, id: ID, version: 3 })], sealedAt);
+      const afterSeed = await cache.get({ tenantId: TENANT }, ID, 3);
+
+      // Assess
+      expect(afterSeed).toBeUndefined();
+      expect(store.calls.get).toBe(2);
+    });
+
     it('ignores copies read maxAgeMs ago or more, and never replaces a copy written later', async () => {
       // Prepare
       const { store, clock, cache } = setUp();

@@ -236,7 +236,7 @@ describe('Function: acceptEvent', () => {
       },
     });
 
-    it('answers a repeat with the first answer after the subscription was deleted, and a first publish to it 404', async () => {
+    it('answers a repeat with the first answer after the subscription was deleted, and anything else to it (another body, no key, a fresh one) 404', async () => {
       // Prepare
       const { deps, events, time } = setUp();
       const present = { value: true };
@@ -255,11 +255,27 @@ describe('Function: acceptEvent', () => {
       // Assess
       expect(first.matched).toEqual({ count: 1, subscriptionIds: [TARGET.id] });
       expect(repeat).toEqual({ id: first.id, type: first.type, createdAt: first.createdAt });
-      expect(otherBody).toMatchObject({ statusCode: 409, code: 'idempotency_conflict' });
-      expect([fresh, unkeyed]).toMatchObject([
-        { statusCode: 404, code: 'subscription_not_found' },
-        { statusCode: 404, code: 'subscription_not_found' },
-      ]);
+      expect([otherBody, fresh, unkeyed]).toMatchObject(Array(3).fill({ statusCode: 404, code: 'subscription_not_found' }));
+      expect(events.calls.putEvent).toBe(1);
+    });
+
+    it('answers 404, storing nothing, when the earlier request with the key never handed its event over or the key cannot be read', async () => {
+      // Prepare
+      const { deps, events, time } = setUp();
+      const present = { value: true };
+      const publish = { subscriptionId: TARGET.id };
+      const stopped: AcceptEventDeps = { ...deps, inlineFanOut: { subscription: async () => TARGET, fanOut: () => Promise.reject(new Error('the request stopped here')) } };
+      await expect(acceptEvent(input({ headerIdempotencyKey: 'k-stopped' }, publish), stopped)).rejects.toThrow('the request stopped here');
+      present.value = false;
+      time.now += (IN_FLIGHT_SECONDS + 1) * 1000;
+      const unreadable = withTarget({ ...deps, events: Object.assign(Object.create(events), { findIdempotencyKey: () => Promise.reject(new Error('throttled')) }) }, present);
+
+      // Act
+      const repeat = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-stopped' }, publish), withTarget(deps, present)));
+      const lookupFailed = await rejectionOf(acceptEvent(input({ headerIdempotencyKey: 'k-stopped' }, publish), unreadable));
+
+      // Assess
+      expect([repeat, lookupFailed]).toMatchObject(Array(2).fill({ statusCode: 404, code: 'subscription_not_found' }));
       expect(events.calls.putEvent).toBe(1);
     });
   });

@@ -16,6 +16,21 @@ const setUp = () => {
 };
 
 describe('Class: SnapshotKeys', () => {
+  it('reads on every call with a maximum age of 0 (a source that caches), deriving the key once per secret', async () => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    store.settings = { secret: SECRET, unkeyedKeys: 'accepted', createdAt: '2026-01-01T00:00:00.000Z' };
+    const keys = new SnapshotKeys(store, () => undefined, () => 1_000, 0);
+
+    // Act
+    const [first, second] = [await keys.current(), await keys.current()];
+
+    // Assess
+    expect(store.settingsReads).toBe(2);
+    expect(second).toBe(first);
+    expect(first?.equals(snapshotKeyFrom(SECRET))).toBe(true);
+  });
+
   it('derives the key from the deployment secret, read once for concurrent callers and again after a minute', async () => {
     // Prepare
     const { store, clock, keys } = setUp();
@@ -34,7 +49,7 @@ describe('Class: SnapshotKeys', () => {
     expect(store.settingsReads).toBe(2);
   });
 
-  it('answers no key while the deployment has no secret, and for a failed read, which it reports and tries again', async () => {
+  it('answers no key while the deployment has no secret, and after a failed read, which it reports and tries again a minute later', async () => {
     // Prepare
     const { store, errors, keys } = setUp();
     store.settings = undefined;
@@ -45,10 +60,14 @@ describe('Class: SnapshotKeys', () => {
     const withoutSecret = await keys.current();
     const afterFailure = await failing.keys.current();
     await failing.keys.current();
+    const errorsWithinAMinute = failing.errors.length;
+    failing.clock.now += SNAPSHOT_KEY_MAX_AGE_MS;
+    await failing.keys.current();
 
     // Assess
     expect(withoutSecret).toBeUndefined();
     expect(afterFailure).toBeUndefined();
+    expect(errorsWithinAMinute).toBe(1);
     expect(failing.errors).toHaveLength(2);
     expect(errors).toHaveLength(0);
   });

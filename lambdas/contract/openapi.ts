@@ -433,7 +433,7 @@ const OPERATION_DOCS: Record<OperationId, OperationDocs> = {
     description:
       'What to do when a customer stops paying or asks for a pause: every enabled subscription of the consumer is disabled (`disabledReason: consumer_disabled`, ' +
       "`disabledAt`), so events published to it are delivered to none; the tenant's own and other consumers' subscriptions are untouched. " +
-      'One disabled already keeps its reason. A delivery already queued for one is recorded `skipped`. Calling it again disables nothing more (200, 0). ' +
+      'One disabled already keeps its reason. A delivery already queued for one is recorded `skipped`, unless fan-out read the subscription less than 30 s before (its group carries that copy). Calling it again disables nothing more (200, 0). ' +
       'A subscription created for the consumer afterwards starts enabled: disable again to include it.',
     tag: 'Consumers',
     pathParameter: 'ConsumerId',

@@ -73,14 +73,11 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   const { tenantId, request } = input;
   const key = resolveIdempotencyKey(input);
   const { consumerId, subscriptionId, broadcast } = request;
-  let target: Subscription | undefined;
-  try {
-    target = await targetSubscription(input, deps);
-  } catch (error) {
-    if (key === undefined || !isSubscriptionNotFound(error)) throw error;
+  const target = await targetSubscription(input, deps);
+  if (target === 'missing') {
     // A repeat of a publish accepted (handed over) before its subscription was deleted answers as the first did.
-    const accepted = await acceptedEarlier(tenantId, key, request, deps);
-    if (accepted === undefined) throw error;
+    const accepted = key === undefined ? undefined : await acceptedEarlier(tenantId, key, request, deps);
+    if (accepted === undefined) throw subscriptionNotFound(request);
     return accepted;
   }
   const nowMs = deps.now();
@@ -155,22 +152,19 @@ const acceptedEarlier = async (tenantId: string, key: string, request: EventToPu
   return responseOf({ id: earlier.eventId, type: earlier.type, createdAt: earlier.createdAt, ...(request.broadcast ? { broadcast: true } : {}) });
 };
 
-const isSubscriptionNotFound = (error: unknown): boolean => error instanceof HttpError && error.code === 'subscription_not_found';
-
 /**
  * The subscription an event published to one is for, read (when ingest can read subscriptions)
- * before anything is stored: one of another owner, or none, is a 404.
+ * before anything is stored; 'missing' for one of another owner, or none (a 404).
  */
-const targetSubscription = async ({ tenantId, request }: AcceptEventInput, deps: AcceptEventDeps): Promise<Subscription | undefined> => {
+const targetSubscription = async ({ tenantId, request }: AcceptEventInput, deps: AcceptEventDeps): Promise<Subscription | 'missing' | undefined> => {
   if (request.subscriptionId === undefined || deps.inlineFanOut === undefined) return undefined;
   const owner = request.consumerId === undefined ? { tenantId } : { tenantId, consumerId: request.consumerId };
   const subscription = isId('sub', request.subscriptionId) ? await deps.inlineFanOut.subscription(owner, request.subscriptionId) : undefined;
-  if (subscription === undefined) {
-    const whose = request.consumerId === undefined ? 'the tenant' : `consumer "${request.consumerId}"`;
-    throw new HttpError(404, 'subscription_not_found', `${whose} has no subscription ${request.subscriptionId}`);
-  }
-  return subscription;
+  return subscription ?? 'missing';
 };
+
+const subscriptionNotFound = ({ consumerId, subscriptionId }: EventToPublish): HttpError =>
+  new HttpError(404, 'subscription_not_found', `${consumerId === undefined ? 'the tenant' : `consumer "${consumerId}"`} has no subscription ${subscriptionId}`);
 
 const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInput): string | undefined => {
   const bodyKey = request.idempotencyKey;

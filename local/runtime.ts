@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueApiKey } from '../admin/api-keys';
@@ -10,6 +11,7 @@ import { ENV } from '../lambdas/core/resource-env';
 import { HANDLER_SOURCE_METADATA } from '../lib/webhook-fanout';
 import { awsClientConfig, localAwsEnvironment, sqsClientConfig, startEmulators, type Emulators } from './emulators';
 import { FunctionHost } from './lambda/host';
+import { CallerTurns } from './lambda/caller-turns';
 import { httpRoutesOf } from './api-gateway/routes';
 import { startHttpServer } from './api-gateway/server';
 import type { LocalConfig } from './local-config';
@@ -143,9 +145,10 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     }
 
     const routes = httpRoutesOf(template);
+    const turns = new Map([...hosts.keys()].map((id) => [id, new CallerTurns(HTTP_REQUESTS_AT_ONCE)]));
     const { server, port } = await startHttpServer(
       routes,
-      (functionLogicalId, event) => invoke(hosts.get(functionLogicalId)!, event),
+      (functionLogicalId, event) => turns.get(functionLogicalId)!.run(callerOf(event), () => invoke(hosts.get(functionLogicalId)!, event)),
       config.port,
       (answer) => logAnswer(answer, log),
     );
@@ -165,6 +168,15 @@ export const startLocalRuntime = async ({ config, log, notice, template = synthT
     throw error;
   }
 };
+
+/**
+ * Requests one HTTP function runs at once; more wait, served in turn by caller (CallerTurns): on
+ * Lambda each would have an instance of its own, and one tenant's burst would not delay another's.
+ */
+const HTTP_REQUESTS_AT_ONCE = 4;
+
+/** Who sent an API request, for taking turns: its credentials as sent (unauthenticated requests share one turn). */
+const callerOf = (event: APIGatewayProxyEventV2): string => event.headers.authorization ?? '';
 
 /** What a person at the terminal needs to know of an API answer: a refusal, or a warning about a subscription's URL. */
 const logAnswer = (answer: ApiAnswer, log: (line: string) => void): void => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiGatewayEvent } from './event';
 import { selectRoute, type HttpRoute } from './routes';
 import type { ApiAnswer } from '../log-lines';
@@ -8,7 +8,7 @@ import type { ApiAnswer } from '../log-lines';
 /** API Gateway refuses larger payloads before any function sees them. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-export type Invoke = (functionLogicalId: string, event: unknown) => Promise<APIGatewayProxyStructuredResultV2 | string | undefined>;
+export type Invoke = (functionLogicalId: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2 | string | undefined>;
 
 export class PortInUseError extends Error {
   constructor(readonly port: number) {

@@ -1,5 +1,6 @@
 import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { MadeAttempt } from '../core/outcome';
+import { OneAtATime } from './one-at-a-time';
 
 export interface BreakerSettings {
   /** Consecutive attempts without an answer that open the circuit; 0 turns the breaker off. */
@@ -84,6 +85,8 @@ export type CircuitChange = 'opened' | 'closed';
 export class CircuitBreaker {
   /** The last answer this instance got from each endpoint (ms), to tell consecutive failures apart. */
   private readonly lastAnswerAt = new Map<string, number>();
+  /** An endpoint's attempts are counted one after another, each from the state the one before left. */
+  private readonly counting = new OneAtATime();
 
   constructor(
     private readonly store: CircuitStore,
@@ -92,6 +95,8 @@ export class CircuitBreaker {
     private readonly onChange: (subscription: Subscription) => void = () => undefined,
     /** Told when counting an attempt failed (a DynamoDB error): the attempt stands, uncounted. */
     private readonly onError: (error: unknown) => void = () => undefined,
+    /** The newest copy of a subscription this instance holds (its cache's), without reading. */
+    private readonly newest: (subscription: Subscription) => Subscription = (subscription) => subscription,
   ) {}
 
   /** How long a delivery must wait before the endpoint may be called, without writing anything; undefined when it may be now. */
@@ -116,22 +121,24 @@ export class CircuitBreaker {
   /**
    * Counts the attempt's outcome; says when it opened or closed the circuit. A failure seen while
    * the circuit is already open (an attempt started before it opened) writes nothing, unless it was
-   * the probe, whose failure is the circuit's last error.
+   * the probe, whose failure is the circuit's last error. An endpoint's attempts are counted one
+   * after another, each against the newest state this instance holds: ten attempts cut at the same
+   * moment write the count up to the threshold and open the circuit, and the rest write nothing.
    */
   async afterAttempt(subscription: Subscription, result: MadeAttempt, nowMs: number, probe = false): Promise<CircuitChange | undefined> {
     if (this.settings.failureThreshold === 0) return undefined;
     // The request was made: a failure to count it must not keep the attempt out of the delivery
     // log, where it would be an attempt the receiver saw and nobody recorded.
     try {
-      return await this.count(subscription, result, nowMs, probe);
+      const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      return await this.counting.run(key, () => this.count(key, this.newest(subscription), result, nowMs, probe));
     } catch (error) {
       this.onError(error);
       return undefined;
     }
   }
 
-  private async count(subscription: Subscription, result: MadeAttempt, nowMs: number, probe: boolean): Promise<CircuitChange | undefined> {
-    const key = `${subscription.tenantId}\u0000${subscription.id}`;
+  private async count(key: string, subscription: Subscription, result: MadeAttempt, nowMs: number, probe: boolean): Promise<CircuitChange | undefined> {
     const at = new Date(nowMs).toISOString();
     if (!isUnanswered(result)) {
       this.lastAnswerAt.set(key, nowMs);

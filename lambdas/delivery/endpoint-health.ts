@@ -1,5 +1,6 @@
 import type { Subscription } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
+import { OneAtATime } from './one-at-a-time';
 
 export type DisabledReason = 'endpoint_gone' | 'failing_too_long';
 
@@ -46,6 +47,9 @@ export interface EndpointHealth {
 }
 
 export class EndpointHealthTracker implements EndpointHealth {
+  /** An endpoint's attempts are applied one after another, each to the state the one before left. */
+  private readonly applying = new OneAtATime();
+
   constructor(
     private readonly store: Pick<SubscriptionStore, 'update' | 'setFailingSince'>,
     private readonly disableAfterMs: number,
@@ -53,13 +57,18 @@ export class EndpointHealthTracker implements EndpointHealth {
     private readonly onChange: (subscription: Subscription) => void = () => undefined,
     /** Told when a change could not be written (a DynamoDB error): the next attempt tries again. */
     private readonly onError: (error: unknown) => void = () => undefined,
+    /** The newest copy of a subscription this instance holds (its cache's), without reading. */
+    private readonly newest: (subscription: Subscription) => Subscription = (subscription) => subscription,
   ) {}
 
   async afterAttempt(subscription: Subscription, result: 'delivered' | 'failed' | 'gone', nowMs: number) {
     // The request was made: a health write that fails must not keep the attempt out of the
     // delivery log. Every later attempt comes to the same transition, so it is written then.
+    // One after another per endpoint, against the newest state: the first of ten failures at once
+    // starts the failing period, and the other nine find it started.
     try {
-      return await this.apply(subscription, result, nowMs);
+      const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      return await this.applying.run(key, () => this.apply(this.newest(subscription), result, nowMs));
     } catch (error) {
       this.onError(error);
       return undefined;

@@ -48,12 +48,14 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
         config.disableFailingAfterSeconds * 1000,
         (s) => cache.remember(s),
         (error) => logger.warn('endpoint health not written', { error }),
+        (s) => cache.newest(s),
       ),
       breaker: new CircuitBreaker(
         subscriptionStore,
         { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS },
         (s) => cache.remember(s),
         (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
+        (s) => cache.newest(s),
       ),
       concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT),
       slowAttempts: {

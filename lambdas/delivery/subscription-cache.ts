@@ -113,6 +113,12 @@ export class SubscriptionCache {
     }
   }
 
+  /** The newest copy of `subscription` this environment holds: it, or a copy written later; never a read. */
+  newest(subscription: Subscription): Subscription {
+    const held = this.entries.get(keyOf(subscription.tenantId, subscription.id))?.subscription;
+    return held !== undefined && writtenBefore(subscription, held) ? held : subscription;
+  }
+
   /** Takes a subscription this environment just wrote, so the next read sees the change. */
   remember(subscription: Subscription): void {
     this.keepNewer(keyOf(subscription.tenantId, subscription.id), subscription, this.now());

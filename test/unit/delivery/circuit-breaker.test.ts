@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BREAKER_TIMINGS, CircuitBreaker, gate, isUnanswered, type BreakerSettings } from '../../../lambdas/delivery/circuit-breaker';
 import { aSubscription, response, transportError } from '../../kit/builders';
 import { InMemorySubscriptionStore } from '../../kit/fakes';
+import { SubscriptionCache } from '../../../lambdas/delivery/subscription-cache';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const SETTINGS: BreakerSettings = { failureThreshold: 3, ...BREAKER_TIMINGS };
@@ -139,6 +140,32 @@ describe('Class: CircuitBreaker', () => {
       // Assess
       expect(change).toBeUndefined();
       expect(JSON.stringify(await store.get({ tenantId: TENANT }, ID))).toBe(before);
+    });
+
+    it('counts ten failures that end at once one after another: the count up to the threshold, the opening, and nothing more', async () => {
+      // Prepare: writes that take a while, so all ten are in hand before the first is answered
+      const { store, current } = setUp();
+      const writes: string[] = [];
+      const slow = <A extends unknown[], R>(name: string, write: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+        writes.push(name);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return write(...args);
+      };
+      const slowStore = Object.assign(Object.create(store) as InMemorySubscriptionStore, {
+        countUnanswered: slow('count', store.countUnanswered.bind(store)),
+        openCircuit: slow('open', store.openCircuit.bind(store)),
+      });
+      const cache = new SubscriptionCache(store, 30_000);
+      const breaker = new CircuitBreaker(slowStore, SETTINGS, (s) => cache.remember(s), undefined, (s) => cache.newest(s));
+      const seen = await current();
+
+      // Act: every attempt started from the same copy, with the circuit closed
+      const changes = await Promise.all(Array.from({ length: 10 }, (_, i) => breaker.afterAttempt(seen, transportError('timeout'), NOW + i)));
+
+      // Assess
+      expect(writes).toEqual(['count', 'count', 'count', 'open']);
+      expect(changes.filter((change) => change === 'opened')).toHaveLength(1);
+      expect(await current()).toMatchObject({ circuitFailures: 3, circuitOpenedAt: iso(NOW + 2) });
     });
 
     it('lets the attempt stand when counting it fails: the error is reported, nothing thrown', async () => {

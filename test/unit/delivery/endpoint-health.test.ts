@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EndpointHealthTracker, healthAction, MIN_FAILING_PERIOD_MS } from '../../../lambdas/delivery/endpoint-health';
 import { aSubscription } from '../../kit/builders';
 import { InMemorySubscriptionStore } from '../../kit/fakes';
+import { SubscriptionCache } from '../../../lambdas/delivery/subscription-cache';
 
 const NOW = Date.parse('2026-03-10T00:00:00.000Z');
 const FIVE_DAYS = 5 * 86400 * 1000;
@@ -94,5 +95,27 @@ describe('Class: EndpointHealthTracker', () => {
     // Assess
     expect(reason).toBeUndefined();
     expect(errors).toEqual([new Error('throttled')]);
+  });
+
+  it('starts the failing period once for ten failures that end at once, not once each', async () => {
+    // Prepare: a write that takes a while, so all ten are in hand before it is answered
+    const { subscription, store } = setUp();
+    let writes = 0;
+    const slowStore = Object.assign(Object.create(store) as InMemorySubscriptionStore, {
+      setFailingSince: async (...args: Parameters<InMemorySubscriptionStore['setFailingSince']>) => {
+        writes += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return store.setFailingSince(...args);
+      },
+    });
+    const cache = new SubscriptionCache(store, 30_000);
+    const tracker = new EndpointHealthTracker(slowStore, FIVE_DAYS, (s) => cache.remember(s), undefined, (s) => cache.newest(s));
+
+    // Act: every attempt started from the same copy, not yet failing
+    await Promise.all(Array.from({ length: 10 }, (_, i) => tracker.afterAttempt(subscription, 'failed', NOW + i)));
+
+    // Assess
+    expect(writes).toBe(1);
+    expect((await store.get(subscription, subscription.id))!.failingSince).toBe(new Date(NOW).toISOString());
   });
 });

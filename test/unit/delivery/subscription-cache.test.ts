@@ -84,6 +84,22 @@ describe('Class: SubscriptionCache', () => {
     });
   });
 
+  describe('Method: newest', () => {
+    it('gives the copy held when it was written after the one given, however old the entry, without reading', async () => {
+      // Prepare
+      const { store, clock, cache } = setUp();
+      const seen = (await cache.get({ tenantId: TENANT }, ID, 3))!;
+      cache.remember({ ...seen, circuitOpenedAt: 'then', healthRevision: 2 });
+      clock.now += MAX_AGE_MS * 10;
+
+      // Act & Assess
+      expect(cache.newest(seen).circuitOpenedAt).toBe('then');
+      expect(cache.newest({ ...seen, healthRevision: 3 }).circuitOpenedAt).toBeUndefined();
+      expect(cache.newest({ ...seen, id: 'sub_not_held' }).id).toBe('sub_not_held');
+      expect(store.calls.get).toBe(1);
+    });
+  });
+
   describe('Method: remember', () => {
     it('serves a subscription this environment just wrote without reading the store', async () => {
       // Prepare

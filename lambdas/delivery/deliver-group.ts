@@ -2,7 +2,7 @@ import { deliveryMessage, type DeliveryGroupMessage, type DeliveryMessage } from
 import { expiresAfterDays, ownerOf, type GroupDelivery } from '../core/model';
 import type { DelayedDeliveryPublisher, DeliveryGroupStore, EventStore } from '../core/ports';
 import type { SnapshotKeySource } from '../pipeline/snapshot-keys';
-import type { DeliverDeps, Decision, Receipt } from './deliver';
+import { waitForCircuit, type DeliverDeps, type Decision, type Receipt } from './deliver';
 import { openGroupSnapshot } from './group-snapshot';
 
 /** What a group needs beyond what each of its deliveries needs. */
@@ -16,6 +16,9 @@ export interface DeliverGroupDeps extends DeliverDeps {
 
 /** Delivers one subscription's message with the receipt and deps it is given (the handler's `deliver`, measured). */
 export type DeliverOne = (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps) => Promise<Decision>;
+
+/** Told of a decision the group made for a delivery without `DeliverOne` (a group waiting whole on open circuits), to log and measure it. */
+export type ObserveDecision = (message: DeliveryMessage, decision: Decision) => void;
 
 export class GroupIncompleteError extends Error {
   override name = 'GroupIncompleteError';
@@ -37,20 +40,30 @@ export const deliverGroup = async (
   receipt: Receipt,
   deps: DeliverGroupDeps,
   deliverOne: DeliverOne,
+  observe: ObserveDecision = () => undefined,
 ): Promise<{ decisions: Decision[]; retryGroupInSeconds?: number }> => {
+  // The subscriptions as fan-out read them, when the group carries them: as good as a read made then.
+  const snapshot = deps.snapshotKeys === undefined ? undefined : await openGroupSnapshot(group, deps.snapshotKeys);
+  if (snapshot !== undefined) deps.subscriptions.seed?.(snapshot.subscriptions, Math.min(snapshot.fetchedAt, deps.now()));
+  const payload = { ...(group.hasData ? { dataJson: group.dataJson } : {}), hasData: group.hasData };
+  const messageOf = (subscription: { id: string; version: number }) => deliveryMessage(group, payload, subscription);
+
+  if (receipt.receiveCount > 1) {
+    const waiting = await waitingOnOpenCircuits(group, receipt, deps);
+    if (waiting !== undefined) {
+      group.subscriptions.forEach((subscription, index) => observe(messageOf(subscription), waiting[index]!));
+      return { decisions: waiting, retryGroupInSeconds: Math.min(...waiting.map(visibilityOf)) };
+    }
+  }
+
   const firstSubscriptionId = group.subscriptions[0]!.id;
   const logged =
     receipt.receiveCount > 1 ? ((await deps.groups.getGroup(group.tenantId, group.eventId, firstSubscriptionId))?.delivered ?? {}) : {};
   const pending = group.subscriptions.filter((subscription) => logged[subscription.id] === undefined);
-
-  // The subscriptions as fan-out read them, when the group carries them: as good as a read made then.
-  const snapshot = deps.snapshotKeys === undefined ? undefined : await openGroupSnapshot(group, deps.snapshotKeys);
-  if (snapshot !== undefined) deps.subscriptions.seed?.(snapshot.subscriptions, Math.min(snapshot.fetchedAt, deps.now()));
   // The group's subscriptions are one owner's: read together, not one request each.
   deps.subscriptions.prefetch?.(ownerOf(group), pending);
   const each: DeliverDeps = { ...deps, events: readingEachEventOnce(deps.events) };
-  const payload = { ...(group.hasData ? { dataJson: group.dataJson } : {}), hasData: group.hasData };
-  const messages = pending.map((subscription) => deliveryMessage(group, payload, subscription));
+  const messages = pending.map(messageOf);
   const settled = await Promise.allSettled(messages.map((message) => deliverOne(message, { ...receipt, inGroup: true }, each)));
 
   // The first attempts that delivered are logged together, in the group's item.
@@ -102,6 +115,28 @@ export const deliverGroup = async (
     });
   }
   return { decisions };
+};
+
+const visibilityOf = (decision: Decision): number => (decision.action === 'retry_later' ? decision.visibilitySeconds : 0);
+
+/**
+ * A group back on the queue while the circuit of every one of its endpoints is open: each
+ * delivery's deferral, decided as `deliver` decides it, before the group's log or any record is
+ * read (none of them could be attempted now, so what the log holds changes nothing). Undefined
+ * when any endpoint may be called, or its subscription is disabled or gone.
+ */
+const waitingOnOpenCircuits = async (group: DeliveryGroupMessage, receipt: Receipt, deps: DeliverGroupDeps): Promise<Decision[] | undefined> => {
+  deps.subscriptions.prefetch?.(ownerOf(group), group.subscriptions);
+  const subscriptions = await Promise.all(group.subscriptions.map((wanted) => deps.subscriptions.get(group, wanted.id, wanted.version)));
+  const nowMs = deps.now();
+  const waits: Decision[] = [];
+  for (const subscription of subscriptions) {
+    if (subscription === undefined || !subscription.enabled) return undefined;
+    const wait = waitForCircuit(subscription, receipt, deps, nowMs);
+    if (wait === undefined) return undefined;
+    waits.push(wait);
+  }
+  return waits;
 };
 
 /** A group's deliveries share one event: a payload too large to ride along is read once for all. */

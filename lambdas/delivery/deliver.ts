@@ -151,7 +151,8 @@ const deliverEntered = async (message: DeliveryMessage, receipt: Receipt, deps: 
 /** How long a delivery waits in line for its endpoint before it is deferred. */
 const LINE_WAIT_MS = 250;
 
-const waitForCircuit = (subscription: Subscription, receipt: Receipt, deps: DeliverDeps, nowMs: number): Decision | undefined => {
+/** The deferral of a delivery whose endpoint's circuit is open (decided from the copy given, nothing read); undefined when it may be called. */
+export const waitForCircuit = (subscription: Subscription, receipt: Receipt, deps: Pick<DeliverDeps, 'breaker' | 'random'>, nowMs: number): Decision | undefined => {
   const waitMs = deps.breaker.waitFor(subscription, nowMs, deps.random());
   return waitMs === undefined ? undefined : deferWithout('circuit_open', waitMs, receipt, nowMs);
 };

@@ -10,7 +10,7 @@ import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import type { ReceivedMessage, SqsQueueOps } from '../aws/sqs-queue-ops';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
 import { deliver, type DeliverDeps, type Decision } from './deliver';
-import { deliverGroup, type DeliverGroupDeps, type DeliverOne } from './deliver-group';
+import { deliverGroup, type DeliverGroupDeps, type DeliverOne, type ObserveDecision } from './deliver-group';
 import { workWhileWaiting } from './work-while-waiting';
 
 /** What the delivery function works with; the production set is built from the environment in handler.ts. */
@@ -90,13 +90,20 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
   const deadLetter = { queueOps, deadLetterQueueUrl: deps.deliveryDlqUrl, logger };
   const groupDeps: DeliverGroupDeps = { ...deps.deliver, ...deps.group };
 
+  /** A delivery's decision, logged and measured. */
+  const observed =
+    (measured: InvocationMetrics): ObserveDecision =>
+    (message, decision) => {
+      logDecision(deps, message, decision);
+      measured.add(deliveryMeasurements(deliveryObservation(message, decision)));
+    };
+
   /** One subscription's delivery, logged and measured, with the deps it is given (a group's stand in for the stores). */
   const deliverMeasured =
     (measured: InvocationMetrics): DeliverOne =>
     async (message, receipt, withDeps) => {
       const decision = await deliver(message, receipt, withDeps);
-      logDecision(deps, message, decision);
-      measured.add(deliveryMeasurements(deliveryObservation(message, decision)));
+      observed(measured)(message, decision);
       return decision;
     };
 
@@ -107,7 +114,7 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
     if (isGroupMessage(message)) {
       // Each delivery that needs another attempt left the group as a message of its own, unless
       // none was attempted: then the group waits whole.
-      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(measured));
+      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(measured), observed(measured));
       if (retryGroupInSeconds === undefined) return;
       await queueOps.changeVisibility(deliveryQueueUrl, record.receiptHandle, retryGroupInSeconds);
       throw new RetryLaterError(`group retried in ${retryGroupInSeconds} s`);

@@ -4,7 +4,7 @@ import type { DeliveryGroupMessage } from '../../../lambdas/core/messages';
 import type { Subscription } from '../../../lambdas/core/model';
 import type { AttemptResult } from '../../../lambdas/core/outcome';
 import type { WebhookRequest, WebhookSender } from '../../../lambdas/core/ports';
-import { deliver } from '../../../lambdas/delivery/deliver';
+import { deliver, type Decision } from '../../../lambdas/delivery/deliver';
 import { deliverGroup, GroupIncompleteError, type DeliverGroupDeps } from '../../../lambdas/delivery/deliver-group';
 import {
   aDeliveryGroupLog,
@@ -58,9 +58,11 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const sender = new ByUrlSender(options.answers ?? new Map());
   const deps = deliverDeps({ subscriptions, deliveries, events, sender }, { retrySchedule: SCHEDULE, random: () => RANDOM });
   const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
-  const run = (group: DeliveryGroupMessage, receiveCount = 1) => deliverGroup(group, { receiveCount, receivedAt: NOW }, groupDeps, deliver);
+  const observed: Array<{ subscriptionId: string; decision: Decision }> = [];
+  const run = (group: DeliveryGroupMessage, receiveCount = 1) =>
+    deliverGroup(group, { receiveCount, receivedAt: NOW }, groupDeps, deliver, (message, decision) => observed.push({ subscriptionId: message.subscriptionId, decision }));
   const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionIdOf(1)}`);
-  return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions };
+  return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions, observed };
 };
 
 describe('Function: deliverGroup', () => {
@@ -167,6 +169,50 @@ describe('Function: deliverGroup', () => {
     expect(splitOuts.sent.map((s) => [s.message.subscriptionId, s.message.followsAttempt])).toEqual([[subscriptionIdOf(2), true]]);
     expect(splitOuts.sent[0]!.delaySeconds).toBeGreaterThanOrEqual(59);
     expect(Object.keys((await groups.getGroup(TENANT, EVENT_ID, subscriptionIdOf(1)))!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(3)]);
+  });
+
+  it('on a later receive with every circuit open, waits whole again without reading its log, each deferral observed', async () => {
+    // Prepare: both endpoints' circuits opened a second ago, their next probes 4 and 9 s away
+    const openCircuit = (n: number): Partial<Subscription> => ({
+      circuitOpenedAt: new Date(NOW - 1000).toISOString(),
+      circuitNextProbeAt: new Date(NOW + (n === 1 ? 4_000 : 9_000)).toISOString(),
+      circuitProbeSeconds: 5,
+      circuitFailures: 5,
+    });
+    const { run, groups, sender, splitOuts, observed } = setUp({ count: 2, subscription: openCircuit });
+
+    // Act
+    const { retryGroupInSeconds, decisions } = await run(aDeliveryGroupMessage(2), 2);
+
+    // Assess
+    expect(groups.calls.getGroup).toBe(0);
+    expect(sender.requests).toEqual([]);
+    expect(splitOuts.sent).toEqual([]);
+    expect(decisions.map((d) => d.action === 'retry_later' && d.deferred)).toEqual(['circuit_open', 'circuit_open']);
+    expect(observed.map((o) => [o.subscriptionId, o.decision])).toEqual([
+      [subscriptionIdOf(1), decisions[0]],
+      [subscriptionIdOf(2), decisions[1]],
+    ]);
+    // The first probe is due in 4 s, spread by up to one 5 s interval (RANDOM 0.25): 5.25 s
+    expect(retryGroupInSeconds).toBe(Math.min(...decisions.map((d) => (d.action === 'retry_later' ? d.visibilitySeconds : Infinity))));
+    expect(retryGroupInSeconds).toBeGreaterThanOrEqual(5);
+    expect(retryGroupInSeconds).toBeLessThanOrEqual(6);
+  });
+
+  it('on a later receive with one circuit closed, reads its log and delivers as usual', async () => {
+    // Prepare: subscription 1's circuit is open, 2's closed
+    const { run, groups, sender } = setUp({
+      count: 2,
+      subscription: (n) =>
+        n === 1 ? { circuitOpenedAt: new Date(NOW - 1000).toISOString(), circuitNextProbeAt: new Date(NOW + 4_000).toISOString(), circuitProbeSeconds: 5 } : {},
+    });
+
+    // Act
+    await run(aDeliveryGroupMessage(2), 2);
+
+    // Assess
+    expect(groups.calls.getGroup).toBe(1);
+    expect(sender.requests.map((r) => r.url)).toEqual([urlOf(2)]);
   });
 
   it('logs what it settled and throws the group back when a delivery could not be settled', async () => {

@@ -17,6 +17,7 @@ import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-handler';
 import { EndpointConcurrency } from './endpoint-concurrency';
 import { EndpointHealthTracker } from './endpoint-health';
+import { HeldSlots } from './held-slots';
 import { operationalEventsVia } from './operational-events';
 import { SnapshotKeys } from '../pipeline/snapshot-keys';
 import { SubscriptionCache } from './subscription-cache';
@@ -59,7 +60,7 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
       ),
       concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT),
       slowAttempts: {
-        slots: new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable),
+        slots: new HeldSlots(new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable)),
         afterMs: config.slowAttemptMs,
         limit: config.maxSlowAttemptsPerEndpoint,
         onError: (error) => logger.warn('slow-attempt slot not checked', { error }),

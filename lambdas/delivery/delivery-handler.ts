@@ -11,6 +11,7 @@ import type { ReceivedMessage, SqsQueueOps } from '../aws/sqs-queue-ops';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
 import { deliver, type DeliverDeps, type Decision } from './deliver';
 import { deliverGroup, type DeliverGroupDeps, type DeliverOne, type ObserveDecision } from './deliver-group';
+import { SharedReceive } from './shared-receive';
 import { workWhileWaiting } from './work-while-waiting';
 
 /** What the delivery function works with; the production set is built from the environment in handler.ts. */
@@ -126,11 +127,13 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
     }
   };
 
+  // Every invocation of this instance that takes work shares one receive at a time.
+  const takes = new SharedReceive((max) => queueOps.receive(deliveryQueueUrl, max, TAKE_WAIT_SECONDS));
   const takeWhileWaiting = (own: Promise<unknown>, context: Context, signal: AbortSignal, measured: InvocationMetrics) =>
     workWhileWaiting(
       own,
       {
-        receive: (max) => queueOps.receive(deliveryQueueUrl, max, TAKE_WAIT_SECONDS),
+        receive: (max) => takes.take(max),
         handle: (message, receivedAt) => handleMessage(message, receivedAt, signal, measured),
         remove: (message) => queueOps.delete(deliveryQueueUrl, message.receiptHandle),
         remainingMs: () => context.getRemainingTimeInMillis(),

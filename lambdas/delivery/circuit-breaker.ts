@@ -52,6 +52,9 @@ export const gate = (circuit: CircuitFields, nowMs: number, settings: BreakerSet
   };
 };
 
+/** Whether anything is counted or open on the subscription's circuit: what an answer clears. */
+const hasCircuitState = (circuit: CircuitFields): boolean => circuit.circuitFailures !== undefined || circuit.circuitOpenedAt !== undefined;
+
 /** Attempts that say the endpoint is not answering at all: what the breaker counts. */
 export const isUnanswered = (result: MadeAttempt): boolean =>
   result.kind === 'error' && (result.error === 'timeout' || result.error === 'connection' || result.error === 'dns' || result.error === 'tls');
@@ -131,6 +134,11 @@ export class CircuitBreaker {
     // log, where it would be an attempt the receiver saw and nobody recorded.
     try {
       const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      // The common case, an answer from an endpoint with nothing counted, writes nothing: it need not wait its turn.
+      if (!this.counting.busy(key) && !isUnanswered(result) && !hasCircuitState(this.newest(subscription))) {
+        this.lastAnswerAt.set(key, nowMs);
+        return undefined;
+      }
       return await this.counting.run(key, () => this.count(key, this.newest(subscription), result, nowMs, probe));
     } catch (error) {
       this.onError(error);
@@ -142,7 +150,7 @@ export class CircuitBreaker {
     const at = new Date(nowMs).toISOString();
     if (!isUnanswered(result)) {
       this.lastAnswerAt.set(key, nowMs);
-      if (subscription.circuitFailures === undefined && subscription.circuitOpenedAt === undefined) return undefined;
+      if (!hasCircuitState(subscription)) return undefined;
       const closed = await this.store.closeCircuit(subscription, subscription.id);
       if (closed !== undefined) this.onChange(closed);
       return subscription.circuitOpenedAt === undefined ? undefined : 'closed';

@@ -68,6 +68,8 @@ export class EndpointHealthTracker implements EndpointHealth {
     // starts the failing period, and the other nine find it started.
     try {
       const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      // The common case, an attempt that changes nothing, need not wait its turn.
+      if (!this.applying.busy(key) && healthAction(this.newest(subscription), result, nowMs, this.disableAfterMs).kind === 'none') return undefined;
       return await this.applying.run(key, () => this.apply(this.newest(subscription), result, nowMs));
     } catch (error) {
       this.onError(error);

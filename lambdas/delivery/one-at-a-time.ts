@@ -5,6 +5,11 @@
 export class OneAtATime {
   private readonly tails = new Map<string, Promise<void>>();
 
+  /** Whether work for `key` is running or waiting. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key);
     const result = previous === undefined ? work() : previous.then(work);

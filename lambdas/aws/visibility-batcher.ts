@@ -1,7 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-
-/** SQS takes at most ten entries in one batch request. */
-const MAX_ENTRIES = 10;
+import { MAX_BATCH_ENTRIES } from './sqs-publisher';
 
 interface Change {
   receiptHandle: string;
@@ -39,7 +37,7 @@ export class VisibilityBatcher {
         this.waiting.set(queueUrl, batch);
       }
       batch.changes.push({ receiptHandle, seconds, resolve, reject });
-      if (batch.changes.length >= MAX_ENTRIES) this.flush(queueUrl);
+      if (batch.changes.length >= MAX_BATCH_ENTRIES) this.flush(queueUrl);
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { MadeAttempt } from '../core/outcome';
 import { OneAtATime } from './one-at-a-time';
+import { endpointKey } from './endpoint-key';
 
 export interface BreakerSettings {
   /** Consecutive attempts without an answer that open the circuit; 0 turns the breaker off. */
@@ -133,7 +134,7 @@ export class CircuitBreaker {
     // The request was made: a failure to count it must not keep the attempt out of the delivery
     // log, where it would be an attempt the receiver saw and nobody recorded.
     try {
-      const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      const key = endpointKey(subscription.tenantId, subscription.id);
       // The common case, an answer from an endpoint with nothing counted, writes nothing: it need not wait its turn.
       if (!this.counting.busy(key) && !isUnanswered(result) && !hasCircuitState(this.newest(subscription))) {
         this.lastAnswerAt.set(key, nowMs);

@@ -2,7 +2,7 @@ import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription, SubscriptionOwner } from '../core/model';
 import { expiresAfterDays, MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type MadeAttempt, type NotSent, type Outcome } from '../core/outcome';
-import type { DeliveryStore, EventStore, SlotLease, SlowAttemptSlots, WebhookRequest, WebhookSender } from '../core/ports';
+import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
 import type { RateLimiter } from '../core/rate-limit';
 import type { CircuitBreaker, CircuitChange } from './circuit-breaker';
@@ -13,6 +13,7 @@ import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetry
 import { deliveryBody, webhookBody } from '../core/delivery-body';
 import type { TransformationResult } from '../core/transformation';
 import { webhookHeaders } from './webhook-request';
+import { slowAttemptSlot, type SlowAttemptPolicy } from './slow-attempt-slot';
 
 export interface DeliverDeps {
   subscriptions: {
@@ -37,19 +38,6 @@ export interface DeliverDeps {
   deliveryLogRetentionDays: number;
   now: () => number;
   random: () => number;
-}
-
-/**
- * The per-endpoint limit on slow attempts: an attempt still unanswered `afterMs` after it got its
- * connection needs one of the endpoint's `limit` slots (shared by every instance) to keep waiting;
- * without one it is cut there. `limit` 0 turns the limit off.
- */
-export interface SlowAttemptPolicy {
-  slots: SlowAttemptSlots;
-  afterMs: number;
-  limit: number;
-  /** Told when a slot could not be asked for (a DynamoDB error): the attempt then keeps waiting. */
-  onError?: (error: unknown) => void;
 }
 
 export interface Receipt {
@@ -220,7 +208,7 @@ const deliverNow = async (
 
   const attemptNumber = previousAttempts + 1;
   const sentAt = deps.now();
-  const slot = slowAttemptSlot(message, deps);
+  const slot = slowAttemptSlot(message, deps.slowAttempts, deps.timeoutMs, deps.now);
   const result = await deps.sender.send({
     url: subscription.url,
     headers: webhookHeaders(subscription, message.eventId, body, sentAt),
@@ -327,41 +315,6 @@ const emitExhausted = async (
     `${message.eventId}:${message.subscriptionId}:${message.run}:exhausted`,
   );
 };
-
-/**
- * The slow-attempt check for one attempt: past the threshold it asks for one of the endpoint's
- * slots, and without one the attempt is cut. A slot is released as soon as the attempt ends.
- */
-const slowAttemptSlot = (message: DeliveryMessage, deps: DeliverDeps): { slow?: WebhookRequestSlow; release: () => Promise<void> } => {
-  const policy = deps.slowAttempts;
-  if (policy.limit === 0) return { release: async () => undefined };
-  let lease: SlotLease | undefined;
-  const check = async (): Promise<string | undefined> => {
-    const nowMs = deps.now();
-    try {
-      lease = await policy.slots.acquire(message.tenantId, message.subscriptionId, policy.limit, nowMs + deps.timeoutMs, nowMs);
-    } catch (error) {
-      policy.onError?.(error);
-      return undefined;
-    }
-    return lease === undefined
-      ? `cut after ${policy.afterMs} ms without an answer: ${policy.limit} slower requests to this endpoint were already in flight`
-      : undefined;
-  };
-  return {
-    slow: { afterMs: policy.afterMs, check },
-    release: async () => {
-      try {
-        await lease?.release();
-      } catch (error) {
-        // The slot ends by itself when the attempt could no longer be running.
-        policy.onError?.(error);
-      }
-    },
-  };
-};
-
-type WebhookRequestSlow = NonNullable<WebhookRequest['slow']>;
 
 interface Plan {
   status: DeliveryStatus;

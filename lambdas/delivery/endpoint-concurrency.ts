@@ -1,3 +1,5 @@
+import { endpointKey } from './endpoint-key';
+
 /**
  * Requests in flight from this function instance, per endpoint (subscription), with a cap. A
  * delivery over the cap waits in line for a place, for a bounded time; one that gets none in that
@@ -15,7 +17,7 @@ export class EndpointConcurrency {
 
   /** Takes a place for one request if one is free now. */
   tryEnter(tenantId: string, subscriptionId: string): boolean {
-    const key = `${tenantId}\u0000${subscriptionId}`;
+    const key = endpointKey(tenantId, subscriptionId);
     const current = this.inFlight.get(key) ?? 0;
     if (current >= this.maxPerEndpoint) return false;
     this.inFlight.set(key, current + 1);
@@ -25,7 +27,7 @@ export class EndpointConcurrency {
   /** Takes a place for one request, waiting up to `maxWaitMs` for one; false when none came free. */
   enter(tenantId: string, subscriptionId: string, maxWaitMs: number): Promise<boolean> {
     if (this.tryEnter(tenantId, subscriptionId)) return Promise.resolve(true);
-    const key = `${tenantId}\u0000${subscriptionId}`;
+    const key = endpointKey(tenantId, subscriptionId);
     return new Promise((resolve) => {
       const line = this.lines.get(key) ?? [];
       this.lines.set(key, line);
@@ -44,7 +46,7 @@ export class EndpointConcurrency {
 
   /** Gives the place to the next in line, or frees it. */
   leave(tenantId: string, subscriptionId: string): void {
-    const key = `${tenantId}\u0000${subscriptionId}`;
+    const key = endpointKey(tenantId, subscriptionId);
     const next = this.lines.get(key)?.shift();
     if (next !== undefined) {
       if (this.lines.get(key)!.length === 0) this.lines.delete(key);

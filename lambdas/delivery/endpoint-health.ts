@@ -1,6 +1,7 @@
 import type { Subscription } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
 import { OneAtATime } from './one-at-a-time';
+import { endpointKey } from './endpoint-key';
 
 export type DisabledReason = 'endpoint_gone' | 'failing_too_long';
 
@@ -67,7 +68,7 @@ export class EndpointHealthTracker implements EndpointHealth {
     // One after another per endpoint, against the newest state: the first of ten failures at once
     // starts the failing period, and the other nine find it started.
     try {
-      const key = `${subscription.tenantId}\u0000${subscription.id}`;
+      const key = endpointKey(subscription.tenantId, subscription.id);
       // The common case, an attempt that changes nothing, need not wait its turn.
       if (!this.applying.busy(key) && healthAction(this.newest(subscription), result, nowMs, this.disableAfterMs).kind === 'none') return undefined;
       return await this.applying.run(key, () => this.apply(this.newest(subscription), result, nowMs));

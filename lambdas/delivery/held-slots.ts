@@ -1,5 +1,6 @@
 import type { SlotLease, SlowAttemptSlots } from '../core/ports';
 import { OneAtATime } from './one-at-a-time';
+import { endpointKey } from './endpoint-key';
 
 /**
  * The shared slow-attempt slots, asked by this instance one request at a time per endpoint and
@@ -15,7 +16,7 @@ export class HeldSlots implements SlowAttemptSlots {
   constructor(private readonly shared: SlowAttemptSlots) {}
 
   acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
-    const key = `${tenantId}\u0000${subscriptionId}`;
+    const key = endpointKey(tenantId, subscriptionId);
     return this.asking.run(key, async () => {
       if (this.heldFor(key) >= limit) return undefined;
       const lease = await this.shared.acquire(tenantId, subscriptionId, limit, untilMs, nowMs);

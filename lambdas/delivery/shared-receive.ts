@@ -1,5 +1,4 @@
-/** SQS hands out at most ten messages per receive. */
-const SQS_MAX_RECEIVE = 10;
+import { SQS_MAX_RECEIVE } from './work-while-waiting';
 
 interface Taker<M> {
   max: number;

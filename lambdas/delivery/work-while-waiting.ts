@@ -20,7 +20,8 @@ export interface WorkWhileWaitingDeps<M> {
   onError(error: unknown): void;
 }
 
-const SQS_MAX_RECEIVE = 10;
+/** SQS hands out at most ten messages per receive. */
+export const SQS_MAX_RECEIVE = 10;
 
 /**
  * While an invocation's own batch is held up by attempts waiting for an answer, the invocation

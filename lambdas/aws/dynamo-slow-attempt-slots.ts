@@ -1,15 +1,21 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/resource-env';
-import type { SlotLease, SlowAttemptSlots } from '../core/ports';
+import type { SlotLease, SlotPool, SlowAttemptSlots } from '../core/ports';
 import { toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
 /** The slots item outlives its last lease by an hour; TTL removes it. */
 const ITEM_TTL_SECONDS = 3600;
+/** The partition of the share of all endpoints: every endpoint's partition has a `#`, this one none. */
+const ALL_ENDPOINTS_PARTITION = 'slow-attempts-of-all-endpoints';
+
+const partitionOf = (pool: SlotPool): string =>
+  pool === 'all endpoints' ? ALL_ENDPOINTS_PARTITION : `${pool.tenantId}#${pool.subscriptionId}`;
 
 /**
- * Slots as attributes of one item per endpoint, beside the subscription's delivery records (same
- * partition, sort key `slots`, outside the range of event ids that delivery queries read): slot i
+ * Slots as attributes of one item per pool: an endpoint's beside the subscription's delivery
+ * records (same partition, sort key `slots`, outside the range of event ids that delivery queries
+ * read), the share of all endpoints in a partition of its own. Slot i
  * is `s<i>` (when its lease ends, ms) and `o<i>` (its holder). A slot is free when absent or past
  * its end, so a holder that died frees its slot when its attempt could no longer be running.
  *
@@ -24,8 +30,8 @@ export class DynamoSlowAttemptSlots implements SlowAttemptSlots {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
-    const key = toItem({ [PK]: `${tenantId}#${subscriptionId}`, [SK]: 'slots' }) as Item;
+  async acquire(pool: SlotPool, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
+    const key = toItem({ [PK]: partitionOf(pool), [SK]: 'slots' }) as Item;
     const holder = `${nowMs.toString(36)}.${Math.floor(this.random() * 2 ** 48).toString(36)}`;
     const first = Math.floor(this.random() * limit);
     if (await this.take(key, first, holder, untilMs, nowMs)) return this.lease(key, first, holder);

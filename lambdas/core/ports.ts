@@ -231,10 +231,16 @@ export interface SlotLease {
 }
 
 /**
- * The slots for slow attempts to one endpoint, shared by every function instance: at most `limit`
- * attempts to one subscription may still be waiting for an answer after the slow-attempt threshold.
+ * Whose slots: one endpoint's (one subscription of one tenant), or the share of slow attempts that
+ * every endpoint together may hold.
+ */
+export type SlotPool = { readonly tenantId: string; readonly subscriptionId: string } | 'all endpoints';
+
+/**
+ * Slots for slow attempts, shared by every function instance: at most `limit` attempts of a pool
+ * may still be waiting for an answer after the slow-attempt threshold.
  */
 export interface SlowAttemptSlots {
-  /** A lease until `untilMs`, or undefined when all `limit` slots are held. */
-  acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined>;
+  /** A lease until `untilMs`, or undefined when all `limit` slots of `pool` are held. */
+  acquire(pool: SlotPool, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined>;
 }

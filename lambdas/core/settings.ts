@@ -101,6 +101,20 @@ export const SETTINGS = {
     max: 1000,
     functions: ['delivery'],
   },
+  /**
+   * Slow attempts all endpoints together may have in flight across every function instance; 0
+   * turns the limit off. The construct sets it to half the delivery concurrency unless given.
+   */
+  maxSlowAttempts: {
+    kind: 'integer',
+    env: 'WEBHOOK_MAX_SLOW_ATTEMPTS',
+    prop: 'maxSlowAttempts',
+    unit: 'count',
+    default: 25,
+    min: 0,
+    max: 1000,
+    functions: ['delivery'],
+  },
   /** Attempts in a row without an answer that open an endpoint's circuit; 0 turns the breaker off. */
   circuitBreakerThreshold: {
     kind: 'integer',

@@ -63,6 +63,7 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
         slots: new HeldSlots(new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable)),
         afterMs: config.slowAttemptMs,
         limit: config.maxSlowAttemptsPerEndpoint,
+        allEndpointsLimit: config.maxSlowAttempts,
         onError: (error) => logger.warn('slow-attempt slot not checked', { error }),
       },
       operationalEvents: operationalEventsVia(

@@ -1,11 +1,11 @@
-import type { SlotLease, SlowAttemptSlots } from '../core/ports';
+import type { SlotLease, SlotPool, SlowAttemptSlots } from '../core/ports';
 import { OneAtATime } from './one-at-a-time';
-import { endpointKey } from './endpoint-key';
+import { slotPoolKey } from './endpoint-key';
 
 /**
- * The shared slow-attempt slots, asked by this instance one request at a time per endpoint and
- * with its own leases counted: an instance that already holds all of an endpoint's slots cuts the
- * next slow attempt without asking. Attempts to an endpoint that stops answering reach the
+ * The shared slow-attempt slots, asked by this instance one request at a time per pool and with
+ * its own leases counted: an instance that already holds all of a pool's slots cuts the next slow
+ * attempt without asking. Attempts to an endpoint that stops answering reach the
  * slow-attempt threshold together (they were sent together), so without this each of them would
  * ask DynamoDB, and read the slots again when the slot it tried was held, only to be refused.
  */
@@ -15,11 +15,11 @@ export class HeldSlots implements SlowAttemptSlots {
 
   constructor(private readonly shared: SlowAttemptSlots) {}
 
-  acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
-    const key = endpointKey(tenantId, subscriptionId);
+  acquire(pool: SlotPool, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
+    const key = slotPoolKey(pool);
     return this.asking.run(key, async () => {
       if (this.heldFor(key) >= limit) return undefined;
-      const lease = await this.shared.acquire(tenantId, subscriptionId, limit, untilMs, nowMs);
+      const lease = await this.shared.acquire(pool, limit, untilMs, nowMs);
       if (lease === undefined) return undefined;
       this.held.set(key, this.heldFor(key) + 1);
       return this.counted(key, lease);

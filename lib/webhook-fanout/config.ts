@@ -74,12 +74,11 @@ export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
     throw new WebhookFanoutPropsError('vpcSubnets is set without the vpc prop it selects from');
   }
   allowedNetworks(props.allowedPrivateNetworks ?? [], props.vpc !== undefined);
-  const settings = settingsFromProps(props);
-
   const deliveryBatchSize = props.deliveryBatchSize ?? 10;
   requireRange('deliveryBatchSize', deliveryBatchSize, 1, 10_000);
   const deliveryMaxConcurrency = props.deliveryMaxConcurrency ?? 50;
   requireRange('deliveryMaxConcurrency', deliveryMaxConcurrency, 2, 1000);
+  const settings = { ...settingsFromProps(props), maxSlowAttempts: maxSlowAttempts(props, deliveryMaxConcurrency) };
   const fanoutMaxConcurrency = props.fanoutMaxConcurrency ?? 10;
   requireRange('fanoutMaxConcurrency', fanoutMaxConcurrency, 2, 1000);
   const memorySize = props.memorySize ?? 256;
@@ -118,6 +117,13 @@ export function resolveConfig(props: WebhookFanoutProps): ResolvedConfig {
       [POWERTOOLS_ENV.metricsNamespace]: observability.metricsNamespace,
     },
   };
+}
+
+/** At most all but one of the delivery invocations may wait on slow attempts; half unless given. */
+function maxSlowAttempts(props: WebhookFanoutProps, deliveryMaxConcurrency: number): number {
+  const value = props.maxSlowAttempts ?? Math.floor(deliveryMaxConcurrency / 2);
+  requireRange('maxSlowAttempts', value, 0, deliveryMaxConcurrency - 1);
+  return value;
 }
 
 function resolveObservability(props: WebhookFanoutProps) {

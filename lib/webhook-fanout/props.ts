@@ -46,6 +46,15 @@ export interface WebhookFanoutProps {
    */
   readonly maxSlowAttemptsPerEndpoint?: number;
   /**
+   * Slow attempts all endpoints together may have in flight at once across every delivery function
+   * instance, 0 to `deliveryMaxConcurrency` - 1; 0 turns the limit off. A slow attempt holds its
+   * invocation until it ends, so this keeps the rest of the delivery concurrency for endpoints that
+   * answer, however many endpoints stop answering at once. Past it, slow attempts are cut at the
+   * slow-attempt threshold. Each slow attempt costs two more DynamoDB writes on one item.
+   * @default half of deliveryMaxConcurrency (25)
+   */
+  readonly maxSlowAttempts?: number;
+  /**
    * Attempts in a row without an answer (timeout, refused or reset connection, DNS, TLS) that open an
    * endpoint's circuit, 0..1000; 0 turns the breaker off. While open the endpoint is not called, its
    * deliveries wait without spending attempts, and one probe at a time tests it (after 5 s, doubling to 10 min).

@@ -29,6 +29,8 @@ const CONSTRUCT_NARROWER: Partial<Record<SettingName, { min?: number; max?: numb
   timeoutMs: { min: 1000, max: MAX_DELIVERY_TIMEOUT_SECONDS * 1000 },
   // At most the delivery timeout (set to its highest below).
   slowAttemptMs: { max: MAX_DELIVERY_TIMEOUT_SECONDS * 1000 },
+  // Below the delivery concurrency, 50 at its default.
+  maxSlowAttempts: { max: 49 },
 };
 
 /** Props a value needs beside it: records outlive the retries, a slow attempt fits the timeout. */

@@ -140,6 +140,16 @@ describe('Construct: WebhookFanout', () => {
       expect(environmentOf(deliveryId, custom.template)[ENV.timeoutMs]).toBe('20000');
     });
 
+    it('gives all endpoints together half the delivery concurrency for slow attempts unless set', () => {
+      const halved = synthStack({ deliveryMaxConcurrency: 9 });
+      const set = synthStack({ deliveryMaxConcurrency: 9, maxSlowAttempts: 8 });
+      const deliveryOf = (synthed: typeof halved) => environmentOf(logicalId(synthed.stack, synthed.fanout.deliveryFunction), synthed.template);
+
+      expect(environmentOf(ids.deliveryFunction)[ENV.maxSlowAttempts]).toBe('25');
+      expect(deliveryOf(halved)[ENV.maxSlowAttempts]).toBe('4');
+      expect(deliveryOf(set)[ENV.maxSlowAttempts]).toBe('8');
+    });
+
     it('gives every function its own log group with a retention', () => {
       const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
       const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'));
@@ -499,6 +509,11 @@ describe('Construct: WebhookFanout', () => {
     it.each([
       ['deliveryMaxConcurrency 1', { deliveryMaxConcurrency: 1 }, /deliveryMaxConcurrency is 1/],
       ['deliveryMaxConcurrency 1001', { deliveryMaxConcurrency: 1001 }, /deliveryMaxConcurrency is 1001/],
+      [
+        'maxSlowAttempts as high as deliveryMaxConcurrency',
+        { deliveryMaxConcurrency: 10, maxSlowAttempts: 10 },
+        /maxSlowAttempts is 10; it must be an integer from 0 to 9/,
+      ],
       ['fanoutMaxConcurrency 0', { fanoutMaxConcurrency: 0 }, /fanoutMaxConcurrency is 0/],
       ['deliveryBatchSize 10001', { deliveryBatchSize: 10_001 }, /deliveryBatchSize is 10001/],
       ['memorySize 64', { memorySize: 64 }, /memorySize is 64/],

@@ -22,17 +22,18 @@ describe('Endpoint isolation stores', () => {
   });
 
   describe('Class: DynamoSlowAttemptSlots', () => {
+    const anEndpoint = () => ({ tenantId: newId('key'), subscriptionId: newId('sub') });
+
     it('grants at most `limit` leases at once, across callers, and a released slot again', async () => {
       // Prepare
-      const tenant = newId('key');
-      const subscription = newId('sub');
+      const endpoint = anEndpoint();
 
       // Act: ten callers at once for three slots.
-      const leases = await Promise.all(Array.from({ length: 10 }, () => slots.acquire(tenant, subscription, 3, NOW + 60_000, NOW)));
+      const leases = await Promise.all(Array.from({ length: 10 }, () => slots.acquire(endpoint, 3, NOW + 60_000, NOW)));
       const granted = leases.filter((lease) => lease !== undefined);
       await granted[0]!.release();
-      const afterRelease = await slots.acquire(tenant, subscription, 3, NOW + 60_000, NOW);
-      const whileFull = await slots.acquire(tenant, subscription, 3, NOW + 60_000, NOW);
+      const afterRelease = await slots.acquire(endpoint, 3, NOW + 60_000, NOW);
+      const whileFull = await slots.acquire(endpoint, 3, NOW + 60_000, NOW);
 
       // Assess
       expect(granted).toHaveLength(3);
@@ -42,45 +43,47 @@ describe('Endpoint isolation stores', () => {
 
     it('frees the slots of holders that never released them once their leases ended', async () => {
       // Prepare: two leases that end in a second, never released.
-      const tenant = newId('key');
-      const subscription = newId('sub');
-      await slots.acquire(tenant, subscription, 2, NOW + 1_000, NOW);
-      await slots.acquire(tenant, subscription, 2, NOW + 1_000, NOW);
+      const endpoint = anEndpoint();
+      await slots.acquire(endpoint, 2, NOW + 1_000, NOW);
+      await slots.acquire(endpoint, 2, NOW + 1_000, NOW);
 
       // Act
-      const beforeEnd = await slots.acquire(tenant, subscription, 2, NOW + 60_000, NOW + 500);
-      const afterEnd = await slots.acquire(tenant, subscription, 2, NOW + 60_000, NOW + 1_001);
+      const beforeEnd = await slots.acquire(endpoint, 2, NOW + 60_000, NOW + 500);
+      const afterEnd = await slots.acquire(endpoint, 2, NOW + 60_000, NOW + 1_001);
 
       // Assess
       expect(beforeEnd).toBeUndefined();
       expect(afterEnd).toBeDefined();
     });
 
-    it('keeps separate slots per endpoint', async () => {
+    it('keeps separate slots per endpoint, and for all endpoints together', async () => {
       // Prepare
-      const tenant = newId('key');
-      const [first, second] = [newId('sub'), newId('sub')];
-      await slots.acquire(tenant, first, 1, NOW + 60_000, NOW);
+      const tenantId = newId('key');
+      const [first, second] = [{ tenantId, subscriptionId: newId('sub') }, { tenantId, subscriptionId: newId('sub') }];
+      await slots.acquire(first, 1, NOW + 60_000, NOW);
 
       // Act
-      const other = await slots.acquire(tenant, second, 1, NOW + 60_000, NOW);
-      const same = await slots.acquire(tenant, first, 1, NOW + 60_000, NOW);
+      const other = await slots.acquire(second, 1, NOW + 60_000, NOW);
+      const same = await slots.acquire(first, 1, NOW + 60_000, NOW);
+      const shared = await slots.acquire('all endpoints', 1, NOW + 60_000, NOW);
+      const sharedAgain = await slots.acquire('all endpoints', 1, NOW + 60_000, NOW);
 
       // Assess
       expect(other).toBeDefined();
       expect(same).toBeUndefined();
+      expect(shared).toBeDefined();
+      expect(sharedAgain).toBeUndefined();
     });
 
     it('leaves a slot another caller took over after the lease ended when the late holder releases', async () => {
       // Prepare: a lease that ended, taken over by a second caller.
-      const tenant = newId('key');
-      const subscription = newId('sub');
-      const late = await slots.acquire(tenant, subscription, 1, NOW + 1_000, NOW);
-      const successor = await slots.acquire(tenant, subscription, 1, NOW + 60_000, NOW + 2_000);
+      const endpoint = anEndpoint();
+      const late = await slots.acquire(endpoint, 1, NOW + 1_000, NOW);
+      const successor = await slots.acquire(endpoint, 1, NOW + 60_000, NOW + 2_000);
 
       // Act
       await late!.release();
-      const third = await slots.acquire(tenant, subscription, 1, NOW + 60_000, NOW + 3_000);
+      const third = await slots.acquire(endpoint, 1, NOW + 60_000, NOW + 3_000);
 
       // Assess
       expect(successor).toBeDefined();

@@ -98,6 +98,7 @@ describe('Delivery to misbehaving receivers, platform healthy', () => {
       WEBHOOK_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
       [ENV.circuitBreakerThreshold]: '0',
       [ENV.maxSlowAttemptsPerEndpoint]: '0',
+      [ENV.maxSlowAttempts]: '0',
     });
     key = await pipeline.createKey('faults-receivers');
 

@@ -20,6 +20,7 @@ import type {
   PageRequest,
   RecordAttemptResult,
   SlotLease,
+  SlotPool,
   SlowAttemptSlots,
   SubscriptionChanges,
   SubscriptionExpectation,
@@ -33,6 +34,7 @@ import { settingDefault } from '../../lambdas/core/settings';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
 import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
+import { slotPoolKey } from '../../lambdas/delivery/endpoint-key';
 import { EndpointHealthTracker } from '../../lambdas/delivery/endpoint-health';
 import { NOW } from './builders';
 
@@ -244,9 +246,9 @@ export class InMemorySlowAttemptSlots implements SlowAttemptSlots {
   readonly held = new Map<string, number[]>();
   readonly calls = { acquire: 0, refused: 0, released: 0 };
 
-  async acquire(tenantId: string, subscriptionId: string, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
+  async acquire(pool: SlotPool, limit: number, untilMs: number, nowMs: number): Promise<SlotLease | undefined> {
     this.calls.acquire++;
-    const key = `${tenantId}#${subscriptionId}`;
+    const key = slotPoolKey(pool);
     const ends = (this.held.get(key) ?? []).filter((end) => end >= nowMs);
     if (ends.length >= limit) {
       this.calls.refused++;
@@ -446,7 +448,12 @@ const endpointIsolation = (
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
 ): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => ({
   breaker: new CircuitBreaker(subscriptions, { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS }),
-  slowAttempts: { slots, afterMs: settingDefault('slowAttemptMs'), limit: settingDefault('maxSlowAttemptsPerEndpoint') },
+  slowAttempts: {
+    slots,
+    afterMs: settingDefault('slowAttemptMs'),
+    limit: settingDefault('maxSlowAttemptsPerEndpoint'),
+    allEndpointsLimit: settingDefault('maxSlowAttempts'),
+  },
   concurrency: new EndpointConcurrency(10),
 });
 

@@ -5,6 +5,11 @@ import './zod-english';
  * Queue messages carry ids and small metadata, versioned and validated when read. The event's
  * data rides along (as its JSON text, `dataJson`) when it is small; otherwise the consumer reads it
  * from the event store.
+ *
+ * Readers are tolerant: a field they do not know is dropped, not refused, so during a deploy a
+ * function still on the previous version processes the messages its updated neighbours send with
+ * a new field (as it processed them before that field existed). A change that an older reader
+ * must not ignore raises the version `v`, which every reader checks.
  */
 export const INLINE_DATA_LIMIT_BYTES = 60 * 1024;
 
@@ -37,7 +42,7 @@ const withDataText = <T extends { dataJson?: string; data?: unknown; hasData: bo
   message.hasData && message.dataJson === undefined ? { ...message, dataJson: JSON.stringify(data ?? null) } : message;
 
 export const fanoutMessageSchema = z.pipe(
-  z.strictObject({
+  z.object({
     ...common,
     /** To one subscription only: a replay (whatever its filters) or an event published to it (if they match). */
     subscriptionId: z.optional(text()),
@@ -59,7 +64,7 @@ export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
  * A recovery: re-send a subscription's exhausted deliveries of events accepted in [since, until]
  * (epoch ms). Fan-out pages through the delivery records, so an API call never waits on the count.
  */
-const recoverMessageSchema = z.strictObject({
+const recoverMessageSchema = z.object({
   v: z.literal(1),
   kind: z.literal('recover'),
   tenantId: text(),
@@ -78,7 +83,7 @@ export const fanoutQueueMessageSchema = z.union([fanoutMessageSchema, recoverMes
 export type FanoutQueueMessage = z.infer<typeof fanoutQueueMessageSchema>;
 
 export const deliveryMessageSchema = z.pipe(
-  z.strictObject({
+  z.object({
     ...common,
     subscriptionId: text(),
     /** The subscription version fan-out saw; a cached subscription older than this is re-read. */
@@ -98,11 +103,11 @@ export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 export const DELIVERY_GROUP_SIZE = 10;
 
 export const deliveryGroupMessageSchema = z.pipe(
-  z.strictObject({
+  z.object({
     ...common,
     /** In subscription-id order, as fan-out reads them; the first one names the group. */
     subscriptions: z
-      .array(z.strictObject({ id: text(), version: count() }))
+      .array(z.object({ id: text(), version: count() }))
       .check(z.minLength(1), z.maxLength(DELIVERY_GROUP_SIZE)),
     /**
      * The group's subscriptions as fan-out read them, sealed (lambdas/core/subscription-snapshot.ts):

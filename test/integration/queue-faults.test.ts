@@ -1,5 +1,7 @@
 import {
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
   type SendMessageBatchCommandInput,
@@ -113,6 +115,34 @@ describe('Queue faults against the emulators', () => {
       const dead = await receiveAll(sqs, pipeline.queueUrl('deliveryDlq'));
       expect(dead.sort()).toEqual(['not json at all', '{"v":1,"not":"a delivery"}'].sort());
       expect(await visibleMessages(sqs, pipeline.queueUrl('delivery'))).toBe(0);
+    });
+  });
+
+  describe('Handler: delivery, during a deploy', () => {
+    it('delivers a message carrying a field this version does not know, as a newer version would send it', async () => {
+      // Prepare: the event's delivery message, taken off the queue and sent again with one more field.
+      const sqs = new SQSClient(sqsClientConfig(localEndpoints().sqsEndpoint));
+      const target = await receivers.start();
+      await pipeline.call('POST', '/v1/subscriptions', { key, body: { url: target.url, eventTypes: ['newer.sender'] } });
+      const published = await pipeline.call('POST', '/v1/events', { key, body: { type: 'newer.sender', data: { n: 2 } } });
+      await pipeline.fanout.pollOnce(0);
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const original = Messages.find((message) => message.Body!.includes(published.body.id));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), ReceiptHandle: original!.ReceiptHandle! }));
+      const newer = JSON.stringify({ ...JSON.parse(original!.Body!), addedByANewerVersion: { priority: 'high' } });
+      await sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queueUrl('delivery'), MessageBody: newer }));
+
+      // Act
+      await pipeline.drain({ until: () => target.requests.length >= 1 });
+      await pipeline.drain();
+
+      // Assess
+      expect(Messages).toHaveLength(1);
+      expect(target.requests).toHaveLength(1);
+      expect(target.requests[0]!.headers['webhook-id']).toBe(published.body.id);
+      expect(await receiveAll(sqs, pipeline.queueUrl('deliveryDlq'))).toEqual([]);
     });
   });
 

@@ -8,8 +8,12 @@ const clock = (at: Date): string => at.toISOString().slice(11, 19);
 
 const time = (fields: Fields): string => clock(typeof fields.timestamp === 'string' ? new Date(fields.timestamp) : new Date());
 
+/** One subscription, or the subscriptions of a group that waits whole (one line for all of them). */
+const targetOf = (f: Fields): string =>
+  Array.isArray(f.subscriptionIds) ? `${f.eventId} -> ${f.subscriptionIds.join(', ')}` : `${f.eventId} -> ${f.subscriptionId}`;
+
 const deliveryLine = (f: Fields): string => {
-  const target = `${f.eventId} -> ${f.subscriptionId}`;
+  const target = targetOf(f);
   const attempt = f.attempt === undefined ? '' : ` (attempt ${f.attempt})`;
   const status = f.statusCode === undefined ? '' : ` HTTP ${f.statusCode}`;
   const took = f.durationMs === undefined ? '' : ` in ${f.durationMs} ms`;
@@ -17,7 +21,7 @@ const deliveryLine = (f: Fields): string => {
   const why = f.reason === undefined ? '' : f.error === undefined ? ` ${f.reason}` : ` ${f.reason}: ${f.error}`;
   if (f.action === 'retry_later') {
     return f.attempt === undefined
-      ? `deferred ${target}, due in ${f.retryInSeconds} s`
+      ? `deferred  ${target}${f.deferred === undefined ? '' : ` (${String(f.deferred).replaceAll('_', ' ')})`}, due in ${f.retryInSeconds} s`
       : `failed    ${target}${status}${why}${took}${attempt}, retry in ${f.retryInSeconds} s`;
   }
   const label = String(f.status ?? 'done').padEnd(9);

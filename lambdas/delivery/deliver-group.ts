@@ -17,8 +17,11 @@ export interface DeliverGroupDeps extends DeliverDeps {
 /** Delivers one subscription's message with the receipt and deps it is given (the handler's `deliver`, measured). */
 export type DeliverOne = (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps) => Promise<Decision>;
 
-/** Told of a decision the group made for a delivery without `DeliverOne` (a group waiting whole on open circuits), to log and measure it. */
-export type ObserveDecision = (message: DeliveryMessage, decision: Decision) => void;
+/**
+ * Told of a group that waits whole on open circuits, decided without `DeliverOne`: each delivery's
+ * deferral, in the group's order, to log once for the group and measure each.
+ */
+export type ObserveWaitingGroup = (messages: DeliveryMessage[], decisions: Decision[]) => void;
 
 export class GroupIncompleteError extends Error {
   override name = 'GroupIncompleteError';
@@ -40,7 +43,7 @@ export const deliverGroup = async (
   receipt: Receipt,
   deps: DeliverGroupDeps,
   deliverOne: DeliverOne,
-  observe: ObserveDecision = () => undefined,
+  observeWaiting: ObserveWaitingGroup = () => undefined,
 ): Promise<{ decisions: Decision[]; retryGroupInSeconds?: number }> => {
   // The subscriptions as fan-out read them, when the group carries them: as good as a read made then.
   const snapshot = deps.snapshotKeys === undefined ? undefined : await openGroupSnapshot(group, deps.snapshotKeys);
@@ -51,7 +54,7 @@ export const deliverGroup = async (
   if (receipt.receiveCount > 1) {
     const waiting = await waitingOnOpenCircuits(group, receipt, deps);
     if (waiting !== undefined) {
-      group.subscriptions.forEach((subscription, index) => observe(messageOf(subscription), waiting[index]!));
+      observeWaiting(group.subscriptions.map(messageOf), waiting);
       return { decisions: waiting, retryGroupInSeconds: Math.min(...waiting.map(visibilityOf)) };
     }
   }

@@ -10,7 +10,7 @@ import { parseOrDeadLetter, processSqsBatch } from '../aws/sqs-batch';
 import type { ReceivedMessage, SqsQueueOps } from '../aws/sqs-queue-ops';
 import { DELIVERY_GROUP_SIZE, deliveryQueueMessageSchema, isGroupMessage, type DeliveryMessage } from '../core/messages';
 import { deliver, type DeliverDeps, type Decision } from './deliver';
-import { deliverGroup, type DeliverGroupDeps, type DeliverOne, type ObserveDecision } from './deliver-group';
+import { deliverGroup, type DeliverGroupDeps, type DeliverOne, type ObserveWaitingGroup } from './deliver-group';
 import { SharedReceive } from './shared-receive';
 import { workWhileWaiting } from './work-while-waiting';
 
@@ -67,6 +67,23 @@ const logDecision = (deps: DeliveryHandlerDeps, message: DeliveryMessage, decisi
   });
 };
 
+/**
+ * A group back while every one of its circuits is open: one `delivery` line naming all its
+ * subscriptions rather than one per delivery (they wait for the same reason, and the group comes
+ * back whole, when the first of them may go).
+ */
+const logWaitingGroup = (deps: DeliveryHandlerDeps, messages: DeliveryMessage[], decisions: Decision[]): void => {
+  const waits = decisions.map((decision) => (decision.action === 'retry_later' ? decision : undefined));
+  deps.logger.info('delivery', {
+    tenantId: messages[0]!.tenantId,
+    eventId: messages[0]!.eventId,
+    subscriptionIds: messages.map((message) => message.subscriptionId),
+    action: 'retry_later',
+    retryInSeconds: Math.min(...waits.map((wait) => wait?.visibilitySeconds ?? 0)),
+    deferred: waits[0]?.deferred,
+  });
+};
+
 const fromRecord = (record: SQSRecord): ReceivedMessage => ({
   messageId: record.messageId,
   receiptHandle: record.receiptHandle,
@@ -92,11 +109,17 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
   const groupDeps: DeliverGroupDeps = { ...deps.deliver, ...deps.group };
 
   /** A delivery's decision, logged and measured. */
-  const observed =
-    (measured: InvocationMetrics): ObserveDecision =>
-    (message, decision) => {
-      logDecision(deps, message, decision);
-      measured.add(deliveryMeasurements(deliveryObservation(message, decision)));
+  const observed = (measured: InvocationMetrics) => (message: DeliveryMessage, decision: Decision) => {
+    logDecision(deps, message, decision);
+    measured.add(deliveryMeasurements(deliveryObservation(message, decision)));
+  };
+
+  /** A group waiting whole on open circuits: one line for all its deliveries, each measured. */
+  const observedWaiting =
+    (measured: InvocationMetrics): ObserveWaitingGroup =>
+    (messages, decisions) => {
+      logWaitingGroup(deps, messages, decisions);
+      messages.forEach((message, index) => measured.add(deliveryMeasurements(deliveryObservation(message, decisions[index]!))));
     };
 
   /** One subscription's delivery, logged and measured, with the deps it is given (a group's stand in for the stores). */
@@ -115,7 +138,7 @@ export const createDeliveryHandler = (deps: DeliveryHandlerDeps) => {
     if (isGroupMessage(message)) {
       // Each delivery that needs another attempt left the group as a message of its own, unless
       // none was attempted: then the group waits whole.
-      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(measured), observed(measured));
+      const { retryGroupInSeconds } = await deliverGroup(message, receipt, groupDeps, deliverMeasured(measured), observedWaiting(measured));
       if (retryGroupInSeconds === undefined) return;
       await queueOps.changeVisibility(deliveryQueueUrl, record.receiptHandle, retryGroupInSeconds);
       throw new RetryLaterError(`group retried in ${retryGroupInSeconds} s`);

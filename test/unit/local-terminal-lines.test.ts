@@ -97,4 +97,18 @@ describe('npm start: the lines for refused requests, local https URLs and transp
     // Assess
     expect(line).toBe('17:36:44 failed    evt_1 -> sub_1 tls: self-signed certificate in 3 ms (attempt 1), retry in 5 s');
   });
+
+  it('prints a deferral with its reason, and a group that waits whole as one line naming its subscriptions', () => {
+    // Prepare
+    const deferral = (fields: Record<string, unknown>) =>
+      formatLogLine(JSON.stringify({ message: 'delivery', timestamp: AT.toISOString(), eventId: 'evt_1', action: 'retry_later', ...fields }), 'delivery');
+
+    // Act
+    const single = deferral({ subscriptionId: 'sub_1', retryInSeconds: 3, deferred: 'endpoint_busy' });
+    const group = deferral({ subscriptionIds: ['sub_1', 'sub_2', 'sub_3'], retryInSeconds: 6, deferred: 'circuit_open' });
+
+    // Assess
+    expect(single).toBe('17:36:44 deferred  evt_1 -> sub_1 (endpoint busy), due in 3 s');
+    expect(group).toBe('17:36:44 deferred  evt_1 -> sub_1, sub_2, sub_3 (circuit open), due in 6 s');
+  });
 });

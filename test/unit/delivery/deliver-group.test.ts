@@ -58,9 +58,12 @@ const setUp = (options: { count: number; answers?: Map<string, AttemptResult | E
   const sender = new ByUrlSender(options.answers ?? new Map());
   const deps = deliverDeps({ subscriptions, deliveries, events, sender }, { retrySchedule: SCHEDULE, random: () => RANDOM });
   const groupDeps: DeliverGroupDeps = { ...deps, groups, splitOuts };
-  const observed: Array<{ subscriptionId: string; decision: Decision }> = [];
+  /** Each group that waited whole, as the subscriptions and decisions it was observed with. */
+  const observed: Array<Array<{ subscriptionId: string; decision: Decision }>> = [];
   const run = (group: DeliveryGroupMessage, receiveCount = 1) =>
-    deliverGroup(group, { receiveCount, receivedAt: NOW }, groupDeps, deliver, (message, decision) => observed.push({ subscriptionId: message.subscriptionId, decision }));
+    deliverGroup(group, { receiveCount, receivedAt: NOW }, groupDeps, deliver, (messages, decisions) =>
+      observed.push(messages.map((message, index) => ({ subscriptionId: message.subscriptionId, decision: decisions[index]! }))),
+    );
   const groupLog = () => groups.logs.get(`${TENANT}#${EVENT_ID}#${subscriptionIdOf(1)}`);
   return { run, deliveries, groups, events, splitOuts, sender, groupLog, subscriptions, observed };
 };
@@ -171,7 +174,7 @@ describe('Function: deliverGroup', () => {
     expect(Object.keys((await groups.getGroup(TENANT, EVENT_ID, subscriptionIdOf(1)))!.delivered).sort()).toEqual([subscriptionIdOf(1), subscriptionIdOf(3)]);
   });
 
-  it('on a later receive with every circuit open, waits whole again without reading its log, each deferral observed', async () => {
+  it('on a later receive with every circuit open, waits whole again without reading its log, its deferrals observed together', async () => {
     // Prepare: both endpoints' circuits opened a second ago, their next probes 4 and 9 s away
     const openCircuit = (n: number): Partial<Subscription> => ({
       circuitOpenedAt: new Date(NOW - 1000).toISOString(),
@@ -189,9 +192,11 @@ describe('Function: deliverGroup', () => {
     expect(sender.requests).toEqual([]);
     expect(splitOuts.sent).toEqual([]);
     expect(decisions.map((d) => d.action === 'retry_later' && d.deferred)).toEqual(['circuit_open', 'circuit_open']);
-    expect(observed.map((o) => [o.subscriptionId, o.decision])).toEqual([
-      [subscriptionIdOf(1), decisions[0]],
-      [subscriptionIdOf(2), decisions[1]],
+    expect(observed.map((group) => group.map((o) => [o.subscriptionId, o.decision]))).toEqual([
+      [
+        [subscriptionIdOf(1), decisions[0]],
+        [subscriptionIdOf(2), decisions[1]],
+      ],
     ]);
     // The first probe is due in 4 s, spread by up to one 5 s interval (RANDOM 0.25): 5.25 s
     expect(retryGroupInSeconds).toBe(Math.min(...decisions.map((d) => (d.action === 'retry_later' ? d.visibilitySeconds : Infinity))));

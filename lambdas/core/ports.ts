@@ -178,11 +178,17 @@ export interface InlineFanOut {
   /** The subscription an event published to one is for: read before the event is stored, so an unknown one is refused. */
   subscription(owner: SubscriptionOwner, id: string): Promise<Subscription | undefined>;
   /**
-   * Fans the event out here, to `target` (read by `subscription`) when it was published to one;
-   * undefined when it declined and the event must go through the fan-out queue.
+   * Reads what fanning the event out here takes (its subscriptions; `target`, read by
+   * `subscription`, when it was published to one) and answers the send, to call once the event is
+   * stored; undefined when it declines and the event must go through the fan-out queue. The read
+   * may run alongside the event's write: a subscription acknowledged before the publish arrived is
+   * in it either way.
    */
-  fanOut(message: FanoutMessage, target?: Subscription): Promise<InlineFanOutResult | undefined>;
+  prepare(message: FanoutMessage, target?: Subscription): Promise<InlineFanOutSend | undefined>;
 }
+
+/** Sends an event's deliveries, once the event is stored. */
+export type InlineFanOutSend = () => Promise<InlineFanOutResult>;
 
 export interface FanoutPublisher {
   publishFanout(message: FanoutQueueMessage): Promise<void>;

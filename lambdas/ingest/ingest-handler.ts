@@ -27,10 +27,16 @@ export interface IngestHandlerDeps {
 /** Counts the deliveries of an event fanned out here, as the fan-out function counts its own. */
 const counted = (inline: InlineFanOut, metrics: Metrics): InlineFanOut => ({
   subscription: (owner, id) => inline.subscription(owner, id),
-  fanOut: async (message, target) => {
-    const result = await inline.fanOut(message, target);
-    if (result !== undefined) metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, result.subscriptionIds.length);
-    return result;
+  prepare: async (message, target) => {
+    const send = await inline.prepare(message, target);
+    return (
+      send &&
+      (async () => {
+        const result = await send();
+        metrics.addMetric(METRIC_NAMES.fanoutDeliveries, MetricUnit.Count, result.subscriptionIds.length);
+        return result;
+      })
+    );
   },
 });
 

@@ -54,16 +54,18 @@ export const createInlineFanOut = (deps: InlineFanOutDeps): InlineFanOut => {
 
   return {
     subscription: (owner, id) => deps.subscriptions.get(owner, id),
-    fanOut: async (message, target) => {
+    prepare: async (message, target) => {
       if (!message.hasData) return undefined;
       const fetchedAt = deps.now();
       const keyRead = message.subscriptionId === undefined ? deps.snapshotKeys?.current() : undefined;
       const subscriptions = await targetsOf(message, target);
       if (subscriptions === undefined) return undefined;
-      const envelope = lazyFilterEnvelope(message.eventType, message.dataJson ?? 'null', message.consumerId);
-      const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, subscriptions, envelope);
-      await deps.deliveries.publishDeliveries(withSealedSubscriptions(messages, subscriptions, await keyRead, fetchedAt));
-      return { subscriptionIds: subscriptionIdsIn(messages) };
+      return async () => {
+        const envelope = lazyFilterEnvelope(message.eventType, message.dataJson ?? 'null', message.consumerId);
+        const messages = deliveryMessagesFor(message, { dataJson: message.dataJson, hasData: true }, subscriptions, envelope);
+        await deps.deliveries.publishDeliveries(withSealedSubscriptions(messages, subscriptions, await keyRead, fetchedAt));
+        return { subscriptionIds: subscriptionIdsIn(messages) };
+      };
     },
   };
 };

@@ -94,8 +94,9 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   };
 
   if (key === undefined) {
+    const handOver = startHandOver(event, target, deps);
     await deps.events.putEvent(event);
-    return responseOf(event, await handOver(event, target, deps));
+    return responseOf(event, await handOver());
   }
 
   const claim: IdempotencyRecord = {
@@ -110,8 +111,9 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   };
   const result = await deps.events.claimIdempotencyKey(claim, Math.floor(nowMs / 1000));
   if (result.claimed) {
+    const handOver = startHandOver(event, target, deps);
     await deps.events.putEvent(event);
-    const matched = await handOver(event, target, deps);
+    const matched = await handOver();
     await deps.events.markHandedOver(tenantId, key);
     return responseOf(event, matched);
   }
@@ -130,8 +132,9 @@ export const acceptEvent = async (input: AcceptEventInput, deps: AcceptEventDeps
   }
   // The first request stopped between its writes: the body is the same, so finish its work.
   const recovered: StoredEvent = { ...event, id: existing.eventId, createdAt: existing.createdAt };
+  const handOver = startHandOver(recovered, target, deps);
   await deps.events.putEvent(recovered);
-  await handOver(recovered, target, deps);
+  await handOver();
   await deps.events.markHandedOver(tenantId, key);
   return original;
 };
@@ -179,11 +182,13 @@ const resolveIdempotencyKey = ({ headerIdempotencyKey, request }: AcceptEventInp
 };
 
 /**
- * Hands the event to fan-out: done here when the set is small (returning the subscriptions it went
- * to), else through the fan-out queue. A broadcast always goes through the queue: fan-out walks
- * the tenant's consumers, which may be many.
+ * Starts handing the event to fan-out, and answers the hand-over, to call once the event is
+ * stored: done here when the set is small (returning the subscriptions it went to), else through
+ * the fan-out queue. The inline fan-out's read starts at once, alongside the event's write, so a
+ * publish waits for one DynamoDB request less; nothing is sent before the event is stored. A
+ * broadcast always goes through the queue: fan-out walks the tenant's consumers, which may be many.
  */
-const handOver = async (event: StoredEvent, target: Subscription | undefined, deps: AcceptEventDeps): Promise<string[] | undefined> => {
+const startHandOver = (event: StoredEvent, target: Subscription | undefined, deps: AcceptEventDeps): (() => Promise<string[] | undefined>) => {
   const message: FanoutMessage = {
     v: 1,
     tenantId: event.tenantId,
@@ -196,8 +201,13 @@ const handOver = async (event: StoredEvent, target: Subscription | undefined, de
     run: event.id,
     ...inlineData(event.dataJson),
   };
-  const inline = message.broadcast ? undefined : await deps.inlineFanOut?.fanOut(message, target);
-  if (inline !== undefined) return inline.subscriptionIds;
-  await deps.fanout.publishFanout(message);
-  return undefined;
+  const prepared = message.broadcast ? Promise.resolve(undefined) : (deps.inlineFanOut?.prepare(message, target) ?? Promise.resolve(undefined));
+  // When the event's write fails first, the hand-over never comes and this read's outcome is moot.
+  prepared.catch(() => undefined);
+  return async () => {
+    const send = await prepared;
+    if (send !== undefined) return (await send()).subscriptionIds;
+    await deps.fanout.publishFanout(message);
+    return undefined;
+  };
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FanoutMessage } from '../../../lambdas/core/messages';
+import type { Subscription } from '../../../lambdas/core/model';
 import { createInlineFanOut, LARGE_TENANT_MEMORY_MS } from '../../../lambdas/ingest/inline-fan-out';
 import { aFanoutMessage, aSubscription, TENANT } from '../../kit/builders';
 import { InMemorySubscriptionStore, RecordingDeliveryPublisher } from '../../kit/fakes';
@@ -16,7 +17,9 @@ const setUp = (subscriptionCount: number, limit: number) => {
   );
   const deliveries = new RecordingDeliveryPublisher();
   const inline = createInlineFanOut({ subscriptions, deliveries, limit, now: () => now });
-  return { fanOut: inline.fanOut, subscriptions, deliveries, advance: (ms: number) => (now += ms) };
+  /** The read and, when it takes the event, the send, as ingest runs them around the event's write. */
+  const fanOut = async (message: FanoutMessage, target?: Subscription) => (await inline.prepare(message, target))?.();
+  return { fanOut, subscriptions, deliveries, advance: (ms: number) => (now += ms) };
 };
 
 describe('Function: createInlineFanOut', () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isId } from '../../../lambdas/core/ids';
 import { INLINE_DATA_LIMIT_BYTES } from '../../../lambdas/core/messages';
 import { acceptEvent, IDEMPOTENCY_WINDOW_SECONDS, IN_FLIGHT_SECONDS, type AcceptEventDeps, type AcceptEventInput } from '../../../lambdas/pipeline/accept-event';
+import type { StoredEvent } from '../../../lambdas/core/model';
+import type { InlineFanOut } from '../../../lambdas/core/ports';
 import { InMemoryEventStore, RecordingFanoutPublisher } from '../../kit/fakes';
 import { aSubscription } from '../../kit/builders';
 import { rejectionOf } from '../../kit/expectations';
@@ -225,6 +227,70 @@ describe('Function: acceptEvent', () => {
     expect(second.id).not.toBe(first.id);
     expect(fanout.messages).toHaveLength(2);
   });
+  describe("ingest's inline fan-out", () => {
+    /** An event store whose writes wait to be let through, and an inline fan-out that says when it reads and sends. */
+    const instrumented = (deps: AcceptEventDeps, events: InMemoryEventStore, prepare?: InlineFanOut['prepare']) => {
+      const order: string[] = [];
+      let letWrite: () => void = () => undefined;
+      const writing = new Promise<void>((resolve) => (letWrite = resolve));
+      const inlineFanOut: InlineFanOut = {
+        subscription: async () => undefined,
+        prepare:
+          prepare ??
+          (async () => {
+            order.push('read');
+            return async () => {
+              order.push('sent');
+              return { subscriptionIds: ['sub_1'] };
+            };
+          }),
+      };
+      const store = Object.assign(Object.create(events) as InMemoryEventStore, {
+        putEvent: async (event: StoredEvent) => {
+          await writing;
+          await events.putEvent(event);
+          order.push('stored');
+        },
+      });
+      return { order, letWrite, deps: { ...deps, events: store, inlineFanOut } };
+    };
+
+    it.each([
+      ['without a key', {}],
+      ['with a key', { headerIdempotencyKey: 'k-overlap' }],
+    ])('%s, reads the subscriptions while the event is written, and sends only once it is stored', async (_label, keyed) => {
+      // Prepare
+      const { deps, events } = setUp();
+      const { order, letWrite, deps: overlapping } = instrumented(deps, events);
+
+      // Act
+      const accepting = acceptEvent(input(keyed), overlapping);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const beforeWrite = [...order];
+      letWrite();
+      const accepted = await accepting;
+
+      // Assess
+      expect(beforeWrite).toEqual(['read']);
+      expect(order).toEqual(['read', 'stored', 'sent']);
+      expect(accepted.matched).toEqual({ count: 1, subscriptionIds: ['sub_1'] });
+    });
+
+    it("answers the write's failure when the read failed too, and sends nothing", async () => {
+      // Prepare
+      const { deps, events, fanout } = setUp();
+      const failing = Object.assign(Object.create(events) as InMemoryEventStore, { putEvent: () => Promise.reject(new Error('write throttled')) });
+      const inlineFanOut: InlineFanOut = { subscription: async () => undefined, prepare: () => Promise.reject(new Error('read throttled')) };
+
+      // Act
+      const rejection = acceptEvent(input(), { ...deps, events: failing, inlineFanOut });
+
+      // Assess
+      await expect(rejection).rejects.toThrow('write throttled');
+      expect(fanout.messages).toEqual([]);
+    });
+  });
+
   describe('an event published to one subscription', () => {
     const TARGET = aSubscription({ tenantId: TENANT, id: 'sub_01JNKQ00000000000000000001' });
     /** Ingest's inline fan-out, with the target subscription there or gone. */
@@ -232,7 +298,7 @@ describe('Function: acceptEvent', () => {
       ...deps,
       inlineFanOut: {
         subscription: async () => (present.value ? TARGET : undefined),
-        fanOut: async (_message, target) => (target === undefined ? undefined : { subscriptionIds: [target.id] }),
+        prepare: async (_message, target) => (target === undefined ? undefined : async () => ({ subscriptionIds: [target.id] })),
       },
     });
 
@@ -264,7 +330,7 @@ describe('Function: acceptEvent', () => {
       const { deps, events, time } = setUp();
       const present = { value: true };
       const publish = { subscriptionId: TARGET.id };
-      const stopped: AcceptEventDeps = { ...deps, inlineFanOut: { subscription: async () => TARGET, fanOut: () => Promise.reject(new Error('the request stopped here')) } };
+      const stopped: AcceptEventDeps = { ...deps, inlineFanOut: { subscription: async () => TARGET, prepare: () => Promise.reject(new Error('the request stopped here')) } };
       await expect(acceptEvent(input({ headerIdempotencyKey: 'k-stopped' }, publish), stopped)).rejects.toThrow('the request stopped here');
       present.value = false;
       time.now += (IN_FLIGHT_SECONDS + 1) * 1000;

@@ -5,9 +5,9 @@ import { slotPoolKey } from './endpoint-key';
 /**
  * The shared slow-attempt slots, asked by this instance one request at a time per pool and with
  * its own leases counted: an instance that already holds all of a pool's slots cuts the next slow
- * attempt without asking. Attempts to an endpoint that stops answering reach the
- * slow-attempt threshold together (they were sent together), so without this each of them would
- * ask DynamoDB, and read the slots again when the slot it tried was held, only to be refused.
+ * attempt without asking. Attempts to an endpoint that stops answering reach the slow-attempt
+ * threshold together (they were sent together), so without this each of them would ask DynamoDB,
+ * and read the slots again when the slot it tried was held, only to be refused.
  */
 export class HeldSlots implements SlowAttemptSlots {
   private readonly held = new Map<string, number>();

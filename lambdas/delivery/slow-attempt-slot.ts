@@ -27,8 +27,7 @@ export const slowAttemptSlot = (
   timeoutMs: number,
   now: () => number,
 ): { slow?: WebhookRequestSlow; release: () => Promise<void> } => {
-  const pools = (
-    [
+  const limits: { pool: SlotPool; limit: number; refusal: string }[] = [
     {
       pool: { tenantId: message.tenantId, subscriptionId: message.subscriptionId },
       limit: policy.limit,
@@ -39,8 +38,8 @@ export const slowAttemptSlot = (
       limit: policy.allEndpointsLimit,
       refusal: `${policy.allEndpointsLimit} slower requests to all endpoints together were already in flight`,
     },
-    ] satisfies { pool: SlotPool; limit: number; refusal: string }[]
-  ).filter(({ limit }) => limit > 0);
+  ];
+  const pools = limits.filter(({ limit }) => limit > 0);
   if (pools.length === 0) return { release: async () => undefined };
   const leases: SlotLease[] = [];
   let ended = false;

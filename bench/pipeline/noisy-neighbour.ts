@@ -45,6 +45,15 @@ const H_WINDOW_MS = 20_000;
 
 /** Q's events sent this soon after the flood began: the target must hold from the flood's first second. */
 const FLOOD_START_MS = 5_000;
+/** Q's events whose latencies the report lists one by one: the flood's first seconds, where the first-5-s p95 is decided. */
+const FIRST_EVENTS_SHOWN = 8;
+
+/** A run's first events' latencies in the order they were sent (">" for one not received in time: the wait so far). */
+const firstEvents = (run: QuietRun): string =>
+  `${run.firstSamples
+    .slice(0, FIRST_EVENTS_SHOWN)
+    .map((sample) => `${sample.received ? '' : '>'}${Math.round(sample.ms)}`)
+    .join(', ')} ms`;
 /** How long after Q's last 202 its missing deliveries are waited for; the rest count as lower bounds. */
 const GRACE_MS = 15_000;
 /** No work for this long before a phase starts: the event source's extra pollers have gone idle. */
@@ -383,6 +392,9 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
         `${beside.invocations.invocations} delivery invocations finished, ${beside.invocations.long} of them after more than ${seconds(LONG_INVOCATION_MS)} (alone: ${alone.invocations.invocations}, ${alone.invocations.long}).`,
       `With N's flood accepted just before Q's run (in ${seconds(afterFlood.floodAcceptedMs ?? 0)}), Q's events find the same ${N_EVENTS * N_ENDPOINTS} deliveries queued ahead of them but do not share ingest ` +
         "and the one local DynamoDB with N's requests: the difference from the run posted together is what the local runtime's shared worker and emulator add, which Lambda and DynamoDB do not share between tenants.",
+      `Q's first ${FIRST_EVENTS_SHOWN} events, one every ${1000 / Q_PER_SECOND} ms, from the start of Q's run: alone ${firstEvents(alone)}; ` +
+        `beside N's flood posted together ${firstEvents(beside)}; accepted just before ${firstEvents(afterFlood)}. The p95 of the first ` +
+        `${seconds(FLOOD_START_MS)} is the second-worst of ${afterFlood.firstSamples.length} events, so these few set it.`,
       `"First ${seconds(FLOOD_START_MS)} of the flood" takes Q's ${beside.firstSamples.length} events sent in that time: the target holds from the flood's first second, not only once ` +
         "the pipeline has learnt which endpoints are failing. Both targets compare with Q's p95 over its whole run alone.",
       "The benchmark drives only the public API and its own endpoints, so it measures whatever isolation between endpoints the delivery path has when it runs; N's endpoints answer nothing, so every attempt to them lasts until the attempt timeout unless the pipeline gives up on them sooner.",

@@ -21,9 +21,10 @@ const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
  * the tenant's log shard then event id and the group's first subscription. The shard (of four, by
  * the event id's last character) spreads a busy tenant's log writes over several partitions.
  */
-const partitionOf = (tenantId: string, subscriptionId: string) => `${tenantId}#${subscriptionId}`;
+/** The partition of a subscription's delivery records (and of its slow-attempt slots). */
+export const deliveryPartitionOf = (tenantId: string, subscriptionId: string) => `${tenantId}#${subscriptionId}`;
 const keyOf = (tenantId: string, subscriptionId: string, eventId: string) =>
-  toItem({ [PK]: partitionOf(tenantId, subscriptionId), [SK]: eventId });
+  toItem({ [PK]: deliveryPartitionOf(tenantId, subscriptionId), [SK]: eventId });
 
 const LOG_SHARDS = 4;
 const logPartitionOf = (tenantId: string, shard: number) => `${tenantId}#log#${shard}`;
@@ -85,7 +86,7 @@ export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ [PK]: partitionOf(record.tenantId, record.subscriptionId), [SK]: record.eventId, ...record }),
+          Item: toItem({ [PK]: deliveryPartitionOf(record.tenantId, record.subscriptionId), [SK]: record.eventId, ...record }),
           ConditionExpression: 'attribute_not_exists(#pk) OR #run < :run OR (#run = :run AND #attempts = :previous)',
           ExpressionAttributeNames: { '#pk': PK, '#run': 'run', '#attempts': 'attempts' },
           ExpressionAttributeValues: toItem({ ':run': record.run, ':previous': previousAttempts }),
@@ -151,7 +152,7 @@ export class DynamoDeliveryStore implements DeliveryStore, DeliveryGroupStore {
     const withGroups = query.status === undefined || query.status === 'delivered';
 
     const [own, ...groups] = await Promise.all([
-      this.queryRange(partitionOf(tenantId, subscriptionId), range, query.limit, query.status === undefined ? undefined : {
+      this.queryRange(deliveryPartitionOf(tenantId, subscriptionId), range, query.limit, query.status === undefined ? undefined : {
         expression: '#status = :status',
         names: { '#status': 'status' },
         values: { ':status': query.status },

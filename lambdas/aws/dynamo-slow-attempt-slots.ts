@@ -1,6 +1,7 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../core/resource-env';
 import type { SlotLease, SlotPool, SlowAttemptSlots } from '../core/ports';
+import { deliveryPartitionOf } from './dynamo-delivery-store';
 import { toItem, writtenIf, type Item } from './dynamo-support';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_KEYS;
@@ -10,7 +11,7 @@ const ITEM_TTL_SECONDS = 3600;
 const ALL_ENDPOINTS_PARTITION = 'slow-attempts-of-all-endpoints';
 
 const partitionOf = (pool: SlotPool): string =>
-  pool === 'all endpoints' ? ALL_ENDPOINTS_PARTITION : `${pool.tenantId}#${pool.subscriptionId}`;
+  pool === 'all endpoints' ? ALL_ENDPOINTS_PARTITION : deliveryPartitionOf(pool.tenantId, pool.subscriptionId);
 
 /**
  * Slots as attributes of one item per pool: an endpoint's beside the subscription's delivery

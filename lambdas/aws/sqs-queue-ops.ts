@@ -12,6 +12,9 @@ import { VisibilityBatcher } from './visibility-batcher';
  */
 const VISIBILITY_BATCH_WINDOW_MS = 20;
 
+/** SQS hands out at most ten messages per receive. */
+export const SQS_MAX_RECEIVE = 10;
+
 /** A message received by the function itself, with what a consumer needs of it. */
 export interface ReceivedMessage {
   messageId: string;

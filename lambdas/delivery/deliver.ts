@@ -1,6 +1,6 @@
 import type { DeliveryMessage } from '../core/messages';
 import type { AttemptLog, DeliveryRecord, DeliveryStatus, Subscription, SubscriptionOwner } from '../core/model';
-import { expiresAfterDays, MAX_HISTORY } from '../core/model';
+import { MAX_HISTORY } from '../core/model';
 import { classifyAttempt, type MadeAttempt, type NotSent, type Outcome } from '../core/outcome';
 import type { DeliveryStore, EventStore, WebhookSender } from '../core/ports';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPES } from '../core/event-types';
@@ -13,6 +13,7 @@ import { parseRetryAfter, retryDelaySeconds, visibilityTimeoutSeconds, withRetry
 import { deliveryBody, webhookBody } from '../core/delivery-body';
 import type { TransformationResult } from '../core/transformation';
 import { webhookHeaders } from './webhook-request';
+import { attemptLog, baseRecord } from './delivery-record';
 import { slowAttemptSlot, type SlowAttemptPolicy } from './slow-attempt-slot';
 
 export interface DeliverDeps {
@@ -172,7 +173,7 @@ const deliverNow = async (
   const previousAttempts = previous?.attempts ?? 0;
 
   if (!subscription.enabled) {
-    const record = baseRecord(message, previous, nowMs, deps);
+    const record = baseRecord(message, previous, nowMs, deps.deliveryLogRetentionDays);
     const skipped = await commit({ ...record, status: 'skipped' }, previousAttempts, { action: 'done', status: 'skipped' }, message, receipt, deps);
     return skipped.decision;
   }
@@ -233,7 +234,7 @@ const deliverNow = async (
   const attempt = attemptLog(attemptNumber, sentAt, result, outcome, plan.nextAttemptAt);
 
   const record: DeliveryRecord = {
-    ...baseRecord(message, previous, finishedAt, deps),
+    ...baseRecord(message, previous, finishedAt, deps.deliveryLogRetentionDays),
     status: plan.status,
     attempts: attemptNumber,
     lastAttemptAt: attempt.at,
@@ -283,7 +284,7 @@ const endWithoutAttempt = async (
   const status = result.kind === 'cancelled' ? 'skipped' : 'exhausted';
   const reason = result.kind === 'cancelled' ? 'cancelled_by_transformation' : 'transformation_failed';
   const record: DeliveryRecord = {
-    ...baseRecord(message, previous, deps.now(), deps),
+    ...baseRecord(message, previous, deps.now(), deps.deliveryLogRetentionDays),
     status,
     reason,
     ...(result.kind === 'failed' ? { error: result.message } : {}),
@@ -359,50 +360,6 @@ const deferWithout = (reason: Deferral, waitMs: number, receipt: Receipt, nowMs:
   ...deferUntilDue(waitMs, receipt, nowMs),
   deferred: reason,
 });
-
-const baseRecord = (
-  message: DeliveryMessage,
-  previous: DeliveryRecord | undefined,
-  nowMs: number,
-  deps: DeliverDeps,
-): DeliveryRecord => ({
-  tenantId: message.tenantId,
-  eventId: message.eventId,
-  subscriptionId: message.subscriptionId,
-  eventType: message.eventType,
-  run: message.run,
-  status: 'pending',
-  attempts: previous?.attempts ?? 0,
-  history: previous?.history ?? [],
-  createdAt: previous?.createdAt ?? new Date(nowMs).toISOString(),
-  updatedAt: new Date(nowMs).toISOString(),
-  expiresAt: expiresAfterDays(nowMs, deps.deliveryLogRetentionDays),
-});
-
-const attemptLog = (
-  attempt: number,
-  sentAt: number,
-  result: MadeAttempt,
-  outcome: Outcome,
-  nextAttemptAt: string | undefined,
-): AttemptLog => {
-  const log: AttemptLog = {
-    attempt,
-    at: new Date(sentAt).toISOString(),
-    outcome: outcome.action === 'delivered' ? 'delivered' : 'failed',
-    durationMs: result.durationMs,
-    requestSent: result.kind === 'response' || result.requestSent,
-  };
-  if (outcome.action !== 'delivered') log.reason = outcome.reason;
-  if (result.kind === 'response') {
-    log.statusCode = result.statusCode;
-    if (outcome.action !== 'delivered' && result.bodySnippet) log.responseSnippet = result.bodySnippet;
-  } else {
-    log.error = result.message;
-  }
-  if (nextAttemptAt !== undefined) log.nextAttemptAt = nextAttemptAt;
-  return log;
-};
 
 /** The first attempt of an event's first run, delivered: what a group logs together. */
 const isFirstSuccess = (record: DeliveryRecord, previousAttempts: number): boolean =>

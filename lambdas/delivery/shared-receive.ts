@@ -1,4 +1,4 @@
-import { SQS_MAX_RECEIVE } from './work-while-waiting';
+import { SQS_MAX_RECEIVE } from '../aws/sqs-queue-ops';
 
 interface Taker<M> {
   max: number;

@@ -1,12 +1,13 @@
 import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { SubscriptionStore } from '../core/ports';
+import { endpointKey } from './endpoint-key';
 
 /** Whether `a` is a copy of the subscription older than `b`: by version, then by health revision. */
 export const writtenBefore = (a: Subscription, b: Subscription): boolean =>
   a.version !== b.version ? a.version < b.version : (a.healthRevision ?? 0) < (b.healthRevision ?? 0);
 
-/** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id. */
-const keyOf = (tenantId: string, id: string): string => `${tenantId}#${id}`;
+/** Subscription ids are unique across a tenant's owners: the cache keys by tenant and id, as every per-endpoint map does. */
+const keyOf = endpointKey;
 
 interface Entry {
   subscription: Subscription | undefined;

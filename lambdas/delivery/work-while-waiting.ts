@@ -1,3 +1,5 @@
+import { SQS_MAX_RECEIVE } from '../aws/sqs-queue-ops';
+
 export interface WorkWhileWaitingOptions {
   /** Taking starts once the invocation's own batch has been pending this long. */
   startAfterMs: number;
@@ -20,8 +22,6 @@ export interface WorkWhileWaitingDeps<M> {
   onError(error: unknown): void;
 }
 
-/** SQS hands out at most ten messages per receive. */
-export const SQS_MAX_RECEIVE = 10;
 
 /**
  * While an invocation's own batch is held up by attempts waiting for an answer, the invocation

@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/resource-env';
 import { newId } from '../../lambdas/core/ids';
 import { deliveryMessage } from '../../lambdas/core/messages';
-import { createDeliveryHandler } from '../../lambdas/delivery/delivery-handler';
 import { localClients } from '../support/emulators';
-import { pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
+import { deliveryWiredWith, pollUntilReceived, startPipeline, type Pipeline } from '../support/pipeline';
 import { queueDepth } from '../support/queues';
 import { ReceiverPool } from '../support/receiver';
 
@@ -23,12 +22,7 @@ describe('Delivery with a delivery log that cannot be written', () => {
   beforeAll(async () => {
     pipeline = await startPipeline(
       { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' },
-      {
-        delivery: async (env) => {
-          const { deliveryDependencies } = await import('../../lambdas/delivery/handler');
-          return createDeliveryHandler(deliveryDependencies({ ...env, [ENV.deliveriesTable]: `missing-deliveries-${newId('key')}` }));
-        },
-      },
+      { delivery: deliveryWiredWith({ changeEnv: (env) => ({ ...env, [ENV.deliveriesTable]: `missing-deliveries-${newId('key')}` }) }) },
     );
   });
 

@@ -3,9 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { DynamoSubscriptionStore } from '../../lambdas/aws/dynamo-subscription-store';
 import { ENV } from '../../lambdas/core/resource-env';
-import { createDeliveryHandler } from '../../lambdas/delivery/delivery-handler';
 import { localClients } from '../support/emulators';
-import { startPipeline, type Pipeline } from '../support/pipeline';
+import { deliveryWiredWith, startPipeline, type Pipeline } from '../support/pipeline';
 import { ReceiverPool } from '../support/receiver';
 
 const TENANT = 'waiting-group';
@@ -24,14 +23,7 @@ describe('Delivery: a group that waits whole on open circuits', () => {
   beforeAll(async () => {
     pipeline = await startPipeline(
       { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_NETWORKS: '127.0.0.0/8' },
-      {
-        delivery: async (env) => {
-          const { deliveryDependencies } = await import('../../lambdas/delivery/handler');
-          const deps = deliveryDependencies(env);
-          info = vi.spyOn(deps.logger, 'info');
-          return createDeliveryHandler(deps);
-        },
-      },
+      { delivery: deliveryWiredWith({ inspect: (deps) => (info = vi.spyOn(deps.logger, 'info')) }) },
     );
   });
 

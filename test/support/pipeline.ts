@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoApiKeyStore } from '../../lambdas/aws/dynamo-api-key-store';
+import { createDeliveryHandler, type DeliveryHandlerDeps } from '../../lambdas/delivery/delivery-handler';
 import type { Scope } from '../../lambdas/core/api-keys';
 import { SCOPES } from '../../lambdas/core/api-keys';
 import { issueApiKey } from '../../admin/api-keys';
@@ -66,6 +67,26 @@ export interface PipelineOptions {
   /** Builds the delivery function's handler from the functions' environment, in place of the module's own. */
   delivery?: (env: Record<string, string>) => Promise<SqsHandler>;
 }
+
+/**
+ * A delivery handler wired as the function wires itself, from the environment as `changeEnv`
+ * changes it, its dependencies shown to `inspect` first (to spy on one): for `PipelineOptions.delivery`.
+ */
+export const deliveryWiredWith =
+  ({
+    changeEnv = (env) => env,
+    inspect = () => undefined,
+  }: {
+    changeEnv?: (env: Record<string, string>) => Record<string, string>;
+    inspect?: (deps: DeliveryHandlerDeps) => void;
+  }): NonNullable<PipelineOptions['delivery']> =>
+  async (env) => {
+    // Imported here: the module reads its configuration from the environment when it loads.
+    const { deliveryDependencies } = await import('../../lambdas/delivery/handler');
+    const deps = deliveryDependencies(changeEnv(env));
+    inspect(deps);
+    return createDeliveryHandler(deps);
+  };
 
 /**
  * Sets the functions' environment (as the template gives it, plus `overrides`), then imports the

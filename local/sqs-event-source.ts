@@ -101,6 +101,8 @@ export class SqsEventSource {
   private running = false;
   private readonly pollers = new Set<Promise<void>>();
   private activePollers = 0;
+  /** Pollers whose batch is being handled: they receive nothing until their invocation ends. */
+  private invokingPollers = 0;
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -166,7 +168,10 @@ export class SqsEventSource {
   /**
    * Starts polling. Like Lambda's pollers, it scales with the backlog: one poller to begin with,
    * another each time a poller receives messages, before its invocation runs (up to
-   * `maxConcurrency` invocations at once), and back down to one after a few empty receives.
+   * `maxConcurrency` invocations at once), and back down after a few empty receives. A poller
+   * receives nothing while its invocation runs, so one that is not invoking always stays while
+   * there is room for another invocation: as on Lambda, invocations that run for long never stop
+   * the queue from being read.
    */
   start(): void {
     if (this.running) return;
@@ -184,6 +189,11 @@ export class SqsEventSource {
     return this.activePollers;
   }
 
+  /** Pollers free to receive: those not waiting for an invocation. */
+  private get receivingPollers(): number {
+    return this.activePollers - this.invokingPollers;
+  }
+
   private addPoller(): void {
     this.activePollers += 1;
     const poller: Promise<void> = this.poll().finally(() => this.pollers.delete(poller));
@@ -196,12 +206,17 @@ export class SqsEventSource {
       try {
         // Like Lambda's, pollers scale while invocations run: a long invocation does not hold
         // back the next receive.
+        let invoking = false;
         const result = await this.pollOnce(this.options.waitTimeSeconds ?? 1, () => {
+          invoking = true;
+          this.invokingPollers += 1;
           if (this.activePollers < this.options.maxConcurrency) this.addPoller();
+        }).finally(() => {
+          if (invoking) this.invokingPollers -= 1;
         });
         if (result.received > 0) {
           emptyReceives = 0;
-        } else if (this.activePollers > 1 && ++emptyReceives >= IDLE_RECEIVES_BEFORE_SCALING_IN) {
+        } else if (this.receivingPollers > 1 && ++emptyReceives >= IDLE_RECEIVES_BEFORE_SCALING_IN) {
           // Checked and decremented in one step, so the last poller always stays to watch the queue.
           this.activePollers -= 1;
           return;

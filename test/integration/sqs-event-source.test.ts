@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { messagesToDelete, SqsEventSource, type SqsEventSourceOptions } from '../../local/sqs-event-source';
 import { localClients, uniquePrefix } from '../support/emulators';
+import { waitFor } from '../support/fault-receivers';
 
 const createQueue = async (sqs: SQSClient, visibilityTimeout = 1) => {
   const name = uniquePrefix('esm');
@@ -107,6 +108,39 @@ describe('Class: SqsEventSource', () => {
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(3);
     expect(await visibleAndInFlight(sqs, queue.queueUrl)).toBe(0);
+  });
+
+  it('keeps reading the queue while every other poller waits for a long invocation', async () => {
+    // Prepare
+    const queue = await createQueue(sqs, 30);
+    let releaseHeld!: () => void;
+    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    const handled: string[] = [];
+    const events = source(queue, {
+      maxConcurrency: 3,
+      handler: async (event) => {
+        handled.push(...event.Records.map((r) => r.body));
+        if (event.Records.some((r) => r.body === 'm0')) await held;
+      },
+    });
+    events.start();
+    await send(sqs, queue.queueUrl, 1);
+    await waitFor(() => handled.includes('m0'));
+    // Long enough for an idle poller's empty receives (short polls here) to scale it in.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    // Act
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: [{ Id: '0', MessageBody: 'next' }] }));
+    // Well within the held invocation's 5 s timeout, after which its own poller would read it.
+    const receivedWhileHeld = await waitFor(() => handled.includes('next'), 2_000).then(
+      () => true,
+      () => false,
+    );
+    releaseHeld();
+    await events.stop();
+
+    // Assess
+    expect(receivedWhileHeld).toBe(true);
   });
 
   it('leaves the whole batch on the queue when the invocation exceeds the function timeout', async () => {

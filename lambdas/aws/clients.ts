@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsRequests } from './request-counter';
+import { requestTurns } from './request-turns';
 
 /**
  * What every client is given. Its middleware stack is complete once it is created (the request
@@ -16,6 +17,7 @@ const COMMON_CONFIG = { cacheMiddleware: true } as const;
  * a no-op on AWS and keeps emulators whose queue hosts do not resolve working.
  */
 export const createSqsClient = (): SQSClient =>
-  awsRequests.attach(new SQSClient({ ...COMMON_CONFIG, useQueueUrlAsEndpoint: false }), 'SQS');
+  requestTurns.attach(awsRequests.attach(new SQSClient({ ...COMMON_CONFIG, useQueueUrlAsEndpoint: false }), 'SQS'));
 
-export const createDynamoClient = (): DynamoDBClient => awsRequests.attach(new DynamoDBClient({ ...COMMON_CONFIG }), 'DynamoDB');
+export const createDynamoClient = (): DynamoDBClient =>
+  requestTurns.attach(awsRequests.attach(new DynamoDBClient({ ...COMMON_CONFIG }), 'DynamoDB'));

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { FromReceiver, ToReceiver } from './receiver-thread';
 
 /** What a benchmark event carries in its data, so the receiver can tell events apart and time them. */
 export interface BenchEventData {
@@ -22,38 +22,34 @@ export interface ReceivedDelivery {
 /** Decides the status of an attempt; 200 unless the benchmark wants failures. */
 export type AnswerPolicy = (delivery: ReceivedDelivery) => number;
 
+const ANSWER_200: AnswerPolicy = () => 200;
+
 /**
  * A webhook endpoint on loopback that answers at once and records every successful delivery. One
- * server serves every subscription; each subscription's URL tells it which one it is.
+ * server serves every subscription; each subscription's URL tells it which one it is. The server
+ * runs in a worker thread of its own (`receiver-thread.ts`), so a delivery's arrival is stamped
+ * when it is read, not when this process's event loop, busy with the emulated API, SQS and the
+ * event sources, gets round to it: a receiver is another machine.
  */
 export class BenchReceiver {
   readonly delivered: ReceivedDelivery[] = [];
-  private readonly attempts = new Map<string, number>();
-  private answer: AnswerPolicy = () => 200;
-  private server: Server | undefined;
+  private answer: AnswerPolicy = ANSWER_200;
+  /** Counts resets: a delivery the thread read before the last one is not this measurement's. */
+  private measurement = 0;
+  private worker: Worker | undefined;
   private base = '';
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const receivedAt = Date.now();
-        const webhookId = String(req.headers['webhook-id'] ?? '');
-        const subscription = Number(new URL(req.url ?? '/', 'http://receiver').searchParams.get('s') ?? 0);
-        const key = `${webhookId}/${subscription}`;
-        const attempt = (this.attempts.get(key) ?? 0) + 1;
-        this.attempts.set(key, attempt);
-        const { data } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: BenchEventData };
-        const delivery = { webhookId, subscription, data, receivedAt, attempt };
-        const status = this.answer(delivery);
-        if (status >= 200 && status < 300) this.delivered.push(delivery);
-        res.writeHead(status, { 'content-type': 'text/plain' }).end();
+    const worker = new Worker(new URL('./receiver-thread.mjs', import.meta.url));
+    this.worker = worker;
+    this.base = await new Promise<string>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (message: FromReceiver) => {
+        if ('listening' in message) resolve(message.listening);
+        else if ('ask' in message) this.tell({ answer: message.ask, status: this.record(message.received, this.answer(message.received)) });
+        else if ('received' in message && message.measurement === this.measurement) this.record(message.received, message.status);
       });
     });
-    this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   urlFor(subscription: number, path = 'hook'): string {
@@ -61,16 +57,29 @@ export class BenchReceiver {
   }
 
   /** Starts a new measurement: forgets what came before and answers by `policy` from now on. */
-  reset(policy: AnswerPolicy = () => 200): void {
+  reset(policy: AnswerPolicy = ANSWER_200): void {
     this.delivered.length = 0;
-    this.attempts.clear();
     this.answer = policy;
+    this.measurement += 1;
+    this.tell({ reset: this.measurement, askForStatus: policy !== ANSWER_200 });
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const worker = this.worker;
+    if (worker === undefined) return;
+    await new Promise<void>((resolve) => {
+      worker.on('message', (message: FromReceiver) => 'closed' in message && resolve());
+      this.tell({ close: true });
+    });
+    await worker.terminate();
+  }
+
+  private record(delivery: ReceivedDelivery, status: number): number {
+    if (status >= 200 && status < 300) this.delivered.push(delivery);
+    return status;
+  }
+
+  private tell(message: ToReceiver): void {
+    this.worker?.postMessage(message);
   }
 }

@@ -39,6 +39,14 @@ export interface SessionOptions {
   retrySchedule?: string;
   /** Tenants besides the local one, each given a key of its own. */
   tenants?: readonly string[];
+  /**
+   * Whether the functions' own AWS requests are metered (true unless set). The meter reaches them
+   * through a forwarding proxy in this process: one more HTTP hop for every request, read whole and
+   * parsed, on the thread that also runs the emulated API, SQS and the event sources. A benchmark
+   * of latency turns it off, so the instrument is not in the path it measures; the event source's
+   * own receives are still seen (they decide when the pipeline is quiet).
+   */
+  meterFunctionRequests?: boolean;
 }
 
 /** Seconds between retries in benchmarks: the request pattern of a retry is the same, only sooner. */
@@ -69,11 +77,13 @@ export const withPipeline = async <T>(options: SessionOptions, work: (session: P
       ...(retrySchedule === STACK_RETRY_SCHEDULE ? {} : { [ENV.retrySchedule]: retrySchedule }),
       LOCAL_API_KEYS: tenantKeys.map(({ tenant, key }) => `${tenant}:${key}`).join(','),
     });
-    config.functionOverrides = {
-      ...config.functionOverrides,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
-    };
+    if (options.meterFunctionRequests ?? true) {
+      config.functionOverrides = {
+        ...config.functionOverrides,
+        AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
+      };
+    }
     runtime = await startLocalRuntime({ config, template, observer: functions, log: () => undefined, notice: (line) => notices.push(line) });
     aws.connect(runtime.emulators);
     const { state } = runtime;

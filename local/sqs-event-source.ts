@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { SQS_MAX_RECEIVE } from '../lambdas/aws/sqs-queue-ops';
 import { lambdaContext, withTimeout } from './lambda/context';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -34,7 +35,6 @@ export interface PollResult {
   error?: unknown;
 }
 
-const SQS_MAX_RECEIVE = 10;
 const IDLE_RECEIVES_BEFORE_SCALING_IN = 3;
 
 const toMessageAttributes = (attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes =>

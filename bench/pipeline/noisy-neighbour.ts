@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ENV } from '../../lambdas/core/resource-env';
 import { settingDefault } from '../../lambdas/core/settings';
 import type { JsonObject } from '../../local/template/document';
 import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template/functions';
 import type { Benchmark, BenchSection, TargetCheck } from '../report';
 import { probeDynamo } from './dynamo-probe';
+import { SilentEndpoints } from './silent-endpoints';
 import {
   burstRate,
   formatLatency,
@@ -64,38 +63,6 @@ const LONG_INVOCATION_MS = 10_000;
 
 const P95_FACTOR = 2;
 const P95_CEILING_MS = 1_500;
-
-/**
- * Endpoints that accept the connection, read the request and never answer, each on a port of its
- * own: an origin of its own, whatever the pipeline counts as one endpoint.
- */
-class SilentEndpoints {
-  readonly urls: string[] = [];
-  requests = 0;
-  private readonly servers: Server[] = [];
-
-  async start(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const server = createServer((req) => {
-        this.requests += 1;
-        req.resume();
-      });
-      this.servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      this.urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
-    }
-  }
-
-  /** Drops every connection: attempts still waiting fail at once, so the pipeline stops quickly. */
-  async close(): Promise<void> {
-    await Promise.all(
-      this.servers.splice(0).map((server) => {
-        server.closeAllConnections();
-        return new Promise<void>((resolve) => server.close(() => resolve()));
-      }),
-    );
-  }
-}
 
 /** True if `condition` held within `timeoutMs`, false if the time ran out. */
 const holdsWithin = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {

@@ -1,25 +1,47 @@
 import { endpointKey } from './endpoint-key';
 
+/** How long an endpoint's answer counts; after that it is one this instance has not heard from. */
+export const ANSWER_REMEMBERED_MS = 10 * 60_000;
+/** Endpoints whose last answer one instance remembers, at most (the longest silent are forgotten first). */
+const ANSWERS_REMEMBERED = 10_000;
+
+export interface EndpointConcurrencyOptions {
+  /** The cap for an endpoint this instance has not heard answer within ANSWER_REMEMBERED_MS; the cap itself when unset. */
+  untilAnswered?: number;
+  now?: () => number;
+}
+
 /**
  * Requests in flight from this function instance, per endpoint (subscription), with a cap. A
  * delivery over the cap waits in line for a place, for a bounded time; one that gets none in that
  * time is deferred (not an attempt). It bounds what one instance sends at once to an endpoint
  * that has stopped answering to a handful of requests, whose fate (answered, cut, counted by the
  * breaker) is known by the time the line gives up; a healthy endpoint's line moves as fast as it
- * answers. On Lambda an invocation holds at most a batch of group messages, so the cap rarely
- * binds there.
+ * answers. An endpoint not heard from lately (any HTTP status is an answer) gets a smaller cap,
+ * the breaker's threshold, until it answers: one that never answers is sent no more at once than
+ * it takes to open its circuit, while a healthy one is heard from within its first round trip.
  */
 export class EndpointConcurrency {
   private readonly inFlight = new Map<string, number>();
   private readonly lines = new Map<string, Array<(entered: boolean) => void>>();
+  /** When each endpoint last answered, oldest first. */
+  private readonly answeredAt = new Map<string, number>();
+  private readonly untilAnswered: number;
+  private readonly now: () => number;
 
-  constructor(private readonly maxPerEndpoint: number) {}
+  constructor(
+    private readonly maxPerEndpoint: number,
+    options: EndpointConcurrencyOptions = {},
+  ) {
+    this.untilAnswered = Math.min(options.untilAnswered ?? maxPerEndpoint, maxPerEndpoint);
+    this.now = options.now ?? Date.now;
+  }
 
   /** Takes a place for one request if one is free now. */
   tryEnter(tenantId: string, subscriptionId: string): boolean {
     const key = endpointKey(tenantId, subscriptionId);
     const current = this.inFlight.get(key) ?? 0;
-    if (current >= this.maxPerEndpoint) return false;
+    if (current >= this.capOf(key)) return false;
     this.inFlight.set(key, current + 1);
     return true;
   }
@@ -44,17 +66,32 @@ export class EndpointConcurrency {
     });
   }
 
-  /** Gives the place to the next in line, or frees it. */
-  leave(tenantId: string, subscriptionId: string): void {
+  /**
+   * Gives the place back, saying whether the endpoint answered the request made with it; the
+   * first in line take the places the endpoint's cap now allows.
+   */
+  leave(tenantId: string, subscriptionId: string, answered = false): void {
     const key = endpointKey(tenantId, subscriptionId);
-    const next = this.lines.get(key)?.shift();
-    if (next !== undefined) {
-      if (this.lines.get(key)!.length === 0) this.lines.delete(key);
-      next(true);
-      return;
+    if (answered) this.rememberAnswer(key);
+    const current = (this.inFlight.get(key) ?? 0) - 1;
+    if (current <= 0) this.inFlight.delete(key);
+    else this.inFlight.set(key, current);
+    const line = this.lines.get(key);
+    while (line !== undefined && line.length > 0 && (this.inFlight.get(key) ?? 0) < this.capOf(key)) {
+      this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+      line.shift()!(true);
     }
-    const current = this.inFlight.get(key) ?? 0;
-    if (current <= 1) this.inFlight.delete(key);
-    else this.inFlight.set(key, current - 1);
+    if (line?.length === 0) this.lines.delete(key);
+  }
+
+  private capOf(key: string): number {
+    const answeredAt = this.answeredAt.get(key);
+    return answeredAt !== undefined && this.now() - answeredAt < ANSWER_REMEMBERED_MS ? this.maxPerEndpoint : this.untilAnswered;
+  }
+
+  private rememberAnswer(key: string): void {
+    this.answeredAt.delete(key);
+    this.answeredAt.set(key, this.now());
+    if (this.answeredAt.size > ANSWERS_REMEMBERED) this.answeredAt.delete(this.answeredAt.keys().next().value!);
   }
 }

@@ -58,7 +58,10 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
         (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
         (s) => cache.newest(s),
       ),
-      concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT),
+      // An endpoint not heard from is sent no more at once than it takes to open its circuit.
+      concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT, {
+        untilAnswered: config.circuitBreakerThreshold > 0 ? config.circuitBreakerThreshold : MAX_IN_FLIGHT_PER_ENDPOINT,
+      }),
       slowAttempts: {
         slots: new HeldSlots(new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable)),
         afterMs: config.slowAttemptMs,

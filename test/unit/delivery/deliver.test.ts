@@ -75,6 +75,26 @@ describe('Function: deliver', () => {
     expect(request!.headers['webhook-timestamp']).toBe(String(NOW / 1000));
   });
 
+  it.each([
+    ['a 500', response(500), true],
+    ['a timeout', transportError('timeout'), false],
+  ])('tells the endpoint\'s line whether it answered, after %s', async (_, result, answered) => {
+    // Prepare
+    const { deps } = setUp({ script: [result] });
+    const left: boolean[] = [];
+    const leave = deps.concurrency.leave.bind(deps.concurrency);
+    deps.concurrency.leave = (tenantId, subscriptionId, hasAnswered) => {
+      left.push(hasAnswered ?? false);
+      leave(tenantId, subscriptionId, hasAnswered);
+    };
+
+    // Act
+    await deliver(aDeliveryMessage(), firstReceipt(), deps);
+
+    // Assess
+    expect(left).toEqual([answered]);
+  });
+
   it('signs the request so the reference library verifies it', async () => {
     // Prepare: a real clock, because the reference verifier checks the timestamp against now
     const now = Date.now();

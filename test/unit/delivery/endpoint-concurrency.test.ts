@@ -50,4 +50,67 @@ describe('Class: EndpointConcurrency', () => {
     expect(late).toBe(false);
     expect(afterLeave).toBe(true);
   });
+
+  /** Places taken at once by `count` requests to sub_a, each trying without waiting. */
+  const tryMany = (concurrency: EndpointConcurrency, count: number): boolean[] =>
+    Array.from({ length: count }, () => concurrency.tryEnter('t', 'sub_a'));
+
+  it('sends no more at once than the smaller cap to an endpoint not heard from', () => {
+    // Prepare
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2 });
+
+    // Act
+    const entered = tryMany(concurrency, 3);
+    concurrency.leave('t', 'sub_a', false);
+    const afterSilence = tryMany(concurrency, 2);
+
+    // Assess: a request that got no answer leaves the endpoint as unheard from as before.
+    expect(entered).toEqual([true, true, false]);
+    expect(afterSilence).toEqual([true, false]);
+  });
+
+  it('opens the whole cap once the endpoint answers, and lets the line in at once', async () => {
+    // Prepare
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2 });
+    tryMany(concurrency, 2);
+    const waiting = [concurrency.enter('t', 'sub_a', 5_000), concurrency.enter('t', 'sub_a', 5_000), concurrency.enter('t', 'sub_a', 5_000)];
+
+    // Act
+    concurrency.leave('t', 'sub_a', true);
+
+    // Assess: 1 still in flight and the 3 waiting make 4, the whole cap.
+    expect(await Promise.all(waiting)).toEqual([true, true, true]);
+    expect(concurrency.tryEnter('t', 'sub_a')).toBe(false);
+  });
+
+  it('forgets an answer after ten minutes', () => {
+    // Prepare
+    let now = 0;
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1, now: () => now });
+    concurrency.tryEnter('t', 'sub_a');
+    concurrency.leave('t', 'sub_a', true);
+
+    // Act
+    const soon = tryMany(concurrency, 4);
+    for (let i = 0; i < 4; i++) concurrency.leave('t', 'sub_a', false);
+    now = 10 * 60_000;
+    const later = tryMany(concurrency, 2);
+
+    // Assess
+    expect(soon).toEqual([true, true, true, true]);
+    expect(later).toEqual([true, false]);
+  });
+
+  it('keeps each endpoint\'s answers its own', () => {
+    // Prepare
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1 });
+    concurrency.tryEnter('t', 'sub_b');
+    concurrency.leave('t', 'sub_b', true);
+
+    // Act
+    const entered = tryMany(concurrency, 2);
+
+    // Assess
+    expect(entered).toEqual([true, false]);
+  });
 });

@@ -261,4 +261,26 @@ describe('Local runtime (npm start): API and signed fan-out over HTTP', () => {
     expect(failed).toMatch(/^\d\d:\d\d:\d\d failed {4}\S+ -> \S+ tls: wrong version number in \d+ ms \(attempt 1\), retry in \d+ s$/);
     expect(plain.requests).toHaveLength(0);
   });
+
+  it("serves API callers in turn: a second caller's request is answered behind a few of a first caller's burst, not all of it", async () => {
+    // Prepare
+    const BURST = 80;
+    const answeredOrder: string[] = [];
+    const publish = (key: string, name: string) =>
+      call(runtime.baseUrl, 'POST', '/v1/events', { key, body: { type: 'turns.burst', data: {} } }).then((response) => {
+        answeredOrder.push(name);
+        return response;
+      });
+
+    // Act: one caller's burst, and once it is being served, one request of another caller
+    const burst = Array.from({ length: BURST }, () => publish(runtime.apiKey, 'burst'));
+    await waitFor(() => answeredOrder.length > 0, { description: 'the first answer to the burst' });
+    const other = await publish('wk_another_caller', 'other');
+    const answers = await Promise.all(burst);
+
+    // Assess: served in the order they came, the other caller would wait for the whole burst
+    expect(other.status).toBe(401);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(BURST).fill(202));
+    expect(answeredOrder.indexOf('other')).toBeLessThan(BURST / 2);
+  });
 });

@@ -4,13 +4,13 @@ import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
  * AWS requests that start in one turn of the event loop, at most; more wait for the next turns.
  * Each request costs its caller half a millisecond to a millisecond of CPU (serialising, signing
  * and writing it, then reading its answer), and what it does before it leaves runs between two
- * reads of the sockets. Where one instance has many
- * deliveries in flight (a batch taking more work while its attempts wait, or the local runtime's
- * many invocations in one worker), hundreds of requests can fall due in the same turn: a burst of
- * attempts cut at the slow-attempt threshold, each recording its outcome. Started all at once,
- * they hold the event loop for a hundred milliseconds or more, and a healthy endpoint's answer,
- * or a message just received, waits behind all of them. Taking turns, the sockets are read
- * between every few requests; the requests themselves go in the order they were made.
+ * reads of the sockets. Where one instance has many deliveries in flight (a batch taking more
+ * work while its attempts wait, or the local runtime's many invocations in one worker), hundreds
+ * of requests can fall due in the same turn: a burst of attempts cut at the slow-attempt
+ * threshold, each recording its outcome. Started all at once, they hold the event loop for a
+ * hundred milliseconds or more, and a healthy endpoint's answer, or a message just received,
+ * waits behind all of them. Taking turns, the sockets are read between every few requests; the
+ * requests themselves go in the order they were made.
  */
 export const REQUESTS_PER_TURN = 4;
 

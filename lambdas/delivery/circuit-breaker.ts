@@ -1,6 +1,7 @@
 import type { Subscription, SubscriptionOwner } from '../core/model';
 import type { MadeAttempt } from '../core/outcome';
 import { OneAtATime } from './one-at-a-time';
+import { EndpointAnswers } from './endpoint-answers';
 import { endpointKey } from './endpoint-key';
 
 export interface BreakerSettings {
@@ -87,8 +88,6 @@ export type CircuitChange = 'opened' | 'closed';
  * answer that ends a run of them, and probes write.
  */
 export class CircuitBreaker {
-  /** The last answer this instance got from each endpoint (ms), to tell consecutive failures apart. */
-  private readonly lastAnswerAt = new Map<string, number>();
   /** An endpoint's attempts are counted one after another, each from the state the one before left. */
   private readonly counting = new OneAtATime();
 
@@ -101,6 +100,8 @@ export class CircuitBreaker {
     private readonly onError: (error: unknown) => void = () => undefined,
     /** The newest copy of a subscription this instance holds (its cache's), without reading. */
     private readonly newest: (subscription: Subscription) => Subscription = (subscription) => subscription,
+    /** The last answer this instance got from each endpoint, to tell consecutive failures apart; recorded here. */
+    private readonly answers: EndpointAnswers = new EndpointAnswers(),
   ) {}
 
   /** How long a delivery must wait before the endpoint may be called, without writing anything; undefined when it may be now. */
@@ -137,7 +138,7 @@ export class CircuitBreaker {
       const key = endpointKey(subscription.tenantId, subscription.id);
       // The common case, an answer from an endpoint with nothing counted, writes nothing: it need not wait its turn.
       if (!this.counting.busy(key) && !isUnanswered(result) && !hasCircuitState(this.newest(subscription))) {
-        this.lastAnswerAt.set(key, nowMs);
+        this.answers.heard(key, nowMs);
         return undefined;
       }
       return await this.counting.run(key, () => this.count(key, this.newest(subscription), result, nowMs, probe));
@@ -150,14 +151,14 @@ export class CircuitBreaker {
   private async count(key: string, subscription: Subscription, result: MadeAttempt, nowMs: number, probe: boolean): Promise<CircuitChange | undefined> {
     const at = new Date(nowMs).toISOString();
     if (!isUnanswered(result)) {
-      this.lastAnswerAt.set(key, nowMs);
+      this.answers.heard(key, nowMs);
       if (!hasCircuitState(subscription)) return undefined;
       const closed = await this.store.closeCircuit(subscription, subscription.id);
       if (closed !== undefined) this.onChange(closed);
       return subscription.circuitOpenedAt === undefined ? undefined : 'closed';
     }
     if (!probe && subscription.circuitOpenedAt !== undefined) return undefined;
-    const answered = this.lastAnswerAt.get(key);
+    const answered = this.answers.lastAnswerAt(key);
     const error = result.kind === 'error' ? `${result.error}: ${result.message}`.slice(0, 300) : '';
     const counted = await this.store.countUnanswered(
       subscription,

@@ -128,15 +128,12 @@ export const deliver = async (message: DeliveryMessage, receipt: Receipt, deps: 
   return deliverEntered(message, receipt, deps, current, now);
 };
 
-/** `deliverNow` holding a place in the endpoint's line, given back however it ends, saying whether the endpoint answered. */
+/** `deliverNow` holding a place in the endpoint's line, given back however it ends. */
 const deliverEntered = async (message: DeliveryMessage, receipt: Receipt, deps: DeliverDeps, subscription: Subscription, nowMs: number): Promise<Decision> => {
-  let answered = false;
   try {
-    const decision = await deliverNow(message, receipt, deps, subscription, nowMs);
-    answered = decision.attempt?.statusCode !== undefined;
-    return decision;
+    return await deliverNow(message, receipt, deps, subscription, nowMs);
   } finally {
-    deps.concurrency.leave(message.tenantId, subscription.id, answered);
+    deps.concurrency.leave(message.tenantId, subscription.id);
   }
 };
 

@@ -1,13 +1,14 @@
+import { EndpointAnswers } from './endpoint-answers';
 import { endpointKey } from './endpoint-key';
 
 /** How long an endpoint's answer counts; after that it is one this instance has not heard from. */
 export const ANSWER_REMEMBERED_MS = 10 * 60_000;
-/** Endpoints whose last answer one instance remembers, at most (the longest silent are forgotten first). */
-const ANSWERS_REMEMBERED = 10_000;
 
 export interface EndpointConcurrencyOptions {
   /** The cap for an endpoint this instance has not heard answer within ANSWER_REMEMBERED_MS; the cap itself when unset. */
   untilAnswered?: number;
+  /** Where this instance's answers are recorded (by the circuit breaker). */
+  answers?: EndpointAnswers;
   now?: () => number;
 }
 
@@ -24,9 +25,8 @@ export interface EndpointConcurrencyOptions {
 export class EndpointConcurrency {
   private readonly inFlight = new Map<string, number>();
   private readonly lines = new Map<string, Array<(entered: boolean) => void>>();
-  /** When each endpoint last answered, oldest first. */
-  private readonly answeredAt = new Map<string, number>();
   private readonly untilAnswered: number;
+  private readonly answers: EndpointAnswers;
   private readonly now: () => number;
 
   constructor(
@@ -34,6 +34,7 @@ export class EndpointConcurrency {
     options: EndpointConcurrencyOptions = {},
   ) {
     this.untilAnswered = Math.min(options.untilAnswered ?? maxPerEndpoint, maxPerEndpoint);
+    this.answers = options.answers ?? new EndpointAnswers();
     this.now = options.now ?? Date.now;
   }
 
@@ -66,32 +67,23 @@ export class EndpointConcurrency {
     });
   }
 
-  /**
-   * Gives the place back, saying whether the endpoint answered the request made with it; the
-   * first in line take the places the endpoint's cap now allows.
-   */
-  leave(tenantId: string, subscriptionId: string, answered = false): void {
+  /** Gives the place back; the first in line take the places the endpoint's cap now allows. */
+  leave(tenantId: string, subscriptionId: string): void {
     const key = endpointKey(tenantId, subscriptionId);
-    if (answered) this.rememberAnswer(key);
-    const current = (this.inFlight.get(key) ?? 0) - 1;
-    if (current <= 0) this.inFlight.delete(key);
-    else this.inFlight.set(key, current);
-    const line = this.lines.get(key);
-    while (line !== undefined && line.length > 0 && (this.inFlight.get(key) ?? 0) < this.capOf(key)) {
-      this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let inFlight = (this.inFlight.get(key) ?? 0) - 1;
+    const line = this.lines.get(key) ?? [];
+    const cap = this.capOf(key);
+    while (line.length > 0 && inFlight < cap) {
+      inFlight += 1;
       line.shift()!(true);
     }
-    if (line?.length === 0) this.lines.delete(key);
+    if (line.length === 0) this.lines.delete(key);
+    if (inFlight <= 0) this.inFlight.delete(key);
+    else this.inFlight.set(key, inFlight);
   }
 
   private capOf(key: string): number {
-    const answeredAt = this.answeredAt.get(key);
+    const answeredAt = this.answers.lastAnswerAt(key);
     return answeredAt !== undefined && this.now() - answeredAt < ANSWER_REMEMBERED_MS ? this.maxPerEndpoint : this.untilAnswered;
-  }
-
-  private rememberAnswer(key: string): void {
-    this.answeredAt.delete(key);
-    this.answeredAt.set(key, this.now());
-    if (this.answeredAt.size > ANSWERS_REMEMBERED) this.answeredAt.delete(this.answeredAt.keys().next().value!);
   }
 }

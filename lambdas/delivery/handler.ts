@@ -15,6 +15,7 @@ import { parseDeliveryPolicy } from '../core/delivery-config';
 import { requireResources } from '../core/resource-env';
 import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-handler';
+import { EndpointAnswers } from './endpoint-answers';
 import { EndpointConcurrency } from './endpoint-concurrency';
 import { EndpointHealthTracker } from './endpoint-health';
 import { HeldSlots } from './held-slots';
@@ -41,6 +42,7 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
   const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
   const events = new DynamoEventStore(dynamo, config.eventsTable);
   const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
+  const answers = new EndpointAnswers();
   return {
     deliver: {
       subscriptions: cache,
@@ -57,10 +59,12 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
         (s) => cache.remember(s),
         (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
         (s) => cache.newest(s),
+        answers,
       ),
       // An endpoint not heard from is sent no more at once than it takes to open its circuit.
       concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT, {
         untilAnswered: config.circuitBreakerThreshold > 0 ? config.circuitBreakerThreshold : MAX_IN_FLIGHT_PER_ENDPOINT,
+        answers,
       }),
       slowAttempts: {
         slots: new HeldSlots(new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable)),

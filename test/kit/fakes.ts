@@ -33,6 +33,7 @@ import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas
 import { settingDefault } from '../../lambdas/core/settings';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
+import { EndpointAnswers } from '../../lambdas/delivery/endpoint-answers';
 import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
 import { slotPoolKey } from '../../lambdas/delivery/endpoint-key';
 import { EndpointHealthTracker } from '../../lambdas/delivery/endpoint-health';
@@ -446,16 +447,26 @@ export class InMemoryRateLimiter implements RateLimiter {
 const endpointIsolation = (
   subscriptions: InMemorySubscriptionStore,
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
-): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => ({
-  breaker: new CircuitBreaker(subscriptions, { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS }),
-  slowAttempts: {
-    slots,
-    afterMs: settingDefault('slowAttemptMs'),
-    limit: settingDefault('maxSlowAttemptsPerEndpoint'),
-    allEndpointsLimit: settingDefault('maxSlowAttempts'),
-  },
-  concurrency: new EndpointConcurrency(10),
-});
+): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => {
+  const answers = new EndpointAnswers();
+  return {
+    breaker: new CircuitBreaker(
+      subscriptions,
+      { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS },
+      undefined,
+      undefined,
+      undefined,
+      answers,
+    ),
+    slowAttempts: {
+      slots,
+      afterMs: settingDefault('slowAttemptMs'),
+      limit: settingDefault('maxSlowAttemptsPerEndpoint'),
+      allEndpointsLimit: settingDefault('maxSlowAttempts'),
+    },
+    concurrency: new EndpointConcurrency(10, { answers }),
+  };
+};
 
 /**
  * `deliver`'s dependencies over in-memory stores with the defaults: the kit's clock (NOW, or

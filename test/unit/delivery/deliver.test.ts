@@ -4,6 +4,9 @@ import { settingDefault } from '../../../lambdas/core/settings';
 import { MAX_HISTORY, type Subscription } from '../../../lambdas/core/model';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
 import { deliver, type Receipt } from '../../../lambdas/delivery/deliver';
+import { BREAKER_TIMINGS, CircuitBreaker } from '../../../lambdas/delivery/circuit-breaker';
+import { EndpointAnswers } from '../../../lambdas/delivery/endpoint-answers';
+import { EndpointConcurrency } from '../../../lambdas/delivery/endpoint-concurrency';
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
   aDeliveryMessage,
@@ -78,21 +81,21 @@ describe('Function: deliver', () => {
   it.each([
     ['a 500', response(500), true],
     ['a timeout', transportError('timeout'), false],
-  ])('tells the endpoint\'s line whether it answered, after %s', async (_, result, answered) => {
-    // Prepare
-    const { deps } = setUp({ script: [result] });
-    const left: boolean[] = [];
-    const leave = deps.concurrency.leave.bind(deps.concurrency);
-    deps.concurrency.leave = (tenantId, subscriptionId, hasAnswered) => {
-      left.push(hasAnswered ?? false);
-      leave(tenantId, subscriptionId, hasAnswered);
-    };
+  ])('lets the endpoint\'s line know whether it answered, after %s', async (_, result, answered) => {
+    // Prepare: a line of 2 that sends 1 at once until the endpoint answers, going by the breaker's record
+    const { deps, subscriptions } = setUp({ script: [result] });
+    const answers = new EndpointAnswers();
+    const breakerSettings = { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS };
+    deps.breaker = new CircuitBreaker(subscriptions, breakerSettings, undefined, undefined, undefined, answers);
+    const line = new EndpointConcurrency(2, { untilAnswered: 1, answers, now: deps.now });
+    deps.concurrency = line;
 
     // Act
     await deliver(aDeliveryMessage(), firstReceipt(), deps);
 
     // Assess
-    expect(left).toEqual([answered]);
+    const places = [line.tryEnter(TENANT, SUBSCRIPTION_ID), line.tryEnter(TENANT, SUBSCRIPTION_ID)];
+    expect(places).toEqual(answered ? [true, true] : [true, false]);
   });
 
   it('signs the request so the reference library verifies it', async () => {

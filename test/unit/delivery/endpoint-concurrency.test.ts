@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EndpointAnswers } from '../../../lambdas/delivery/endpoint-answers';
 import { EndpointConcurrency } from '../../../lambdas/delivery/endpoint-concurrency';
+import { endpointKey } from '../../../lambdas/delivery/endpoint-key';
 
 describe('Class: EndpointConcurrency', () => {
   it('gives places up to the cap at once, per endpoint', async () => {
@@ -57,11 +59,11 @@ describe('Class: EndpointConcurrency', () => {
 
   it('sends no more at once than the smaller cap to an endpoint not heard from', () => {
     // Prepare
-    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2 });
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2, answers: new EndpointAnswers() });
 
     // Act
     const entered = tryMany(concurrency, 3);
-    concurrency.leave('t', 'sub_a', false);
+    concurrency.leave('t', 'sub_a');
     const afterSilence = tryMany(concurrency, 2);
 
     // Assess: a request that got no answer leaves the endpoint as unheard from as before.
@@ -71,12 +73,14 @@ describe('Class: EndpointConcurrency', () => {
 
   it('opens the whole cap once the endpoint answers, and lets the line in at once', async () => {
     // Prepare
-    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2 });
+    const answers = new EndpointAnswers();
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 2, answers });
     tryMany(concurrency, 2);
     const waiting = [concurrency.enter('t', 'sub_a', 5_000), concurrency.enter('t', 'sub_a', 5_000), concurrency.enter('t', 'sub_a', 5_000)];
 
-    // Act
-    concurrency.leave('t', 'sub_a', true);
+    // Act: the request made with one place was answered (the breaker records it), and gives it back
+    answers.heard(endpointKey('t', 'sub_a'), Date.now());
+    concurrency.leave('t', 'sub_a');
 
     // Assess: 1 still in flight and the 3 waiting make 4, the whole cap.
     expect(await Promise.all(waiting)).toEqual([true, true, true]);
@@ -86,13 +90,13 @@ describe('Class: EndpointConcurrency', () => {
   it('forgets an answer after ten minutes', () => {
     // Prepare
     let now = 0;
-    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1, now: () => now });
-    concurrency.tryEnter('t', 'sub_a');
-    concurrency.leave('t', 'sub_a', true);
+    const answers = new EndpointAnswers();
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1, answers, now: () => now });
+    answers.heard(endpointKey('t', 'sub_a'), now);
 
     // Act
     const soon = tryMany(concurrency, 4);
-    for (let i = 0; i < 4; i++) concurrency.leave('t', 'sub_a', false);
+    for (let i = 0; i < 4; i++) concurrency.leave('t', 'sub_a');
     now = 10 * 60_000;
     const later = tryMany(concurrency, 2);
 
@@ -103,9 +107,9 @@ describe('Class: EndpointConcurrency', () => {
 
   it('keeps each endpoint\'s answers its own', () => {
     // Prepare
-    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1 });
-    concurrency.tryEnter('t', 'sub_b');
-    concurrency.leave('t', 'sub_b', true);
+    const answers = new EndpointAnswers();
+    const concurrency = new EndpointConcurrency(4, { untilAnswered: 1, answers });
+    answers.heard(endpointKey('t', 'sub_b'), Date.now());
 
     // Act
     const entered = tryMany(concurrency, 2);

@@ -4,6 +4,7 @@ import type { JsonObject } from '../../local/template/document';
 import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template/functions';
 import type { Benchmark, BenchSection, TargetCheck } from '../report';
 import { probeDynamo } from './dynamo-probe';
+import { meterMachineCpu, SATURATED, type MachineCpu } from './machine-cpu';
 import { SilentEndpoints } from './silent-endpoints';
 import {
   burstRate,
@@ -130,6 +131,8 @@ interface QuietRun {
   noisyAttempts: number;
   /** DynamoDB Local's answer times to a probe every 100 ms during the run (ms). */
   dynamoProbes: LatencySample[];
+  /** What the machine's cores did in the first FLOOD_START_MS of Q's run (undefined where /proc/stat is not). */
+  cpu: MachineCpu | undefined;
   invocations: InvocationFacts;
 }
 
@@ -158,6 +161,7 @@ const quietIn = async (session: PipelineSession, floodTiming: FloodTiming): Prom
     const probes = probeDynamo(session.dynamoEndpoint, session.subscriptionsTable);
     const acceptedBefore = floodTiming === 'accepted-before' ? await timed(() => publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS)) : undefined;
     const startedAt = Date.now();
+    const cpu = meterMachineCpu(FLOOD_START_MS);
     const flood =
       floodTiming === 'together' ? publishAll(tenant(session, NOISY_TENANT), N_TYPE, N_EVENTS).then(() => Date.now() - startedAt) : acceptedBefore;
     const [accepted, floodAcceptedMs] = await Promise.all([publishAtRate(session.api, Q_TYPE, Q_PER_SECOND * Q_SECONDS, Q_PER_SECOND), flood]);
@@ -185,6 +189,7 @@ const quietIn = async (session: PipelineSession, floodTiming: FloodTiming): Prom
       noisyAttempts: silent.requests,
       invocations: deliveryInvocations(session),
       dynamoProbes,
+      cpu: await cpu,
     };
   } finally {
     await silent.close();
@@ -270,6 +275,13 @@ const measure = async (): Promise<NoisyNeighbourRun> => {
 };
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** How long the cores were saturated: the share of 250 ms intervals over SATURATED busy. */
+const saturatedFor = (cpu: MachineCpu): string => `over ${SATURATED * 100}% busy for ${Math.round(cpu.saturatedShare * 100)}% of the ${seconds(FLOOD_START_MS)}`;
+
+/** `1.29 of 2 cores; over 90% busy for 50% of the 5.0 s`. */
+const cpuCell = (cpu: MachineCpu | undefined): string =>
+  cpu === undefined ? 'not measured' : `${cpu.meanBusyCores.toFixed(2)} of ${cpu.cores} cores; ${saturatedFor(cpu)}`;
 const perSecond = (value: number): string => `${value.toFixed(value < 10 ? 1 : 0)}/s`;
 
 const runNoisyNeighbour = async (): Promise<BenchSection> => {
@@ -290,6 +302,9 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
     const missing = run.samples.length - run.received;
     return [
       ...(missing > 0 ? [`${missing} of Q's ${run.samples.length} deliveries had not arrived ${seconds(GRACE_MS)} after its last 202`] : []),
+      ...(run.cpu === undefined || alone.cpu === undefined
+        ? []
+        : [`the machine's ${run.cpu.cores} cores were ${saturatedFor(run.cpu)} of Q's run (alone: ${Math.round(alone.cpu.saturatedShare * 100)}%)`]),
       run.invocations.long > 0
         ? `${run.invocations.long} of ${run.invocations.invocations} delivery invocations beside N lasted over ${seconds(LONG_INVOCATION_MS)} ` +
           `(longest ${seconds(run.invocations.longestMs)}): an attempt to one of N's endpoints waits up to the attempt timeout (${seconds(settings.timeoutMs)})`
@@ -323,6 +338,8 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       "ingest function's own work after it stamped the event (its write and its hand-over to the delivery queue), shown apart. On Lambda each of N's " +
       `${N_EVENTS} requests has an instance of its own; the local API runs 4 requests of a function at once and serves the callers waiting in turn, one request ` +
       "each, so Q's request waits for a turn rather than behind N's whole burst: that wait comes before createdAt and is shown in the time from sending to the 202. " +
+      `The machine's CPU (every core, from /proc/stat) is read every 250 ms over the first ${seconds(FLOOD_START_MS)} of Q's run: cores busy on average, and how ` +
+      `much of that time every core was over ${SATURATED * 100}% busy. ` +
       'A delivery not received ' +
       `${seconds(GRACE_MS)} after Q's last 202 counts the time it had waited by then, and a figure that such a delivery could raise is shown as "> x". ` +
       `Healthy throughput is measured apart: tenant H posts ${H_EVENTS} events at once to ${H_SUBSCRIPTIONS} subscriptions on the healthy receiver ` +
@@ -348,6 +365,8 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
         figure(afterFlood.firstSamples, 95),
       ),
       latencyRow("Q's latency max, N's flood accepted just before", figure(alone.samples, 100), figure(afterFlood.samples, 100)),
+      [`the machine's cores busy in the first ${seconds(FLOOD_START_MS)}, on average (N's flood posted together)`, cpuCell(alone.cpu), cpuCell(beside.cpu), ''],
+      [`the machine's cores busy in the first ${seconds(FLOOD_START_MS)}, on average (N's flood accepted just before)`, cpuCell(alone.cpu), cpuCell(afterFlood.cpu), ''],
       countRow("Q's deliveries received", alone, beside),
       [`H's healthy deliveries per second (${H_EVENTS * H_SUBSCRIPTIONS} at once)`, perSecond(burstAlone.perSecond), perSecond(burstBeside.perSecond), burstRatio],
       ["H's deliveries received", burstCell(burstAlone), burstCell(burstBeside), ''],

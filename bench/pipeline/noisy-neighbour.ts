@@ -338,8 +338,8 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       "ingest function's own work after it stamped the event (its write and its hand-over to the delivery queue), shown apart. On Lambda each of N's " +
       `${N_EVENTS} requests has an instance of its own; the local API runs 4 requests of a function at once and serves the callers waiting in turn, one request ` +
       "each, so Q's request waits for a turn rather than behind N's whole burst: that wait comes before createdAt and is shown in the time from sending to the 202. " +
-      `The machine's CPU (every core, from /proc/stat) is read every 250 ms over the first ${seconds(FLOOD_START_MS)} of Q's run: cores busy on average, and how ` +
-      `much of that time every core was over ${SATURATED * 100}% busy. ` +
+      `The machine's CPU (all its cores, from /proc/stat) is read every 250 ms over the first ${seconds(FLOOD_START_MS)} of Q's run: cores busy on average, and how ` +
+      `much of that time they were over ${SATURATED * 100}% busy together. ` +
       'A delivery not received ' +
       `${seconds(GRACE_MS)} after Q's last 202 counts the time it had waited by then, and a figure that such a delivery could raise is shown as "> x". ` +
       `Healthy throughput is measured apart: tenant H posts ${H_EVENTS} events at once to ${H_SUBSCRIPTIONS} subscriptions on the healthy receiver ` +

@@ -28,6 +28,9 @@ export interface MachineCpu {
   saturatedShare: number;
 }
 
+/** How often the machine's CPU time is read, by default. */
+export const CPU_READ_EVERY_MS = 250;
+
 /** Busy share of all cores from which an interval counts as saturated. */
 export const SATURATED = 0.9;
 
@@ -61,7 +64,7 @@ const readTicks = (): CpuTicks | undefined => {
  * the result is undefined). Everything on the machine counts: the local runtime's threads, the
  * DynamoDB Local JVM and the benchmark's own receivers, the work that shares the cores.
  */
-export const meterMachineCpu = (forMs: number, everyMs = 250): Promise<MachineCpu | undefined> =>
+export const meterMachineCpu = (forMs: number, everyMs = CPU_READ_EVERY_MS): Promise<MachineCpu | undefined> =>
   new Promise((resolve) => {
     const readings: CpuTicks[] = [];
     const read = () => {

@@ -4,7 +4,7 @@ import type { JsonObject } from '../../local/template/document';
 import { eventSourceMappings, findFunction, localFunctionName } from '../../local/template/functions';
 import type { Benchmark, BenchSection, TargetCheck } from '../report';
 import { probeDynamo } from './dynamo-probe';
-import { meterMachineCpu, SATURATED, type MachineCpu } from './machine-cpu';
+import { CPU_READ_EVERY_MS, meterMachineCpu, SATURATED, type MachineCpu } from './machine-cpu';
 import { SilentEndpoints } from './silent-endpoints';
 import {
   burstRate,
@@ -276,7 +276,7 @@ const measure = async (): Promise<NoisyNeighbourRun> => {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** How long the cores were saturated: the share of 250 ms intervals over SATURATED busy. */
+/** How long the cores were saturated: the share of the intervals between readings over SATURATED busy. */
 const saturatedFor = (cpu: MachineCpu): string => `over ${SATURATED * 100}% busy for ${Math.round(cpu.saturatedShare * 100)}% of the ${seconds(FLOOD_START_MS)}`;
 
 /** `1.29 of 2 cores; over 90% busy for 50% of the 5.0 s`. */
@@ -338,7 +338,7 @@ const runNoisyNeighbour = async (): Promise<BenchSection> => {
       "ingest function's own work after it stamped the event (its write and its hand-over to the delivery queue), shown apart. On Lambda each of N's " +
       `${N_EVENTS} requests has an instance of its own; the local API runs 4 requests of a function at once and serves the callers waiting in turn, one request ` +
       "each, so Q's request waits for a turn rather than behind N's whole burst: that wait comes before createdAt and is shown in the time from sending to the 202. " +
-      `The machine's CPU (all its cores, from /proc/stat) is read every 250 ms over the first ${seconds(FLOOD_START_MS)} of Q's run: cores busy on average, and how ` +
+      `The machine's CPU (all its cores, from /proc/stat) is read every ${CPU_READ_EVERY_MS} ms over the first ${seconds(FLOOD_START_MS)} of Q's run: cores busy on average, and how ` +
       `much of that time they were over ${SATURATED * 100}% busy together. ` +
       'A delivery not received ' +
       `${seconds(GRACE_MS)} after Q's last 202 counts the time it had waited by then, and a figure that such a delivery could raise is shown as "> x". ` +

@@ -90,6 +90,11 @@ export type CircuitChange = 'opened' | 'closed';
 export class CircuitBreaker {
   /** An endpoint's attempts are counted one after another, each from the state the one before left. */
   private readonly counting = new OneAtATime();
+  /**
+   * The last answer this instance got from each endpoint, recorded with every attempt counted, to
+   * tell consecutive failures apart; the line per endpoint reads it too.
+   */
+  readonly answers = new EndpointAnswers();
 
   constructor(
     private readonly store: CircuitStore,
@@ -100,8 +105,6 @@ export class CircuitBreaker {
     private readonly onError: (error: unknown) => void = () => undefined,
     /** The newest copy of a subscription this instance holds (its cache's), without reading. */
     private readonly newest: (subscription: Subscription) => Subscription = (subscription) => subscription,
-    /** The last answer this instance got from each endpoint, to tell consecutive failures apart; recorded here. */
-    private readonly answers: EndpointAnswers = new EndpointAnswers(),
   ) {}
 
   /** How long a delivery must wait before the endpoint may be called, without writing anything; undefined when it may be now. */

@@ -7,8 +7,8 @@ export const ANSWER_REMEMBERED_MS = 10 * 60_000;
 export interface EndpointConcurrencyOptions {
   /** The cap for an endpoint this instance has not heard answer within ANSWER_REMEMBERED_MS; the cap itself when unset. */
   untilAnswered?: number;
-  /** Where this instance's answers are recorded (by the circuit breaker). */
-  answers?: EndpointAnswers;
+  /** This instance's answers, as the circuit breaker records them (`breaker.answers`). */
+  answers?: Pick<EndpointAnswers, 'lastAnswerAt'>;
   now?: () => number;
 }
 
@@ -26,7 +26,7 @@ export class EndpointConcurrency {
   private readonly inFlight = new Map<string, number>();
   private readonly lines = new Map<string, Array<(entered: boolean) => void>>();
   private readonly untilAnswered: number;
-  private readonly answers: EndpointAnswers;
+  private readonly answers: Pick<EndpointAnswers, 'lastAnswerAt'>;
   private readonly now: () => number;
 
   constructor(

@@ -15,7 +15,6 @@ import { parseDeliveryPolicy } from '../core/delivery-config';
 import { requireResources } from '../core/resource-env';
 import { BREAKER_TIMINGS, CircuitBreaker } from './circuit-breaker';
 import { createDeliveryHandler, type DeliveryHandlerDeps } from './delivery-handler';
-import { EndpointAnswers } from './endpoint-answers';
 import { EndpointConcurrency } from './endpoint-concurrency';
 import { EndpointHealthTracker } from './endpoint-health';
 import { HeldSlots } from './held-slots';
@@ -42,7 +41,13 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
   const cache = new SubscriptionCache(subscriptionStore, SUBSCRIPTION_CACHE_MS);
   const events = new DynamoEventStore(dynamo, config.eventsTable);
   const deliveryStore = new DynamoDeliveryStore(dynamo, config.deliveriesTable);
-  const answers = new EndpointAnswers();
+  const breaker = new CircuitBreaker(
+    subscriptionStore,
+    { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS },
+    (s) => cache.remember(s),
+    (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
+    (s) => cache.newest(s),
+  );
   return {
     deliver: {
       subscriptions: cache,
@@ -53,18 +58,11 @@ export const deliveryDependencies = (env: Env): DeliveryHandlerDeps => {
         (error) => logger.warn('endpoint health not written', { error }),
         (s) => cache.newest(s),
       ),
-      breaker: new CircuitBreaker(
-        subscriptionStore,
-        { failureThreshold: config.circuitBreakerThreshold, ...BREAKER_TIMINGS },
-        (s) => cache.remember(s),
-        (error) => logger.warn('attempt not counted by the circuit breaker', { error }),
-        (s) => cache.newest(s),
-        answers,
-      ),
+      breaker,
       // An endpoint not heard from is sent no more at once than it takes to open its circuit.
       concurrency: new EndpointConcurrency(MAX_IN_FLIGHT_PER_ENDPOINT, {
         untilAnswered: config.circuitBreakerThreshold > 0 ? config.circuitBreakerThreshold : MAX_IN_FLIGHT_PER_ENDPOINT,
-        answers,
+        answers: breaker.answers,
       }),
       slowAttempts: {
         slots: new HeldSlots(new DynamoSlowAttemptSlots(dynamo, config.deliveriesTable)),

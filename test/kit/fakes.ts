@@ -33,7 +33,6 @@ import { rateDecision, type RateDecision, type RateLimiter } from '../../lambdas
 import { settingDefault } from '../../lambdas/core/settings';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../lambdas/delivery/circuit-breaker';
 import type { DeliverDeps } from '../../lambdas/delivery/deliver';
-import { EndpointAnswers } from '../../lambdas/delivery/endpoint-answers';
 import { EndpointConcurrency } from '../../lambdas/delivery/endpoint-concurrency';
 import { slotPoolKey } from '../../lambdas/delivery/endpoint-key';
 import { EndpointHealthTracker } from '../../lambdas/delivery/endpoint-health';
@@ -448,23 +447,16 @@ const endpointIsolation = (
   subscriptions: InMemorySubscriptionStore,
   slots: SlowAttemptSlots = new InMemorySlowAttemptSlots(),
 ): Pick<DeliverDeps, 'breaker' | 'slowAttempts' | 'concurrency'> => {
-  const answers = new EndpointAnswers();
+  const breaker = new CircuitBreaker(subscriptions, { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS });
   return {
-    breaker: new CircuitBreaker(
-      subscriptions,
-      { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS },
-      undefined,
-      undefined,
-      undefined,
-      answers,
-    ),
+    breaker,
     slowAttempts: {
       slots,
       afterMs: settingDefault('slowAttemptMs'),
       limit: settingDefault('maxSlowAttemptsPerEndpoint'),
       allEndpointsLimit: settingDefault('maxSlowAttempts'),
     },
-    concurrency: new EndpointConcurrency(10, { answers }),
+    concurrency: new EndpointConcurrency(10, { answers: breaker.answers }),
   };
 };
 

@@ -5,7 +5,6 @@ import { MAX_HISTORY, type Subscription } from '../../../lambdas/core/model';
 import { MAX_RETRY_AFTER_SECONDS, MAX_VISIBILITY_SECONDS } from '../../../lambdas/core/retry-policy';
 import { deliver, type Receipt } from '../../../lambdas/delivery/deliver';
 import { BREAKER_TIMINGS, CircuitBreaker } from '../../../lambdas/delivery/circuit-breaker';
-import { EndpointAnswers } from '../../../lambdas/delivery/endpoint-answers';
 import { EndpointConcurrency } from '../../../lambdas/delivery/endpoint-concurrency';
 import { EndpointHealthTracker } from '../../../lambdas/delivery/endpoint-health';
 import {
@@ -84,10 +83,9 @@ describe('Function: deliver', () => {
   ])('lets the endpoint\'s line know whether it answered, after %s', async (_, result, answered) => {
     // Prepare: a line of 2 that sends 1 at once until the endpoint answers, going by the breaker's record
     const { deps, subscriptions } = setUp({ script: [result] });
-    const answers = new EndpointAnswers();
-    const breakerSettings = { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS };
-    deps.breaker = new CircuitBreaker(subscriptions, breakerSettings, undefined, undefined, undefined, answers);
-    const line = new EndpointConcurrency(2, { untilAnswered: 1, answers, now: deps.now });
+    const breaker = new CircuitBreaker(subscriptions, { failureThreshold: settingDefault('circuitBreakerThreshold'), ...BREAKER_TIMINGS });
+    deps.breaker = breaker;
+    const line = new EndpointConcurrency(2, { untilAnswered: 1, answers: breaker.answers, now: deps.now });
     deps.concurrency = line;
 
     // Act
